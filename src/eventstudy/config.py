@@ -1,0 +1,80 @@
+"""Settings read from the environment, in one place.
+
+=========================  ==========================================================
+variable                   meaning
+=========================  ==========================================================
+``EVENTSTUDY_CACHE_DIR``   folder of the on-disk price cache (default: the user's
+                           cache folder, ``platformdirs``-style ``~/.cache/eventstudy``)
+``EVENTSTUDY_OFFLINE``     ``1``/``true``: never touch the network; a cache miss is an error
+``EVENTSTUDY_PRICES_DIR``  read prices from this folder of per-ticker CSV/Parquet files
+                           instead of downloading (notebooks and scripts run unchanged offline)
+``EVENTSTUDY_FACTORS_DIR`` read Fama-French factor CSVs from this folder
+=========================  ==========================================================
+
+Nothing here is read at import time: every function looks at the environment when called.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+__all__ = ["cache_dir", "env_flag", "factors_dir", "offline", "prices_dir"]
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+def env_flag(name: str, default: bool = False) -> bool:
+    """Read a boolean environment variable (``1/true/yes/on`` or ``0/false/no/off``)."""
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    value = raw.strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    from .exceptions import SpecError
+
+    raise SpecError(f"environment variable {name}={raw!r} is not a boolean; use 1/0, true/false, yes/no or on/off")
+
+
+def _default_cache_root() -> Path:
+    if sys.platform == "win32":
+        base = os.environ.get("LOCALAPPDATA") or str(Path.home() / "AppData" / "Local")
+        return Path(base) / "eventstudy" / "Cache"
+    if sys.platform == "darwin":
+        return Path.home() / "Library" / "Caches" / "eventstudy"
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "eventstudy"
+
+
+def cache_dir(override: str | os.PathLike[str] | None = None) -> Path:
+    """Folder of the price cache: the argument, else ``EVENTSTUDY_CACHE_DIR``, else the user cache."""
+    if override is not None:
+        return Path(override).expanduser()
+    env = os.environ.get("EVENTSTUDY_CACHE_DIR")
+    return Path(env).expanduser() if env else _default_cache_root()
+
+
+def offline(override: bool | None = None) -> bool:
+    """Offline mode: the argument if given, else ``EVENTSTUDY_OFFLINE``."""
+    return env_flag("EVENTSTUDY_OFFLINE") if override is None else bool(override)
+
+
+def prices_dir(override: str | os.PathLike[str] | None = None) -> Path | None:
+    """Folder of local prices: the argument, else ``EVENTSTUDY_PRICES_DIR``, else ``None``."""
+    if override is not None:
+        return Path(override).expanduser()
+    env = os.environ.get("EVENTSTUDY_PRICES_DIR")
+    return Path(env).expanduser() if env else None
+
+
+def factors_dir(override: str | os.PathLike[str] | None = None) -> Path | None:
+    """Folder of local factor CSVs: the argument, else ``EVENTSTUDY_FACTORS_DIR``, else ``None``."""
+    if override is not None:
+        return Path(override).expanduser()
+    env = os.environ.get("EVENTSTUDY_FACTORS_DIR")
+    return Path(env).expanduser() if env else None

@@ -1,0 +1,79 @@
+"""One exception hierarchy for eventstudy.
+
+Every error raised on purpose by the library is a subclass of :class:`EventStudyError`
+(itself a plain :class:`Exception`, so ``except Exception`` catches it). Messages name
+the ticker, the date or the field at fault and say what to do about it.
+
+Hierarchy::
+
+    EventStudyError
+    ├── DataError                 bad or inconsistent input data (prices, returns, factors, events)
+    │   ├── DataUnavailableError  data could not be obtained (download failed, cache miss offline)
+    │   ├── CacheError            a cache entry is corrupt or unreadable
+    │   └── InsufficientDataError too few observations to estimate or test
+    ├── SpecError                 an invalid study specification, option or argument
+    └── OutputError               results could not be written (e.g. folder not writable)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+__all__ = [
+    "CacheError",
+    "DataError",
+    "DataUnavailableError",
+    "EventStudyError",
+    "InsufficientDataError",
+    "OutputError",
+    "SpecError",
+]
+
+
+class EventStudyError(Exception):
+    """Base class of every error eventstudy raises on purpose."""
+
+
+class DataError(EventStudyError):
+    """Input data are malformed or inconsistent (names the ticker, date or row at fault)."""
+
+
+class DataUnavailableError(DataError):
+    """Data could not be obtained for some tickers.
+
+    Parameters
+    ----------
+    message
+        Human-readable summary.
+    failed
+        Mapping ``ticker -> reason`` for every ticker that failed (e.g. ``"unknown symbol"``,
+        ``"no data in range"``, ``"rate-limited"``, ``"not in cache (offline)"``).
+    partial
+        Whatever did arrive (already cached), so callers can continue with it.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        failed: Mapping[str, str] | None = None,
+        partial: object | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.failed: dict[str, str] = dict(failed or {})
+        self.partial = partial
+
+
+class CacheError(DataError):
+    """A cache or snapshot file is corrupt, truncated or fails its checksum."""
+
+
+class InsufficientDataError(DataError):
+    """Too few observations to estimate a model or compute a statistic."""
+
+
+class SpecError(EventStudyError, ValueError):
+    """An invalid specification, option value or argument (lists what is valid)."""
+
+
+class OutputError(EventStudyError, OSError):
+    """Results could not be written (e.g. the output folder is not writable)."""

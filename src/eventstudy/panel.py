@@ -1,0 +1,129 @@
+"""The aligned event panel: the contract between the engine and inference.
+
+The engine (``events`` → ``models``/``estimation`` → ``abnormal``) produces one
+:class:`EventPanel` holding, for the *n* events that were used, numpy arrays on two grids:
+
+* the **estimation grid** of ``L1`` columns (``est_*`` arrays, shape ``(n, L1)``), and
+* the **event grid** of ``L2`` columns (``evt_*`` arrays and ``ar``, shape ``(n, L2)``).
+
+With windows given in trading days relative to day 0 (the default), column ``j`` of a
+grid is the same relative day for every event (``est_rel[j]``, ``evt_rel[j]``). With
+windows given as explicit date ranges, column ``j`` is the *j*-th session of the window
+and ``est_rel``/``evt_rel`` count sessions from the window start; ``est_dates``/``evt_dates``
+always hold the calendar session of every cell (``NaT`` where the window runs past the data).
+
+Missing values are ``NaN`` (never zero): a missing return, a day outside the data, or a
+day dropped by the complete-case rule. Inference functions take an ``EventPanel`` and
+never look at pandas objects, so they vectorise across events and can run on chunks.
+
+Variance conventions
+--------------------
+``sigma2[i]`` is the residual variance of event *i*'s normal-return model,
+``SSR_i / dof[i]`` with ``dof[i] = nobs[i] - k`` (``k`` estimated mean parameters; the
+denominator is a recorded option, see :attr:`sigma2_ddof`). The prediction-error
+correction of Campbell, Lo & MacKinlay (1997, ch. 4) is carried by ``xtx_inv`` and
+``x_evt``: ``Var(AR_it) = sigma2_i * (1 + x_t' (X'X)^-1 x_t)`` and, for a window ``w``
+with indicator ``g``, ``Var(CAR_i) = sigma2_i * (g'g + (X_w g)' (X'X)^-1 (X_w g))``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+import numpy.typing as npt
+
+__all__ = ["EventPanel"]
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+DateArray = npt.NDArray[np.datetime64]
+ObjArray = npt.NDArray[Any]
+
+
+@dataclass
+class EventPanel:
+    """Per-event arrays on the estimation and event grids (see module docstring).
+
+    Attributes
+    ----------
+    event_id, ticker : (n,) arrays of str
+        Event identifier (unique) and security of each used event.
+    day0 : (n,) datetime64[ns]
+        The session of relative day 0.
+    group : (n,) array of str or None
+        Optional group label per event (e.g. ``"chips"``).
+    est_rel, evt_rel : (L1,), (L2,) int arrays
+        Relative day (or session count from window start) of each grid column.
+    est_dates, evt_dates : (n, L1), (n, L2) datetime64[ns]
+        Calendar session of every cell; ``NaT`` outside the data.
+    resid_est : (n, L1) float
+        Estimation-window residuals (abnormal returns in the estimation window);
+        ``NaN`` where the observation was not used.
+    ret_evt, normal_evt, ar : (n, L2) float
+        Realised, normal (model-predicted) and abnormal returns in the event window.
+    sigma2 : (n,) float
+        Residual variance ``SSR / dof``.
+    nobs, dof : (n,) int
+        Complete-case estimation observations and residual degrees of freedom.
+    k : int
+        Number of estimated mean parameters (0 for market-adjusted).
+    xtx_inv : (n, k, k) float or None
+        ``(X'X)^{-1}`` of each event's estimation regression (``None`` when ``k == 0``).
+    x_evt : (n, L2, k) float or None
+        Event-window regressors (with the constant column), for prediction-error terms.
+    params : (n, k) float or None
+        Estimated coefficients, in the order of :attr:`param_names`.
+    market_est, market_evt : (n, L1), (n, L2) float or None
+        The main market regressor (when the model has one), used by tests that need it
+        (Lamb, the estudy2 Patell convention, the portfolio approach).
+    bench_evt : (n, L2) float or None
+        Benchmark returns for buy-and-hold abnormal returns.
+    market_value : (n,) float or None
+        Market value at the close before the event window, for dollar abnormal values.
+    return_kind : "simple" or "log"
+        How returns were computed; recorded in every result.
+    sigma2_ddof : str
+        Human-readable statement of the variance denominator (e.g. ``"n - k"``).
+    model : str
+        Name of the normal-return model.
+    param_names : list of str
+        Names of the columns of :attr:`params`.
+    meta : dict
+        Anything else worth recording (windows, calendar, options).
+    """
+
+    event_id: ObjArray
+    ticker: ObjArray
+    day0: DateArray
+    est_rel: IntArray
+    evt_rel: IntArray
+    est_dates: DateArray
+    evt_dates: DateArray
+    resid_est: FloatArray
+    ret_evt: FloatArray
+    normal_evt: FloatArray
+    ar: FloatArray
+    sigma2: FloatArray
+    nobs: IntArray
+    dof: IntArray
+    k: int
+    return_kind: Literal["simple", "log"] = "simple"
+    sigma2_ddof: str = "n - k"
+    model: str = ""
+    group: ObjArray | None = None
+    xtx_inv: FloatArray | None = None
+    x_evt: FloatArray | None = None
+    params: FloatArray | None = None
+    param_names: list[str] = field(default_factory=list)
+    market_est: FloatArray | None = None
+    market_evt: FloatArray | None = None
+    bench_evt: FloatArray | None = None
+    market_value: FloatArray | None = None
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def n_events(self) -> int:
+        """Number of events in the panel."""
+        return int(self.ar.shape[0])
