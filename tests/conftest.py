@@ -26,7 +26,9 @@ REFERENCE_DIR = SHARED / "reference"
 def shared_data() -> Path:
     """``../shared/data`` (or ``$EVENTSTUDY_SHARED/data``); skips the test when absent."""
     if not PRICES_DIR.is_dir():
-        pytest.skip(f"real market data not found at {SHARED_DATA} (set EVENTSTUDY_SHARED to the shared/ folder)")
+        pytest.skip(
+            f"real market data not found at {SHARED_DATA} (set EVENTSTUDY_SHARED to the shared/ folder)"
+        )
     return SHARED_DATA
 
 
@@ -57,7 +59,9 @@ def _no_network(monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest)
     def guarded(self: socket.socket, address: object) -> object:
         host = address[0] if isinstance(address, tuple) else address
         if isinstance(host, str) and not (
-            host.startswith("127.") or host in {"localhost", "::1", ""} or self.family == socket.AF_UNIX
+            host.startswith("127.")
+            or host in {"localhost", "::1", ""}
+            or self.family == socket.AF_UNIX
         ):
             raise RuntimeError(f"test tried to open a network connection to {address!r}")
         return real_connect(self, address)  # type: ignore[arg-type]
@@ -66,8 +70,15 @@ def _no_network(monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest)
 
 
 @pytest.fixture(autouse=True)
-def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+def _isolated_env(
+    monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+) -> None:
     """Each test gets its own cache folder and no inherited eventstudy settings."""
-    for var in ("EVENTSTUDY_CACHE_DIR", "EVENTSTUDY_OFFLINE", "EVENTSTUDY_PRICES_DIR", "EVENTSTUDY_FACTORS_DIR"):
+    for var in (
+        "EVENTSTUDY_CACHE_DIR",
+        "EVENTSTUDY_OFFLINE",
+        "EVENTSTUDY_PRICES_DIR",
+        "EVENTSTUDY_FACTORS_DIR",
+    ):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("EVENTSTUDY_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))

@@ -24,7 +24,14 @@ def test_import_configures_no_logging_and_loads_nothing_heavy() -> None:
 
 @pytest.mark.parametrize(
     "name",
-    ["DataError", "DataUnavailableError", "CacheError", "InsufficientDataError", "SpecError", "OutputError"],
+    [
+        "DataError",
+        "DataUnavailableError",
+        "CacheError",
+        "InsufficientDataError",
+        "SpecError",
+        "OutputError",
+    ],
 )
 def test_every_error_is_an_eventstudy_error_and_an_exception(name: str) -> None:
     cls = getattr(exceptions, name)
@@ -33,7 +40,9 @@ def test_every_error_is_an_eventstudy_error_and_an_exception(name: str) -> None:
 
 
 def test_data_unavailable_keeps_failed_and_partial() -> None:
-    err = eventstudy.DataUnavailableError("2 tickers failed", failed={"XXXX": "unknown symbol"}, partial=[1])
+    err = eventstudy.DataUnavailableError(
+        "2 tickers failed", failed={"XXXX": "unknown symbol"}, partial=[1]
+    )
     assert err.failed == {"XXXX": "unknown symbol"}
     assert err.partial == [1]
 

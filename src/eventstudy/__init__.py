@@ -27,6 +27,9 @@ _EXPORTS: dict[str, str] = {
     "InsufficientDataError": "exceptions",
     "SpecError": "exceptions",
     "OutputError": "exceptions",
+    "EventStudyWarning": "exceptions",
+    "EventsDroppedWarning": "exceptions",
+    "GarchConvergenceWarning": "exceptions",
     # data layer
     "load_prices": "data",
     "read_prices": "data",
@@ -62,7 +65,12 @@ _EXPORTS: dict[str, str] = {
     "etable": "tables",
     # inference
     "Conventions": "inference",
+    "run_tests": "inference",
     "simulate": "inference",
+    "plot_power": "inference",
+    # study specs
+    "StudySpec": "spec",
+    "load_spec": "spec",
 }
 
 __all__ = sorted([*_EXPORTS, "__version__"])
@@ -100,12 +108,15 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         CacheError,
         DataError,
         DataUnavailableError,
+        EventsDroppedWarning,
         EventStudyError,
+        EventStudyWarning,
+        GarchConvergenceWarning,
         InsufficientDataError,
         OutputError,
         SpecError,
     )
-    from .inference import Conventions, simulate
+    from .inference import Conventions, plot_power, run_tests, simulate
     from .models import (
         CAPM,
         Carhart4,
@@ -121,5 +132,6 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     )
     from .panel import EventPanel
     from .results import EventStudyResults
+    from .spec import StudySpec, load_spec
     from .study import EventStudy
     from .tables import etable

@@ -38,7 +38,9 @@ def env_flag(name: str, default: bool = False) -> bool:
         return False
     from .exceptions import SpecError
 
-    raise SpecError(f"environment variable {name}={raw!r} is not a boolean; use 1/0, true/false, yes/no or on/off")
+    raise SpecError(
+        f"environment variable {name}={raw!r} is not a boolean; use 1/0, true/false, yes/no or on/off"
+    )
 
 
 def _default_cache_root() -> Path:

@@ -13,6 +13,8 @@ Hierarchy::
     │   └── InsufficientDataError too few observations to estimate or test
     ├── SpecError                 an invalid study specification, option or argument
     └── OutputError               results could not be written (e.g. folder not writable)
+
+Warnings: ``EventStudyWarning`` → ``EventsDroppedWarning``, ``GarchConvergenceWarning``.
 """
 
 from __future__ import annotations
@@ -24,6 +26,9 @@ __all__ = [
     "DataError",
     "DataUnavailableError",
     "EventStudyError",
+    "EventStudyWarning",
+    "EventsDroppedWarning",
+    "GarchConvergenceWarning",
     "InsufficientDataError",
     "OutputError",
     "SpecError",
@@ -77,3 +82,18 @@ class SpecError(EventStudyError, ValueError):
 
 class OutputError(EventStudyError, OSError):
     """Results could not be written (e.g. the output folder is not writable)."""
+
+
+class EventStudyWarning(UserWarning):
+    """Base class of eventstudy's warnings (filter them all with this category)."""
+
+
+class EventsDroppedWarning(EventStudyWarning):
+    """Some events were dropped; ``results.status`` lists each with its reason.
+
+    Filter it with ``warnings.filterwarnings("ignore", category=EventsDroppedWarning)``.
+    """
+
+
+class GarchConvergenceWarning(EventStudyWarning):
+    """A GARCH fit did not converge; that event used the OLS market model instead."""

@@ -92,6 +92,12 @@ class EventPanel:
         Names of the columns of :attr:`params`.
     meta : dict
         Anything else worth recording (windows, calendar, options).
+    var_ar : (n, L2) float or None
+        Variance of each abnormal return as computed by the engine: the prediction-error
+        corrected ``sigma2 * (1 + x_t' (X'X)^-1 x_t)`` for linear models, ``sigma2`` for
+        market-adjusted returns, the conditional variance ``h_t`` for GARCH.
+    r2 : (n,) float or None
+        R-squared of each event's estimation regression (centred with a constant).
     """
 
     event_id: ObjArray
@@ -122,6 +128,8 @@ class EventPanel:
     bench_evt: FloatArray | None = None
     market_value: FloatArray | None = None
     meta: dict[str, Any] = field(default_factory=dict)
+    var_ar: FloatArray | None = None
+    r2: FloatArray | None = None
 
     @property
     def n_events(self) -> int:

@@ -1,0 +1,130 @@
+"""Reproducible snapshots: the exact prices a study used, frozen in a folder.
+
+``export_snapshot(prices, folder)`` writes ``prices.parquet`` and ``manifest.json`` (format tag,
+creation time, rows, tickers, date span, sha256 and size of the Parquet file, the frame's
+provenance). ``load_snapshot(folder)`` verifies the checksum and returns the same frame
+bit-for-bit (values, dtypes, order), so a report re-runs identically months later even after
+Yahoo revises adjusted prices. A snapshot folder is also readable with
+:class:`~eventstudy.data.sources.LocalSource` / ``load_prices(prices_dir=folder)``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from ..exceptions import CacheError, DataError, OutputError
+from .cache import (
+    frame_to_parquet_bytes,
+    parquet_bytes_to_frame,
+    read_verified,
+    sha256_bytes,
+    write_bytes_atomic,
+)
+from .validate import TIDY_COLUMNS, finalize_tidy, validate_tidy
+
+__all__ = ["export_snapshot", "is_snapshot", "load_snapshot"]
+
+FORMAT = "eventstudy-snapshot/1"
+_DATA = "prices.parquet"
+_MANIFEST = "manifest.json"
+
+
+def _jsonable(value: Any) -> Any:
+    """Provenance as JSON (timestamps and other objects become strings)."""
+    return json.loads(json.dumps(value, default=str))
+
+
+def is_snapshot(folder: Path) -> bool:
+    """Whether ``folder`` holds a snapshot manifest."""
+    path = folder / _MANIFEST
+    if not path.is_file():
+        return False
+    try:
+        return json.loads(path.read_text()).get("format") == FORMAT
+    except (OSError, ValueError):
+        return False
+
+
+def export_snapshot(
+    prices: pd.DataFrame, folder: str | os.PathLike[str], *, overwrite: bool = False
+) -> Path:
+    """Write the tidy ``prices`` a study used to ``folder`` (Parquet + checksummed manifest).
+
+    Parameters
+    ----------
+    prices
+        The tidy long frame (from :func:`load_prices` or :func:`read_prices`).
+    folder
+        Destination folder (created). An existing snapshot is replaced only with
+        ``overwrite=True``.
+
+    Returns
+    -------
+    pathlib.Path
+        The folder.
+    """
+    target = Path(folder).expanduser()
+    missing = [c for c in TIDY_COLUMNS if c not in prices.columns]
+    if missing:
+        raise DataError(f"export_snapshot needs the tidy price frame; missing column(s) {missing}")
+    if (target / _MANIFEST).exists() and not overwrite:
+        raise OutputError(f"{target} already holds a snapshot; pass overwrite=True to replace it")
+    tidy = finalize_tidy(prices)
+    validate_tidy(tidy, context="snapshot")
+    data = frame_to_parquet_bytes(tidy)
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"cannot create snapshot folder {target}: {exc}") from exc
+    write_bytes_atomic(target / _DATA, data)
+    manifest = {
+        "format": FORMAT,
+        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "file": _DATA,
+        "sha256": sha256_bytes(data),
+        "bytes": len(data),
+        "rows": len(tidy),
+        "tickers": sorted(tidy["ticker"].unique().tolist()),
+        "first_date": f"{tidy['date'].min():%Y-%m-%d}" if len(tidy) else None,
+        "last_date": f"{tidy['date'].max():%Y-%m-%d}" if len(tidy) else None,
+        "provenance": _jsonable(prices.attrs.get("provenance", {})),
+    }
+    write_bytes_atomic(target / _MANIFEST, json.dumps(manifest, indent=2).encode())
+    return target
+
+
+def load_snapshot(folder: str | os.PathLike[str]) -> pd.DataFrame:
+    """Load a snapshot written by :func:`export_snapshot`, verifying its checksum.
+
+    Raises
+    ------
+    CacheError
+        The manifest is missing or unreadable, or the data file fails its checksum.
+    """
+    source = Path(folder).expanduser()
+    path = source / _MANIFEST
+    try:
+        manifest = json.loads(path.read_text())
+    except FileNotFoundError as exc:
+        raise CacheError(f"{source} is not a snapshot folder (no {_MANIFEST})") from exc
+    except (OSError, ValueError) as exc:
+        raise CacheError(f"snapshot manifest {path} is unreadable: {exc}") from exc
+    if manifest.get("format") != FORMAT:
+        raise CacheError(
+            f"{path} is not an eventstudy snapshot manifest (format {manifest.get('format')!r})"
+        )
+    data_path = source / manifest["file"]
+    frame = parquet_bytes_to_frame(read_verified(data_path, manifest["sha256"]), data_path)
+    frame.attrs["provenance"] = {
+        **manifest.get("provenance", {}),
+        "snapshot": str(source),
+        "snapshot_sha256": manifest["sha256"],
+        "snapshot_created_at": manifest["created_at"],
+    }
+    return frame

@@ -1,0 +1,304 @@
+"""One source abstraction for prices, and :func:`load_prices`, the public entry point.
+
+Every source implements :class:`PriceSource`: ``fetch(tickers, start, end)`` returns the tidy
+long frame (``start`` and ``end`` inclusive session dates). Sources:
+
+* :class:`YahooSource` — yfinance through the on-disk cache (see :mod:`.cache`);
+* :class:`LocalSource` — a folder of per-ticker CSV/Parquet files, one file in any layout of
+  :func:`~eventstudy.data.readers.read_prices`, or a snapshot folder;
+* :class:`FrameSource` — a DataFrame you already hold.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
+
+import pandas as pd
+
+from .. import config
+from ..exceptions import DataUnavailableError, SpecError
+from .readers import Layout, price_files, read_prices
+from .validate import finalize_tidy, normalise_tickers, to_timestamp
+
+__all__ = ["FrameSource", "LocalSource", "PriceSource", "YahooSource", "load_prices"]
+
+DateLike = str | datetime | pd.Timestamp
+
+
+@runtime_checkable
+class PriceSource(Protocol):
+    """Anything that can fetch the tidy price frame for tickers over an inclusive span."""
+
+    def fetch(self, tickers: Sequence[str], start: DateLike, end: DateLike) -> pd.DataFrame:
+        """Return the tidy frame for ``tickers`` between ``start`` and ``end`` (inclusive)."""
+        ...
+
+
+def _span(start: DateLike, end: DateLike) -> tuple[pd.Timestamp, pd.Timestamp]:
+    lo, hi = to_timestamp(start, "start"), to_timestamp(end, "end")
+    if lo > hi:
+        raise SpecError(f"start {lo:%Y-%m-%d} is after end {hi:%Y-%m-%d}")
+    return lo, hi
+
+
+def _select(
+    tidy: pd.DataFrame,
+    tickers: list[str],
+    start: pd.Timestamp,
+    end: pd.Timestamp,
+    label: str,
+) -> pd.DataFrame:
+    """Keep ``tickers`` in ``[start, end]``; a ticker with no row there is a failure."""
+    in_span = tidy[tidy["ticker"].isin(tickers) & tidy["date"].between(start, end)]
+    failed: dict[str, str] = {}
+    for ticker in tickers:
+        have = tidy.loc[tidy["ticker"] == ticker, "date"]
+        if have.empty:
+            failed[ticker] = f"not in {label}"
+        elif not (in_span["ticker"] == ticker).any():
+            failed[ticker] = (
+                f"no data in range {start:%Y-%m-%d}..{end:%Y-%m-%d} in {label} "
+                f"(it covers {have.min():%Y-%m-%d}..{have.max():%Y-%m-%d})"
+            )
+    out = finalize_tidy(in_span, tidy.attrs.get("provenance"))
+    if failed:
+        raise DataUnavailableError(
+            "; ".join(f"{t}: {why}" for t, why in failed.items()), failed=failed, partial=out
+        )
+    return out
+
+
+class FrameSource:
+    """Serve prices from a DataFrame in any layout :func:`read_prices` understands.
+
+    Parameters
+    ----------
+    frame
+        The prices (validated once, at construction).
+    **options
+        Passed to :func:`read_prices` (``layout``, ``field``, ``ticker``...).
+    """
+
+    def __init__(self, frame: pd.DataFrame, **options: Any) -> None:
+        self.prices = read_prices(frame, **options)
+        self.prices.attrs["provenance"] = {"source": "frame"}
+
+    def fetch(self, tickers: Sequence[str], start: DateLike, end: DateLike) -> pd.DataFrame:
+        """Return the rows of ``tickers`` in ``[start, end]``."""
+        lo, hi = _span(start, end)
+        return _select(self.prices, normalise_tickers(tickers), lo, hi, "the DataFrame")
+
+
+class LocalSource:
+    """Serve prices from local files: a per-ticker folder, one file, or a snapshot folder.
+
+    A folder of ``<TICKER>.csv``/``<TICKER>.parquet`` files is read lazily (only the requested
+    tickers' files). A folder holding an :func:`~eventstudy.data.snapshot.export_snapshot`
+    manifest is loaded (checksums verified) as a snapshot. A ticker absent from the files
+    raises :class:`DataUnavailableError` naming it and the folder.
+    """
+
+    def __init__(
+        self, path: str | os.PathLike[str], *, layout: Layout = "auto", **options: Any
+    ) -> None:
+        self.path = Path(path).expanduser()
+        if not self.path.exists():
+            raise DataUnavailableError(
+                f"local price path {self.path} does not exist; check prices_dir / "
+                "EVENTSTUDY_PRICES_DIR"
+            )
+        self.layout: Layout = layout
+        self.options = options
+        self._whole: pd.DataFrame | None = None
+
+    def _is_snapshot(self) -> bool:
+        from .snapshot import is_snapshot
+
+        return self.path.is_dir() and is_snapshot(self.path)
+
+    def fetch(self, tickers: Sequence[str], start: DateLike, end: DateLike) -> pd.DataFrame:
+        """Return the rows of ``tickers`` in ``[start, end]`` from the local files."""
+        lo, hi = _span(start, end)
+        wanted = normalise_tickers(tickers)
+        label = str(self.path)
+        if self._is_snapshot():
+            from .snapshot import load_snapshot
+
+            if self._whole is None:
+                self._whole = load_snapshot(self.path)
+            tidy = self._whole
+            label = f"snapshot {self.path}"
+        elif self.path.is_dir():
+            files = price_files(self.path)
+            missing = [t for t in wanted if t not in files]
+            if missing:
+                raise DataUnavailableError(
+                    f"{', '.join(missing)}: no price file in {self.path} (expected "
+                    f"<TICKER>.csv or <TICKER>.parquet); add it or drop the ticker",
+                    failed={t: f"no file in {self.path}" for t in missing},
+                )
+            tidy = read_prices(self.path, tickers=wanted, layout=self.layout, **self.options)
+        else:
+            if self._whole is None:
+                self._whole = read_prices(self.path, layout=self.layout, **self.options)
+            tidy = self._whole
+        out = _select(tidy, wanted, lo, hi, label)
+        out.attrs["provenance"] = {
+            **tidy.attrs.get("provenance", {}),
+            "source": "local",
+            "path": str(self.path),
+        }
+        return out
+
+
+class YahooSource:
+    """Yahoo Finance prices via yfinance, through the on-disk cache.
+
+    Parameters
+    ----------
+    cache_dir
+        Cache folder (default :func:`eventstudy.config.cache_dir`, i.e. ``EVENTSTUDY_CACHE_DIR``).
+    offline
+        Never touch the network (default ``EVENTSTUDY_OFFLINE``); a cache miss raises
+        :class:`DataUnavailableError`.
+    refresh
+        Ignore cached entries and download again.
+    progress
+        Show a tqdm bar (default: when more than 5 tickers and stderr is a terminal).
+    batch_size, pause, max_retries, backoff
+        Throttling: tickers per ``yfinance.download`` call, seconds between batches, retries of
+        rate-limited tickers and the first retry delay (doubled at each retry).
+    sleep, download
+        Injectable ``time.sleep`` and download function (tests replace them).
+    """
+
+    def __init__(
+        self,
+        *,
+        cache_dir: str | os.PathLike[str] | None = None,
+        offline: bool | None = None,
+        refresh: bool = False,
+        progress: bool | None = None,
+        batch_size: int = 20,
+        pause: float = 1.0,
+        max_retries: int = 3,
+        backoff: float = 2.0,
+        sleep: Callable[[float], None] | None = None,
+        download: Callable[..., pd.DataFrame] | None = None,
+    ) -> None:
+        from .yahoo import YahooDownloader
+
+        self.cache_root = config.cache_dir(cache_dir)
+        self.offline = config.offline(offline)
+        self.refresh = refresh
+        self.downloader = YahooDownloader(
+            batch_size=batch_size,
+            pause=pause,
+            max_retries=max_retries,
+            backoff=backoff,
+            sleep=sleep,
+            download=download,
+            progress=progress,
+        )
+
+    def fetch(self, tickers: Sequence[str], start: DateLike, end: DateLike) -> pd.DataFrame:
+        """Return cached or freshly downloaded prices (see :mod:`eventstudy.data.cache`)."""
+        from .cache import PriceCache, fetch_through_cache
+
+        lo, hi = _span(start, end)
+        return fetch_through_cache(
+            PriceCache(self.cache_root),
+            self.downloader,
+            normalise_tickers(tickers),
+            lo,
+            hi,
+            offline=self.offline,
+            refresh=self.refresh,
+        )
+
+
+def load_prices(
+    tickers: str | Iterable[str],
+    start: DateLike,
+    end: DateLike,
+    *,
+    source: PriceSource | None = None,
+    prices_dir: str | os.PathLike[str] | None = None,
+    cache_dir: str | os.PathLike[str] | None = None,
+    offline: bool | None = None,
+    refresh: bool = False,
+    progress: bool | None = None,
+) -> pd.DataFrame:
+    """Load daily prices for ``tickers`` between ``start`` and ``end`` (both inclusive).
+
+    The source is, in order: ``source`` if given; else the local folder ``prices_dir`` or
+    ``EVENTSTUDY_PRICES_DIR`` (so a notebook runs unchanged offline); else Yahoo Finance
+    through the on-disk cache (``cache_dir`` / ``EVENTSTUDY_CACHE_DIR``).
+
+    Parameters
+    ----------
+    tickers
+        One ticker, a comma/space separated string, or a list; upper-cased and de-duplicated.
+    start, end
+        Inclusive session dates (``"2025-01-27"``, ``datetime``, ``Timestamp``).
+    source
+        Any :class:`PriceSource` (e.g. ``FrameSource(df)``).
+    prices_dir
+        Folder of per-ticker files (or a snapshot folder) to read instead of downloading.
+    cache_dir, offline, refresh, progress
+        Options of :class:`YahooSource`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The tidy long frame (``date, ticker, open, high, low, close, adj_close, volume,
+        dividends, splits``) sorted by ``ticker, date``; ``attrs["provenance"]`` records the
+        source, vintage and options.
+
+    Raises
+    ------
+    DataUnavailableError
+        Some tickers could not be obtained; ``.failed`` maps each to its reason and
+        ``.partial`` holds the tickers that did arrive.
+
+    Notes
+    -----
+    Yahoo downloads use ``auto_adjust=False, actions=True`` (raw ``close`` and ``adj_close``,
+    dividends and splits) and are cached per ticker. A cached span covering the request is
+    served without touching the network; a partial cover downloads the union of both spans
+    again (adjusted prices are never stitched across downloads). Offline
+    (``offline=True`` / ``EVENTSTUDY_OFFLINE=1``) a miss raises :class:`DataUnavailableError`.
+    Freeze the data a study used with :func:`export_snapshot` and reload it with
+    ``load_prices(..., prices_dir=snapshot_folder)`` or :func:`load_snapshot`.
+    """
+    wanted = normalise_tickers(tickers)
+    lo, hi = _span(start, end)
+    if source is None:
+        local = config.prices_dir(prices_dir)
+        if local is not None:
+            source = LocalSource(local)
+        else:
+            source = YahooSource(
+                cache_dir=cache_dir, offline=offline, refresh=refresh, progress=progress
+            )
+    elif not isinstance(source, PriceSource):
+        raise SpecError(
+            f"source must have a fetch(tickers, start, end) method; got {type(source).__name__}"
+        )
+    prices = source.fetch(wanted, lo, hi)
+    provenance = dict(prices.attrs.get("provenance", {}))
+    provenance.update(
+        {
+            "tickers": wanted,
+            "start": f"{lo:%Y-%m-%d}",
+            "end": f"{hi:%Y-%m-%d}",
+            "loaded_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "source_class": type(source).__name__,
+        }
+    )
+    prices.attrs["provenance"] = provenance
+    return prices

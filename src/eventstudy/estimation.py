@@ -1,0 +1,180 @@
+"""Batched least squares over (events x days x regressors) arrays with missing-data masks.
+
+Every event's regression is solved at once: masked rows (missing return or regressor) are
+zeroed in ``X`` and ``y`` so they contribute nothing; with a constant, the regressors and
+``y`` are centred on each event's complete-case means before a batched QR decomposition
+(good conditioning: coefficients agree with statsmodels' OLS to ~1e-12). Events are processed
+in chunks to bound memory; there is no Python loop per event.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+__all__ = ["OLSFit", "batched_ols"]
+
+FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
+IntArray = npt.NDArray[np.int64]
+
+
+@dataclass
+class OLSFit:
+    """Per-event OLS results (``n`` events, ``k`` coefficients, ``L`` days).
+
+    ``sigma2 = SSR / dof`` with ``dof = nobs - k``; ``r2`` is centred when the model has a
+    constant (as statsmodels' ``rsquared``), uncentred otherwise; ``resid`` is NaN on masked
+    days; ``singular`` flags events whose regressors are collinear (their results are NaN).
+    """
+
+    params: FloatArray
+    sigma2: FloatArray
+    dof: IntArray
+    nobs: IntArray
+    r2: FloatArray
+    xtx_inv: FloatArray
+    resid: FloatArray
+    singular: BoolArray
+
+
+def batched_ols(
+    X: FloatArray,
+    y: FloatArray,
+    mask: BoolArray,
+    *,
+    has_const: bool,
+    chunk_size: int = 20_000,
+) -> OLSFit:
+    """Solve ``y_i = X_i b_i + e_i`` for every event ``i`` on its unmasked rows.
+
+    Parameters
+    ----------
+    X : (n, L, k) float
+        Regressors; when ``has_const`` the first column is the constant.
+    y : (n, L) float
+    mask : (n, L) bool
+        True where the row is used (complete case). NaNs elsewhere are ignored.
+    has_const
+        Whether column 0 of ``X`` is a constant (enables centring and centred R²).
+    chunk_size
+        Events per chunk (memory is about ``chunk_size * L * k * 8`` bytes a few times).
+
+    Returns
+    -------
+    OLSFit
+
+    Notes
+    -----
+    Ordinary least squares per event, ``b = (X'X)^{-1} X'y`` over the unmasked rows,
+    ``sigma^2 = e'e / (n - k)`` (``dof = n - k``, the unbiased estimator of e.g.
+    Campbell, Lo & MacKinlay 1997, eq. 4.4.4), ``R^2 = 1 - e'e / TSS``. With a constant,
+    the slopes solve the centred problem ``Z_c b_s = y_c`` by QR (``Z_c = Q R``,
+    ``b_s = R^{-1} Q' y_c``), the intercept is ``ybar - zbar' b_s`` and ``(X'X)^{-1}``
+    follows from the partitioned inverse of ``[1, Z]``.
+    """
+    n, L, k = X.shape
+    out = OLSFit(
+        params=np.full((n, k), np.nan),
+        sigma2=np.full(n, np.nan),
+        dof=np.zeros(n, dtype=np.int64),
+        nobs=mask.sum(axis=1).astype(np.int64),
+        r2=np.full(n, np.nan),
+        xtx_inv=np.full((n, k, k), np.nan),
+        resid=np.full((n, L), np.nan),
+        singular=np.zeros(n, dtype=bool),
+    )
+    step = max(1, int(chunk_size))
+    for lo in range(0, n, step):  # chunks of events, not single events
+        sl = slice(lo, min(n, lo + step))
+        _solve_chunk(X[sl], y[sl], mask[sl], has_const, out, sl)
+    return out
+
+
+def _solve_chunk(
+    X: FloatArray, y: FloatArray, mask: BoolArray, has_const: bool, out: OLSFit, sl: slice
+) -> None:
+    m = mask[..., None]
+    Xz = np.where(m, X, 0.0)
+    yz = np.where(mask, y, 0.0)
+    nobs = mask.sum(axis=1).astype(np.float64)
+    nsafe = np.maximum(nobs, 1.0)
+    k = X.shape[2]
+    if has_const:
+        # centre on complete-case means: slopes from centred data, intercept from the means
+        xbar = Xz[:, :, 1:].sum(axis=1) / nsafe[:, None]
+        ybar = yz.sum(axis=1) / nsafe
+        Z = np.where(m, Xz[:, :, 1:] - xbar[:, None, :], 0.0)
+        yc = np.where(mask, yz - ybar[:, None], 0.0)
+        # collinearity is judged against the uncentred column norms (a constant market
+        # centres to rounding noise, which must not pass for variation)
+        ref = np.sqrt(np.sum(Xz[:, :, 1:] ** 2, axis=1))
+        slopes, s_inv, singular = _qr_solve(Z, yc, ref)
+        intercept = ybar - np.einsum("nj,nj->n", xbar, slopes)
+        params = np.concatenate([intercept[:, None], slopes], axis=1)
+        xtx_inv = _full_inverse_from_centred(s_inv, xbar, nsafe)
+        tss = np.sum(yc**2, axis=1)
+    else:
+        params, xtx_inv, singular = _qr_solve(Xz, yz, np.sqrt(np.sum(Xz**2, axis=1)))
+        tss = np.sum(yz**2, axis=1)
+    fitted = np.einsum("nlk,nk->nl", Xz, params)
+    resid = np.where(mask, yz - fitted, np.nan)
+    ssr = np.nansum(resid**2, axis=1)
+    dof = (nobs - k).astype(np.int64)
+    bad = singular | (dof <= 0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        sigma2 = np.where(dof > 0, ssr / np.maximum(dof, 1), np.nan)
+        r2 = np.where(tss > 0, 1.0 - ssr / np.where(tss > 0, tss, 1.0), np.nan)
+    params[bad] = np.nan
+    xtx_inv[bad] = np.nan
+    sigma2[bad] = np.nan
+    out.params[sl] = params
+    out.xtx_inv[sl] = xtx_inv
+    out.sigma2[sl] = sigma2
+    out.r2[sl] = r2
+    out.dof[sl] = dof
+    out.resid[sl] = resid
+    out.singular[sl] = singular
+
+
+def _qr_solve(
+    A: FloatArray, b: FloatArray, scale: FloatArray
+) -> tuple[FloatArray, FloatArray, BoolArray]:
+    """Least squares ``A x = b`` per batch via QR; returns x, (A'A)^-1 and a singular flag.
+
+    A column is collinear when its ``|R_jj|`` is below ``1e-10 * scale_j`` (its norm).
+    """
+    n, _, p = A.shape
+    if p == 0:
+        return np.zeros((n, 0)), np.zeros((n, 0, 0)), np.zeros(n, dtype=bool)
+    q, r = np.linalg.qr(A, mode="reduced")
+    diag = np.abs(np.diagonal(r, axis1=1, axis2=2))
+    tol = 1e-10 * np.maximum(scale, np.finfo(float).tiny)
+    singular = np.any(diag <= tol, axis=1)
+    r_safe = r.copy()
+    eye = np.broadcast_to(np.eye(p), r.shape)
+    r_safe[singular] = eye[singular]
+    r_inv = np.linalg.inv(r_safe)  # triangular; well conditioned after centring
+    qtb = np.einsum("nlp,nl->np", q, b)
+    x = np.einsum("npq,nq->np", r_inv, qtb)
+    ata_inv = np.einsum("npq,nrq->npr", r_inv, r_inv)
+    x[singular] = np.nan
+    ata_inv[singular] = np.nan
+    return x, ata_inv, singular
+
+
+def _full_inverse_from_centred(s_inv: FloatArray, xbar: FloatArray, nobs: FloatArray) -> FloatArray:
+    """(X'X)^-1 of ``[1, Z]`` from the centred slope block ``S^-1 = (Zc'Zc)^-1``.
+
+    Partitioned inverse: ``[[1/n + xbar' S^-1 xbar, -xbar' S^-1], [-S^-1 xbar, S^-1]]``.
+    """
+    n, p = xbar.shape
+    out = np.empty((n, p + 1, p + 1))
+    sx = np.einsum("npq,nq->np", s_inv, xbar)
+    out[:, 0, 0] = 1.0 / nobs + np.einsum("np,np->n", xbar, sx)
+    out[:, 0, 1:] = -sx
+    out[:, 1:, 0] = -sx
+    out[:, 1:, 1:] = s_inv
+    return out

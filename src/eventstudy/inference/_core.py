@@ -1,0 +1,427 @@
+"""Shared machinery of the tests: panel checks, NaN-safe reductions, SARs, windows, tidy rows.
+
+Everything here works on whole ``(n, L)`` arrays at once; nothing loops over events.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+from scipy import stats
+
+from ..exceptions import DataError, InsufficientDataError, SpecError
+from ..panel import EventPanel
+from .conventions import ALTERNATIVES, Conventions
+
+FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
+Window = tuple[int, int]
+
+RESULT_COLUMNS = [
+    "test",
+    "window",
+    "rel_day",
+    "start",
+    "end",
+    "date",
+    "estimate",
+    "statistic",
+    "p_value",
+    "alternative",
+    "distribution",
+    "df",
+    "n",
+    "stars",
+    "clustered",
+    "conventions",
+]
+
+
+# ----------------------------------------------------------------------------- reductions
+def count(x: FloatArray, axis: int) -> npt.NDArray[np.int64]:
+    """Number of non-missing values along ``axis``."""
+    return np.sum(~np.isnan(x), axis=axis)
+
+
+def nanmean(x: FloatArray, axis: int) -> FloatArray:
+    """Mean over non-missing values; NaN (without a warning) where there are none."""
+    c = count(x, axis)
+    s = np.nansum(x, axis=axis)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(c > 0, s / np.maximum(c, 1), np.nan)
+
+
+def nanvar(x: FloatArray, axis: int, ddof: int = 1) -> FloatArray:
+    """Variance over non-missing values with denominator ``count - ddof``; NaN if too few."""
+    c = count(x, axis)
+    m = np.expand_dims(nanmean(x, axis), axis)
+    ss = np.nansum((x - m) ** 2, axis=axis)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(c > ddof, ss / np.maximum(c - ddof, 1), np.nan)
+
+
+def p_values(
+    stat: FloatArray, distribution: str, df: FloatArray | float | None, alternative: str
+) -> FloatArray:
+    """p-values of a statistic under a normal or Student-t reference distribution."""
+    stat = np.asarray(stat, dtype=float)
+    if distribution == "normal":
+        lower, upper = stats.norm.cdf(stat), stats.norm.sf(stat)
+    elif distribution == "t":
+        dfa = np.asarray(df, dtype=float)
+        with np.errstate(invalid="ignore"):
+            lower, upper = stats.t.cdf(stat, dfa), stats.t.sf(stat, dfa)
+    else:  # pragma: no cover - programming error
+        raise ValueError(distribution)
+    return combine_tails(np.asarray(lower), np.asarray(upper), alternative)
+
+
+def combine_tails(lower: FloatArray, upper: FloatArray, alternative: str) -> FloatArray:
+    """p-value from the lower-tail ``P(S <= s)`` and upper-tail ``P(S >= s)`` probabilities."""
+    if alternative == "less":
+        return np.asarray(lower, dtype=float)
+    if alternative == "greater":
+        return np.asarray(upper, dtype=float)
+    return np.minimum(1.0, 2.0 * np.minimum(lower, upper))
+
+
+def stars_from_p(p: FloatArray) -> npt.NDArray[np.object_]:
+    """``***`` below 1 %, ``**`` below 5 %, ``*`` below 10 %, else empty."""
+    p = np.asarray(p, dtype=float)
+    out = np.full(p.shape, "", dtype=object)
+    with np.errstate(invalid="ignore"):
+        out[p < 0.10] = "*"
+        out[p < 0.05] = "**"
+        out[p < 0.01] = "***"
+    return out
+
+
+def check_alternative(alternative: str) -> None:
+    if alternative not in ALTERNATIVES:
+        raise SpecError(f"alternative={alternative!r} is not valid; choose one of {ALTERNATIVES}")
+
+
+# ----------------------------------------------------------------------------- panel checks
+def check_panel(panel: EventPanel, conventions: Conventions) -> None:
+    """Raise a specific error when the panel cannot support the tests."""
+    if not isinstance(panel, EventPanel):
+        raise SpecError(f"expected an EventPanel, got {type(panel).__name__}")
+    n, l2 = panel.ar.shape
+    if n == 0:
+        raise InsufficientDataError("the event panel holds no events; nothing to test")
+    if panel.resid_est.ndim != 2 or panel.resid_est.shape[0] != n:
+        raise DataError(
+            f"resid_est has shape {panel.resid_est.shape}; expected ({n}, L1) like ar {panel.ar.shape}"
+        )
+    if panel.sigma2.shape != (n,) or panel.dof.shape != (n,):
+        raise DataError(f"sigma2 and dof must have shape ({n},)")
+    if len(panel.evt_rel) != l2 or len(panel.est_rel) != panel.resid_est.shape[1]:
+        raise DataError("evt_rel / est_rel do not match the widths of ar / resid_est")
+    if np.isinf(panel.ar).any() or np.isinf(panel.resid_est).any():
+        raise DataError("the panel contains infinite abnormal returns; check the input returns")
+    if conventions.return_kind != "any" and panel.return_kind != conventions.return_kind:
+        raise SpecError(
+            f"conventions {conventions.name!r} require {conventions.return_kind} returns but the "
+            f"panel holds {panel.return_kind} returns; recompute returns with "
+            f"return_kind={conventions.return_kind!r}"
+        )
+
+
+def normalise_windows(panel: EventPanel, windows: Sequence[Window] | None) -> list[Window]:
+    """CAR windows as ``(start, end)`` in the units of ``evt_rel`` (default: the whole window)."""
+    rel = np.asarray(panel.evt_rel)
+    if windows is None:
+        return [(int(rel[0]), int(rel[-1]))]
+    out: list[Window] = []
+    for w in windows:
+        try:
+            a, b = (int(w[0]), int(w[1]))
+        except (TypeError, ValueError, IndexError) as exc:
+            raise SpecError(f"window {w!r} is not a pair of integers (start, end)") from exc
+        if a > b:
+            raise SpecError(f"window {w!r}: start is after end")
+        if a < rel.min() or b > rel.max():
+            raise SpecError(
+                f"window {w!r} is outside the event window [{int(rel.min())}, {int(rel.max())}]"
+            )
+        out.append((a, b))
+    return out
+
+
+# ----------------------------------------------------------------------------- context
+class Context:
+    """Quantities shared by the tests, computed once per panel and conventions."""
+
+    def __init__(self, panel: EventPanel, conventions: Conventions) -> None:
+        check_panel(panel, conventions)
+        self.panel = panel
+        self.conv = conventions
+        self.ar: FloatArray = np.asarray(panel.ar, dtype=float)
+        self.est: FloatArray = np.asarray(panel.resid_est, dtype=float)
+        self.n = self.ar.shape[0]
+        self.rel = np.asarray(panel.evt_rel, dtype=np.int64)
+
+    _AR_FREE = ("n_est", "sigma2", "xtx_inv_and_x", "pe_factor", "patell_var", "rbar")
+
+    def with_ar(self, ar: FloatArray) -> Context:
+        """The same events with other event-window ARs (e.g. planted abnormal returns),
+        reusing everything computed from the estimation window."""
+        new = Context(replace(self.panel, ar=ar), self.conv)
+        for name in self._AR_FREE:
+            if name in self.__dict__:
+                new.__dict__[name] = self.__dict__[name]
+        return new
+
+    @cached_property
+    def rbar(self) -> float:
+        """Kolari-Pynnönen average residual correlation (see ``clustering.residual_correlation``)."""
+        from .clustering import residual_correlation
+
+        return residual_correlation(self.panel).rbar
+
+    # -- presence and firm sums
+    @cached_property
+    def present(self) -> BoolArray:
+        return ~np.isnan(self.ar)
+
+    @cached_property
+    def n_t(self) -> npt.NDArray[np.int64]:
+        return self.present.sum(axis=0)
+
+    def firm_sum(self, x: FloatArray) -> FloatArray:
+        """Sum over firms (axis 0) per day, by the ``firm_sum`` convention; NaN if none present."""
+        c = count(x, 0)
+        s = np.nansum(x, axis=0)
+        if self.conv.firm_sum == "rowmean_times_n":
+            s = s * x.shape[0] / np.maximum(c, 1)
+        return np.where(c > 0, s, np.nan)
+
+    @cached_property
+    def aar(self) -> FloatArray:
+        return nanmean(self.ar, 0)
+
+    # -- variances
+    @cached_property
+    def n_est(self) -> npt.NDArray[np.int64]:
+        """Estimation-window observations per event (the panel's complete-case ``nobs``)."""
+        return np.asarray(self.panel.nobs, dtype=np.int64)
+
+    @cached_property
+    def sigma2(self) -> FloatArray:
+        if self.conv.residual_variance == "sample":
+            s2 = nanvar(self.est, 1, ddof=1)
+        elif self.conv.residual_variance == "mle":
+            s2 = np.nansum(self.est**2, axis=1) / np.maximum(count(self.est, 1), 1)
+        else:
+            s2 = np.asarray(self.panel.sigma2, dtype=float)
+        bad = ~(s2 > 0)
+        if bad.any():
+            ids = list(np.asarray(self.panel.event_id)[bad][:5])
+            raise InsufficientDataError(
+                f"events {ids} have no positive estimation-window residual variance; "
+                "they need more estimation observations"
+            )
+        return s2
+
+    @cached_property
+    def xtx_inv_and_x(self) -> tuple[FloatArray, FloatArray] | None:
+        """``(X'X)^{-1}`` and event-window regressors for the prediction-error term (or None)."""
+        p = self.panel
+        if not self.conv.prediction_error or p.k == 0:
+            return None
+        if self.conv.market_moments == "all_dates":
+            return self._all_dates_moments()
+        if p.xtx_inv is None or p.x_evt is None:
+            raise SpecError(
+                "the prediction-error correction needs xtx_inv and x_evt in the panel; "
+                "use Conventions(prediction_error=False) for this model"
+            )
+        return np.asarray(p.xtx_inv, dtype=float), np.asarray(p.x_evt, dtype=float)
+
+    def _all_dates_moments(self) -> tuple[FloatArray, FloatArray]:
+        """estudy2's market-model term: ``X'X`` from all estimation dates of the market."""
+        p = self.panel
+        if p.market_est is None or p.market_evt is None or p.k != 2:
+            raise SpecError(
+                "market_moments='all_dates' applies to a market model (k = 2) with market_est "
+                "and market_evt in the panel"
+            )
+        m = np.asarray(p.market_est, dtype=float)
+        mbar = nanmean(m, 1)
+        ss = np.nansum((m - mbar[:, None]) ** 2, axis=1)
+        big_l = self.n_est.astype(float)
+        # inverse of [[L, L mbar], [L mbar, SS + L mbar^2]] gives 1 + 1/L + (m - mbar)^2 / SS
+        xtx = np.empty((self.n, 2, 2))
+        xtx[:, 0, 0] = big_l
+        xtx[:, 0, 1] = xtx[:, 1, 0] = big_l * mbar
+        xtx[:, 1, 1] = ss + big_l * mbar**2
+        x = np.stack([np.ones_like(p.market_evt, dtype=float), p.market_evt], axis=2)
+        return np.asarray(np.linalg.inv(xtx), dtype=float), np.asarray(x, dtype=float)
+
+    @cached_property
+    def pe_factor(self) -> FloatArray:
+        """``C_it = 1 + x_t'(X'X)^{-1}x_t`` (or 1 without the correction), shape (n, L2)."""
+        mats = self.xtx_inv_and_x
+        if mats is None:
+            return np.ones_like(self.ar)
+        xtx_inv, x = mats
+        return 1.0 + np.einsum("ntk,nkl,ntl->nt", x, xtx_inv, x)
+
+    @cached_property
+    def sar(self) -> FloatArray:
+        """Standardised abnormal returns ``AR_it / sqrt(sigma_i^2 C_it)`` (Patell 1976)."""
+        return self.ar / np.sqrt(self.sigma2[:, None] * self.pe_factor)
+
+    @cached_property
+    def patell_var(self) -> FloatArray:
+        """Variance of a SAR under H0, ``(L_i - k) / (L_i - k - 2)`` (Student t with L_i - k df)."""
+        dof = np.asarray(self.panel.dof, dtype=float)
+        if (dof <= 2).any():
+            raise InsufficientDataError(
+                "Patell-type standardisation needs more than k + 2 estimation observations per event"
+            )
+        return dof / (dof - 2.0)
+
+    # -- windows
+    def window_days(self, window: Window) -> BoolArray:
+        """Columns of the event grid inside ``window`` that enter a CAR (coverage rule)."""
+        cols = (self.rel >= window[0]) & (self.rel <= window[1])
+        coverage = 100.0 * self.n_t / self.n
+        return cols & (coverage > self.conv.car_min_coverage) & (self.n_t > 0)
+
+    def car(self, cols: BoolArray) -> tuple[FloatArray, npt.NDArray[np.int64]]:
+        """CAR_i over the window's available days (NaN if none) and the number of days summed."""
+        sub = self.ar[:, cols]
+        days = count(sub, 1)
+        return np.where(days > 0, np.nansum(sub, axis=1), np.nan), days
+
+    def car_var_factor(self, cols: BoolArray) -> FloatArray:
+        """``g'g + (X_w g)'(X'X)^{-1}(X_w g)`` with ``g`` the available days of the window.
+
+        Campbell, Lo & MacKinlay (1997, eq. 4.4.13): ``Var(CAR_i) = sigma_i^2`` times this factor.
+        """
+        g = (self.present & cols[None, :]).astype(float)
+        gg = g.sum(axis=1)
+        mats = self.xtx_inv_and_x
+        if mats is None:
+            return gg
+        xtx_inv, x = mats
+        xg = np.einsum("ntk,nt->nk", np.nan_to_num(x), g)
+        return gg + np.einsum("nk,nkl,nl->n", xg, xtx_inv, xg)
+
+    def scar(self, cols: BoolArray) -> FloatArray:
+        """Standardised CAR ``CAR_i / sqrt(Var(CAR_i))`` with the full prediction-error covariance."""
+        car, _ = self.car(cols)
+        return car / np.sqrt(self.sigma2 * self.car_var_factor(cols))
+
+    # -- calendar
+    @cached_property
+    def common_dates(self) -> npt.NDArray[np.datetime64]:
+        """Calendar date of each event-grid column when all events share it, else NaT."""
+        d = np.asarray(self.panel.evt_dates, dtype="datetime64[ns]")
+        first = d[0]
+        same = (d == first[None, :]).all(axis=0)
+        return np.where(same, first, np.datetime64("NaT", "ns"))
+
+
+# ----------------------------------------------------------------------------- results
+@dataclass
+class Rows:
+    """Per-row numbers of one test (daily or per window) before they become a DataFrame."""
+
+    estimate: FloatArray
+    statistic: FloatArray
+    p_value: FloatArray
+    distribution: str | Sequence[str]
+    df: FloatArray
+    n: npt.NDArray[np.int64]
+    stars: npt.NDArray[np.object_] | None = None
+
+
+def daily_frame(
+    test: str, ctx: Context, rows: Rows, alternative: str, clustered: bool
+) -> pd.DataFrame:
+    rel = ctx.rel
+    return _frame(
+        test,
+        window=[pd.NA] * len(rel),
+        rel_day=rel,
+        start=rel,
+        end=rel,
+        date=ctx.common_dates,
+        rows=rows,
+        alternative=alternative,
+        clustered=clustered,
+        conv=ctx.conv,
+    )
+
+
+def window_frame(
+    test: str,
+    ctx: Context,
+    windows: Sequence[Window],
+    rows: Rows,
+    alternative: str,
+    clustered: bool,
+) -> pd.DataFrame:
+    return _frame(
+        test,
+        window=[f"[{a}, {b}]" for a, b in windows],
+        rel_day=[pd.NA] * len(windows),
+        start=[a for a, _ in windows],
+        end=[b for _, b in windows],
+        date=np.full(len(windows), np.datetime64("NaT", "ns")),
+        rows=rows,
+        alternative=alternative,
+        clustered=clustered,
+        conv=ctx.conv,
+    )
+
+
+def _frame(
+    test: str,
+    *,
+    window: Sequence[Any],
+    rel_day: Any,
+    start: Any,
+    end: Any,
+    date: Any,
+    rows: Rows,
+    alternative: str,
+    clustered: bool,
+    conv: Conventions,
+) -> pd.DataFrame:
+    m = len(start)
+    stars = rows.stars if rows.stars is not None else stars_from_p(rows.p_value)
+    dist = [rows.distribution] * m if isinstance(rows.distribution, str) else rows.distribution
+    return pd.DataFrame(
+        {
+            "test": [test] * m,
+            "window": pd.array(window, dtype="string"),
+            "rel_day": pd.array(rel_day, dtype="Int64"),
+            "start": pd.array(start, dtype="Int64"),
+            "end": pd.array(end, dtype="Int64"),
+            "date": pd.to_datetime(np.asarray(date, dtype="datetime64[ns]")),
+            "estimate": np.asarray(rows.estimate, dtype=float),
+            "statistic": np.asarray(rows.statistic, dtype=float),
+            "p_value": np.asarray(rows.p_value, dtype=float),
+            "alternative": [alternative] * m,
+            "distribution": list(dist),
+            "df": np.asarray(rows.df, dtype=float) * np.ones(m),
+            "n": np.asarray(rows.n, dtype=np.int64) * np.ones(m, dtype=np.int64),
+            "stars": list(stars),
+            "clustered": [clustered] * m,
+            "conventions": [conv.describe()] * m,
+        },
+        columns=RESULT_COLUMNS,
+    )
+
+
+def empty_result() -> pd.DataFrame:
+    return pd.DataFrame({c: [] for c in RESULT_COLUMNS})

@@ -1,0 +1,115 @@
+"""How a test is described and run: daily rows, CAR-window rows, conventions, clustering flag."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ..exceptions import InsufficientDataError
+from ..panel import EventPanel
+from ._core import (
+    Context,
+    Rows,
+    Window,
+    check_alternative,
+    daily_frame,
+    nanmean,
+    normalise_windows,
+    p_values,
+    window_frame,
+)
+from .conventions import Conventions
+
+DailyFn = Callable[[Context, str], Rows]
+WindowFn = Callable[[Context, Sequence[Window], str], Rows]
+
+
+@dataclass(frozen=True)
+class TestSpec:
+    """One test: its daily and CAR-window computations.
+
+    ``naive`` marks tests that assume cross-sectionally independent abnormal returns; their
+    rows get ``clustered=True`` when events share calendar dates.
+    ``z_like`` marks daily statistics that are approximately N(0, 1), which estudy2's
+    ``daily_average`` CAR aggregation ``sum_t z_t / sqrt(T)`` may combine.
+    ``min_events`` is the cross-section the test needs (2 for tests built on a
+    cross-sectional dispersion).
+    """
+
+    name: str
+    daily: DailyFn
+    window: WindowFn
+    naive: bool
+    z_like: bool = True
+    min_events: int = 1
+
+
+REGISTRY: dict[str, TestSpec] = {}
+
+
+def register(spec: TestSpec) -> TestSpec:
+    REGISTRY[spec.name] = spec
+    return spec
+
+
+def daily_average_rows(ctx: Context, spec: TestSpec, windows: Sequence[Window], alt: str) -> Rows:
+    """estudy2's CAR tests: ``sum_t z_t / sqrt(T)`` over kept days, estimate = mean daily AAR."""
+    daily = spec.daily(ctx, alt)
+    est, stat, n = [], [], []
+    for w in windows:
+        keep = ctx.window_days(w) & np.isfinite(daily.statistic)
+        t_days = int(keep.sum())
+        est.append(float(nanmean(ctx.aar[keep], 0)) if t_days else np.nan)
+        stat.append(float(daily.statistic[keep].sum() / np.sqrt(t_days)) if t_days else np.nan)
+        n.append(int((ctx.present[:, keep]).any(axis=1).sum()))
+    s = np.asarray(stat)
+    return Rows(
+        estimate=np.asarray(est),
+        statistic=s,
+        p_value=p_values(s, "normal", None, alt),
+        distribution="normal",
+        df=np.full(len(windows), np.nan),
+        n=np.asarray(n),
+    )
+
+
+def window_rows(spec: TestSpec, ctx: Context, windows: Sequence[Window], alt: str) -> Rows:
+    """CAR-window rows of one test under the ``car_aggregation`` convention."""
+    if ctx.conv.car_aggregation == "daily_average" and spec.z_like:
+        return daily_average_rows(ctx, spec, windows, alt)
+    return spec.window(ctx, windows, alt)
+
+
+def run_spec(
+    spec: TestSpec,
+    panel: EventPanel | Context,
+    windows: Sequence[Window] | None,
+    daily: bool,
+    conventions: Conventions,
+    alternative: str,
+    clustered: bool | None = None,
+) -> pd.DataFrame:
+    """Daily rows and/or CAR-window rows of one test as a tidy DataFrame."""
+    check_alternative(alternative)
+    ctx = panel if isinstance(panel, Context) else Context(panel, conventions)
+    if ctx.n < spec.min_events:
+        raise InsufficientDataError(
+            f"{spec.name} needs at least {spec.min_events} events (the panel has {ctx.n}); "
+            "for a single event use single_firm_t or pseudo_event_test"
+        )
+    if clustered is None:
+        from .clustering import events_share_dates
+
+        clustered = events_share_dates(ctx.panel)
+    flag = bool(clustered and spec.naive)
+    frames = []
+    if daily:
+        frames.append(daily_frame(spec.name, ctx, spec.daily(ctx, alternative), alternative, flag))
+    if windows is not None or not daily:
+        wins = normalise_windows(ctx.panel, windows)
+        rows = window_rows(spec, ctx, wins, alternative)
+        frames.append(window_frame(spec.name, ctx, wins, rows, alternative, flag))
+    return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]

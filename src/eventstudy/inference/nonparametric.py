@@ -1,0 +1,501 @@
+"""Non-parametric tests on daily ARs and on CAR windows.
+
+Sign (binomial), Cowan's generalised sign, Corrado's rank, Corrado-Zivney sign and rank
+(modified rank), Kolari-Pynnönen GRANK and the Wilcoxon signed-rank test. Ranks are taken
+per event over its estimation and event windows together (``(n, L1 + L2)``, ``NaN`` kept
+out), all events at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import lru_cache
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+from scipy import stats
+
+from ..panel import EventPanel
+from ._core import (
+    Context,
+    FloatArray,
+    Rows,
+    Window,
+    combine_tails,
+    count,
+    nanmean,
+    nanvar,
+    p_values,
+    stars_from_p,
+)
+from ._registry import TestSpec, register, run_spec
+from .conventions import Alternative, Conventions
+
+__all__ = [
+    "corrado_rank",
+    "corrado_zivney_rank",
+    "corrado_zivney_sign",
+    "generalized_sign",
+    "grank",
+    "sign_test",
+    "signed_rank_distribution",
+    "wilcoxon",
+]
+
+_DEFAULT = Conventions()
+
+
+def _window_cars(ctx: Context, windows: Sequence[Window]) -> FloatArray:
+    return np.column_stack([ctx.car(ctx.window_days(w))[0] for w in windows])
+
+
+def _normal_rows(est: FloatArray, stat: FloatArray, n: npt.NDArray[np.int64], alt: str) -> Rows:
+    stat = np.asarray(stat, dtype=float)
+    return Rows(
+        estimate=np.asarray(est, dtype=float),
+        statistic=stat,
+        p_value=p_values(stat, "normal", None, alt),
+        distribution="normal",
+        df=np.full(stat.shape, np.nan),
+        n=np.asarray(n),
+    )
+
+
+def _divide(a: npt.ArrayLike, b: npt.ArrayLike) -> FloatArray:
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.asarray(np.asarray(a, dtype=float) / np.asarray(b, dtype=float), dtype=float)
+
+
+# ----------------------------------------------------------------------------- sign
+def _sign_rows(ctx: Context, x: FloatArray, est: FloatArray, alt: str) -> Rows:
+    pos = np.where(np.isnan(x), np.nan, (x > 0).astype(float))
+    w = ctx.firm_sum(pos)
+    n = count(x, 0)
+    stat = _divide(w - 0.5 * n, np.sqrt(0.25 * n))
+    if ctx.conv.sign_pvalue == "normal":
+        return _normal_rows(est, stat, n, alt)
+    lower = stats.binom.cdf(w, n, 0.5)
+    upper = stats.binom.sf(w - 1, n, 0.5)
+    p = np.where(n > 0, combine_tails(lower, upper, alt), np.nan)
+    return Rows(est, stat, p, "binomial", np.full(stat.shape, np.nan), n)
+
+
+def _sign_daily(ctx: Context, alt: str) -> Rows:
+    return _sign_rows(ctx, ctx.ar, ctx.aar, alt)
+
+
+def _sign_window(ctx: Context, windows: Sequence[Window], alt: str) -> Rows:
+    cars = _window_cars(ctx, windows)
+    return _sign_rows(ctx, cars, nanmean(cars, 0), alt)
+
+
+def sign_test(
+    panel: EventPanel,
+    windows: Sequence[Window] | None = None,
+    daily: bool = True,
+    conventions: Conventions = _DEFAULT,
+    alternative: Alternative = "two-sided",
+) -> pd.DataFrame:
+    """Binomial sign test: is the share of positive ARs (CARs) one half?
+
+    Notes
+    -----
+    Brown & Warner (1980, sec. 3); Campbell, Lo & MacKinlay (1997, ch. 4.5). With ``w_t`` the
+    number of events with ``AR_it > 0`` among ``N_t``,
+
+    .. math:: Z_t = \\frac{w_t - N_t/2}{\\sqrt{N_t/4}}
+
+    p-value exact binomial ``Bin(N_t, 1/2)`` (two-sided: twice the smaller tail), or normal
+    (``sign_pvalue="normal"``).
+    """
+    return run_spec(_SIGN, panel, windows, daily, conventions, alternative)
+
+
+# ----------------------------------------------------------------------------- generalised sign
+def _p_hat(ctx: Context) -> float:
+    pos = np.where(np.isnan(ctx.est), np.nan, (ctx.est > 0).astype(float))
+    if ctx.conv.gsign_p == "pooled":
+        return float(np.nansum(pos) / count(pos, 1).sum())
+    return float(np.mean(nanmean(pos, 1)))
+
+
+def _gsign_rows(ctx: Context, x: FloatArray, est: FloatArray, alt: str) -> Rows:
+    p = _p_hat(ctx)
+    pos = np.where(np.isnan(x), np.nan, (x > 0).astype(float))
+    w = ctx.firm_sum(pos)
+    n = count(x, 0)
+    stat = _divide(w - n * p, np.sqrt(n * p * (1 - p)))
+    return _normal_rows(est, stat, n, alt)
+
+
+def _gsign_daily(ctx: Context, alt: str) -> Rows:
+    return _gsign_rows(ctx, ctx.ar, ctx.aar, alt)
+
+
+def _gsign_window(ctx: Context, windows: Sequence[Window], alt: str) -> Rows:
+    cars = _window_cars(ctx, windows)
+    return _gsign_rows(ctx, cars, nanmean(cars, 0), alt)
+
+
+def generalized_sign(
+    panel: EventPanel,
+    windows: Sequence[Window] | None = None,
+    daily: bool = True,
+    conventions: Conventions = _DEFAULT,
+    alternative: Alternative = "two-sided",
+) -> pd.DataFrame:
+    """Cowan's (1992) generalised sign test.
+
+    Notes
+    -----
+    Cowan, A. R. (1992), "Nonparametric event study tests", *Review of Quantitative Finance
+    and Accounting* 2, 343-358. The expected share of positive ARs comes from the estimation
+    window, ``p = (1/N) sum_i (1/L_i) sum_u 1[e_iu > 0]`` (``gsign_p="pooled"``: over all
+    pairs), and
+
+    .. math:: Z_t = \\frac{w_t - N_t \\hat p}{\\sqrt{N_t \\hat p (1-\\hat p)}}
+
+    Standard normal. For a window, ``w`` counts positive CARs against the same ``p``.
+    """
+    return run_spec(_GSIGN, panel, windows, daily, conventions, alternative)
+
+
+# ----------------------------------------------------------------------------- rank family
+def _combined(ctx: Context) -> FloatArray:
+    """Estimation residuals then event ARs, one row per event: ``(n, L1 + L2)``."""
+    return np.concatenate([ctx.est, ctx.ar], axis=1)
+
+
+def _ranks(x: FloatArray) -> FloatArray:
+    return np.asarray(stats.rankdata(x, axis=1, nan_policy="omit"), dtype=float)
+
+
+def _variance_divisor(ctx: Context, daily_series: FloatArray) -> float:
+    if ctx.conv.rank_variance_days == "mean_obs":
+        return float(np.mean(count(_combined(ctx), 1)))
+    return float(np.isfinite(daily_series).sum())
+
+
+def _ts_scaled(ctx: Context, scores: FloatArray, scale: str) -> tuple[FloatArray, float]:
+    """Daily cross-sectional aggregate of ``scores`` and its time-series sd over all days.
+
+    ``scale="mean"``: ``Q_u = (1/N_u) sum_i s_iu``; ``scale="sqrt"``: ``(1/sqrt(N_u)) sum_i s_iu``.
+    """
+    n_u = count(scores, 0)
+    total = ctx.firm_sum(scores)
+    q = _divide(total, n_u if scale == "mean" else np.sqrt(n_u))
+    s = float(np.sqrt(np.nansum(q**2) / _variance_divisor(ctx, q)))
+    return q, s
+
+
+def _rank_family(ctx: Context, scores: FloatArray, scale: str) -> tuple[FloatArray, float]:
+    q, s = _ts_scaled(ctx, scores, scale)
+    return q[ctx.est.shape[1] :], s
+
+
+def _family_daily(ctx: Context, scores: FloatArray, scale: str, alt: str) -> Rows:
+    q_evt, s = _rank_family(ctx, scores, scale)
+    return _normal_rows(ctx.aar, q_evt / s, ctx.n_t, alt)
+
+
+def _family_window(
+    ctx: Context, scores: FloatArray, scale: str, windows: Sequence[Window], alt: str
+) -> Rows:
+    q_evt, s = _rank_family(ctx, scores, scale)
+    est, stat, n = [], [], []
+    for w in windows:
+        days = ctx.window_days(w) & np.isfinite(q_evt)
+        est.append(float(np.nansum(ctx.aar[days])))
+        stat.append(float(q_evt[days].sum() / (s * np.sqrt(days.sum()))) if days.any() else np.nan)
+        n.append(int(ctx.present[:, days].any(axis=1).sum()))
+    return _normal_rows(np.array(est), np.array(stat), np.array(n), alt)
+
+
+def _corrado_scores(ctx: Context) -> FloatArray:
+    x = _combined(ctx)
+    k = _ranks(x)
+    return k - (count(x, 1)[:, None] + 1) / 2.0
+
+
+def _modified_rank_scores(ctx: Context) -> FloatArray:
+    x = _combined(ctx)
+    return _ranks(x) / (count(x, 1)[:, None] + 1) - 0.5
+
+
+def _median_sign_scores(ctx: Context) -> FloatArray:
+    x = _combined(ctx)
+    med = np.nanmedian(x, axis=1, keepdims=True)
+    return np.sign(x - med)
+
+
+def corrado_rank(
+    panel: EventPanel,
+    windows: Sequence[Window] | None = None,
+    daily: bool = True,
+    conventions: Conventions = _DEFAULT,
+    alternative: Alternative = "two-sided",
+) -> pd.DataFrame:
+    """Corrado (1989) rank test.
+
+    Notes
+    -----
+    Corrado, C. J. (1989), "A nonparametric test for abnormal security-price performance in
+    event studies", *Journal of Financial Economics* 23, 385-395. ``K_it`` ranks event *i*'s
+    ARs over its estimation and event days together (ties averaged), ``n_i`` of them:
+
+    .. math:: T_t = \\frac{1}{N_t}\\sum_i \\frac{K_{it} - (n_i+1)/2}{S(K)}, \\quad
+              S(K)^2 = \\frac{1}{T}\\sum_u \\Big(\\frac{1}{N_u}\\sum_i (K_{iu} - (n_i+1)/2)\\Big)^2
+
+    ``u`` over all estimation and event days, ``T`` days with data (``"mean_obs"``:
+    ``mean(n_i)``). Standard normal. A window of ``L_w`` days: ``sum_t T_t / sqrt(L_w)``
+    (Campbell & Wasley 1993).
+    """
+    return run_spec(_RANK, panel, windows, daily, conventions, alternative)
+
+
+def corrado_zivney_rank(
+    panel: EventPanel,
+    windows: Sequence[Window] | None = None,
+    daily: bool = True,
+    conventions: Conventions = _DEFAULT,
+    alternative: Alternative = "two-sided",
+) -> pd.DataFrame:
+    """Corrado & Zivney (1992) modified (standardised) rank test.
+
+    Notes
+    -----
+    Corrado, C. J. and Zivney, T. L. (1992), "The specification and power of the sign test in
+    event study hypothesis tests using daily stock returns", *Journal of Financial and
+    Quantitative Analysis* 27, 465-478. With ``U_it = K_it / (n_i + 1)`` (uniform on (0, 1)
+    under H0, robust to missing values),
+
+    .. math:: T_t = \\frac{N_t^{-1/2}\\sum_i (U_{it} - 1/2)}{S}, \\quad
+              S^2 = \\frac{1}{T}\\sum_u \\Big(N_u^{-1/2}\\sum_i (U_{iu} - 1/2)\\Big)^2
+
+    Standard normal; windows as for :func:`corrado_rank`.
+    """
+    return run_spec(_MRANK, panel, windows, daily, conventions, alternative)
+
+
+def corrado_zivney_sign(
+    panel: EventPanel,
+    windows: Sequence[Window] | None = None,
+    daily: bool = True,
+    conventions: Conventions = _DEFAULT,
+    alternative: Alternative = "two-sided",
+) -> pd.DataFrame:
+    """Corrado & Zivney (1992) sign test against each event's median AR.
+
+    Notes
+    -----
+    Corrado & Zivney (1992). ``G_it = sign(AR_it - median_i)`` with the median over the
+    event's estimation and event days,
+
+    .. math:: T_t = \\frac{N_t^{-1/2}\\sum_i G_{it}}{S}, \\quad
+              S^2 = \\frac{1}{T}\\sum_u \\Big(N_u^{-1/2}\\sum_i G_{iu}\\Big)^2
+
+    Standard normal; windows as for :func:`corrado_rank`.
+    """
+    return run_spec(_CSIGN, panel, windows, daily, conventions, alternative)
+
+
+# ----------------------------------------------------------------------------- GRANK
+def _grank_one(ctx: Context, cols: npt.NDArray[np.bool_]) -> tuple[float, float, float, int]:
+    """GRANK t, its df, the CAAR and N for one window (one-day windows give the daily test)."""
+    car, _ = ctx.car(cols)
+    scar = ctx.scar(cols)
+    sd = np.sqrt(nanvar(scar, 0, ddof=1))
+    scar_star = scar / sd  # re-standardised for event-induced volatility
+    sar_est = ctx.est / np.sqrt(ctx.sigma2)[:, None]
+    g = np.concatenate([sar_est, scar_star[:, None]], axis=1)
+    u = _ranks(g) / (count(g, 1)[:, None] + 1) - 0.5
+    n_t = count(u, 0)
+    ubar = nanmean(u, 0)
+    has = n_t > 0
+    t_days = int(has.sum())
+    s2 = np.sum((n_t[has] / ctx.n) * ubar[has] ** 2) / t_days
+    z = ubar[-1] / np.sqrt(s2)
+    with np.errstate(invalid="ignore"):
+        t = z * np.sqrt((t_days - 2) / (t_days - 1 - z**2))
+    return float(t), float(t_days - 2), float(nanmean(car, 0)), int(n_t[-1])
+
+
+def _grank_rows(ctx: Context, colsets: list[npt.NDArray[np.bool_]], alt: str) -> Rows:
+    res = np.array([_grank_one(ctx, c) if c.any() else (np.nan,) * 4 for c in colsets])
+    t, df, est, n = res.T
+    return Rows(est, t, p_values(t, "t", df, alt), "t", df, np.nan_to_num(n).astype(np.int64))
+
+
+def _grank_daily(ctx: Context, alt: str) -> Rows:
+    cols = [(ctx.rel == r) & (ctx.n_t > 0) for r in ctx.rel]
+    return _grank_rows(ctx, cols, alt)
+
+
+def _grank_window(ctx: Context, windows: Sequence[Window], alt: str) -> Rows:
+    return _grank_rows(ctx, [ctx.window_days(w) for w in windows], alt)
+
+
+def grank(
+    panel: EventPanel,
+    windows: Sequence[Window] | None = None,
+    daily: bool = True,
+    conventions: Conventions = _DEFAULT,
+    alternative: Alternative = "two-sided",
+) -> pd.DataFrame:
+    """Kolari & Pynnönen (2011) generalised rank test (GRANK).
+
+    Notes
+    -----
+    Kolari, J. W. and Pynnönen, S. (2011), "Nonparametric rank tests for event studies",
+    *Journal of Empirical Finance* 18, 953-971. The window collapses to one day: the
+    standardised CAR ``SCAR_i`` (prediction-error corrected), re-standardised
+    ``SCAR*_i = SCAR_i / s(SCAR)`` for event-induced volatility, joins the estimation-window
+    SARs ``e_iu / sigma_i``; ``U_it = rank(GSAR_it) / (T_i + 1) - 1/2`` and
+
+    .. math:: Z = \\frac{\\bar U_0}{S_{\\bar U}}, \\quad
+              S_{\\bar U}^2 = \\frac{1}{T}\\sum_t \\frac{N_t}{N} \\bar U_t^2, \\quad
+              t_{grank} = Z\\sqrt{\\frac{T-2}{T-1-Z^2}} \\sim t(T-2)
+
+    ``T`` = estimation days + 1. Cross-sectional correlation enters through ``S_U``.
+    """
+    return run_spec(_GRANK, panel, windows, daily, conventions, alternative)
+
+
+# ----------------------------------------------------------------------------- Wilcoxon
+@lru_cache(maxsize=256)
+def signed_rank_distribution(n: int) -> npt.NDArray[np.float64]:
+    """Exact null distribution of the Wilcoxon signed-rank ``W+`` for ``n`` untied ranks.
+
+    ``out[w] = P(W+ = w)``, ``w = 0 .. n(n+1)/2``, by the recursion on the largest rank.
+    """
+    counts = np.zeros(n * (n + 1) // 2 + 1)
+    counts[0] = 1.0
+    for r in range(1, n + 1):
+        counts[r:] = counts[r:] + counts[:-r].copy()
+    return counts / 2.0**n
+
+
+_EXACT_MAX_N = 50
+
+
+def _qsignrank(p: float, n: int) -> int:
+    """Smallest ``x`` with ``P(W+ <= x) >= p`` (R's ``qsignrank``)."""
+    cdf = np.cumsum(signed_rank_distribution(n))
+    return int(np.searchsorted(cdf, p - 1e-12))
+
+
+def _estudy2_wilcoxon_stars(w: FloatArray, n: npt.NDArray[np.int64]) -> npt.NDArray[np.object_]:
+    """estudy2's critical values: ``W >= q(1-a)`` or ``W <= N(N+1)/2 - q(1-a/2)``."""
+    out = np.full(w.shape, "", dtype=object)
+    for j in range(len(w)):
+        nj = int(n[j])
+        if nj == 0 or not np.isfinite(w[j]):
+            continue
+        top = nj * (nj + 1) / 2
+        for a, mark in ((0.10, "*"), (0.05, "**"), (0.01, "***")):
+            if w[j] >= _qsignrank(1 - a, nj) or w[j] <= top - _qsignrank(1 - a / 2, nj):
+                out[j] = mark
+    return out
+
+
+def _wilcoxon_rows(ctx: Context, x: FloatArray, est: FloatArray, alt: str) -> Rows:
+    absx = np.where(x == 0, np.nan, np.abs(x))  # zeros dropped (Wilcoxon 1945)
+    r = np.asarray(stats.rankdata(absx, axis=0, nan_policy="omit"), dtype=float)
+    w = ctx.firm_sum(np.where(np.isnan(absx), np.nan, np.where(x > 0, r, 0.0)))
+    n = count(absx, 0)
+    p = np.full(w.shape, np.nan)
+    dist = []
+    for j in range(len(w)):
+        nj = int(n[j])
+        col = absx[:, j][~np.isnan(absx[:, j])]
+        ties = len(np.unique(col)) < nj
+        if nj == 0 or not np.isfinite(w[j]):
+            dist.append("signed-rank")
+            continue
+        if nj <= _EXACT_MAX_N and not ties and float(w[j]).is_integer():
+            pmf = signed_rank_distribution(nj)
+            wi = int(w[j])
+            p[j] = combine_tails(np.array(pmf[: wi + 1].sum()), np.array(pmf[wi:].sum()), alt)
+            dist.append("signed-rank")
+        else:
+            _, tcounts = np.unique(col, return_counts=True)
+            mean = nj * (nj + 1) / 4
+            var = nj * (nj + 1) * (2 * nj + 1) / 24 - np.sum(tcounts**3 - tcounts) / 48
+            z = (w[j] - mean) / np.sqrt(var)
+            p[j] = p_values(np.array(z), "normal", None, alt)
+            dist.append("normal")
+    stars = (
+        _estudy2_wilcoxon_stars(w, n)
+        if ctx.conv.wilcoxon_critical == "estudy2"
+        else stars_from_p(p)
+    )
+    return Rows(est, w, p, dist, np.full(w.shape, np.nan), n, stars)
+
+
+def _wilcoxon_daily(ctx: Context, alt: str) -> Rows:
+    return _wilcoxon_rows(ctx, ctx.ar, ctx.aar, alt)
+
+
+def _wilcoxon_window(ctx: Context, windows: Sequence[Window], alt: str) -> Rows:
+    cars = _window_cars(ctx, windows)
+    return _wilcoxon_rows(ctx, cars, nanmean(cars, 0), alt)
+
+
+def wilcoxon(
+    panel: EventPanel,
+    windows: Sequence[Window] | None = None,
+    daily: bool = True,
+    conventions: Conventions = _DEFAULT,
+    alternative: Alternative = "two-sided",
+) -> pd.DataFrame:
+    """Wilcoxon (1945) signed-rank test on the cross-section of ARs (or CARs).
+
+    Notes
+    -----
+    Wilcoxon, F. (1945), "Individual comparisons by ranking methods", *Biometrics Bulletin* 1,
+    80-83. Zeros dropped, ranks ``R_it`` of ``|AR_it|`` among the ``N_t`` non-zero ARs:
+
+    .. math:: W^+_t = \\sum_i R_{it}\\,1[AR_{it} > 0]
+
+    The statistic column holds ``W+``. p-value exact (``N_t <= 50`` and no ties) or normal
+    with mean ``N(N+1)/4`` and tie-corrected variance ``N(N+1)(2N+1)/24 - sum(t^3 - t)/48``.
+    """
+    return run_spec(_WILCOXON, panel, windows, daily, conventions, alternative)
+
+
+def _rank_daily(ctx: Context, alt: str) -> Rows:
+    return _family_daily(ctx, _corrado_scores(ctx), "mean", alt)
+
+
+def _rank_window(ctx: Context, windows: Sequence[Window], alt: str) -> Rows:
+    return _family_window(ctx, _corrado_scores(ctx), "mean", windows, alt)
+
+
+def _mrank_daily(ctx: Context, alt: str) -> Rows:
+    return _family_daily(ctx, _modified_rank_scores(ctx), "sqrt", alt)
+
+
+def _mrank_window(ctx: Context, windows: Sequence[Window], alt: str) -> Rows:
+    return _family_window(ctx, _modified_rank_scores(ctx), "sqrt", windows, alt)
+
+
+def _csign_daily(ctx: Context, alt: str) -> Rows:
+    return _family_daily(ctx, _median_sign_scores(ctx), "sqrt", alt)
+
+
+def _csign_window(ctx: Context, windows: Sequence[Window], alt: str) -> Rows:
+    return _family_window(ctx, _median_sign_scores(ctx), "sqrt", windows, alt)
+
+
+_SIGN = register(TestSpec("sign", _sign_daily, _sign_window, naive=True))
+_GSIGN = register(TestSpec("generalized_sign", _gsign_daily, _gsign_window, naive=True))
+_CSIGN = register(TestSpec("corrado_zivney_sign", _csign_daily, _csign_window, naive=False))
+_RANK = register(TestSpec("corrado_rank", _rank_daily, _rank_window, naive=False))
+_MRANK = register(TestSpec("corrado_zivney_rank", _mrank_daily, _mrank_window, naive=False))
+_GRANK = register(
+    TestSpec("grank", _grank_daily, _grank_window, naive=False, z_like=False, min_events=2)
+)
+_WILCOXON = register(
+    TestSpec("wilcoxon", _wilcoxon_daily, _wilcoxon_window, naive=True, z_like=False)
+)

@@ -1,0 +1,709 @@
+"""Normal-return models: one interface, small frozen dataclasses declaring their regressors.
+
+Every model turns the aligned data into a :class:`Design` - the dependent variable ``y`` and
+the prediction regressors ``X`` on the estimation and event grids - and estimates per-event
+coefficients with :meth:`NormalReturnModel.estimate` (batched; GARCH is the one documented
+per-event loop). The abnormal return is always ``AR = y - X b`` and the normal return
+``N = R - AR`` (so excess-return models add the risk-free rate back).
+
+A model's *market* names a column of the returns frame (e.g. ``"SPY"``); a per-event
+``benchmark`` column in the events frame overrides it. Factor models read ``factors=``
+(decimal units, indexed by date, e.g. from ``load_factors``) given to ``EventStudy``.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import numpy as np
+import numpy.typing as npt
+
+from .estimation import OLSFit, batched_ols
+from .exceptions import GarchConvergenceWarning, SpecError
+
+__all__ = [
+    "CAPM",
+    "Carhart4",
+    "ConstantMean",
+    "Design",
+    "Dimson",
+    "FactorModel",
+    "FamaFrench3",
+    "FamaFrench5",
+    "GarchConvergenceWarning",
+    "GarchMarketModel",
+    "MarketAdjusted",
+    "MarketModel",
+    "ModelData",
+    "ModelFit",
+    "NormalReturnModel",
+    "ScholesWilliams",
+]
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
+
+
+# ----------------------------------------------------------------------------- data plumbing
+@dataclass
+class ModelData:
+    """Returns and factors aligned on the session grid, each padded with one NaN row.
+
+    ``returns`` is ``(T + 1, N)``; row ``T`` is all-NaN so out-of-range positions read NaN.
+    """
+
+    returns: FloatArray
+    columns: dict[str, int]
+    factors: FloatArray | None = None
+    factor_columns: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def n_sessions(self) -> int:
+        return int(self.returns.shape[0] - 1)
+
+    def _clip(self, pos: IntArray) -> IntArray:
+        t = self.n_sessions
+        return np.where((pos >= 0) & (pos < t), pos, t)
+
+    def ret(self, pos: IntArray, col: IntArray) -> FloatArray:
+        """Returns of column ``col[i]`` at positions ``pos[i, :]`` (NaN out of range / col<0)."""
+        out = self.returns[self._clip(pos), np.maximum(col, 0)[:, None]]
+        return np.where((col >= 0)[:, None], out, np.nan)
+
+    def factor(self, name: str, pos: IntArray) -> FloatArray:
+        """Factor ``name`` at positions ``pos`` (NaN where the factor data are missing)."""
+        if self.factors is None or name not in self.factor_columns:
+            have = sorted(self.factor_columns)
+            raise SpecError(
+                f"the model needs factor {name!r}; pass factors= to EventStudy with that column "
+                f"(decimal units, indexed by date); available: {have}"
+            )
+        return self.factors[self._clip(pos), self.factor_columns[name]]
+
+
+@dataclass
+class Design:
+    """What a model regresses: ``y`` and prediction regressors ``X`` on both grids.
+
+    ``aux_est`` holds extra estimation-window regressors an estimator needs (lags and leads
+    of the market for Scholes-Williams and Dimson); ``mask_est`` marks complete cases.
+    """
+
+    y_est: FloatArray
+    X_est: FloatArray
+    y_evt: FloatArray
+    X_evt: FloatArray
+    mask_est: BoolArray
+    param_names: list[str]
+    has_const: bool
+    market_est: FloatArray | None = None
+    market_evt: FloatArray | None = None
+    aux_est: dict[str, FloatArray] = field(default_factory=dict)
+
+
+@dataclass
+class ModelFit:
+    """Per-event estimates: OLS-like statistics, plus a conditional AR variance (GARCH)."""
+
+    params: FloatArray
+    sigma2: FloatArray
+    dof: IntArray
+    nobs: IntArray
+    r2: FloatArray
+    xtx_inv: FloatArray | None
+    resid_est: FloatArray
+    singular: BoolArray
+    var_evt: FloatArray | None = None
+    notes: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_ols(cls, fit: OLSFit) -> ModelFit:
+        return cls(
+            params=fit.params,
+            sigma2=fit.sigma2,
+            dof=fit.dof,
+            nobs=fit.nobs,
+            r2=fit.r2,
+            xtx_inv=fit.xtx_inv,
+            resid_est=fit.resid,
+            singular=fit.singular,
+        )
+
+
+def _complete(*arrays: FloatArray) -> BoolArray:
+    ok = np.ones(arrays[0].shape[:2], dtype=bool)
+    for a in arrays:
+        ok &= np.isfinite(a) if a.ndim == 2 else np.all(np.isfinite(a), axis=2)
+    return ok
+
+
+def _stack(*cols: FloatArray) -> FloatArray:
+    return np.stack(cols, axis=-1)
+
+
+# ----------------------------------------------------------------------------- base class
+@dataclass(frozen=True)
+class NormalReturnModel:
+    """Base of all normal-return models (see the module docstring for the contract)."""
+
+    name: ClassVar[str] = "model"
+    #: whether the model reads a market column of the returns frame
+    uses_market: ClassVar[bool] = False
+
+    @property
+    def market_name(self) -> str | None:
+        """The returns column used as market (None when the model has none)."""
+        return None
+
+    def required_factors(self) -> list[str]:
+        """Factor columns the model needs (empty when it needs none)."""
+        return []
+
+    @property
+    def k(self) -> int:
+        """Number of estimated mean parameters."""
+        return len(self.param_names)
+
+    @property
+    def param_names(self) -> list[str]:
+        raise NotImplementedError
+
+    def design(
+        self,
+        data: ModelData,
+        pos_est: IntArray,
+        pos_evt: IntArray,
+        ret_col: IntArray,
+        mkt_col: IntArray,
+    ) -> Design:
+        """Arrays ``y`` and ``X`` for every event on both grids."""
+        raise NotImplementedError
+
+    def estimate(self, design: Design, chunk_size: int = 20_000) -> ModelFit:
+        """Batched OLS of ``y`` on ``X`` over each event's complete cases."""
+        fit = batched_ols(
+            design.X_est,
+            design.y_est,
+            design.mask_est,
+            has_const=design.has_const,
+            chunk_size=chunk_size,
+        )
+        return ModelFit.from_ols(fit)
+
+    def describe(self) -> str:
+        """Short label used in results (class name and options)."""
+        return repr(self)
+
+
+def _ones(shape: tuple[int, ...]) -> FloatArray:
+    return np.ones(shape, dtype=np.float64)
+
+
+# ----------------------------------------------------------------------------- simple models
+@dataclass(frozen=True)
+class ConstantMean(NormalReturnModel):
+    """Constant-mean-return model (Brown & Warner 1980; MacKinlay 1997).
+
+    Notes
+    -----
+    ``R_it = mu_i + e_it``; ``mu_i`` is the mean of the estimation-window returns (complete
+    cases), ``AR_it = R_it - mu_i`` and ``sigma_i^2 = sum(e^2) / (n_i - 1)`` over the
+    *estimation window only* (not the whole series).
+    """
+
+    name: ClassVar[str] = "constant mean"
+
+    @property
+    def param_names(self) -> list[str]:
+        return ["mu"]
+
+    def design(self, data, pos_est, pos_evt, ret_col, mkt_col):  # type: ignore[no-untyped-def]
+        y_est, y_evt = data.ret(pos_est, ret_col), data.ret(pos_evt, ret_col)
+        X_est, X_evt = _ones((*y_est.shape, 1)), _ones((*y_evt.shape, 1))
+        return Design(y_est, X_est, y_evt, X_evt, _complete(y_est), self.param_names, True)
+
+
+@dataclass(frozen=True)
+class MarketAdjusted(NormalReturnModel):
+    """Market-adjusted returns (Brown & Warner 1980): no estimated parameters.
+
+    Notes
+    -----
+    ``AR_it = R_it - R_mt``. With ``k = 0`` mean parameters the residual variance is
+    ``sigma_i^2 = sum_t AR_it^2 / n_i`` over the estimation window (``dof = n_i``), and there
+    is no prediction-error term (``Var(AR) = sigma^2``).
+    """
+
+    market: str = "SPY"
+    name: ClassVar[str] = "market-adjusted"
+    uses_market: ClassVar[bool] = True
+
+    @property
+    def market_name(self) -> str | None:
+        return self.market
+
+    @property
+    def param_names(self) -> list[str]:
+        return []
+
+    def design(self, data, pos_est, pos_evt, ret_col, mkt_col):  # type: ignore[no-untyped-def]
+        m_est, m_evt = data.ret(pos_est, mkt_col), data.ret(pos_evt, mkt_col)
+        y_est = data.ret(pos_est, ret_col) - m_est
+        y_evt = data.ret(pos_evt, ret_col) - m_evt
+        X_est = np.zeros((*y_est.shape, 0))
+        X_evt = np.zeros((*y_evt.shape, 0))
+        return Design(y_est, X_est, y_evt, X_evt, _complete(y_est), [], False, m_est, m_evt)
+
+    def estimate(self, design: Design, chunk_size: int = 20_000) -> ModelFit:
+        mask = design.mask_est
+        resid = np.where(mask, design.y_est, np.nan)
+        nobs = mask.sum(axis=1).astype(np.int64)
+        ssr = np.nansum(resid**2, axis=1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            sigma2 = np.where(nobs > 0, ssr / np.maximum(nobs, 1), np.nan)
+        n = len(nobs)
+        return ModelFit(
+            params=np.zeros((n, 0)),
+            sigma2=sigma2,
+            dof=nobs.copy(),
+            nobs=nobs,
+            r2=np.full(n, np.nan),
+            xtx_inv=None,
+            resid_est=resid,
+            singular=np.zeros(n, dtype=bool),
+        )
+
+
+@dataclass(frozen=True)
+class MarketModel(NormalReturnModel):
+    """Market model by OLS (Sharpe 1963; MacKinlay 1997, eq. 1).
+
+    Notes
+    -----
+    ``R_it = alpha_i + beta_i R_mt + e_it``, estimated on the complete cases of the
+    estimation window; ``AR_it = R_it - alpha_i - beta_i R_mt``;
+    ``sigma_i^2 = SSR_i / (n_i - 2)``.
+    """
+
+    market: str = "SPY"
+    name: ClassVar[str] = "market model"
+    uses_market: ClassVar[bool] = True
+
+    @property
+    def market_name(self) -> str | None:
+        return self.market
+
+    @property
+    def param_names(self) -> list[str]:
+        return ["alpha", "beta"]
+
+    def design(self, data, pos_est, pos_evt, ret_col, mkt_col):  # type: ignore[no-untyped-def]
+        m_est, m_evt = data.ret(pos_est, mkt_col), data.ret(pos_evt, mkt_col)
+        y_est, y_evt = data.ret(pos_est, ret_col), data.ret(pos_evt, ret_col)
+        X_est = _stack(_ones(m_est.shape), m_est)
+        X_evt = _stack(_ones(m_evt.shape), m_evt)
+        mask = _complete(y_est, X_est)
+        return Design(y_est, X_est, y_evt, X_evt, mask, self.param_names, True, m_est, m_evt)
+
+
+# ----------------------------------------------------------------------------- factor models
+@dataclass(frozen=True)
+class FactorModel(NormalReturnModel):
+    """Linear factor model on (excess) returns, any factor set.
+
+    Notes
+    -----
+    ``R_it - RF_t = a_i + sum_j b_ij F_jt + e_it`` when ``excess=True`` (risk-free rate ``RF``
+    from the factors frame), else ``R_it = a_i + sum_j b_ij F_jt + e_it``. A day on which any
+    factor is missing is a missing day. The normal return is ``RF_t + a_i + sum_j b_ij F_jt``
+    (``AR`` is the same whether or not ``RF`` is added back to both sides).
+    ``sigma_i^2 = SSR_i / (n_i - 1 - J)``.
+    """
+
+    factors: tuple[str, ...] = ()
+    excess: bool = True
+    name: ClassVar[str] = "factor model"
+
+    def __post_init__(self) -> None:
+        if not self.factors:
+            raise SpecError("FactorModel needs factors=[...] (column names of the factors frame)")
+        object.__setattr__(self, "factors", tuple(self.factors))
+
+    @property
+    def param_names(self) -> list[str]:
+        return ["alpha", *[f"b_{f}" for f in self.factors]]
+
+    def required_factors(self) -> list[str]:
+        return [*self.factors, *(["RF"] if self.excess else [])]
+
+    def design(self, data, pos_est, pos_evt, ret_col, mkt_col):  # type: ignore[no-untyped-def]
+        def side(pos: IntArray) -> tuple[FloatArray, FloatArray]:
+            y = data.ret(pos, ret_col)
+            if self.excess:
+                y = y - data.factor("RF", pos)
+            cols = [_ones(y.shape), *[data.factor(f, pos) for f in self.factors]]
+            return y, _stack(*cols)
+
+        y_est, X_est = side(pos_est)
+        y_evt, X_evt = side(pos_evt)
+        mask = _complete(y_est, X_est)
+        return Design(y_est, X_est, y_evt, X_evt, mask, self.param_names, True)
+
+
+@dataclass(frozen=True)
+class FamaFrench3(FactorModel):
+    """Fama & French (1993) three-factor model on excess returns.
+
+    Notes
+    -----
+    ``R_it - RF_t = a_i + b_i (Mkt-RF)_t + s_i SMB_t + h_i HML_t + e_it``.
+    """
+
+    factors: tuple[str, ...] = ("Mkt-RF", "SMB", "HML")
+    name: ClassVar[str] = "Fama-French 3"
+
+
+@dataclass(frozen=True)
+class Carhart4(FactorModel):
+    """Carhart (1997) four-factor model: Fama-French 3 plus momentum.
+
+    Notes
+    -----
+    ``R_it - RF_t = a_i + b_i (Mkt-RF)_t + s_i SMB_t + h_i HML_t + m_i Mom_t + e_it``.
+    """
+
+    factors: tuple[str, ...] = ("Mkt-RF", "SMB", "HML", "Mom")
+    name: ClassVar[str] = "Carhart 4"
+
+
+@dataclass(frozen=True)
+class FamaFrench5(FactorModel):
+    """Fama & French (2015) five-factor model on excess returns.
+
+    Notes
+    -----
+    ``R_it - RF_t = a_i + b_i (Mkt-RF)_t + s_i SMB_t + h_i HML_t + r_i RMW_t + c_i CMA_t + e_it``.
+    """
+
+    factors: tuple[str, ...] = ("Mkt-RF", "SMB", "HML", "RMW", "CMA")
+    name: ClassVar[str] = "Fama-French 5"
+
+
+@dataclass(frozen=True)
+class CAPM(NormalReturnModel):
+    """CAPM on excess returns (Sharpe 1964; Lintner 1965), estimated by OLS with an intercept.
+
+    Notes
+    -----
+    ``R_it - RF_t = a_i + b_i (R_mt - RF_t) + e_it``. The market excess return is the
+    factors' ``Mkt-RF`` column (``market=None``, the default) or ``market - RF`` for a
+    returns column ``market``. The intercept is estimated (Jensen's alpha), so a mispriced
+    security does not bias the ARs; ``sigma_i^2 = SSR_i / (n_i - 2)``.
+    """
+
+    market: str | None = None
+    name: ClassVar[str] = "CAPM"
+
+    @property
+    def market_name(self) -> str | None:
+        return self.market
+
+    @property
+    def param_names(self) -> list[str]:
+        return ["alpha", "beta"]
+
+    def required_factors(self) -> list[str]:
+        return ["RF"] if self.market is not None else ["Mkt-RF", "RF"]
+
+    def design(self, data, pos_est, pos_evt, ret_col, mkt_col):  # type: ignore[no-untyped-def]
+        def side(pos: IntArray) -> tuple[FloatArray, FloatArray, FloatArray]:
+            rf = data.factor("RF", pos)
+            y = data.ret(pos, ret_col) - rf
+            mx = (
+                data.ret(pos, mkt_col) - rf
+                if self.market is not None
+                else data.factor("Mkt-RF", pos)
+            )
+            return y, _stack(_ones(y.shape), mx), mx
+
+        y_est, X_est, m_est = side(pos_est)
+        y_evt, X_evt, m_evt = side(pos_evt)
+        mask = _complete(y_est, X_est)
+        return Design(y_est, X_est, y_evt, X_evt, mask, self.param_names, True, m_est, m_evt)
+
+
+# ----------------------------------------------------------------------------- thin trading
+def _masked_mean(a: FloatArray, mask: BoolArray) -> FloatArray:
+    n = np.maximum(mask.sum(axis=1), 1)
+    return np.where(mask, a, 0.0).sum(axis=1) / n
+
+
+def _masked_cov(a: FloatArray, b: FloatArray, mask: BoolArray) -> FloatArray:
+    """Sample covariance over the masked days (denominator n; it cancels in ratios)."""
+    ma, mb = _masked_mean(a, mask), _masked_mean(b, mask)
+    prod = np.where(mask, (a - ma[:, None]) * (b - mb[:, None]), 0.0)
+    return prod.sum(axis=1) / np.maximum(mask.sum(axis=1), 1)
+
+
+def _refit_market_line(
+    design: Design, alpha: FloatArray, beta: FloatArray, chunk_size: int
+) -> ModelFit:
+    """Residual statistics of ``y = alpha + beta R_m`` with externally estimated coefficients.
+
+    ``(X'X)^-1`` is that of ``[1, R_m]`` on the same days: the prediction-error term then uses
+    the market-model approximation (the aggregated beta has no exact OLS covariance).
+    """
+    ols = batched_ols(
+        design.X_est, design.y_est, design.mask_est, has_const=True, chunk_size=chunk_size
+    )
+    params = np.stack([alpha, beta], axis=1)
+    fitted = np.einsum("nlk,nk->nl", design.X_est, params)
+    resid = np.where(design.mask_est, design.y_est - fitted, np.nan)
+    nobs = design.mask_est.sum(axis=1).astype(np.int64)
+    dof = nobs - 2
+    ssr = np.nansum(resid**2, axis=1)
+    yc = np.where(
+        design.mask_est, design.y_est - _masked_mean(design.y_est, design.mask_est)[:, None], 0.0
+    )
+    tss = np.sum(yc**2, axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        sigma2 = np.where(dof > 0, ssr / np.maximum(dof, 1), np.nan)
+        r2 = np.where(tss > 0, 1 - ssr / np.where(tss > 0, tss, 1.0), np.nan)
+    bad = ols.singular | (dof <= 0)
+    params[bad] = np.nan
+    sigma2[bad] = np.nan
+    return ModelFit(params, sigma2, dof, nobs, r2, ols.xtx_inv, resid, ols.singular)
+
+
+def _lagged_market_design(
+    data: ModelData,
+    pos_est: IntArray,
+    pos_evt: IntArray,
+    ret_col: IntArray,
+    mkt_col: IntArray,
+    lags: int,
+    names: list[str],
+) -> Design:
+    m_est, m_evt = data.ret(pos_est, mkt_col), data.ret(pos_evt, mkt_col)
+    y_est, y_evt = data.ret(pos_est, ret_col), data.ret(pos_evt, ret_col)
+    aux = {f"m{j:+d}": data.ret(pos_est + j, mkt_col) for j in range(-lags, lags + 1) if j != 0}
+    X_est = _stack(_ones(m_est.shape), m_est)
+    X_evt = _stack(_ones(m_evt.shape), m_evt)
+    mask = _complete(y_est, X_est, *aux.values())
+    return Design(y_est, X_est, y_evt, X_evt, mask, names, True, m_est, m_evt, aux)
+
+
+@dataclass(frozen=True)
+class ScholesWilliams(NormalReturnModel):
+    """Market model with the Scholes & Williams (1977) beta for non-synchronous trading.
+
+    Notes
+    -----
+    Over the estimation days where ``R_t``, ``R_m,t-1``, ``R_mt`` and ``R_m,t+1`` are all
+    present (lags and leads are previous / next *sessions*)::
+
+        b-  = Cov(R_t, R_m,t-1) / Var(R_m,t-1)      (OLS slope on the lagged market)
+        b0  = Cov(R_t, R_mt)    / Var(R_mt)
+        b+  = Cov(R_t, R_m,t+1) / Var(R_m,t+1)
+        rho = Corr(R_mt, R_m,t-1)                   (first-order market autocorrelation)
+        beta_SW  = (b- + b0 + b+) / (1 + 2 rho)
+        alpha_SW = mean(R_t) - beta_SW mean(R_mt)
+
+    ``AR_t = R_t - alpha_SW - beta_SW R_mt`` and ``sigma^2 = SSR / (n - 2)``. The
+    prediction-error term uses ``(X'X)^-1`` of ``[1, R_m]`` (an approximation).
+    """
+
+    market: str = "SPY"
+    name: ClassVar[str] = "Scholes-Williams"
+    uses_market: ClassVar[bool] = True
+
+    @property
+    def market_name(self) -> str | None:
+        return self.market
+
+    @property
+    def param_names(self) -> list[str]:
+        return ["alpha", "beta"]
+
+    def design(self, data, pos_est, pos_evt, ret_col, mkt_col):  # type: ignore[no-untyped-def]
+        return _lagged_market_design(data, pos_est, pos_evt, ret_col, mkt_col, 1, self.param_names)
+
+    def estimate(self, design: Design, chunk_size: int = 20_000) -> ModelFit:
+        mask, y = design.mask_est, design.y_est
+        m0, mlag, mlead = design.X_est[..., 1], design.aux_est["m-1"], design.aux_est["m+1"]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            slopes = [_masked_cov(y, x, mask) / _masked_cov(x, x, mask) for x in (mlag, m0, mlead)]
+            rho = _masked_cov(m0, mlag, mask) / np.sqrt(
+                _masked_cov(m0, m0, mask) * _masked_cov(mlag, mlag, mask)
+            )
+            beta = (slopes[0] + slopes[1] + slopes[2]) / (1.0 + 2.0 * rho)
+        alpha = _masked_mean(y, mask) - beta * _masked_mean(m0, mask)
+        fit = _refit_market_line(design, alpha, beta, chunk_size)
+        fit.notes["rho_market"] = rho
+        return fit
+
+
+@dataclass(frozen=True)
+class Dimson(NormalReturnModel):
+    """Market model with the Dimson (1979) aggregated-coefficients beta.
+
+    Notes
+    -----
+    OLS of ``R_t = a + sum_{j=-lags..lags} b_j R_m,t+j + e_t`` over the estimation days with
+    all leads and lags present; ``beta_D = sum_j b_j``. As for Scholes-Williams the
+    intercept is ``alpha_D = mean(R_t) - beta_D mean(R_mt)`` and ``AR_t = R_t - alpha_D -
+    beta_D R_mt``; ``sigma^2 = SSR / (n - 2)`` of those residuals. The prediction-error
+    term uses ``(X'X)^-1`` of ``[1, R_m]`` (an approximation).
+    """
+
+    market: str = "SPY"
+    lags: int = 1
+    name: ClassVar[str] = "Dimson"
+    uses_market: ClassVar[bool] = True
+
+    def __post_init__(self) -> None:
+        if int(self.lags) < 1:
+            raise SpecError(f"Dimson(lags={self.lags}): use at least one lag and lead")
+
+    @property
+    def market_name(self) -> str | None:
+        return self.market
+
+    @property
+    def param_names(self) -> list[str]:
+        return ["alpha", "beta"]
+
+    def design(self, data, pos_est, pos_evt, ret_col, mkt_col):  # type: ignore[no-untyped-def]
+        return _lagged_market_design(
+            data, pos_est, pos_evt, ret_col, mkt_col, int(self.lags), self.param_names
+        )
+
+    def estimate(self, design: Design, chunk_size: int = 20_000) -> ModelFit:
+        mask, y = design.mask_est, design.y_est
+        L = int(self.lags)
+        cols = [design.X_est[..., 0], design.X_est[..., 1]]
+        cols += [design.aux_est[f"m{j:+d}"] for j in range(-L, L + 1) if j != 0]
+        full = batched_ols(np.stack(cols, axis=-1), y, mask, has_const=True, chunk_size=chunk_size)
+        beta = full.params[:, 1:].sum(axis=1)
+        alpha = _masked_mean(y, mask) - beta * _masked_mean(cols[1], mask)
+        fit = _refit_market_line(design, alpha, beta, chunk_size)
+        fit.notes["lag_betas"] = full.params[:, 1:]
+        return fit
+
+
+# ----------------------------------------------------------------------------- GARCH
+@dataclass(frozen=True)
+class GarchMarketModel(NormalReturnModel):
+    """Market model with GARCH(1,1) errors (Bollerslev 1986), fitted with ``arch``.
+
+    Notes
+    -----
+    ``R_t = alpha + beta R_mt + e_t``, ``e_t = sqrt(h_t) z_t``,
+    ``h_t = omega + a e_{t-1}^2 + b h_{t-1}``, ``z_t`` normal or standardised Student t,
+    fitted by maximum likelihood on the estimation-window complete cases (returns scaled
+    to percent, as arch expects). The fitted parameters are then fixed (``arch``'s
+    ``.fix``) on the estimation + event days to get event-window residuals and the
+    conditional variance ``h_t``, used as ``Var(AR_t)`` (no parameter-uncertainty term).
+    ``sigma^2`` reports ``SSR / (n - 2)`` of the estimation residuals. ``arch`` fits one
+    series at a time: this is the one model that loops over events. A fit that does not
+    converge falls back to the OLS market model with a :class:`GarchConvergenceWarning`.
+    Requires the optional extra ``eventstudy[garch]``.
+    """
+
+    market: str = "SPY"
+    dist: str = "normal"
+    name: ClassVar[str] = "GARCH(1,1) market model"
+    uses_market: ClassVar[bool] = True
+
+    def __post_init__(self) -> None:
+        if self.dist not in {"normal", "t"}:
+            raise SpecError(f"GarchMarketModel(dist={self.dist!r}); use 'normal' or 't'")
+
+    @property
+    def market_name(self) -> str | None:
+        return self.market
+
+    @property
+    def param_names(self) -> list[str]:
+        return ["alpha", "beta"]
+
+    def design(self, data, pos_est, pos_evt, ret_col, mkt_col):  # type: ignore[no-untyped-def]
+        return MarketModel(self.market).design(data, pos_est, pos_evt, ret_col, mkt_col)
+
+    def estimate(self, design: Design, chunk_size: int = 20_000) -> ModelFit:
+        try:
+            from arch import arch_model
+        except ImportError as exc:  # pragma: no cover - depends on the environment
+            raise SpecError(
+                "GarchMarketModel needs the optional package 'arch': pip install eventstudy[garch]"
+            ) from exc
+        fit = super().estimate(design, chunk_size)  # OLS: starting point and fallback
+        n, L2 = design.y_evt.shape
+        var_evt = np.full((n, L2), np.nan)
+        garch_params = np.full((n, 5 if self.dist == "normal" else 6), np.nan)
+        used_garch = np.zeros(n, dtype=bool)
+        mask_evt = _complete(design.y_evt, design.X_evt)
+        failed: list[int] = []
+        for i in range(n):  # arch fits one series at a time (documented exception)
+            if fit.singular[i] or not np.isfinite(fit.sigma2[i]):
+                continue
+            res = _fit_one_garch(arch_model, design, mask_evt, i, self.dist)
+            if res is None:
+                failed.append(i)
+                var_evt[i] = np.where(mask_evt[i], fit.sigma2[i], np.nan)
+                continue
+            params, resid_est, h_evt = res
+            fit.params[i] = params[:2]
+            fit.resid_est[i] = resid_est
+            var_evt[i] = h_evt
+            garch_params[i, : len(params)] = params
+            used_garch[i] = True
+        fit.var_evt = var_evt
+        fit.xtx_inv = None
+        fit.notes.update(garch_params=garch_params, used_garch=used_garch)
+        ssr = np.nansum(fit.resid_est**2, axis=1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            fit.sigma2 = np.where(fit.dof > 0, ssr / np.maximum(fit.dof, 1), np.nan)
+        if failed:
+            warnings.warn(
+                f"GARCH(1,1) did not converge for {len(failed)} event(s); the OLS market model "
+                "was used for them (see results.meta['garch_fallback'])",
+                GarchConvergenceWarning,
+                stacklevel=3,
+            )
+        fit.notes["garch_fallback"] = failed
+        return fit
+
+
+def _fit_one_garch(
+    arch_model: Any, design: Design, mask_evt: BoolArray, i: int, dist: str
+) -> tuple[FloatArray, FloatArray, FloatArray] | None:
+    """Fit one event's GARCH market model; ``None`` when it does not converge."""
+    import pandas as pd
+
+    me = design.mask_est[i]
+    y_e, x_e = design.y_est[i, me] * 100.0, design.X_est[i, me, 1] * 100.0
+    am = arch_model(
+        pd.Series(y_e), x=pd.DataFrame({"m": x_e}), mean="LS", vol="GARCH", p=1, q=1, dist=dist
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # arch's optimiser chatter; convergence is checked below
+        res = am.fit(disp="off", show_warning=False)
+    if res.convergence_flag != 0 or not np.all(np.isfinite(res.params)):
+        return None
+    mv = mask_evt[i]
+    y_all = np.concatenate([y_e, design.y_evt[i, mv] * 100.0])
+    x_all = np.concatenate([x_e, design.X_evt[i, mv, 1] * 100.0])
+    full = arch_model(
+        pd.Series(y_all), x=pd.DataFrame({"m": x_all}), mean="LS", vol="GARCH", p=1, q=1, dist=dist
+    ).fix(res.params.to_numpy())
+    p = res.params.to_numpy().copy()
+    params = np.concatenate([[p[0] / 100.0, p[1]], p[2:]])
+    resid_est = np.full(me.shape, np.nan)
+    resid_est[me] = full.resid.to_numpy()[: me.sum()] / 100.0
+    h_evt = np.full(mv.shape, np.nan)
+    h_evt[mv] = (full.conditional_volatility.to_numpy()[me.sum() :] / 100.0) ** 2
+    return params, resid_est, h_evt

@@ -1,0 +1,679 @@
+"""Figures of an event study (matplotlib, object-oriented API).
+
+Every function takes either a results object (anything with the tidy ``ar`` / ``car(window)``
+frames of :class:`~eventstudy.results.EventStudyResults`) or the tidy DataFrames themselves,
+draws on ``ax`` when given (else on a new figure) and returns the :class:`~matplotlib.figure.Figure`.
+Nothing is shown and no global setting (``rcParams``, the pyplot state machine) is touched;
+matplotlib is imported only when a figure is drawn.
+
+Confidence bands are two-sided: ``z = norm.ppf(1 - (1 - level) / 2)`` (1.96 for 95%).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from .exceptions import DataError, SpecError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+__all__ = [
+    "caar_path",
+    "critical_value",
+    "fit_data",
+    "plot_ar_path",
+    "plot_ar_paths",
+    "plot_caar",
+    "plot_car_bars",
+    "plot_fit",
+    "plot_fits",
+    "plot_overlay",
+    "plot_prices",
+]
+
+Band = Literal["cross_sectional", "model"]
+BANDS: tuple[str, ...] = ("cross_sectional", "model")
+Window = tuple[int, int]
+
+
+# ----------------------------------------------------------------------------- helpers
+def critical_value(level: float) -> float:
+    """Two-sided normal critical value of a confidence ``level`` (1.959964 for 0.95)."""
+    if isinstance(level, bool) or not isinstance(level, int | float) or not 0.0 < level < 1.0:
+        raise SpecError(
+            f"confidence level must be strictly between 0 and 1 (e.g. 0.95), got {level!r}"
+        )
+    return float(stats.norm.ppf(1.0 - (1.0 - float(level)) / 2.0))
+
+
+def _new_axes(ax: Axes | None, figsize: tuple[float, float] = (7.0, 4.0)) -> tuple[Figure, Axes]:
+    """The figure of ``ax``, or a fresh figure (not registered with pyplot) and its axes."""
+    if ax is not None:
+        fig = ax.get_figure()
+        assert fig is not None
+        return fig, ax  # type: ignore[return-value]
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=figsize, layout="constrained")
+    return fig, fig.add_subplot()
+
+
+def _tidy(obj: Any, attr: str, *args: Any) -> pd.DataFrame:
+    """A tidy frame from a results object (attribute or method ``attr``) or the frame itself."""
+    if isinstance(obj, pd.DataFrame):
+        return obj
+    value = getattr(obj, attr, None)
+    if value is None:
+        raise SpecError(
+            f"expected a DataFrame or a results object with .{attr}, got {type(obj).__name__}"
+        )
+    value = value(*args) if callable(value) else value
+    if not isinstance(value, pd.DataFrame):
+        raise DataError(f".{attr} of {type(obj).__name__} is not a DataFrame")
+    return value
+
+
+def _require(frame: pd.DataFrame, columns: Sequence[str], what: str) -> None:
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise DataError(f"{what} needs the column(s) {missing}; it has {list(frame.columns)}")
+
+
+def _window_label(window: Window) -> str:
+    return f"[{window[0]}, {window[1]}]"
+
+
+# ----------------------------------------------------------------------------- CAAR path
+def caar_path(
+    ar: pd.DataFrame,
+    *,
+    level: float = 0.95,
+    band: Band | None = "cross_sectional",
+    start: int | None = None,
+) -> pd.DataFrame:
+    """The CAAR path of a tidy AR frame with a two-sided confidence band.
+
+    Parameters
+    ----------
+    ar
+        Tidy abnormal returns with ``event_id, rel_day, ar`` (and ``var_ar`` for ``band="model"``).
+    level
+        Confidence level of the band.
+    band
+        ``"cross_sectional"``: ``se_t = sd_i(CAR_i(t)) / sqrt(N_t)``, robust to event-induced
+        variance. ``"model"``: ``se_t = sqrt(sum_i sum_s var_ar_is) / N_t`` (independent firms;
+        ignores the small prediction-error covariance between days). ``None``: no band.
+    start
+        Relative day from which ARs are cumulated (default: the first day of the frame).
+        A firm missing on a day is left out of that day's mean; its CAR resumes afterwards
+        from the ARs it has.
+
+    Returns
+    -------
+    DataFrame with ``rel_day, aar, caar, se, lower, upper, n`` (one row per relative day).
+    """
+    _require(ar, ["event_id", "rel_day", "ar"], "caar_path")
+    if band is not None and band not in BANDS:
+        raise SpecError(f"band={band!r} is not valid; choose one of {list(BANDS)} or None")
+    z = critical_value(level)
+    wide = ar.pivot_table(
+        index="rel_day", columns="event_id", values="ar", aggfunc="first", dropna=False
+    )
+    wide = wide.sort_index()
+    if start is not None:
+        wide = wide.loc[wide.index >= start]
+    if wide.empty:
+        raise DataError("caar_path: no abnormal returns on or after the start day")
+    values = wide.to_numpy(dtype=float)
+    present = ~np.isnan(values)
+    car = np.nancumsum(values, axis=0)
+    car[~present] = np.nan  # a firm without a return that day does not enter that day's mean
+    n = present.sum(axis=1)
+    aar = _nanmean_rows(values)
+    caar = _nanmean_rows(car)
+    se = _band_se(ar, wide, car, n, band)
+    return pd.DataFrame(
+        {
+            "rel_day": wide.index.to_numpy(dtype=int),
+            "aar": aar,
+            "caar": caar,
+            "se": se,
+            "lower": caar - z * se,
+            "upper": caar + z * se,
+            "n": n,
+        }
+    )
+
+
+def _nanmean_rows(x: np.ndarray) -> np.ndarray:
+    count = (~np.isnan(x)).sum(axis=1)
+    total = np.nansum(x, axis=1)
+    return np.where(count > 0, total / np.maximum(count, 1), np.nan)
+
+
+def _band_se(
+    ar: pd.DataFrame, wide: pd.DataFrame, car: np.ndarray, n: np.ndarray, band: str | None
+) -> np.ndarray:
+    if band is None:
+        return np.full(len(wide), np.nan)
+    if band == "cross_sectional":
+        count = (~np.isnan(car)).sum(axis=1)
+        mean = _nanmean_rows(car)
+        ss = np.nansum((car - mean[:, None]) ** 2, axis=1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(count > 1, np.sqrt(ss / np.maximum(count - 1, 1) / count), np.nan)
+    _require(ar, ["var_ar"], "caar_path(band='model')")
+    var_wide = ar.pivot_table(
+        index="rel_day", columns="event_id", values="var_ar", aggfunc="first", dropna=False
+    )
+    var = var_wide.reindex(index=wide.index, columns=wide.columns).to_numpy(dtype=float)
+    var_car = np.nancumsum(var, axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(
+            n > 0, np.sqrt(np.nansum(np.where(np.isnan(car), 0.0, var_car), axis=1)) / n, np.nan
+        )
+
+
+def plot_caar(
+    data: Any,
+    *,
+    level: float = 0.95,
+    band: Band | None = "cross_sectional",
+    start: int | None = None,
+    label: str | None = None,
+    percent: bool = True,
+    ax: Axes | None = None,
+) -> Figure:
+    """The CAAR over the event window with its two-sided ``level`` confidence band.
+
+    ``data`` is a results object, a tidy AR frame (see :func:`caar_path`) or a path frame with
+    ``rel_day, caar`` and optionally ``lower, upper``. Values are shown in percent when
+    ``percent`` (the line's data are ``100 * caar``).
+    """
+    path = _as_path(data, level=level, band=band, start=start)
+    fig, ax = _new_axes(ax)
+    _draw_path(ax, path, label=label or "CAAR", percent=percent, level=level)
+    ax.axhline(0.0, color="0.5", linewidth=0.8)
+    ax.axvline(0.0, color="0.5", linewidth=0.8, linestyle=":")
+    ax.set_xlabel("trading days relative to the event")
+    ax.set_ylabel("CAAR (%)" if percent else "CAAR")
+    ax.set_title("Cumulative average abnormal return")
+    ax.legend(loc="best")
+    return fig
+
+
+def _as_path(data: Any, *, level: float, band: Band | None, start: int | None) -> pd.DataFrame:
+    frame = _tidy(data, "ar")
+    if "caar" in frame.columns and "ar" not in frame.columns:
+        _require(frame, ["rel_day", "caar"], "plot_caar")
+        return frame.sort_values("rel_day")
+    return caar_path(frame, level=level, band=band, start=start)
+
+
+def _draw_path(ax: Axes, path: pd.DataFrame, *, label: str, percent: bool, level: float) -> None:
+    scale = 100.0 if percent else 1.0
+    x = path["rel_day"].to_numpy(dtype=float)
+    (line,) = ax.plot(
+        x, scale * path["caar"].to_numpy(dtype=float), marker="o", markersize=3, label=label
+    )
+    has_band = {"lower", "upper"} <= set(path.columns) and path[
+        ["lower", "upper"]
+    ].notna().any().all()
+    if has_band:
+        ax.fill_between(
+            x,
+            scale * path["lower"].to_numpy(dtype=float),
+            scale * path["upper"].to_numpy(dtype=float),
+            color=line.get_color(),
+            alpha=0.2,
+            label=f"{level:.0%} confidence band",
+        )
+
+
+# ----------------------------------------------------------------------------- cross-section
+def plot_car_bars(
+    data: Any,
+    *,
+    window: Window | None = None,
+    value: str = "car",
+    level: float | None = 0.95,
+    percent: bool = True,
+    ax: Axes | None = None,
+) -> Figure:
+    """Each firm's CAR over ``window`` as bars sorted from the worst to the best (winners and
+    losers of the cross-section), coloured by group, with ``± z·se_car`` error bars.
+
+    ``data`` is a results object (``car(window)`` is called), a tidy CAR frame with ``ticker``
+    and ``value`` (``car`` by default, or e.g. ``bhar``), or a tidy AR frame (``rel_day, ar``),
+    whose ARs are summed over ``window``.
+    """
+    frame = _cross_section(data, window, value)
+    frame = frame.dropna(subset=[value]).sort_values(value, kind="stable").reset_index(drop=True)
+    if frame.empty:
+        raise DataError("plot_car_bars: no firm has a value in the window")
+    scale = 100.0 if percent else 1.0
+    fig, ax = _new_axes(ax, figsize=(max(6.0, 0.35 * len(frame) + 2.0), 4.5))
+    colors = _group_colors(frame)
+    yerr = None
+    if level is not None and "se_car" in frame.columns and frame["se_car"].notna().any():
+        yerr = scale * critical_value(level) * frame["se_car"].to_numpy(dtype=float)
+    x = np.arange(len(frame))
+    ax.bar(x, scale * frame[value].to_numpy(dtype=float), color=colors, yerr=yerr, capsize=2)
+    ax.set_xticks(x, frame["ticker"].astype(str).tolist(), rotation=90)
+    ax.axhline(0.0, color="0.5", linewidth=0.8)
+    ax.set_xlabel("firm")
+    name = value.upper()
+    ax.set_ylabel(f"{name} (%)" if percent else name)
+    suffix = f" over {_window_label(window)}" if window is not None else ""
+    ax.set_title(f"{name} by firm{suffix}")
+    _group_legend(ax, frame)
+    return fig
+
+
+def _cross_section(data: Any, window: Window | None, value: str) -> pd.DataFrame:
+    if not isinstance(data, pd.DataFrame):
+        if window is None:
+            raise SpecError("plot_car_bars: give window=(start, end) with a results object")
+        method = "car" if value == "car" else value
+        return _tidy(data, method, window)
+    if value in data.columns:
+        _require(data, ["ticker", value], "plot_car_bars")
+        return data
+    _require(data, ["ticker", "rel_day", "ar"], "plot_car_bars")
+    if value != "car":
+        raise DataError(f"plot_car_bars: column {value!r} not in the frame {list(data.columns)}")
+    if window is None:
+        raise SpecError("plot_car_bars: give window=(start, end) to sum a tidy AR frame")
+    return car_from_ar(data, window)
+
+
+def car_from_ar(ar: pd.DataFrame, window: Window) -> pd.DataFrame:
+    """Each event's CAR over ``window`` (sum of its ARs; NaN when it has none in the window)."""
+    keys = [c for c in ("event_id", "ticker", "group") if c in ar.columns]
+    inside = ar[(ar["rel_day"] >= window[0]) & (ar["rel_day"] <= window[1])]
+    grouped = inside.groupby(keys, dropna=False, sort=False)["ar"]
+    out = grouped.sum(min_count=1).rename("car").reset_index()
+    return out
+
+
+def _group_colors(frame: pd.DataFrame) -> list[Any]:
+    if "group" not in frame.columns or frame["group"].isna().all():
+        return ["C0"] * len(frame)
+    order = list(dict.fromkeys(frame["group"].fillna("(none)")))
+    index = {g: i for i, g in enumerate(order)}
+    return [f"C{index[g] % 10}" for g in frame["group"].fillna("(none)")]
+
+
+def _group_legend(ax: Axes, frame: pd.DataFrame) -> None:
+    if "group" not in frame.columns or frame["group"].isna().all():
+        return
+    from matplotlib.patches import Patch
+
+    order = list(dict.fromkeys(frame["group"].fillna("(none)")))
+    handles = [Patch(color=f"C{i % 10}", label=str(g)) for i, g in enumerate(order)]
+    ax.legend(handles=handles, title="group", loc="best")
+
+
+# ----------------------------------------------------------------------------- one firm
+def plot_ar_path(
+    data: Any,
+    key: str,
+    *,
+    level: float = 0.95,
+    percent: bool = True,
+    ax: Axes | None = None,
+) -> Figure:
+    """One event's AR path with its own band ``± z·sqrt(var_ar)``.
+
+    ``key`` is an ``event_id`` or, when it names a ticker with a single event, a ticker.
+    """
+    ar = _tidy(data, "ar")
+    _require(ar, ["event_id", "rel_day", "ar", "var_ar"], "plot_ar_path")
+    rows = _one_event(ar, key).sort_values("rel_day")
+    z = critical_value(level)
+    scale = 100.0 if percent else 1.0
+    x = rows["rel_day"].to_numpy(dtype=float)
+    y = rows["ar"].to_numpy(dtype=float)
+    half = z * np.sqrt(rows["var_ar"].to_numpy(dtype=float))
+    fig, ax = _new_axes(ax)
+    (line,) = ax.plot(x, scale * y, marker="o", markersize=3, label=f"AR {key}")
+    ax.fill_between(
+        x,
+        scale * (y - half),
+        scale * (y + half),
+        color=line.get_color(),
+        alpha=0.2,
+        label=f"{level:.0%} band (± z·√var_ar)",
+    )
+    ax.axhline(0.0, color="0.5", linewidth=0.8)
+    ax.set_xlabel("trading days relative to the event")
+    ax.set_ylabel("abnormal return (%)" if percent else "abnormal return")
+    ax.set_title(f"Abnormal returns of {key}")
+    ax.legend(loc="best")
+    return fig
+
+
+def _one_event(ar: pd.DataFrame, key: str) -> pd.DataFrame:
+    rows = ar[ar["event_id"].astype(str) == str(key)]
+    if rows.empty and "ticker" in ar.columns:
+        rows = ar[ar["ticker"].astype(str) == str(key)]
+        if rows["event_id"].nunique() > 1:
+            ids = sorted(rows["event_id"].astype(str).unique())
+            raise SpecError(f"ticker {key!r} has several events; pass one event_id of {ids}")
+    if rows.empty:
+        valid = sorted(
+            set(ar["event_id"].astype(str)) | set(ar.get("ticker", pd.Series()).astype(str))
+        )
+        raise SpecError(f"no event {key!r}; valid event ids and tickers: {', '.join(valid)}")
+    return rows
+
+
+# ----------------------------------------------------------------------------- estimation fit
+def fit_data(res: Any, key: str) -> dict[str, Any]:
+    """The estimation-window data of one event of a market-model results object.
+
+    Returns ``{"estimation": DataFrame[date, market, firm], "event": DataFrame[rel_day, date,
+    market, firm], "alpha": float, "beta": float, "label": str}``; estimation-window firm
+    returns are the residuals plus the fitted values (the panel stores residuals only).
+    """
+    panel = getattr(res, "panel", res)
+    if getattr(panel, "market_est", None) is None or getattr(panel, "params", None) is None:
+        raise SpecError(
+            "the estimation-window fit needs a model with a market regressor and params"
+        )
+    ids = [str(e) for e in panel.event_id]
+    tickers = [str(t) for t in panel.ticker]
+    if key in ids:
+        i = ids.index(key)
+    elif tickers.count(key) == 1:
+        i = tickers.index(key)
+    else:
+        raise SpecError(f"no single event {key!r}; valid event ids: {', '.join(ids)}")
+    alpha, beta = _alpha_beta(panel, i)
+    m_est = np.asarray(panel.market_est[i], dtype=float)
+    resid = np.asarray(panel.resid_est[i], dtype=float)
+    estimation = pd.DataFrame(
+        {"date": panel.est_dates[i], "market": m_est, "firm": resid + alpha + beta * m_est}
+    ).dropna(subset=["market", "firm"])
+    event = pd.DataFrame(
+        {
+            "rel_day": panel.evt_rel,
+            "date": panel.evt_dates[i],
+            "market": np.asarray(panel.market_evt[i], dtype=float),
+            "firm": np.asarray(panel.ret_evt[i], dtype=float),
+        }
+    ).dropna(subset=["market", "firm"])
+    label = tickers[i] if tickers.count(tickers[i]) == 1 else ids[i]
+    return {"estimation": estimation, "event": event, "alpha": alpha, "beta": beta, "label": label}
+
+
+def _alpha_beta(panel: Any, i: int) -> tuple[float, float]:
+    names = [str(n).lower() for n in panel.param_names]
+    params = np.asarray(panel.params[i], dtype=float)
+    const = _find(names, ("alpha", "const", "intercept"))
+    slope = _find(names, ("beta", "market", "mkt"))
+    if slope is None and len(params) == 2 and const is not None:
+        slope = 1 - const  # the other of the two parameters
+    if slope is None:
+        raise SpecError(f"cannot find the market beta among the parameters {panel.param_names}")
+    return (float(params[const]) if const is not None else 0.0), float(params[slope])
+
+
+def _find(names: Sequence[str], candidates: Sequence[str]) -> int | None:
+    for j, name in enumerate(names):
+        if any(c in name for c in candidates):
+            return j
+    return None
+
+
+def plot_fit(
+    estimation: pd.DataFrame | Any,
+    key: str | None = None,
+    *,
+    alpha: float | None = None,
+    beta: float | None = None,
+    event: pd.DataFrame | None = None,
+    label: str = "firm",
+    percent: bool = True,
+    label_days: Sequence[int] | None = None,
+    ax: Axes | None = None,
+) -> Figure:
+    """Estimation-window scatter of firm vs market returns with the fitted line ``α + β·m``,
+    event-window days marked (and labelled by relative day).
+
+    Either pass a results object and ``key`` (event id or ticker; see :func:`fit_data`), or the
+    frames directly: ``estimation`` with ``market, firm``, ``alpha``, ``beta`` and optionally
+    ``event`` with ``market, firm`` (and ``rel_day``). Event days are labelled with their
+    relative day (only those in ``label_days`` when given).
+    """
+    if not isinstance(estimation, pd.DataFrame):
+        if key is None:
+            raise SpecError("plot_fit: give the event id or ticker with a results object")
+        data = fit_data(estimation, key)
+        estimation, event = data["estimation"], data["event"]
+        alpha, beta, label = data["alpha"], data["beta"], data["label"]
+    if alpha is None or beta is None:
+        raise SpecError("plot_fit: give alpha and beta of the fitted line")
+    _require(estimation, ["market", "firm"], "plot_fit")
+    scale = 100.0 if percent else 1.0
+    fig, ax = _new_axes(ax, figsize=(5.5, 5.0))
+    m = estimation["market"].to_numpy(dtype=float)
+    ax.scatter(
+        scale * m,
+        scale * estimation["firm"].to_numpy(dtype=float),
+        s=10,
+        alpha=0.6,
+        label="estimation window",
+    )
+    grid = np.linspace(np.nanmin(m), np.nanmax(m), 2)
+    if event is not None and len(event):
+        _require(event, ["market", "firm"], "plot_fit(event=...)")
+        em = event["market"].to_numpy(dtype=float)
+        grid = np.linspace(min(np.nanmin(m), np.nanmin(em)), max(np.nanmax(m), np.nanmax(em)), 2)
+        ax.scatter(
+            scale * em,
+            scale * event["firm"].to_numpy(dtype=float),
+            s=30,
+            marker="D",
+            color="C3",
+            label="event window",
+        )
+        if "rel_day" in event.columns:
+            shown = event if label_days is None else event[event["rel_day"].isin(list(label_days))]
+            for _, row in shown.iterrows():
+                ax.annotate(
+                    str(int(row["rel_day"])),
+                    (scale * row["market"], scale * row["firm"]),
+                    fontsize=7,
+                    xytext=(3, 3),
+                    textcoords="offset points",
+                )
+    ax.plot(
+        scale * grid,
+        scale * (alpha + beta * grid),
+        color="k",
+        label=f"fit: α={alpha:.4f}, β={beta:.2f}",
+    )
+    unit = " (%)" if percent else ""
+    ax.set_xlabel(f"market return{unit}")
+    ax.set_ylabel(f"{label} return{unit}")
+    ax.set_title(f"Estimation-window fit: {label}")
+    ax.legend(loc="best")
+    return fig
+
+
+# ----------------------------------------------------------------------------- small multiples
+def _grid(n: int, ncols: int, panel: tuple[float, float]) -> tuple[Figure, list[Axes]]:
+    """A figure of ``n`` small axes in rows of ``ncols`` (spare axes hidden)."""
+    from matplotlib.figure import Figure
+
+    if n < 1:
+        raise SpecError("nothing to plot: no events given")
+    ncols = max(1, min(int(ncols), n))
+    nrows = -(-n // ncols)
+    fig = Figure(figsize=(panel[0] * ncols, panel[1] * nrows + 0.6))
+    axes = list(fig.subplots(nrows, ncols, squeeze=False).ravel())
+    for ax in axes[n:]:
+        ax.set_visible(False)
+    fig.subplots_adjust(hspace=0.6, wspace=0.35, left=0.06, right=0.98, bottom=0.06, top=0.92)
+    return fig, axes[:n]
+
+
+def _tidy_panel(ax: Axes, title: str) -> None:
+    legend = ax.get_legend()
+    if legend is not None:
+        legend.remove()
+    ax.set_title(title, fontsize=9)
+    ax.set_xlabel("")
+    ax.set_ylabel("")
+    ax.tick_params(labelsize=7)
+
+
+def plot_ar_paths(
+    data: Any,
+    keys: Sequence[str] | None = None,
+    *,
+    level: float = 0.95,
+    percent: bool = True,
+    ncols: int = 5,
+) -> Figure:
+    """Small multiples of :func:`plot_ar_path`: one panel per event (default: every event)."""
+    ar = _tidy(data, "ar")
+    _require(ar, ["event_id", "rel_day", "ar", "var_ar"], "plot_ar_paths")
+    keys = list(keys) if keys is not None else _event_keys(ar)
+    fig, axes = _grid(len(keys), ncols, (2.6, 2.0))
+    for key, ax in zip(keys, axes, strict=True):
+        plot_ar_path(ar, key, level=level, percent=percent, ax=ax)
+        _tidy_panel(ax, str(key))
+    unit = " (%)" if percent else ""
+    fig.suptitle(f"Abnormal returns{unit} with {level:.0%} bands (± z·√var_ar)")
+    return fig
+
+
+def plot_fits(
+    res: Any, keys: Sequence[str] | None = None, *, percent: bool = True, ncols: int = 5
+) -> Figure:
+    """Small multiples of :func:`plot_fit`: one estimation-window fit per event."""
+    keys = list(keys) if keys is not None else _event_keys(_tidy(res, "ar"))
+    fig, axes = _grid(len(keys), ncols, (2.6, 2.4))
+    for key, ax in zip(keys, axes, strict=True):
+        plot_fit(res, key, percent=percent, label_days=[0], ax=ax)
+        _tidy_panel(ax, str(key))
+    fig.suptitle(
+        "Estimation-window fit: firm vs market returns; event-window days red, day 0 labelled"
+    )
+    return fig
+
+
+def _event_keys(ar: pd.DataFrame) -> list[str]:
+    """Tickers when each has one event (shorter labels), else event ids."""
+    pairs = ar[["event_id", "ticker"]].drop_duplicates() if "ticker" in ar else None
+    if pairs is not None and pairs["ticker"].is_unique:
+        return pairs["ticker"].astype(str).tolist()
+    return list(dict.fromkeys(ar["event_id"].astype(str)))
+
+
+# ----------------------------------------------------------------------------- several studies
+def plot_overlay(
+    studies: Mapping[str, Any] | Sequence[Any],
+    *,
+    level: float = 0.95,
+    band: Band | None = "cross_sectional",
+    start: int | None = None,
+    percent: bool = True,
+    ax: Axes | None = None,
+) -> Figure:
+    """Several studies' CAAR paths (with bands) on one axes.
+
+    ``studies`` maps a label to a results object / tidy AR frame / path frame, or is a sequence
+    of them (labelled ``(1)``, ``(2)``, ...).
+    """
+    items = _labelled(studies)
+    if not items:
+        raise SpecError("plot_overlay needs at least one study")
+    fig, ax = _new_axes(ax)
+    for label, data in items:
+        path = _as_path(data, level=level, band=band, start=start)
+        _draw_path(ax, path, label=label, percent=percent, level=level)
+    ax.axhline(0.0, color="0.5", linewidth=0.8)
+    ax.axvline(0.0, color="0.5", linewidth=0.8, linestyle=":")
+    ax.set_xlabel("trading days relative to the event")
+    ax.set_ylabel("CAAR (%)" if percent else "CAAR")
+    ax.set_title("Cumulative average abnormal returns")
+    ax.legend(loc="best")
+    return fig
+
+
+def _labelled(studies: Mapping[str, Any] | Sequence[Any]) -> list[tuple[str, Any]]:
+    if isinstance(studies, Mapping):
+        return [(str(k), v) for k, v in studies.items()]
+    if isinstance(studies, pd.DataFrame):
+        return [("(1)", studies)]
+    return [(f"({i + 1})", s) for i, s in enumerate(studies)]
+
+
+# ----------------------------------------------------------------------------- prices
+def plot_prices(
+    prices: pd.DataFrame,
+    tickers: Sequence[str] | None = None,
+    *,
+    events: pd.DataFrame | Sequence[Any] | None = None,
+    column: str = "adj_close",
+    normalize: bool = True,
+    highlight: str | None = None,
+    ax: Axes | None = None,
+) -> Figure:
+    """Price paths (tidy long prices) with a vertical line at every event date.
+
+    ``normalize`` rebases each series to 100 at its first price shown. ``events`` is an
+    events frame (its ``date`` column) or a list of dates. ``highlight`` names a ticker (e.g.
+    the market) drawn as a thick black reference line.
+    """
+    _require(prices, ["date", "ticker", column], "plot_prices")
+    names = list(tickers) if tickers is not None else list(dict.fromkeys(prices["ticker"]))
+    unknown = [t for t in names if t not in set(prices["ticker"])]
+    if unknown:
+        raise SpecError(
+            f"no prices for {unknown}; available: {', '.join(sorted(set(prices['ticker'])))}"
+        )
+    import matplotlib.dates as mdates
+
+    fig, ax = _new_axes(ax, figsize=(8.0, 4.5))
+    for ticker in names:
+        series = price_series(prices, ticker, column=column, normalize=normalize)
+        style = {"color": "black", "linewidth": 2.0} if ticker == highlight else {"linewidth": 1.2}
+        ax.plot(series.index, series.to_numpy(dtype=float), label=ticker, **style)
+    for date in _event_dates(events):
+        ax.axvline(float(mdates.date2num(date)), color="C3", linestyle="--", linewidth=1.0)
+    ax.set_xlabel("date")
+    ax.set_ylabel("price (first = 100)" if normalize else column.replace("_", " "))
+    ax.set_title("Prices around the event")
+    ax.legend(loc="best", fontsize="small", ncol=2 if len(names) > 6 else 1)
+    fig.autofmt_xdate()
+    return fig
+
+
+def price_series(
+    prices: pd.DataFrame, ticker: str, *, column: str = "adj_close", normalize: bool = True
+) -> pd.Series:
+    """One ticker's price series indexed by date (rebased to 100 at its first price)."""
+    rows = prices[prices["ticker"] == ticker].sort_values("date")
+    series = pd.Series(rows[column].to_numpy(dtype=float), index=pd.DatetimeIndex(rows["date"]))
+    series = series.dropna()
+    if normalize and len(series):
+        series = 100.0 * series / series.iloc[0]
+    return series
+
+
+def _event_dates(events: pd.DataFrame | Sequence[Any] | None) -> list[pd.Timestamp]:
+    if events is None:
+        return []
+    raw = events["date"] if isinstance(events, pd.DataFrame) else pd.Series(list(events))
+    return sorted(set(pd.to_datetime(raw)))

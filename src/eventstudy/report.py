@@ -1,0 +1,820 @@
+"""Presentation of fitted event studies: text summary, HTML, Markdown, LaTeX, exports, provenance.
+
+Functions take an :class:`~eventstudy.results.EventStudyResults` (anything with ``panel``,
+``status``, ``params``, ``model``, ``windows``, ``return_kind``, ``meta`` and the tidy accessors
+``ar``, ``car(window)``, ``caar(window)``) and never change it. ``results.py`` wires thin
+methods onto them (``summary()``, ``_repr_html_()``, ``to_markdown()``, ...).
+
+Every rendering states its inputs in a provenance block (:func:`provenance`): model, windows,
+conventions, return type, calendar, data source and vintage, and package versions.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import html
+import io
+import json
+import platform
+import re
+import textwrap
+from collections.abc import Mapping, Sequence
+from importlib import metadata
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from .exceptions import OutputError, SpecError
+from .tables import (
+    DEFAULT_TEST,
+    format_number,
+    model_name,
+    parse_window,
+    render_html,
+    render_latex,
+    render_markdown,
+    study_rows,
+    window_label,
+)
+
+if TYPE_CHECKING:  # pragma: no cover
+    from matplotlib.figure import Figure
+
+    from .inference.conventions import Conventions
+
+__all__ = [
+    "EXPORT_FORMATS",
+    "caar_table",
+    "default_windows",
+    "ensure_writable",
+    "export",
+    "figure_png",
+    "figure_to_base64",
+    "firm_table",
+    "group_table",
+    "provenance",
+    "repr_html",
+    "study_figures",
+    "summary_text",
+    "tests_table",
+    "to_html",
+    "to_latex",
+    "to_markdown",
+]
+
+Window = tuple[int, int]
+EXPORT_FORMATS: tuple[str, ...] = ("csv", "parquet", "md", "html", "tex")
+PACKAGES: tuple[str, ...] = (
+    "eventstudy",
+    "numpy",
+    "pandas",
+    "scipy",
+    "statsmodels",
+    "matplotlib",
+    "exchange_calendars",
+    "yfinance",
+    "pyarrow",
+)
+WIDTH = 86
+
+
+# ----------------------------------------------------------------------------- inputs
+def default_windows(res: Any) -> list[Window]:
+    """``[0, 0]``, ``[-1, 1]`` and the whole event window (those that fit in it)."""
+    rel = np.asarray(res.panel.evt_rel)
+    lo, hi = int(rel.min()), int(rel.max())
+    candidates = [(0, 0), (-1, 1), (lo, hi)]
+    return list(dict.fromkeys(w for w in candidates if lo <= w[0] and w[1] <= hi))
+
+
+def _windows(res: Any, windows: Sequence[Any] | None) -> list[Window]:
+    return [parse_window(w) for w in windows] if windows is not None else default_windows(res)
+
+
+def _conventions(conventions: Conventions | None) -> Conventions:
+    from .inference.conventions import Conventions
+
+    if conventions is None:
+        return Conventions()
+    if not isinstance(conventions, Conventions):
+        raise SpecError(
+            f"conventions must be an eventstudy.Conventions, got {type(conventions).__name__}"
+        )
+    return conventions
+
+
+def _fmt_window(value: Any) -> str:
+    if isinstance(value, tuple | list) and len(value) == 2:
+        a, b = value
+        if isinstance(a, int | np.integer) and isinstance(b, int | np.integer):
+            return window_label((int(a), int(b)))
+        return f"{pd.Timestamp(a):%Y-%m-%d} .. {pd.Timestamp(b):%Y-%m-%d}"
+    return str(value)
+
+
+# ----------------------------------------------------------------------------- provenance
+def package_versions() -> dict[str, str]:
+    """Installed versions (read from package metadata: nothing is imported)."""
+    versions = {"python": platform.python_version()}
+    for name in PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "not installed"
+    return versions
+
+
+def provenance(
+    res: Any,
+    *,
+    conventions: Conventions | None = None,
+    data: Mapping[str, Any] | None = None,
+    spec: Any = None,
+) -> dict[str, Any]:
+    """Everything a result depends on, as a JSON-serialisable dict.
+
+    ``data`` is the data layer's record (``prices.attrs["provenance"]``: source, path or
+    vintage, options); without it, ``res.meta["data_provenance"]`` is used when present.
+    ``spec`` (a :class:`~eventstudy.spec.StudySpec`) adds the study name and spec file.
+    """
+    conv = _conventions(conventions)
+    meta = getattr(res, "meta", {}) or {}
+    status = res.status
+    used = int((status["status"] == "used").sum())
+    record: dict[str, Any] = {
+        "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "model": model_name(res),
+        "model_repr": repr(res.model),
+        "parameters": list(getattr(res.panel, "param_names", [])),
+        "estimation_window": _fmt_window(res.windows.get("estimation")),
+        "event_window": _fmt_window(res.windows.get("event")),
+        "return_kind": res.return_kind,
+        "calendar": meta.get("calendar"),
+        "sessions": [_date_text(meta.get("first_session")), _date_text(meta.get("last_session"))],
+        "variance_denominator": getattr(res.panel, "sigma2_ddof", None),
+        "conventions": conv.describe(),
+        "events": {"input": int(len(status)), "used": used, "dropped": int(len(status) - used)},
+        "data": _jsonable(
+            dict(data if data is not None else meta.get("data_provenance", {}) or {})
+        ),
+        "versions": package_versions(),
+    }
+    if spec is not None:
+        record["study"] = getattr(spec, "name", None)
+        source = getattr(spec, "source", None)
+        record["spec_file"] = str(source) if source is not None else None
+    return record
+
+
+def _date_text(value: Any) -> str | None:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    return f"{pd.Timestamp(value):%Y-%m-%d}"
+
+
+def _jsonable(value: Any) -> Any:
+    """Convert numpy / pandas scalars, dates and containers to JSON types."""
+    if isinstance(value, Mapping):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, pd.Timestamp | dt.date | np.datetime64):
+        return str(pd.Timestamp(value).isoformat())
+    if isinstance(value, Path):
+        return str(value)
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    return str(value)
+
+
+_FLAT_LIST = re.compile(r"\[\s*\n([^\[\]{}]*?)\n\s*\]")
+
+
+def provenance_json(record: Mapping[str, Any]) -> str:
+    """The provenance record as indented JSON with lists of scalars kept on one line."""
+    text = json.dumps(_jsonable(record), indent=2)
+    return _FLAT_LIST.sub(
+        lambda m: "[" + ", ".join(x.strip() for x in m.group(1).split(",\n")) + "]", text
+    )
+
+
+def provenance_lines(record: Mapping[str, Any]) -> list[str]:
+    """``key: value`` lines of a provenance record (nested dicts flattened with dots)."""
+    lines: list[str] = []
+    for key, value in record.items():
+        if isinstance(value, Mapping) and value:
+            lines += [f"{key}.{line}" for line in provenance_lines(value)]
+        elif isinstance(value, list):
+            lines.append(f"{key}: {', '.join(str(v) for v in value)}")
+        else:
+            lines.append(f"{key}: {value}")
+    return lines
+
+
+# ----------------------------------------------------------------------------- tables
+def caar_table(
+    res: Any,
+    windows: Sequence[Any] | None = None,
+    *,
+    test: str = DEFAULT_TEST,
+    conventions: Conventions | None = None,
+) -> pd.DataFrame:
+    """CAAR per window with the standard error, statistic and p-value of ``test``.
+
+    Columns ``window, start, end, caar, se, statistic, p_value, n, test``; ``caar`` is the
+    test's estimate (the mean CAR) and ``se = caar / statistic``.
+    """
+    wins = _windows(res, windows)
+    rows = study_rows(res, wins, test=test, conventions=_conventions(conventions))
+    return pd.DataFrame(
+        {
+            "window": [window_label(w) for w in wins],
+            "start": [w[0] for w in wins],
+            "end": [w[1] for w in wins],
+            "caar": rows["estimate"].to_numpy(),
+            "se": rows["se"].to_numpy(),
+            "statistic": rows["statistic"].to_numpy(),
+            "p_value": rows["p_value"].to_numpy(),
+            "n": rows["n"].to_numpy(),
+            "test": test,
+        }
+    )
+
+
+def tests_table(
+    res: Any,
+    windows: Sequence[Any] | None = None,
+    *,
+    tests: str | Sequence[str] = "all",
+    conventions: Conventions | None = None,
+    daily: bool = False,
+) -> pd.DataFrame:
+    """Every requested test on every window (and each day with ``daily=True``), tidy rows of
+    :func:`eventstudy.inference.run_tests`."""
+    from .inference import run_tests
+
+    wins = _windows(res, windows)
+    names = list(tests) if not isinstance(tests, str) else tests
+    return run_tests(
+        res.panel, tests=names, windows=wins, daily=daily, conventions=_conventions(conventions)
+    )
+
+
+def firm_table(res: Any, windows: Sequence[Any] | None = None) -> pd.DataFrame:
+    """Each event's CAR and its standard error for every window, wide (one row per event)."""
+    wins = _windows(res, windows)
+    base: pd.DataFrame | None = None
+    for w in wins:
+        car = res.car(w)
+        part = car[["event_id", "ticker", "group"]].copy()
+        part[f"car {window_label(w)}"] = car["car"].to_numpy()
+        part[f"se {window_label(w)}"] = car["se_car"].to_numpy()
+        base = part if base is None else base.merge(part, on=["event_id", "ticker", "group"])
+    assert base is not None
+    return base
+
+
+def group_table(res: Any, windows: Sequence[Any] | None = None) -> pd.DataFrame:
+    """Descriptive CARs by group: number of events, then per window the mean and median CAR
+    and the share of negative CARs (no test: the tests run on all events together)."""
+    wins = _windows(res, windows)
+    rows: list[dict[str, Any]] = []
+    first = res.car(wins[0]).fillna({"group": "(none)"})
+    for group, members in first.groupby("group", sort=False):
+        rows.append({"group": str(group), "n": int(len(members))})
+    out = pd.DataFrame(rows)
+    for w in wins:
+        car = res.car(w).fillna({"group": "(none)"}).groupby("group", sort=False)["car"]
+        label = window_label(w)
+        out[f"mean {label}"] = car.mean().reindex(out["group"]).to_numpy()
+        out[f"median {label}"] = car.median().reindex(out["group"]).to_numpy()
+        out[f"negative {label}"] = (
+            car.apply(lambda c: float((c < 0).mean())).reindex(out["group"]).to_numpy()
+        )
+    return out
+
+
+# ----------------------------------------------------------------------------- text summary
+def summary_text(
+    res: Any,
+    windows: Sequence[Any] | None = None,
+    *,
+    tests: str | Sequence[str] = "all",
+    test: str = DEFAULT_TEST,
+    conventions: Conventions | None = None,
+    title: str | None = None,
+    data: Mapping[str, Any] | None = None,
+) -> str:
+    """A statsmodels-style text summary: header (model, windows, N used/dropped, conventions),
+    the CAAR table per window (``test``'s s.e., t and p) and the table of every test."""
+    conv = _conventions(conventions)
+    wins = _windows(res, windows)
+    caar = caar_table(res, wins, test=test, conventions=conv)
+    tab = tests_table(res, wins, tests=tests, conventions=conv)
+    record = provenance(res, conventions=conv, data=data)
+    rule, thin = "=" * WIDTH, "-" * WIDTH
+    lines = [_center(title or "Event study results"), rule, *_header_block(res, record, conv), rule]
+    lines += [f"CAAR by window (s.e., t and p of {test})", thin]
+    lines += _text_table(_caar_text_rows(caar), right_from=1)
+    lines += [rule, "Tests by window", thin]
+    lines += _text_table(_test_text_rows(tab), right_from=2)
+    lines += [rule, *_notes_block(res, tab, conv, record)]
+    return "\n".join(lines)
+
+
+def _center(text: str) -> str:
+    return text.center(WIDTH).rstrip()
+
+
+def _header_block(res: Any, record: Mapping[str, Any], conv: Conventions) -> list[str]:
+    ev = record["events"]
+    data = record.get("data") or {}
+    source = data.get("source", "not recorded")
+    left = [
+        ("Model:", record["model"]),
+        ("Estimation window:", record["estimation_window"]),
+        ("Event window:", record["event_window"]),
+        ("Return type:", record["return_kind"]),
+        ("Calendar:", str(record["calendar"])),
+    ]
+    right = [
+        ("Events:", str(ev["input"])),
+        ("Used:", str(ev["used"])),
+        ("Dropped:", str(ev["dropped"])),
+        ("Conventions:", conv.name),
+        ("Data:", str(source)),
+    ]
+    half = WIDTH // 2
+    out = []
+    for (lk, lv), (rk, rv) in zip(left, right, strict=True):
+        lpart = f"{lk:<20}{lv}"[: half - 1]
+        rpart = f"{rk:<14}{rv:>{half - 14}}"
+        out.append(f"{lpart:<{half}}{rpart}")
+    return out
+
+
+def _caar_text_rows(caar: pd.DataFrame) -> list[list[str]]:
+    rows = [["window", "CAAR", "s.e.", "t", "P>|t|", "N"]]
+    for _, r in caar.iterrows():
+        rows.append(
+            [
+                str(r["window"]),
+                format_number(r["caar"], 4),
+                format_number(r["se"], 4),
+                format_number(r["statistic"], 3),
+                format_number(r["p_value"], 3),
+                str(int(r["n"])) if np.isfinite(r["n"]) else "",
+            ]
+        )
+    return rows
+
+
+def _test_text_rows(tab: pd.DataFrame) -> list[list[str]]:
+    rows = [["test", "window", "estimate", "statistic", "p-value", "dist", "N", ""]]
+    for _, r in tab.iterrows():
+        rows.append(
+            [
+                str(r["test"]),
+                str(r["window"]) if not pd.isna(r["window"]) else f"day {r['rel_day']}",
+                format_number(r["estimate"], 4),
+                format_number(r["statistic"], 3),
+                format_number(r["p_value"], 3),
+                str(r["distribution"]),
+                str(int(r["n"])),
+                ("†" if bool(r["clustered"]) else "") + str(r["stars"]),
+            ]
+        )
+    return rows
+
+
+def _text_table(rows: list[list[str]], right_from: int) -> list[str]:
+    widths = [max(len(r[j]) for r in rows) for j in range(len(rows[0]))]
+    out = []
+    for row in rows:
+        cells = [
+            c.rjust(w) if j >= right_from else c.ljust(w)
+            for j, (c, w) in enumerate(zip(row, widths, strict=True))
+        ]
+        out.append("  ".join(cells).rstrip())
+    return out
+
+
+def _notes_block(
+    res: Any, tab: pd.DataFrame, conv: Conventions, record: Mapping[str, Any]
+) -> list[str]:
+    notes = [f"Conventions: {conv.describe()}"]
+    if bool(tab["clustered"].any()):
+        notes.append(
+            "† events share calendar dates: this test assumes independent abnormal returns and "
+            "over-rejects; prefer brown_warner_1985, kolari_pynnonen or a portfolio test."
+        )
+    notes.append("Stars: * p<0.10, ** p<0.05, *** p<0.01 (two-sided unless stated).")
+    dropped = res.status[res.status["status"] != "used"]
+    notes += [f"Dropped {row['event_id']}: {row['reason']}" for _, row in dropped.iterrows()]
+    versions = record["versions"]
+    shown = ("eventstudy", "numpy", "pandas", "scipy", "statsmodels")
+    notes.append("Versions: " + ", ".join(f"{k} {versions[k]}" for k in shown))
+    return [line for note in notes for line in textwrap.wrap(note, WIDTH, subsequent_indent="  ")]
+
+
+# ----------------------------------------------------------------------------- figures
+def figure_png(fig: Figure | bytes, *, dpi: int = 100) -> bytes:
+    """A figure rendered as PNG bytes (bytes are passed through: render once, use twice)."""
+    if isinstance(fig, bytes):
+        return fig
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=dpi)
+    return buffer.getvalue()
+
+
+def figure_to_base64(fig: Figure | bytes, *, dpi: int = 100) -> str:
+    """A figure as a base64-encoded PNG (for self-contained HTML)."""
+    return base64.b64encode(figure_png(fig, dpi=dpi)).decode("ascii")
+
+
+FIGURE_TITLES: dict[str, str] = {
+    "caar": "CAAR over the event window",
+    "car_bars": "CAR by firm",
+    "ar_paths": "Abnormal returns by firm",
+    "fit": "Estimation-window fit",
+    "prices": "Prices around the event",
+}
+
+
+def study_figures(
+    res: Any,
+    which: Sequence[str] = tuple(FIGURE_TITLES),
+    *,
+    window: Window = (0, 0),
+    level: float = 0.95,
+    prices: pd.DataFrame | None = None,
+) -> dict[str, Figure]:
+    """The standard figures of a study, by name (see :data:`FIGURE_TITLES`).
+
+    ``car_bars`` shows each firm's CAR over ``window``; ``prices`` (one panel per group, the
+    model's market included) needs the tidy ``prices`` frame; ``fit`` needs a model with a
+    market regressor and is skipped otherwise.
+    """
+    from . import plotting
+
+    unknown = [w for w in which if w not in FIGURE_TITLES]
+    if unknown:
+        raise SpecError(f"unknown figure(s) {unknown}; valid: {', '.join(FIGURE_TITLES)}")
+    out: dict[str, Figure] = {}
+    for name in which:
+        if name == "caar":
+            out[name] = plotting.plot_caar(res, level=level)
+        elif name == "car_bars":
+            out[name] = plotting.plot_car_bars(res, window=window, level=level)
+        elif name == "ar_paths":
+            out[name] = plotting.plot_ar_paths(res, level=level)
+        elif name == "fit" and res.panel.market_est is not None and res.panel.params is not None:
+            out[name] = plotting.plot_fits(res)
+        elif name == "prices" and prices is not None:
+            out[name] = _price_panels(res, prices)
+    return out
+
+
+def _price_panels(res: Any, prices: pd.DataFrame) -> Figure:
+    """Rebased prices, one panel per group of firms, with the market and each group's event
+    dates, from a month before the first event window to its end."""
+    from matplotlib.figure import Figure
+
+    from . import plotting
+
+    panel = res.panel
+    events = pd.DataFrame(
+        {
+            "ticker": np.asarray(panel.ticker, dtype=str),
+            "date": pd.to_datetime(np.asarray(panel.day0)),
+            "group": panel.group if panel.group is not None else None,
+        }
+    ).fillna({"group": "all events"})
+    events["group"] = events["group"].astype(str)
+    evt = pd.DatetimeIndex(np.asarray(panel.evt_dates).ravel()).dropna()
+    shown = prices[
+        (prices["date"] >= evt.min() - pd.Timedelta(days=30)) & (prices["date"] <= evt.max())
+    ]
+    market = getattr(res.model, "market_name", None)
+    have = set(shown["ticker"])
+    groups = list(dict.fromkeys(events["group"]))
+    fig = Figure(figsize=(8.0, 3.2 * len(groups)), layout="constrained")
+    for ax, group in zip(fig.subplots(len(groups), 1, squeeze=False).ravel(), groups, strict=True):
+        members = events[events["group"] == group]
+        tickers = [t for t in dict.fromkeys([*members["ticker"], market]) if t in have]
+        plotting.plot_prices(shown, tickers, events=members, highlight=market, ax=ax)
+        ax.set_title(f"{group}: prices (first = 100), event day 0 dashed", fontsize=10)
+    return fig
+
+
+# ----------------------------------------------------------------------------- documents
+# decimals by column name (default 4): statistics to 3, p-values to 4, degrees of freedom to 1
+_DIGITS = {"statistic": 3, "df": 1, "p_value": 4}
+
+
+def _frame_rows(frame: pd.DataFrame) -> tuple[list[str], list[list[str]]]:
+    header = [str(c) for c in frame.columns]
+    digits = [_DIGITS.get(c, 4) for c in header]
+    rows = []
+    for record in frame.itertuples(index=False):
+        rows.append([_cell(v, d) for v, d in zip(record, digits, strict=True)])
+    return header, rows
+
+
+def _cell(value: Any, digits: int) -> str:
+    if isinstance(value, float | np.floating):
+        return format_number(float(value), digits)
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return ""
+    if isinstance(value, pd.Timestamp):
+        return f"{value:%Y-%m-%d}"
+    return str(value)
+
+
+def _caar_display(caar: pd.DataFrame) -> pd.DataFrame:
+    return caar[["window", "caar", "se", "statistic", "p_value", "n"]].assign(
+        n=caar["n"].astype("Int64")
+    )
+
+
+def _test_display(tab: pd.DataFrame) -> pd.DataFrame:
+    shown = tab[
+        ["test", "window", "estimate", "statistic", "p_value", "distribution", "df", "n", "stars"]
+    ]
+    return shown.assign(clustered=np.where(tab["clustered"], "yes", ""))
+
+
+def _status_display(res: Any) -> pd.DataFrame:
+    cols = [
+        c
+        for c in ("event_id", "ticker", "announced", "day0", "status", "reason", "n_est")
+        if c in res.status
+    ]
+    return res.status[cols]
+
+
+def _sections(
+    res: Any,
+    windows: Sequence[Any] | None,
+    tests: str | Sequence[str],
+    test: str,
+    conventions: Conventions | None,
+) -> dict[str, pd.DataFrame]:
+    conv = _conventions(conventions)
+    wins = _windows(res, windows)
+    return {
+        "CAAR by window": _caar_display(caar_table(res, wins, test=test, conventions=conv)),
+        "Tests": _test_display(tests_table(res, wins, tests=tests, conventions=conv)),
+        "CAR by group": group_table(res, wins),
+        "CAR by firm": firm_table(res, wins),
+        "Events": _status_display(res),
+    }
+
+
+def to_markdown(
+    res: Any,
+    windows: Sequence[Any] | None = None,
+    *,
+    tests: str | Sequence[str] = "all",
+    test: str = DEFAULT_TEST,
+    conventions: Conventions | None = None,
+    title: str | None = None,
+    figures: Mapping[str, str] | None = None,
+    data: Mapping[str, Any] | None = None,
+    spec: Any = None,
+) -> str:
+    """A Markdown report: tables, figures (``{caption: relative PNG path}``) and provenance."""
+    conv = _conventions(conventions)
+    record = provenance(res, conventions=conv, data=data, spec=spec)
+    out = [f"# {title or 'Event study results'}", "", _intro(record), ""]
+    for caption, frame in _sections(res, windows, tests, test, conv).items():
+        header, rows = _frame_rows(frame)
+        out += [f"## {caption}", "", render_markdown(header, rows)]
+        if caption == "CAAR by window":
+            out += [f"*Standard error, t and p of the {test} test.*", ""]
+    for name, path in (figures or {}).items():
+        caption = FIGURE_TITLES.get(name, name)
+        out += [f"## {caption}", "", f"![{caption}]({path})", ""]
+    out += ["## Provenance", "", "```json", provenance_json(record), "```", ""]
+    return "\n".join(out)
+
+
+def _intro(record: Mapping[str, Any]) -> str:
+    ev = record["events"]
+    return (
+        f"Model **{record['model']}**, estimation window {record['estimation_window']}, "
+        f"event window {record['event_window']}, {record['return_kind']} returns; "
+        f"{ev['used']} of {ev['input']} events used ({ev['dropped']} dropped); "
+        f"conventions: {record['conventions'].split(':')[0]}."
+    )
+
+
+_CSS = """
+body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 1100px; color: #222; }
+table.eventstudy-table { border-collapse: collapse; margin: 0.5em 0 1.5em; font-size: 0.9em; }
+table.eventstudy-table th, table.eventstudy-table td { padding: 2px 10px; }
+table.eventstudy-table thead th { border-bottom: 1px solid #444; }
+pre.provenance { background: #f5f5f5; padding: 0.8em; font-size: 0.8em; overflow-x: auto; }
+img { max-width: 100%; }
+"""
+
+
+def to_html(
+    res: Any,
+    windows: Sequence[Any] | None = None,
+    *,
+    tests: str | Sequence[str] = "all",
+    test: str = DEFAULT_TEST,
+    conventions: Conventions | None = None,
+    title: str | None = None,
+    figures: Mapping[str, Figure | bytes] | None = None,
+    data: Mapping[str, Any] | None = None,
+    spec: Any = None,
+    standalone: bool = True,
+) -> str:
+    """A self-contained HTML report: tables, figures embedded as base64 PNGs, provenance."""
+    conv = _conventions(conventions)
+    record = provenance(res, conventions=conv, data=data, spec=spec)
+    heading = html.escape(title or "Event study results")
+    body = [f"<h1>{heading}</h1>", f"<p>{html.escape(_intro(record))}</p>"]
+    for caption, frame in _sections(res, windows, tests, test, conv).items():
+        header, rows = _frame_rows(frame)
+        body += [f"<h2>{html.escape(caption)}</h2>", render_html(header, rows)]
+    for name, fig in (figures or {}).items():
+        caption = FIGURE_TITLES.get(name, name)
+        body += [
+            f"<h2>{html.escape(caption)}</h2>",
+            f'<img alt="{html.escape(caption)}" src="data:image/png;base64,{figure_to_base64(fig)}">',
+        ]
+    body += [
+        "<h2>Provenance</h2>",
+        f'<pre class="provenance">{html.escape(provenance_json(record))}</pre>',
+    ]
+    content = "\n".join(body)
+    if not standalone:
+        return f'<div class="eventstudy-report">\n{content}\n</div>\n'
+    return (
+        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        f"<title>{heading}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n{content}\n</body>\n</html>\n"
+    )
+
+
+def repr_html(res: Any) -> str:
+    """Compact HTML for Jupyter (``_repr_html_``): header, CAAR table, provenance."""
+    try:
+        conv = _conventions(None)
+        wins = default_windows(res)
+        caar = _caar_display(caar_table(res, wins, conventions=conv))
+        record = provenance(res, conventions=conv)
+    except Exception as exc:  # a notebook display must never raise
+        return (
+            f"<pre>{html.escape(type(res).__name__)}: cannot render ({html.escape(str(exc))})</pre>"
+        )
+    header, rows = _frame_rows(caar)
+    parts = [
+        f"<strong>Event study results</strong><p>{html.escape(_intro(record))}</p>",
+        render_html(header, rows, caption=f"CAAR by window ({DEFAULT_TEST})"),
+        "<details><summary>Provenance</summary>"
+        f"<pre>{html.escape(provenance_json(record))}</pre></details>",
+    ]
+    return '<div class="eventstudy-results">' + "\n".join(parts) + "</div>"
+
+
+def to_latex(
+    res: Any,
+    windows: Sequence[Any] | None = None,
+    *,
+    tests: str | Sequence[str] = "all",
+    test: str = DEFAULT_TEST,
+    conventions: Conventions | None = None,
+    data: Mapping[str, Any] | None = None,
+    spec: Any = None,
+) -> str:
+    """LaTeX (booktabs) tables: the CAAR by window and the tests, with a provenance comment."""
+    conv = _conventions(conventions)
+    record = provenance(res, conventions=conv, data=data, spec=spec)
+    sections = _sections(res, windows, tests, test, conv)
+    out = [f"% {line}" for line in provenance_lines(record)]
+    for caption in ("CAAR by window", "Tests"):
+        header, rows = _frame_rows(sections[caption])
+        notes = (
+            f"Standard error, t and p of the {test} test." if caption == "CAAR by window" else ""
+        )
+        out.append(render_latex(header, rows, caption=caption, notes=notes))
+    return "\n".join(out)
+
+
+# ----------------------------------------------------------------------------- export
+def export(
+    res: Any,
+    folder: str | Path,
+    formats: Sequence[str] = EXPORT_FORMATS,
+    *,
+    windows: Sequence[Any] | None = None,
+    tests: str | Sequence[str] = "all",
+    test: str = DEFAULT_TEST,
+    conventions: Conventions | None = None,
+    title: str | None = None,
+    figures: Mapping[str, Figure | bytes] | None = None,
+    data: Mapping[str, Any] | None = None,
+    spec: Any = None,
+) -> dict[str, Path]:
+    """Write the results to ``folder``; returns ``{name: path}`` of every file written.
+
+    ``csv`` / ``parquet``: the tidy tables ``ar, car, caar, caar_path, tests, status, params``
+    (``car`` stacks every window); ``md``, ``html``, ``tex``: the reports. Figures (a dict of
+    name to Figure) are saved as ``figures/<name>.png``, linked from the Markdown report and
+    embedded in the HTML one; ``provenance.json`` is always written.
+    """
+    formats = (formats,) if isinstance(formats, str) else tuple(formats)
+    bad = [f for f in formats if f not in EXPORT_FORMATS]
+    if bad:
+        raise SpecError(f"unknown export format(s) {bad}; valid: {', '.join(EXPORT_FORMATS)}")
+    conv = _conventions(conventions)
+    wins = _windows(res, windows)
+    out = ensure_writable(Path(folder))
+    written: dict[str, Path] = {}
+    tables = _export_tables(res, wins, tests, test, conv)
+    for fmt in ("csv", "parquet"):
+        if fmt in formats:
+            for name, frame in tables.items():
+                written[f"{name}.{fmt}"] = _write_table(frame, out / f"{name}.{fmt}", fmt)
+    pngs = {name: figure_png(fig) for name, fig in (figures or {}).items()}
+    figure_paths: dict[str, str] = {}
+    for name, png in pngs.items():
+        path = out / "figures" / f"{name}.png"
+        path.parent.mkdir(exist_ok=True)
+        path.write_bytes(png)
+        written[f"figures/{name}.png"] = path
+        figure_paths[name] = f"figures/{name}.png"
+    common: dict[str, Any] = {"tests": tests, "test": test, "conventions": conv}
+    if "md" in formats:
+        text = to_markdown(
+            res, wins, title=title, figures=figure_paths, data=data, spec=spec, **common
+        )
+        written["report.md"] = _write_text(out / "report.md", text)
+    if "html" in formats:
+        text = to_html(res, wins, title=title, figures=pngs, data=data, spec=spec, **common)
+        written["report.html"] = _write_text(out / "report.html", text)
+    if "tex" in formats:
+        written["report.tex"] = _write_text(
+            out / "report.tex", to_latex(res, wins, data=data, spec=spec, **common)
+        )
+    record = provenance(res, conventions=conv, data=data, spec=spec)
+    written["provenance.json"] = _write_text(out / "provenance.json", provenance_json(record))
+    return written
+
+
+def _export_tables(
+    res: Any, wins: list[Window], tests: str | Sequence[str], test: str, conv: Conventions
+) -> dict[str, pd.DataFrame]:
+    from .plotting import caar_path
+
+    cars = [res.car(w).assign(window=window_label(w)) for w in wins]
+    return {
+        "ar": res.ar,
+        "car": pd.concat(cars, ignore_index=True),
+        "caar": caar_table(res, wins, test=test, conventions=conv),
+        "caar_path": caar_path(res.ar),
+        "groups": group_table(res, wins),
+        "tests": tests_table(res, wins, tests=tests, conventions=conv, daily=True),
+        "status": res.status,
+        "params": res.params,
+    }
+
+
+def ensure_writable(folder: Path) -> Path:
+    """Create ``folder`` if needed and check a file can be written in it (else OutputError)."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        probe = folder / ".eventstudy-write-test"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise OutputError(
+            f"output folder {folder} is not writable: {exc.strerror or exc}"
+        ) from None
+    return folder
+
+
+def _write_table(frame: pd.DataFrame, path: Path, fmt: str) -> Path:
+    clean = frame.copy()
+    clean.attrs = {}
+    for col in clean.columns:  # Parquet wants one type per column: stringify mixed objects
+        if clean[col].dtype == object:
+            clean[col] = clean[col].map(lambda v: None if v is None or v is pd.NA else str(v))
+    if fmt == "csv":
+        clean.to_csv(path, index=False)
+    else:
+        clean.to_parquet(path, index=False)
+    return path
+
+
+def _write_text(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path

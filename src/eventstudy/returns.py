@@ -1,0 +1,127 @@
+"""Prices → returns (wide frame: index ``date``, one float column per ticker).
+
+Conventions
+-----------
+* ``kind="simple"`` (the default) gives ``P_t / P_s - 1``; ``kind="log"`` gives
+  ``ln(P_t / P_s)``, where ``s`` is the previous date **with a price** for that ticker.
+  Simple returns are the default because abnormal returns aggregate across securities
+  additively in simple returns (portfolio returns); pass ``kind="log"`` for log returns.
+* Returns are computed per ticker on its own dates, then aligned: a missing price
+  (NaN, or a date absent from that ticker's series) does not produce a zero return.
+  The return across the gap spans it and is stamped on the later date; the missing date
+  itself is NaN.
+* The first return of every series is NaN (never zero).
+* By default returns come from ``adj_close`` (split- and dividend-adjusted), i.e. total
+  returns; ``price="close"`` uses the raw close.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from .data.validate import PRICE_FIELDS, parse_dates
+from .exceptions import DataError, SpecError
+
+__all__ = ["compute_returns"]
+
+ReturnKind = Literal["simple", "log"]
+
+
+def _wide_prices(prices: pd.DataFrame, price: str) -> pd.DataFrame:
+    """Pivot the tidy long frame to ``date x ticker``; pass a wide frame through."""
+    if {"date", "ticker"} <= set(prices.columns):
+        if price not in prices.columns:
+            raise SpecError(
+                f"price={price!r} is not a column of the prices; use one of "
+                f"{[c for c in PRICE_FIELDS if c in prices.columns]}"
+            )
+        dup = prices.duplicated(["ticker", "date"])
+        if dup.any():
+            row = prices.loc[dup].iloc[0]
+            raise DataError(
+                f"duplicate price rows for {row['ticker']} on {pd.Timestamp(row['date']):%Y-%m-%d}; "
+                "read the prices with eventstudy.read_prices to validate them"
+            )
+        wide = prices.pivot(index="date", columns="ticker", values=price)
+    else:
+        wide = prices.copy()
+        if not isinstance(wide.index, pd.DatetimeIndex):
+            if "date" in wide.columns:
+                wide = wide.set_index("date")
+            wide.index = pd.DatetimeIndex(parse_dates(wide.index, context="wide prices"))
+        elif wide.index.tz is not None:
+            wide.index = wide.index.tz_localize(None)
+    wide.index = pd.DatetimeIndex(wide.index).as_unit("ns").rename("date")
+    if wide.index.has_duplicates:
+        raise DataError(
+            f"duplicate dates in the price frame: "
+            f"{sorted({f'{d:%Y-%m-%d}' for d in wide.index[wide.index.duplicated()]})[:5]}"
+        )
+    wide.columns = pd.Index([str(c) for c in wide.columns], name="ticker")
+    return wide.sort_index().astype("float64")
+
+
+def _check_prices(wide: pd.DataFrame, price: str) -> None:
+    empty = [t for t in wide.columns if wide[t].isna().all()]
+    if empty:
+        hint = (
+            " (this source lacks adjusted closes; try price='close')"
+            if price == "adj_close"
+            else ""
+        )
+        raise DataError(f"no {price} values for {', '.join(empty)}{hint}")
+    values = wide.to_numpy()
+    bad = np.isfinite(values) & (values <= 0) | np.isinf(values)
+    if bad.any():
+        r, c = np.argwhere(bad)[0]
+        raise DataError(
+            f"{wide.columns[c]} has a non-positive or infinite {price} on "
+            f"{wide.index[r]:%Y-%m-%d} ({values[r, c]!r}); returns need positive prices"
+        )
+
+
+def compute_returns(
+    prices: pd.DataFrame,
+    *,
+    kind: ReturnKind | str = "simple",
+    price: str = "adj_close",
+) -> pd.DataFrame:
+    """Compute simple or log returns per ticker.
+
+    Parameters
+    ----------
+    prices
+        The tidy long frame (``date, ticker, ...``, from :func:`eventstudy.load_prices` or
+        :func:`eventstudy.read_prices`) or a wide price frame (DatetimeIndex or a ``date``
+        column, one column per ticker).
+    kind
+        ``"simple"`` (default) or ``"log"``.
+    price
+        Field of the tidy frame to use (default ``"adj_close"``). Ignored for a wide frame.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index ``date`` (every date of the input), one float64 column per ticker; NaN on the
+        first date of each series and where a price is missing; across a missing price the
+        return spans the gap and is stamped on the later date. ``attrs["return_kind"]`` is
+        ``kind`` and ``attrs["price"]`` the field used.
+    """
+    if kind not in ("simple", "log"):
+        raise SpecError(f"kind={kind!r} is not valid; use 'simple' or 'log'")
+    wide = _wide_prices(prices, price)
+    _check_prices(wide, price)
+    # Per-ticker previous observed price: forward-fill, then shift. The mask keeps NaN
+    # wherever today's price is missing, so the gap's return lands on the later date.
+    previous = wide.ffill().shift(1)
+    ratio = wide / previous
+    out = ratio.apply(np.log) if kind == "log" else ratio - 1.0
+    out = out.where(wide.notna())
+    out.attrs["return_kind"] = kind
+    out.attrs["price"] = price
+    if "provenance" in prices.attrs:
+        out.attrs["provenance"] = prices.attrs["provenance"]
+    return out

@@ -1,0 +1,683 @@
+"""EventStudy: events + returns + model + windows -> EventStudyResults.
+
+The orchestrator aligns returns (and factors) on a session grid (an exchange calendar, or
+the returns' own dates), anchors every event on its day 0, extracts estimation and event
+windows by fancy-indexing the ``(T x tickers)`` returns matrix with ``(n x L)`` position
+arrays, checks every event (one status row each, nothing dropped silently), estimates the
+model for all events at once (in chunks) and fills the :class:`~eventstudy.panel.EventPanel`.
+
+Status reasons (``results.status["reason"]``; the first that applies is reported, and an
+:class:`~eventstudy.events.EventsDroppedWarning` summarises the drops):
+
+* ``ticker has no data`` - not a returns column, or all-NaN;
+* ``market/benchmark 'X' has no data`` - the event's market column is absent;
+* ``event after last price`` / ``event before first price: not listed yet``;
+* ``factor data missing on day 0`` - the factors end before (or skip) day 0;
+* ``missing return on day 0`` / ``market/benchmark 'X' missing on day 0``;
+* ``fewer than min_estimation_obs=... estimation observations`` (complete cases);
+* ``zero-variance estimation returns``;
+* ``singular regressors`` - a constant or collinear market / factor in the estimation window.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from . import abnormal
+from .calendar import trading_sessions
+from .events import (
+    EventsDroppedWarning,
+    check_overlap,
+    prepare_events,
+    resolve_window,
+    validate_windows,
+)
+from .exceptions import DataError, InsufficientDataError, SpecError
+from .models import MarketModel, ModelData, NormalReturnModel
+from .panel import EventPanel
+from .results import EventStudyResults, market_value_asof
+
+__all__ = ["DEFAULT_MIN_ESTIMATION_OBS", "EventStudy"]
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+
+#: Default minimum number of complete-case estimation observations: 100, i.e. about 40% of
+#: the default 240-session window. Below that the market-model beta is noisy; the same
+#: floor is used by easy-es and is far above the regression minimum (k + 1).
+DEFAULT_MIN_ESTIMATION_OBS = 100
+
+_FACTOR_PERCENT_THRESHOLD = 0.05
+
+
+@dataclass
+class _Aligned:
+    grid: pd.DatetimeIndex
+    data: ModelData
+    tickers: list[str]
+    first_valid: IntArray
+    last_valid: IntArray
+
+
+class EventStudy:
+    """An event study specification; :meth:`fit` runs it.
+
+    Parameters
+    ----------
+    events
+        DataFrame: ``ticker``, ``date`` (or ``timestamp``); optional ``event_id``, ``timing``
+        (``bmo``/``dur``/``amc``), ``benchmark`` (a returns column: this event's market),
+        ``group``.
+    returns
+        Wide returns: index of dates, one float column per ticker (the market/benchmark
+        columns included), NaN where missing - e.g. ``compute_returns(prices)``.
+    prices
+        Alternative to ``returns``: prices converted with ``eventstudy.compute_returns``
+        (``kind=return_kind``).
+    model
+        A normal-return model (default ``MarketModel("SPY")``).
+    estimation_window, event_window
+        ``(first, last)`` trading days relative to day 0 (inclusive), or ``(start, end)``
+        dates (inclusive; the same for every event). They must not overlap.
+    return_kind
+        ``"simple"`` or ``"log"``: what the returns are (recorded in the results; BHARs
+        convert log returns with ``exp``).
+    calendar
+        exchange_calendars code (``"XNYS"``) for sessions and announcement timing, or
+        ``None`` to use the returns' own dates as sessions.
+    factors
+        Factor returns in decimal units indexed by date (``load_factors``) for CAPM and
+        factor models; also the risk-free rate ``RF``.
+    market_values
+        Market values for dollar abnormal values: a Series indexed by ticker, or a tidy
+        frame ``ticker, date, market_value`` (as-of the session before the event window).
+    benchmark
+        Returns column for buy-and-hold benchmarks when neither the events' ``benchmark``
+        column nor the model's market gives one.
+    min_estimation_obs
+        Minimum complete-case estimation observations (default
+        :data:`DEFAULT_MIN_ESTIMATION_OBS` = 100); events with fewer are dropped.
+    chunk_size
+        Events per estimation chunk (bounds memory).
+    """
+
+    def __init__(
+        self,
+        events: pd.DataFrame,
+        returns: pd.DataFrame | None = None,
+        *,
+        prices: pd.DataFrame | None = None,
+        model: NormalReturnModel | None = None,
+        estimation_window: tuple[Any, Any] = (-250, -11),
+        event_window: tuple[Any, Any] = (-10, 10),
+        return_kind: Literal["simple", "log"] = "simple",
+        calendar: str | None = "XNYS",
+        factors: pd.DataFrame | None = None,
+        market_values: pd.Series | pd.DataFrame | None = None,
+        benchmark: str | None = None,
+        min_estimation_obs: int = DEFAULT_MIN_ESTIMATION_OBS,
+        chunk_size: int = 20_000,
+    ) -> None:
+        if returns is None and prices is None:
+            raise SpecError("EventStudy needs returns= (wide returns frame) or prices=")
+        if returns is not None and prices is not None:
+            raise SpecError("give either returns= or prices=, not both")
+        if return_kind not in ("simple", "log"):
+            raise SpecError(f"return_kind={return_kind!r}; use 'simple' or 'log'")
+        self.model = model if model is not None else MarketModel("SPY")
+        if not isinstance(self.model, NormalReturnModel):
+            raise SpecError(
+                f"model must be a normal-return model such as MarketModel('SPY'), got {model!r}"
+            )
+        self.estimation_window, self.event_window = validate_windows(
+            estimation_window, event_window
+        )
+        if int(min_estimation_obs) < 1:
+            raise SpecError(f"min_estimation_obs={min_estimation_obs}; use a positive integer")
+        if int(chunk_size) < 1:
+            raise SpecError(f"chunk_size={chunk_size}; use a positive integer")
+        self.events = events
+        self.returns = returns
+        self.prices = prices
+        self.return_kind: Literal["simple", "log"] = return_kind
+        self.calendar = calendar
+        self.factors = factors
+        self.market_values = market_values
+        self.benchmark = benchmark
+        self.min_estimation_obs = int(min_estimation_obs)
+        self.chunk_size = int(chunk_size)
+
+    # ------------------------------------------------------------------ inputs
+    def _returns_frame(self) -> pd.DataFrame:
+        if self.returns is None:
+            try:
+                from .returns import compute_returns
+            except ImportError as exc:  # pragma: no cover - until returns.py lands
+                raise SpecError("prices= needs eventstudy.compute_returns; pass returns=") from exc
+            assert self.prices is not None
+            return compute_returns(self.prices, kind=self.return_kind)
+        return self.returns
+
+    def _clean_returns(self, raw: pd.DataFrame) -> pd.DataFrame:
+        if not isinstance(raw, pd.DataFrame):
+            raise SpecError(f"returns must be a wide DataFrame, got {type(raw).__name__}")
+        kind = raw.attrs.get("return_kind")
+        if kind is not None and kind != self.return_kind:
+            raise SpecError(
+                f"returns are {kind!r} returns (attrs['return_kind']) but return_kind="
+                f"{self.return_kind!r}; pass return_kind={kind!r}"
+            )
+        frame = raw
+        if "date" in frame.columns and not isinstance(frame.index, pd.DatetimeIndex):
+            frame = frame.set_index("date")
+        try:
+            idx = pd.DatetimeIndex(pd.to_datetime(frame.index))
+        except (TypeError, ValueError) as exc:
+            raise DataError("returns index must be dates (one row per session)") from exc
+        if idx.tz is not None:
+            idx = idx.tz_localize(None)
+        idx = idx.normalize().as_unit("ns")
+        if idx.hasnans:
+            raise DataError("returns index has missing dates; drop those rows")
+        dup = idx[idx.duplicated()].unique()
+        if len(dup):
+            raise DataError(f"returns have repeated dates {[str(d.date()) for d in dup[:5]]}")
+        non_numeric = [c for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c])]
+        if non_numeric:
+            raise DataError(f"returns columns {non_numeric[:10]} are not numeric")
+        values = np.array(frame.to_numpy(dtype=np.float64), copy=True)
+        inf = np.isinf(values)
+        if inf.any():
+            r, c = np.argwhere(inf)[0]
+            raise DataError(
+                f"returns of {frame.columns[c]!r} on {idx[r].date()} are infinite "
+                f"({int(inf.sum())} infinite value(s) in all): a zero or missing price; fix the "
+                "prices or set those returns to NaN"
+            )
+        out = pd.DataFrame(values, index=idx, columns=[str(c) for c in frame.columns])
+        return out.sort_index()
+
+    def _grid(self, returns: pd.DataFrame) -> pd.DatetimeIndex:
+        if self.calendar is None:
+            return pd.DatetimeIndex(returns.index, name="date")
+        sessions = trading_sessions(returns.index[0], returns.index[-1], exchange=self.calendar)
+        extra = returns.index.difference(sessions)
+        if len(extra):
+            raise DataError(
+                f"returns have {len(extra)} row(s) on dates that are not {self.calendar} sessions "
+                f"(e.g. {[str(d.date()) for d in extra[:5]]}); use the listing exchange's "
+                "calendar= or calendar=None to use the returns' own dates"
+            )
+        return sessions
+
+    def _factors_on(self, grid: pd.DatetimeIndex) -> tuple[FloatArray | None, dict[str, int]]:
+        need = self.model.required_factors()
+        if not need:
+            return None, {}
+        if self.factors is None:
+            raise SpecError(
+                f"{type(self.model).__name__} needs factors {need}: pass factors= (decimal units, "
+                "indexed by date), e.g. eventstudy.load_factors('FF3')"
+            )
+        f = self.factors
+        if "date" in f.columns and not isinstance(f.index, pd.DatetimeIndex):
+            f = f.set_index("date")
+        missing = [c for c in need if c not in f.columns]
+        if missing:
+            raise SpecError(f"factors lack column(s) {missing}; they have {list(f.columns)}")
+        idx = pd.DatetimeIndex(pd.to_datetime(f.index)).normalize().as_unit("ns")
+        vals = pd.DataFrame(
+            np.array(f[need].to_numpy(dtype=np.float64), copy=True), index=idx, columns=need
+        )
+        med = np.nanmedian(np.abs(vals.to_numpy()), axis=0)
+        if np.any(med > _FACTOR_PERCENT_THRESHOLD):
+            raise DataError(
+                f"factors look like percent (median |value| {dict(zip(need, np.round(med, 4), strict=True))}); "
+                "divide by 100 - factors must be decimal returns"
+            )
+        aligned = vals.groupby(level=0).last().reindex(grid)
+        arr = np.vstack([aligned.to_numpy(), np.full((1, len(need)), np.nan)])
+        return arr, {c: j for j, c in enumerate(need)}
+
+    def _align(self) -> _Aligned:
+        returns = self._clean_returns(self._returns_frame())
+        if len(returns) == 0:
+            raise DataError("returns frame has no rows")
+        grid = self._grid(returns)
+        aligned = returns.reindex(grid)
+        mat = aligned.to_numpy(dtype=np.float64)
+        padded = np.vstack([mat, np.full((1, mat.shape[1]), np.nan)])
+        finite = np.isfinite(mat)
+        has = finite.any(axis=0)
+        first = np.where(has, np.argmax(finite, axis=0), -1).astype(np.int64)
+        last = np.where(has, len(grid) - 1 - np.argmax(finite[::-1], axis=0), -1).astype(np.int64)
+        factors, fcols = self._factors_on(grid)
+        tickers = list(aligned.columns)
+        data = ModelData(padded, {t: j for j, t in enumerate(tickers)}, factors, fcols)
+        return _Aligned(grid, data, tickers, first, last)
+
+    # ------------------------------------------------------------------ fit
+    def fit(self) -> EventStudyResults:
+        """Run the study: anchor events, estimate, compute abnormal returns."""
+        al = self._align()
+        grid = al.grid
+        ev = prepare_events(
+            self.events,
+            calendar=self.calendar,
+            sessions=grid if self.calendar is None else None,
+            known_tickers=al.tickers,
+            on_unknown="keep",
+        )
+        n = len(ev)
+        market = self.model.market_name
+        if market is not None and market not in al.data.columns and (ev["benchmark"].isna()).any():
+            raise SpecError(
+                f"the model's market {market!r} is not a column of the returns; add its returns "
+                f"or name another market (columns: {al.tickers[:20]}...)"
+            )
+        ret_col = np.array([al.data.columns.get(t, -1) for t in ev["ticker"]], dtype=np.int64)
+        bench_names = [b if isinstance(b, str) else market for b in ev["benchmark"]]
+        mkt_col = np.array(
+            [al.data.columns.get(b, -1) if b is not None else -1 for b in bench_names],
+            dtype=np.int64,
+        )
+        bh_names = [
+            b if isinstance(b, str) else (market or self.benchmark) for b in ev["benchmark"]
+        ]
+        bh_col = np.array(
+            [al.data.columns.get(b, -1) if b is not None else -1 for b in bh_names], dtype=np.int64
+        )
+        if self.benchmark is not None and self.benchmark not in al.data.columns:
+            raise SpecError(f"benchmark={self.benchmark!r} is not a column of the returns")
+
+        day0 = pd.DatetimeIndex(ev["day0"]).as_unit("ns")
+        g = grid.to_numpy()
+        pos0 = np.searchsorted(g, day0.to_numpy(), side="left").astype(np.int64)
+        in_grid = np.asarray(day0.notna()) & (pos0 < len(g))
+        in_grid &= g[np.minimum(pos0, len(g) - 1)] == day0.to_numpy()
+        pos0 = np.where(in_grid, pos0, np.where(day0.to_numpy() < g[0], -1, len(g)))
+
+        est_w = resolve_window(self.estimation_window, pos0, grid)
+        evt_w = resolve_window(self.event_window, pos0, grid)
+        if est_w.by_date != evt_w.by_date:
+            check_overlap(est_w, evt_w)
+
+        reasons = self._pre_reasons(ev, al, ret_col, mkt_col, bench_names, pos0, day0)
+        chunks = [
+            self._fit_chunk(
+                al,
+                np.arange(lo, min(n, lo + self.chunk_size)),
+                ret_col,
+                mkt_col,
+                bh_col,
+                est_w,
+                evt_w,
+                pos0,
+                reasons,
+            )
+            for lo in range(0, n, self.chunk_size)
+        ]
+        merged = {k: np.concatenate([c[k] for c in chunks]) for k in chunks[0] if k != "notes"}
+        status = self._status(ev, reasons, merged["n_est"], merged["n_event"])
+        used = status["status"].to_numpy() == "used"
+        self._warn_drops(status)
+        if not used.any():
+            summary = "; ".join(f"{r} ({c})" for r, c in Counter(status["reason"]).most_common(5))
+            raise InsufficientDataError(f"no event could be used: {summary}")
+        panel = self._panel(ev, al, merged, used, est_w, evt_w, chunks)
+        params = self._params_frame(panel, merged, used)
+        return EventStudyResults(
+            panel=panel,
+            status=status,
+            params=params,
+            model=self.model,
+            windows={"estimation": self.estimation_window, "event": self.event_window},
+            return_kind=self.return_kind,
+            meta=panel.meta,
+            market_values=self.market_values,
+        )
+
+    def _pre_reasons(
+        self,
+        ev: pd.DataFrame,
+        al: _Aligned,
+        ret_col: IntArray,
+        mkt_col: IntArray,
+        bench_names: list[str | None],
+        pos0: IntArray,
+        day0: pd.DatetimeIndex,
+    ) -> list[str]:
+        """Reasons that need no estimation (first applicable wins); ``""`` = still alive."""
+        grid = al.grid
+        data = al.data
+        T = len(grid)
+        first = np.where(ret_col >= 0, al.first_valid[np.maximum(ret_col, 0)], -1)
+        last = np.where(ret_col >= 0, al.last_valid[np.maximum(ret_col, 0)], -1)
+        r0 = data.ret(pos0[:, None], ret_col)[:, 0]
+        m0 = data.ret(pos0[:, None], mkt_col)[:, 0]
+        need_f = self.model.required_factors()
+        f0 = np.ones(len(ev), dtype=bool)
+        for name in need_f:
+            f0 &= np.isfinite(data.factor(name, pos0[:, None])[:, 0])
+        uses_mkt = self.model.market_name is not None or (
+            hasattr(self.model, "market") and ev["benchmark"].notna().any()
+        )
+        n = len(ev)
+        na_day0 = np.asarray(day0.isna())
+        # each condition in priority order; the first true one is the event's reason
+        conditions = [
+            (ret_col < 0) | (first < 0),
+            uses_mkt & (mkt_col < 0),
+            na_day0 | (pos0 >= T) | (pos0 > last),
+            pos0 < first,
+            bool(need_f) & ~f0,
+            ~np.isfinite(r0),
+            uses_mkt & ~np.isfinite(m0),
+        ]
+        code = np.full(n, -1, dtype=np.int64)
+        for c, cond in enumerate(conditions):
+            code = np.where((code < 0) & cond, c, code)
+        tickers = ev["ticker"].to_numpy(dtype=object)
+        reasons = np.full(n, "", dtype=object)
+        for i in np.flatnonzero(code >= 0):  # messages for dropped events only
+            reasons[i] = self._reason_text(
+                int(code[i]), tickers[i], bench_names[i], grid, first[i], last[i], day0[int(i)]
+            )
+        return list(reasons)
+
+    @staticmethod
+    def _reason_text(
+        code: int,
+        ticker: str,
+        bench: str | None,
+        grid: pd.DatetimeIndex,
+        first: int,
+        last: int,
+        day0: pd.Timestamp,
+    ) -> str:
+        if code == 0:
+            return f"ticker has no data ({ticker!r} has no returns)"
+        if code == 1:
+            return f"market/benchmark {bench!r} has no data"
+        if code == 2:
+            return f"event after last price (last return {grid[last].date()})"
+        if code == 3:
+            return f"event before first price: not listed yet (first return {grid[first].date()})"
+        if code == 4:
+            return f"factor data missing on day 0 ({day0.date()})"
+        if code == 5:
+            return f"missing return on day 0 ({day0.date()})"
+        return f"market/benchmark {bench!r} missing on day 0 ({day0.date()})"
+
+    def _fit_chunk(
+        self,
+        al: _Aligned,
+        idx: IntArray,
+        ret_col: IntArray,
+        mkt_col: IntArray,
+        bh_col: IntArray,
+        est_w: Any,
+        evt_w: Any,
+        pos0: IntArray,
+        reasons: list[str],
+    ) -> dict[str, Any]:
+        """Design, checks and estimation for one chunk of events (all at once)."""
+        pe, pv = est_w.positions[idx], evt_w.positions[idx]
+        design = self.model.design(al.data, pe, pv, ret_col[idx], mkt_col[idx])
+        n_est = design.mask_est.sum(axis=1).astype(np.int64)
+        y_ok = np.where(design.mask_est, design.y_est, np.nan)
+        with np.errstate(invalid="ignore"):
+            spread = np.nanmax(y_ok, axis=1, initial=-np.inf) - np.nanmin(
+                y_ok, axis=1, initial=np.inf
+            )
+        k = self.model.k
+        alive = np.array([reasons[i] == "" for i in idx], dtype=bool)
+        too_few = alive & (n_est < max(self.min_estimation_obs, k + 1))
+        flat = alive & ~too_few & ~(spread > 0)
+        for j in np.flatnonzero(too_few):  # messages only
+            reasons[idx[j]] = (
+                f"fewer than min_estimation_obs={self.min_estimation_obs} estimation "
+                f"observations (n_est={n_est[j]})"
+            )
+        for j in np.flatnonzero(flat):
+            reasons[idx[j]] = "zero-variance estimation returns"
+        alive &= ~too_few & ~flat
+        fit = self.model.estimate(_subset_design(design, alive), chunk_size=self.chunk_size)
+        full = _expand_fit(fit, alive, design)
+        singular = alive & (full["singular"] | ~np.isfinite(full["sigma2"]))
+        for j in np.flatnonzero(singular):
+            reasons[idx[j]] = "singular regressors (constant or collinear market/factor returns)"
+        ar = abnormal.abnormal_returns(design.y_evt, design.X_evt, full["params"])
+        ret_evt = al.data.ret(pv, ret_col[idx])
+        if full["var_evt"] is not None:
+            var_ar = full["var_evt"]
+        else:
+            var_ar = abnormal.var_abnormal(full["sigma2"], design.X_evt, full["xtx_inv"])
+        var_ar = np.where(np.isfinite(ar), var_ar, np.nan)
+        n_event = np.sum(np.isfinite(ar), axis=1).astype(np.int64)
+        out: dict[str, Any] = {
+            "n_est": n_est,
+            "n_event": n_event,
+            "resid_est": full["resid_est"],
+            "ret_evt": ret_evt,
+            "normal_evt": ret_evt - ar,
+            "ar": ar,
+            "var_ar": var_ar,
+            "sigma2": full["sigma2"],
+            "dof": full["dof"],
+            "nobs": n_est,
+            "r2": full["r2"],
+            "params": full["params"],
+            "xtx_inv": full["xtx_inv"]
+            if full["xtx_inv"] is not None
+            else np.zeros((len(idx), 0, 0)),
+            "x_evt": design.X_evt,
+            "market_est": design.market_est
+            if design.market_est is not None
+            else np.zeros((len(idx), 0)),
+            "market_evt": design.market_evt
+            if design.market_evt is not None
+            else np.zeros((len(idx), 0)),
+            "bench_evt": al.data.ret(pv, bh_col[idx]),
+            "notes": fit.notes,
+        }
+        return out
+
+    @staticmethod
+    def _status(
+        ev: pd.DataFrame, reasons: list[str], n_est: IntArray, n_event: IntArray
+    ) -> pd.DataFrame:
+        used = np.array([r == "" for r in reasons])
+        return pd.DataFrame(
+            {
+                "event_id": ev["event_id"].to_numpy(),
+                "ticker": ev["ticker"].to_numpy(),
+                "announced": ev["announced"],
+                "day0": pd.DatetimeIndex(ev["day0"]).as_unit("ns"),
+                "rolled": ev["rolled"].to_numpy(dtype=bool),
+                "roll_reason": ev["roll_reason"].to_numpy(),
+                "status": np.where(used, "used", "dropped"),
+                "reason": reasons,
+                "n_est": np.where(used, n_est, n_est),
+                "n_event": np.where(used, n_event, 0),
+            }
+        ).astype({"event_id": "str", "ticker": "str", "status": "str", "reason": "str"})
+
+    @staticmethod
+    def _warn_drops(status: pd.DataFrame) -> None:
+        dropped = status[status["status"] == "dropped"]
+        if len(dropped) == 0:
+            return
+        kinds = Counter(r.split(" (")[0] for r in dropped["reason"])
+        summary = "; ".join(f"{c} x {r}" for r, c in kinds.most_common())
+        warnings.warn(
+            f"{len(dropped)} of {len(status)} events dropped: {summary} (see results.status)",
+            EventsDroppedWarning,
+            stacklevel=3,
+        )
+
+    def _panel(
+        self,
+        ev: pd.DataFrame,
+        al: _Aligned,
+        m: dict[str, Any],
+        used: npt.NDArray[np.bool_],
+        est_w: Any,
+        evt_w: Any,
+        chunks: list[dict[str, Any]],
+    ) -> EventPanel:
+        grid_pad = np.append(al.grid.to_numpy(), np.datetime64("NaT", "ns"))
+        everything = bool(used.all())
+
+        def sel(a: Any) -> Any:
+            """Rows of the used events (no copy when every event is used: bounds memory)."""
+            return a if everything else a[used]
+
+        pe, pv = sel(est_w.positions), sel(evt_w.positions)
+        T = len(al.grid)
+
+        def dates(pos: IntArray) -> npt.NDArray[np.datetime64]:
+            return grid_pad[np.where((pos >= 0) & (pos < T), pos, T)]
+
+        k = self.model.k
+        has_mkt = m["market_est"].shape[1] > 0
+        mv, mv_date = self._market_values(ev[used], al.grid, pv[:, 0] - 1)
+        group = np.array(
+            [g if isinstance(g, str) else None for g in ev["group"].to_numpy()[used]], dtype=object
+        )
+        notes: dict[str, Any] = {}
+        for key in chunks[0]["notes"]:
+            vals = [c["notes"][key] for c in chunks]
+            if isinstance(vals[0], np.ndarray):
+                notes[key] = np.concatenate(vals)[used]
+        meta = {
+            "calendar": self.calendar,
+            "estimation_window": self.estimation_window,
+            "event_window": self.event_window,
+            "windows_by_date": {"estimation": est_w.by_date, "event": evt_w.by_date},
+            "min_estimation_obs": self.min_estimation_obs,
+            "chunk_size": self.chunk_size,
+            "model": repr(self.model),
+            "n_events": len(ev),
+            "n_used": int(used.sum()),
+            "market_value_date": mv_date,
+            "first_session": al.grid[0],
+            "last_session": al.grid[-1],
+            "model_notes": notes,
+        }
+        return EventPanel(
+            event_id=ev["event_id"].to_numpy(dtype=object)[used],
+            ticker=ev["ticker"].to_numpy(dtype=object)[used],
+            day0=pd.DatetimeIndex(ev["day0"]).as_unit("ns").to_numpy()[used],
+            est_rel=est_w.rel,
+            evt_rel=evt_w.rel,
+            est_dates=dates(pe),
+            evt_dates=dates(pv),
+            resid_est=sel(m["resid_est"]),
+            ret_evt=sel(m["ret_evt"]),
+            normal_evt=sel(m["normal_evt"]),
+            ar=sel(m["ar"]),
+            sigma2=sel(m["sigma2"]),
+            nobs=sel(m["nobs"]),
+            dof=sel(m["dof"]),
+            k=k,
+            return_kind=self.return_kind,
+            sigma2_ddof="n - k" if k > 0 else "n (no estimated mean parameters)",
+            model=self.model.name,
+            group=group if any(g is not None for g in group) else None,
+            xtx_inv=sel(m["xtx_inv"]) if k > 0 and m["xtx_inv"].shape[1] > 0 else None,
+            x_evt=sel(m["x_evt"]) if k > 0 else None,
+            params=sel(m["params"]) if k > 0 else None,
+            param_names=list(self.model.param_names),
+            market_est=sel(m["market_est"]) if has_mkt else None,
+            market_evt=sel(m["market_evt"]) if has_mkt else None,
+            bench_evt=sel(m["bench_evt"]) if np.isfinite(sel(m["bench_evt"])).any() else None,
+            market_value=mv,
+            meta=meta,
+            var_ar=sel(m["var_ar"]),
+            r2=sel(m["r2"]),
+        )
+
+    def _market_values(
+        self, ev: pd.DataFrame, grid: pd.DatetimeIndex, pos_before: IntArray
+    ) -> tuple[FloatArray | None, npt.NDArray[np.datetime64]]:
+        """Market value at the close of the session before each event window (as-of lookup)."""
+        T = len(grid)
+        ok = (pos_before >= 0) & (pos_before < T)
+        asof = np.where(
+            ok, grid.to_numpy()[np.clip(pos_before, 0, T - 1)], np.datetime64("NaT", "ns")
+        )
+        if self.market_values is None:
+            return None, asof
+        values = market_value_asof(self.market_values, ev["ticker"].to_numpy(dtype=object), asof)
+        return values, asof
+
+    def _params_frame(
+        self, panel: EventPanel, m: dict[str, Any], used: npt.NDArray[np.bool_]
+    ) -> pd.DataFrame:
+        cols: dict[str, Any] = {
+            "event_id": panel.event_id.astype(str),
+            "ticker": panel.ticker.astype(str),
+        }
+        if panel.params is not None:
+            for j, name in enumerate(panel.param_names):
+                cols[name] = panel.params[:, j]
+        cols.update(sigma2=panel.sigma2, dof=panel.dof, r2=m["r2"][used], nobs=panel.nobs)
+        return pd.DataFrame(cols)
+
+
+def _subset_design(design: Any, alive: npt.NDArray[np.bool_]) -> Any:
+    """The design restricted to the events still alive (dropped ones are not estimated)."""
+    from .models import Design
+
+    return Design(
+        y_est=design.y_est[alive],
+        X_est=design.X_est[alive],
+        y_evt=design.y_evt[alive],
+        X_evt=design.X_evt[alive],
+        mask_est=design.mask_est[alive],
+        param_names=design.param_names,
+        has_const=design.has_const,
+        market_est=None if design.market_est is None else design.market_est[alive],
+        market_evt=None if design.market_evt is None else design.market_evt[alive],
+        aux_est={k: v[alive] for k, v in design.aux_est.items()},
+    )
+
+
+def _expand_fit(fit: Any, alive: npt.NDArray[np.bool_], design: Any) -> dict[str, Any]:
+    """Fit results on the chunk's full event set (NaN for events not estimated)."""
+    n, L1 = design.y_est.shape
+    L2 = design.y_evt.shape[1]
+    k = design.X_evt.shape[2]
+
+    def put(
+        values: Any, shape: tuple[int, ...], fill: Any = np.nan, dtype: Any = np.float64
+    ) -> Any:
+        arr = np.full(shape, fill, dtype=dtype)
+        arr[alive] = values
+        return arr
+
+    notes = {}
+    for key, val in fit.notes.items():
+        if isinstance(val, np.ndarray) and val.shape[:1] == (int(alive.sum()),):
+            notes[key] = put(
+                val, (n, *val.shape[1:]), np.nan if val.dtype.kind == "f" else 0, val.dtype
+            )
+    fit.notes = notes
+    return {
+        "params": put(fit.params, (n, k)),
+        "sigma2": put(fit.sigma2, (n,)),
+        "dof": put(fit.dof, (n,), 0, np.int64),
+        "r2": put(fit.r2, (n,)),
+        "xtx_inv": None if fit.xtx_inv is None else put(fit.xtx_inv, (n, k, k)),
+        "resid_est": put(fit.resid_est, (n, L1)),
+        "singular": put(fit.singular, (n,), False, bool),
+        "var_evt": None if fit.var_evt is None else put(fit.var_evt, (n, L2)),
+    }

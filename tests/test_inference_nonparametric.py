@@ -1,0 +1,217 @@
+"""Non-parametric tests against scipy and against explicit-loop transcriptions of the papers."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from eventstudy.inference import (
+    Conventions,
+    corrado_rank,
+    corrado_zivney_rank,
+    corrado_zivney_sign,
+    generalized_sign,
+    grank,
+    sign_test,
+    wilcoxon,
+)
+from eventstudy.inference.nonparametric import signed_rank_distribution
+from eventstudy.panel import EventPanel
+from test_inference_parametric import L2, _car_var_loop, _col, _daily, make_panel
+
+
+@pytest.fixture(scope="module")
+def panel() -> EventPanel:
+    return make_panel(seed=1, n_firms=9)
+
+
+def _rank_1d(values: list[float]) -> list[float]:
+    """Average ranks by counting (no library ranking)."""
+    out = []
+    for v in values:
+        below = sum(1 for w in values if w < v)
+        ties = sum(1 for w in values if w == v)
+        out.append(below + (ties + 1) / 2)
+    return out
+
+
+def test_sign_test_equals_scipy_binomtest(panel: EventPanel) -> None:
+    res = sign_test(panel, windows=[(-1, 1)])
+    for rel in range(L2[0], L2[1] + 1):
+        x = panel.ar[:, _col(rel)]
+        x = x[~np.isnan(x)]
+        w, n = int((x > 0).sum()), len(x)
+        row = _daily(res, rel)
+        assert row["p_value"] == pytest.approx(stats.binomtest(w, n, 0.5).pvalue, rel=1e-12)
+        assert row["statistic"] == pytest.approx((w - n / 2) / math.sqrt(n / 4))
+        assert row["distribution"] == "binomial"
+        greater = sign_test(panel, alternative="greater")
+        assert _daily(greater, rel)["p_value"] == pytest.approx(
+            stats.binomtest(w, n, 0.5, alternative="greater").pvalue, rel=1e-12
+        )
+    car = np.nansum(panel.ar[:, [_col(-1), _col(0), _col(1)]], axis=1)
+    win = res[res["window"] == "[-1, 1]"].iloc[0]
+    assert win["p_value"] == pytest.approx(stats.binomtest(int((car > 0).sum()), len(car)).pvalue)
+
+
+def test_generalized_sign_cowan(panel: EventPanel) -> None:
+    res = generalized_sign(panel)
+    # Cowan (1992): p-hat = average over firms of the estimation-window fraction positive
+    fr = []
+    for i in range(panel.n_events):
+        e = [v for v in panel.resid_est[i] if not math.isnan(v)]
+        fr.append(sum(1 for v in e if v > 0) / len(e))
+    p = sum(fr) / len(fr)
+    x = panel.ar[:, _col(0)]
+    x = x[~np.isnan(x)]
+    w, n = (x > 0).sum(), len(x)
+    z = (w - n * p) / math.sqrt(n * p * (1 - p))
+    assert _daily(res, 0)["statistic"] == pytest.approx(z, rel=1e-12)
+    assert _daily(res, 0)["p_value"] == pytest.approx(2 * stats.norm.sf(abs(z)), rel=1e-10)
+    pooled = generalized_sign(panel, conventions=Conventions(gsign_p="pooled"))
+    pos = np.nansum(panel.resid_est > 0)
+    tot = (~np.isnan(panel.resid_est)).sum()
+    pp = pos / tot
+    z2 = (w - n * pp) / math.sqrt(n * pp * (1 - pp))
+    assert _daily(pooled, 0)["statistic"] == pytest.approx(z2, rel=1e-12)
+
+
+def _combined_rows(p: EventPanel) -> list[list[float]]:
+    return [list(p.resid_est[i]) + list(p.ar[i]) for i in range(p.n_events)]
+
+
+def _time_series_test(scores: list[list[float]], scale: str, l1: int) -> list[float]:
+    """T_t = Q_t / S with Q_u = sum_i s_iu / (N_u or sqrt(N_u)), S^2 = mean_u Q_u^2 (days with data)."""
+    days = len(scores[0])
+    q = []
+    for u in range(days):
+        vals = [row[u] for row in scores if not math.isnan(row[u])]
+        if not vals:
+            q.append(math.nan)
+            continue
+        div = len(vals) if scale == "mean" else math.sqrt(len(vals))
+        q.append(sum(vals) / div)
+    with_data = [v for v in q if not math.isnan(v)]
+    s = math.sqrt(sum(v * v for v in with_data) / len(with_data))
+    return [v / s for v in q[l1:]]
+
+
+def _ranks_by_row(p: EventPanel) -> tuple[list[list[float]], list[int]]:
+    ranks, counts = [], []
+    for row in _combined_rows(p):
+        vals = [v for v in row if not math.isnan(v)]
+        rk = iter(_rank_1d(vals))
+        ranks.append([math.nan if math.isnan(v) else next(rk) for v in row])
+        counts.append(len(vals))
+    return ranks, counts
+
+
+def test_corrado_rank_transcription(panel: EventPanel) -> None:
+    ranks, counts = _ranks_by_row(panel)
+    scores = [[k - (c + 1) / 2 for k in row] for row, c in zip(ranks, counts, strict=True)]
+    expected = _time_series_test(scores, "mean", panel.resid_est.shape[1])
+    res = corrado_rank(panel, windows=[(0, 2)])
+    for rel in range(L2[0], L2[1] + 1):
+        assert _daily(res, rel)["statistic"] == pytest.approx(expected[_col(rel)], rel=1e-12)
+    # window: sum of the daily statistics / sqrt(L_w) (Campbell & Wasley 1993)
+    win = res[res["window"] == "[0, 2]"].iloc[0]
+    want = sum(expected[_col(r)] for r in (0, 1, 2)) / math.sqrt(3)
+    assert win["statistic"] == pytest.approx(want, rel=1e-12)
+
+
+def test_corrado_zivney_rank_transcription(panel: EventPanel) -> None:
+    ranks, counts = _ranks_by_row(panel)
+    scores = [[k / (c + 1) - 0.5 for k in row] for row, c in zip(ranks, counts, strict=True)]
+    expected = _time_series_test(scores, "sqrt", panel.resid_est.shape[1])
+    res = corrado_zivney_rank(panel)
+    for rel in range(L2[0], L2[1] + 1):
+        assert _daily(res, rel)["statistic"] == pytest.approx(expected[_col(rel)], rel=1e-12)
+
+
+def test_corrado_zivney_sign_transcription(panel: EventPanel) -> None:
+    scores = []
+    for row in _combined_rows(panel):
+        vals = sorted(v for v in row if not math.isnan(v))
+        k = len(vals)
+        med = vals[k // 2] if k % 2 else (vals[k // 2 - 1] + vals[k // 2]) / 2
+        scores.append([math.nan if math.isnan(v) else float(np.sign(v - med)) for v in row])
+    expected = _time_series_test(scores, "sqrt", panel.resid_est.shape[1])
+    res = corrado_zivney_sign(panel)
+    for rel in range(L2[0], L2[1] + 1):
+        assert _daily(res, rel)["statistic"] == pytest.approx(expected[_col(rel)], rel=1e-12)
+
+
+def _grank_loop(p: EventPanel, cols: list[int]) -> tuple[float, int]:
+    n = p.n_events
+    scar = []
+    for i in range(n):
+        car = sum(p.ar[i, t] for t in cols if not math.isnan(p.ar[i, t]))
+        scar.append(car / math.sqrt(_car_var_loop(p, i, cols)))
+    mean = sum(scar) / n
+    sd = math.sqrt(sum((s - mean) ** 2 for s in scar) / (n - 1))
+    u_rows = []
+    for i in range(n):
+        row = [v / math.sqrt(p.sigma2[i]) for v in p.resid_est[i]] + [scar[i] / sd]
+        vals = [v for v in row if not math.isnan(v)]
+        rk = iter(_rank_1d(vals))
+        u_rows.append(
+            [math.nan if math.isnan(v) else next(rk) / (len(vals) + 1) - 0.5 for v in row]
+        )
+    big_t, s2 = 0, 0.0
+    ubar = []
+    for t in range(len(u_rows[0])):
+        vals = [r[t] for r in u_rows if not math.isnan(r[t])]
+        if vals:
+            big_t += 1
+            ubar.append(sum(vals) / len(vals))
+            s2 += len(vals) / n * ubar[-1] ** 2
+    z = ubar[-1] / math.sqrt(s2 / big_t)
+    return z * math.sqrt((big_t - 2) / (big_t - 1 - z * z)), big_t - 2
+
+
+def test_grank_transcription(panel: EventPanel) -> None:
+    res = grank(panel, windows=[(-1, 1)])
+    t0, df0 = _grank_loop(panel, [_col(0)])
+    assert _daily(res, 0)["statistic"] == pytest.approx(t0, rel=1e-10)
+    assert _daily(res, 0)["df"] == df0
+    assert _daily(res, 0)["p_value"] == pytest.approx(2 * stats.t.sf(abs(t0), df0), rel=1e-8)
+    tw, _ = _grank_loop(panel, [_col(-1), _col(0), _col(1)])
+    assert res[res["window"] == "[-1, 1]"].iloc[0]["statistic"] == pytest.approx(tw, rel=1e-10)
+
+
+def test_wilcoxon_equals_scipy(panel: EventPanel) -> None:
+    res = wilcoxon(panel, windows=[(-3, 3)])
+    greater = wilcoxon(panel, alternative="greater")
+    for rel in range(L2[0], L2[1] + 1):
+        x = panel.ar[:, _col(rel)]
+        x = x[~np.isnan(x)]
+        ref = stats.wilcoxon(x, method="exact")
+        assert _daily(res, rel)["p_value"] == pytest.approx(ref.pvalue, rel=1e-12)
+        ref_g = stats.wilcoxon(x, alternative="greater", method="exact")
+        assert _daily(greater, rel)["statistic"] == ref_g.statistic  # W+
+        assert _daily(greater, rel)["p_value"] == pytest.approx(ref_g.pvalue, rel=1e-12)
+    car = np.nansum(panel.ar, axis=1)
+    assert res.iloc[-1]["p_value"] == pytest.approx(stats.wilcoxon(car, method="exact").pvalue)
+
+
+def test_wilcoxon_large_sample_normal_with_ties() -> None:
+    p = make_panel(seed=5, n_firms=60, holes=False)
+    p.ar[:10, _col(0)] = 0.01  # ties
+    p.ar[10, _col(0)] = 0.0  # a zero, dropped
+    row = _daily(wilcoxon(p), 0)
+    x = p.ar[:, _col(0)]
+    ref = stats.wilcoxon(x, method="approx", correction=False, zero_method="wilcox")
+    assert row["distribution"] == "normal"
+    assert row["p_value"] == pytest.approx(ref.pvalue, rel=1e-10)
+    assert row["n"] == 59
+
+
+def test_signed_rank_distribution_by_enumeration() -> None:
+    n = 6
+    counts = np.zeros(n * (n + 1) // 2 + 1)
+    for mask in range(2**n):
+        counts[sum(r + 1 for r in range(n) if mask >> r & 1)] += 1
+    np.testing.assert_allclose(signed_rank_distribution(n), counts / 2**n)

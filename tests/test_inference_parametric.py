@@ -1,0 +1,395 @@
+"""Parametric tests against direct transcriptions of the papers' formulas (explicit loops)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+
+import numpy as np
+import pandas as pd
+import pytest
+import statsmodels.api as sm
+from scipy import stats
+
+from eventstudy.exceptions import InsufficientDataError, SpecError
+from eventstudy.inference import (
+    TEST_NAMES,
+    Conventions,
+    boehmer_musumeci_poulsen,
+    brown_warner_1980,
+    brown_warner_1985,
+    cross_sectional_t,
+    kolari_pynnonen,
+    lamb,
+    patell,
+    residual_correlation,
+    run_tests,
+)
+from eventstudy.inference._build import market_model_panel
+from eventstudy.panel import EventPanel
+
+L1 = (-120, -11)
+L2 = (-3, 3)
+
+
+def make_panel(
+    seed: int = 0, n_firms: int = 7, shared: bool = False, holes: bool = True
+) -> EventPanel:
+    """Simulated market-model panel (staggered or shared day 0) with missing returns."""
+    rng = np.random.default_rng(seed)
+    t_len = 320
+    m = rng.normal(0.0003, 0.01, t_len)
+    beta = rng.uniform(0.5, 1.5, n_firms)
+    vol = rng.uniform(0.01, 0.03, n_firms)
+    r = 0.0002 + m[:, None] * beta + rng.normal(0, 1, (t_len, n_firms)) * vol
+    day0 = np.full(n_firms, 250) if shared else rng.integers(200, 310, n_firms)
+    if holes:
+        r[rng.integers(100, 190, 12), rng.integers(0, n_firms, 12)] = np.nan
+        r[day0[0] + 1, 0] = np.nan  # a missing event-window return
+        r[day0[1] - 2, 1] = np.nan
+    r[day0, np.arange(n_firms)] += 0.01  # some signal on day 0
+    dates = np.datetime64("2020-01-01", "ns") + np.arange(t_len) * np.timedelta64(1, "D")
+    return market_model_panel(r, m, np.arange(n_firms), day0, L1, L2, dates=dates)
+
+
+@pytest.fixture(scope="module")
+def panel() -> EventPanel:
+    return make_panel()
+
+
+def _col(rel: int) -> int:
+    return rel - L2[0]
+
+
+def _pe_factor_loop(p: EventPanel, i: int, t: int) -> float:
+    """1 + x_t'(X'X)^{-1}x_t rebuilt from the estimation regressors of event i."""
+    use = ~np.isnan(p.resid_est[i])
+    x = np.column_stack([np.ones(use.sum()), p.market_est[i, use]])  # type: ignore[index]
+    xt = np.array([1.0, p.market_evt[i, t]])  # type: ignore[index]
+    return float(1 + xt @ np.linalg.inv(x.T @ x) @ xt)
+
+
+def _daily(df: pd.DataFrame, rel: int) -> pd.Series:
+    return df[df["rel_day"] == rel].iloc[0]
+
+
+def test_builder_matches_statsmodels(panel: EventPanel) -> None:
+    i = 2
+    use = ~np.isnan(panel.resid_est[i])
+    y = panel.resid_est[i, use] + panel.params[i, 0] + panel.params[i, 1] * panel.market_est[i, use]  # type: ignore[index]
+    fit = sm.OLS(y, sm.add_constant(panel.market_est[i, use])).fit()  # type: ignore[index]
+    np.testing.assert_allclose(fit.params, panel.params[i], rtol=1e-10)  # type: ignore[index]
+    np.testing.assert_allclose(fit.scale, panel.sigma2[i], rtol=1e-10)
+    # prediction-error variance of an out-of-sample AR = statsmodels' se_obs^2
+    xt = np.array([[1.0, panel.market_evt[i, 3]]])  # type: ignore[index]
+    se_obs = fit.get_prediction(xt).se_obs[0]
+    np.testing.assert_allclose(
+        se_obs**2, panel.sigma2[i] * _pe_factor_loop(panel, i, 3), rtol=1e-10
+    )
+
+
+def test_brown_warner_1980_daily_and_car(panel: EventPanel) -> None:
+    res = brown_warner_1980(panel, windows=[(-1, 1)])
+    for rel in range(L2[0], L2[1] + 1):
+        t = _col(rel)
+        ars = [panel.ar[i, t] for i in range(panel.n_events) if not math.isnan(panel.ar[i, t])]
+        s2 = [panel.sigma2[i] for i in range(panel.n_events) if not math.isnan(panel.ar[i, t])]
+        aar = sum(ars) / len(ars)
+        stat = aar / (math.sqrt(sum(s2)) / len(ars))
+        row = _daily(res, rel)
+        assert row["statistic"] == pytest.approx(stat, rel=1e-12)
+        assert row["estimate"] == pytest.approx(aar, rel=1e-12)
+        df = float(np.mean(panel.dof))
+        assert row["p_value"] == pytest.approx(2 * stats.t.sf(abs(stat), df), rel=1e-10)
+    # CAR over [-1, 1]: CAAR = sum of AARs, Var = sum of Var(AAR_t)
+    caar, var = 0.0, 0.0
+    for t in (_col(-1), _col(0), _col(1)):
+        present = [i for i in range(panel.n_events) if not math.isnan(panel.ar[i, t])]
+        caar += sum(panel.ar[i, t] for i in present) / len(present)
+        var += sum(panel.sigma2[i] for i in present) / len(present) ** 2
+    row = res[res["window"] == "[-1, 1]"].iloc[0]
+    assert row["estimate"] == pytest.approx(caar, rel=1e-12)
+    assert row["statistic"] == pytest.approx(caar / math.sqrt(var), rel=1e-12)
+
+
+def test_brown_warner_1985_crude_dependence(panel: EventPanel) -> None:
+    res = brown_warner_1985(panel, windows=[(0, 2)])
+    aar_est = []
+    for u in range(panel.resid_est.shape[1]):
+        vals = [
+            panel.resid_est[i, u]
+            for i in range(panel.n_events)
+            if not math.isnan(panel.resid_est[i, u])
+        ]
+        aar_est.append(sum(vals) / len(vals))
+    big_t = len(aar_est)
+    mean = sum(aar_est) / big_t
+    sd = math.sqrt(sum((a - mean) ** 2 for a in aar_est) / (big_t - 1))
+    row = _daily(res, 0)
+    assert row["statistic"] == pytest.approx(row["estimate"] / sd, rel=1e-12)
+    assert row["df"] == big_t - 1
+    caar = sum(np.nanmean(panel.ar[:, _col(r)]) for r in (0, 1, 2))
+    win = res[res["window"] == "[0, 2]"].iloc[0]
+    assert win["statistic"] == pytest.approx(caar / (sd * math.sqrt(3)), rel=1e-12)
+
+
+def test_cross_sectional_t_equals_scipy(panel: EventPanel) -> None:
+    res = cross_sectional_t(panel, windows=[(-3, 3)])
+    for rel in range(L2[0], L2[1] + 1):
+        x = panel.ar[:, _col(rel)]
+        ref = stats.ttest_1samp(x[~np.isnan(x)], 0.0)
+        row = _daily(res, rel)
+        assert row["statistic"] == pytest.approx(ref.statistic, rel=1e-12)
+        assert row["p_value"] == pytest.approx(ref.pvalue, rel=1e-10)
+        assert row["df"] == (~np.isnan(x)).sum() - 1
+    car = np.nansum(panel.ar, axis=1)
+    ref = stats.ttest_1samp(car, 0.0)
+    assert res.iloc[-1]["statistic"] == pytest.approx(ref.statistic, rel=1e-12)
+
+
+def _sar_loop(p: EventPanel, t: int) -> list[float]:
+    out = []
+    for i in range(p.n_events):
+        if not math.isnan(p.ar[i, t]):
+            out.append(p.ar[i, t] / math.sqrt(p.sigma2[i] * _pe_factor_loop(p, i, t)))
+    return out
+
+
+def test_patell_transcription(panel: EventPanel) -> None:
+    res = patell(panel)
+    for rel in (-2, 0, 1):
+        t = _col(rel)
+        present = [i for i in range(panel.n_events) if not math.isnan(panel.ar[i, t])]
+        sar = _sar_loop(panel, t)
+        denom = math.sqrt(sum((panel.dof[i]) / (panel.dof[i] - 2) for i in present))
+        z = sum(sar) / denom
+        row = _daily(res, rel)
+        assert row["statistic"] == pytest.approx(z, rel=1e-12)
+        assert row["p_value"] == pytest.approx(2 * stats.norm.sf(abs(z)), rel=1e-10)
+
+
+def test_bmp_equals_t_of_sars(panel: EventPanel) -> None:
+    res = boehmer_musumeci_poulsen(panel)
+    for rel in (-1, 0, 2):
+        ref = stats.ttest_1samp(_sar_loop(panel, _col(rel)), 0.0)
+        row = _daily(res, rel)
+        assert row["statistic"] == pytest.approx(ref.statistic, rel=1e-12)
+        assert row["p_value"] == pytest.approx(ref.pvalue, rel=1e-10)
+
+
+def _car_var_loop(p: EventPanel, i: int, cols: list[int]) -> float:
+    """sigma^2 g'(I + X_w (X'X)^{-1} X_w')g over the available window days."""
+    use = ~np.isnan(p.resid_est[i])
+    x = np.column_stack([np.ones(use.sum()), p.market_est[i, use]])  # type: ignore[index]
+    days = [t for t in cols if not math.isnan(p.ar[i, t])]
+    xw = np.column_stack([np.ones(len(days)), p.market_evt[i, days]])  # type: ignore[index]
+    cov = p.sigma2[i] * (np.eye(len(days)) + xw @ np.linalg.inv(x.T @ x) @ xw.T)
+    return float(cov.sum())
+
+
+def test_bmp_and_patell_car_use_full_covariance(panel: EventPanel) -> None:
+    cols = [_col(r) for r in (-1, 0, 1)]
+    scar = []
+    for i in range(panel.n_events):
+        car = sum(panel.ar[i, t] for t in cols if not math.isnan(panel.ar[i, t]))
+        scar.append(car / math.sqrt(_car_var_loop(panel, i, cols)))
+    bmp = boehmer_musumeci_poulsen(panel, windows=[(-1, 1)], daily=False).iloc[0]
+    assert bmp["statistic"] == pytest.approx(stats.ttest_1samp(scar, 0.0).statistic, rel=1e-12)
+    pat = patell(panel, windows=[(-1, 1)], daily=False).iloc[0]
+    denom = math.sqrt(sum(d / (d - 2) for d in panel.dof))
+    assert pat["statistic"] == pytest.approx(sum(scar) / denom, rel=1e-12)
+
+
+def _rbar_loop(p: EventPanel, min_common: int = 30) -> float:
+    """Average pairwise correlation of estimation residuals on common dates (pandas corr)."""
+    series = [pd.Series(p.resid_est[i], index=p.est_dates[i]).dropna() for i in range(p.n_events)]
+    total, pairs = 0.0, 0
+    for i in range(p.n_events):
+        for j in range(i + 1, p.n_events):
+            pairs += 1
+            share = len(set(p.evt_dates[i]) & set(p.evt_dates[j])) > 0
+            both = pd.concat([series[i], series[j]], axis=1, join="inner")
+            if share and len(both) >= min_common:
+                total += both.corr().iloc[0, 1]
+    return total / pairs
+
+
+def test_kolari_pynnonen_rbar_and_adjustment() -> None:
+    p = make_panel(seed=3, shared=True)
+    # inject a common shock so residuals are correlated
+    rng = np.random.default_rng(9)
+    common = rng.normal(0, 0.02, p.resid_est.shape[1])
+    p = replace(p, resid_est=p.resid_est + common[None, :])
+    rbar = _rbar_loop(p)
+    assert rbar > 0.2
+    assert residual_correlation(p).rbar == pytest.approx(rbar, rel=1e-10)
+    kp = kolari_pynnonen(p)
+    bmp = boehmer_musumeci_poulsen(p)
+    for rel in (0, 1):
+        n = int(_daily(bmp, rel)["n"])
+        factor = math.sqrt((1 - rbar) / (1 + (n - 1) * rbar))
+        assert _daily(kp, rel)["statistic"] == pytest.approx(_daily(bmp, rel)["statistic"] * factor)
+        assert _daily(kp, rel)["p_value"] > _daily(bmp, rel)["p_value"]
+
+
+def test_kolari_pynnonen_staggered_pairs_without_overlap_count_as_zero(panel: EventPanel) -> None:
+    assert residual_correlation(panel).rbar == pytest.approx(_rbar_loop(panel), abs=1e-12)
+
+
+def test_lamb_transcription(panel: EventPanel) -> None:
+    res = lamb(panel, windows=[(0, 1)])
+    sd = math.sqrt(np.var(np.nanmean(panel.resid_est, axis=0), ddof=1))
+    lbar = float(np.mean(panel.nobs))
+
+    def factor(t: int) -> float:
+        terms = []
+        for i in range(panel.n_events):
+            m = panel.market_est[i][~np.isnan(panel.market_est[i])]  # type: ignore[index]
+            terms.append((panel.market_evt[i, t] - m.mean()) ** 2 / ((m - m.mean()) ** 2).sum())  # type: ignore[index]
+        return 1 + 1 / lbar + sum(terms) / len(terms)
+
+    row = _daily(res, 0)
+    assert row["statistic"] == pytest.approx(row["estimate"] / (sd * math.sqrt(factor(_col(0)))))
+    caar = np.nanmean(panel.ar[:, _col(0)]) + np.nanmean(panel.ar[:, _col(1)])
+    win = res[res["window"] == "[0, 1]"].iloc[0]
+    assert win["statistic"] == pytest.approx(caar / (sd * math.sqrt(factor(3) + factor(4))))
+
+
+def test_one_sided_p_values(panel: EventPanel) -> None:
+    two = patell(panel)
+    less = patell(panel, alternative="less")
+    greater = patell(panel, alternative="greater")
+    np.testing.assert_allclose(less["p_value"] + greater["p_value"], 1.0)
+    np.testing.assert_allclose(two["p_value"], 2 * np.minimum(less["p_value"], greater["p_value"]))
+    assert (greater["alternative"] == "greater").all()
+
+
+def test_run_tests_tidy_output(panel: EventPanel) -> None:
+    res = run_tests(panel, windows=[(-1, 1), (0, 0)])
+    assert set(res["test"]) == set(TEST_NAMES)
+    assert len(res) == len(TEST_NAMES) * (7 + 2)
+    assert {"test", "window", "rel_day", "statistic", "p_value", "distribution", "df", "n"} <= set(
+        res.columns
+    )
+    assert res["conventions"].str.startswith("default").all()
+    # some event windows overlap in calendar time: only tests assuming independence are flagged
+    assert res.attrs["clustering"]["clustered"]
+    flagged = set(res.loc[res["clustered"], "test"])
+    assert flagged == {
+        "brown_warner_1980",
+        "cross_sectional_t",
+        "patell",
+        "bmp",
+        "sign",
+        "generalized_sign",
+        "wilcoxon",
+    }
+    only = run_tests(panel, tests=["patell", "sign"], daily=False)
+    assert list(only["window"]) == ["[-3, 3]", "[-3, 3]"]
+
+
+def test_prediction_error_option(panel: EventPanel) -> None:
+    no_pe = patell(panel, conventions=Conventions(prediction_error=False))
+    t = _col(0)
+    present = [i for i in range(panel.n_events) if not math.isnan(panel.ar[i, t])]
+    z = sum(panel.ar[i, t] / math.sqrt(panel.sigma2[i]) for i in present)
+    z /= math.sqrt(sum(panel.dof[i] / (panel.dof[i] - 2) for i in present))
+    assert _daily(no_pe, 0)["statistic"] == pytest.approx(z, rel=1e-12)
+
+
+def test_bad_input_errors(panel: EventPanel) -> None:
+    with pytest.raises(SpecError, match="alternative"):
+        patell(panel, alternative="both")  # type: ignore[arg-type]
+    with pytest.raises(SpecError, match="unknown tests"):
+        run_tests(panel, tests=["patel"])
+    with pytest.raises(SpecError, match="outside the event window"):
+        patell(panel, windows=[(-5, 0)])
+    with pytest.raises(SpecError, match="start is after end"):
+        patell(panel, windows=[(2, 0)])
+    with pytest.raises(SpecError, match="Conventions.firm_sum"):
+        Conventions(firm_sum="mean")  # type: ignore[arg-type]
+    with pytest.raises(SpecError, match="unknown conventions profile"):
+        Conventions.profile("eventus")
+    with pytest.raises(SpecError, match="market regressor"):
+        lamb(replace(panel, market_est=None))
+    empty = replace(panel, ar=panel.ar[:0], resid_est=panel.resid_est[:0])
+    with pytest.raises(InsufficientDataError, match="no events"):
+        run_tests(empty)
+    with pytest.raises(InsufficientDataError, match="residual variance"):
+        brown_warner_1980(replace(panel, sigma2=np.zeros_like(panel.sigma2)))
+    bad = panel.ar.copy()
+    bad[0, 0] = np.inf
+    with pytest.raises(Exception, match="infinite"):
+        patell(replace(panel, ar=bad))
+
+
+def test_single_event_runs_only_tests_that_apply(panel: EventPanel) -> None:
+    one = replace(
+        panel,
+        **{
+            name: getattr(panel, name)[:1]
+            for name in (
+                "event_id",
+                "ticker",
+                "day0",
+                "est_dates",
+                "evt_dates",
+                "resid_est",
+                "ret_evt",
+                "normal_evt",
+                "ar",
+                "sigma2",
+                "nobs",
+                "dof",
+                "xtx_inv",
+                "x_evt",
+                "params",
+                "market_est",
+                "market_evt",
+            )
+        },
+    )
+    res = run_tests(one, windows=[(0, 0)], daily=False)
+    assert not {"cross_sectional_t", "bmp", "kolari_pynnonen", "grank"} & set(res["test"])
+    # with one event Brown-Warner 1980 is the single-firm t without prediction error
+    bw = res[res["test"] == "brown_warner_1980"].iloc[0]
+    assert bw["statistic"] == pytest.approx(one.ar[0, _col(0)] / math.sqrt(one.sigma2[0]))
+    with pytest.raises(InsufficientDataError, match="single_firm_t"):
+        cross_sectional_t(one)
+
+
+def test_conventions_profiles_are_explicit() -> None:
+    default = Conventions()
+    e2 = Conventions.profile("estudy2")
+    assert Conventions.profile("default") == default
+    assert default.describe().startswith("default: residual_variance=model")
+    assert e2.firm_sum == "rowmean_times_n" and default.firm_sum == "sum"
+    assert e2.car_min_coverage == 90.0 and e2.return_kind == "log"
+    custom = e2.replace(firm_sum="sum")
+    assert custom.name == "estudy2+custom" and custom.firm_sum == "sum"
+    with pytest.raises(SpecError, match="car_min_coverage"):
+        Conventions(car_min_coverage=100.0)
+
+
+def test_sample_variance_and_portfolio_df_options(panel: EventPanel) -> None:
+    conv = Conventions(residual_variance="sample", portfolio_df="mean_obs_minus_1")
+    res = brown_warner_1980(panel, conventions=conv)
+    t = _col(0)
+    present = [i for i in range(panel.n_events) if not math.isnan(panel.ar[i, t])]
+    s2 = [np.nanvar(panel.resid_est[i], ddof=1) for i in present]
+    stat = np.nanmean(panel.ar[:, t]) / (math.sqrt(sum(s2)) / len(present))
+    row = _daily(res, 0)
+    assert row["statistic"] == pytest.approx(stat, rel=1e-12)
+    assert row["df"] == pytest.approx(np.mean(panel.nobs) - 1)
+
+
+def test_mle_variance_option(panel: EventPanel) -> None:
+    res = patell(panel, conventions=Conventions(residual_variance="mle", prediction_error=False))
+    t = _col(0)
+    present = [i for i in range(panel.n_events) if not math.isnan(panel.ar[i, t])]
+    z = 0.0
+    for i in present:
+        e = panel.resid_est[i][~np.isnan(panel.resid_est[i])]
+        z += panel.ar[i, t] / math.sqrt(sum(e**2) / len(e))
+    z /= math.sqrt(sum(panel.dof[i] / (panel.dof[i] - 2) for i in present))
+    assert _daily(res, 0)["statistic"] == pytest.approx(z, rel=1e-12)

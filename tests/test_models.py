@@ -1,0 +1,253 @@
+"""Normal-return models: planted abnormal returns, thin-trading betas by transcription, GARCH."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+import statsmodels.api as sm
+
+from eventstudy.exceptions import EventsDroppedWarning, SpecError
+from eventstudy.models import (
+    CAPM,
+    Carhart4,
+    ConstantMean,
+    Dimson,
+    FactorModel,
+    FamaFrench3,
+    FamaFrench5,
+    GarchConvergenceWarning,
+    GarchMarketModel,
+    MarketAdjusted,
+    MarketModel,
+    NormalReturnModel,
+    ScholesWilliams,
+)
+from eventstudy.study import EventStudy
+
+PLANTED = -0.05
+
+
+def _simulate(
+    n_events: int, T: int = 1200, seed: int = 0
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Returns (one column per event's firm, plus MKT), factors and events with AR(0) = -5%."""
+    rng = np.random.default_rng(seed)
+    dates = pd.bdate_range("2010-01-04", periods=T, name="date")
+    rf = np.full(T, 0.0001)
+    mkt_rf = rng.normal(0.0003, 0.01, T)
+    smb, hml, rmw, cma, mom = rng.normal(0, 0.005, (5, T))
+    factors = pd.DataFrame(
+        {"Mkt-RF": mkt_rf, "SMB": smb, "HML": hml, "RMW": rmw, "CMA": cma, "Mom": mom, "RF": rf},
+        index=dates,
+    )
+    beta = rng.uniform(0.5, 1.5, n_events)
+    s, h = rng.normal(0, 0.5, (2, n_events))
+    eps = rng.normal(0, 0.015, (T, n_events))
+    r = rf[:, None] + beta * mkt_rf[:, None] + s * smb[:, None] + h * hml[:, None] + eps
+    day0 = rng.integers(300, T - 20, n_events)
+    r[day0, np.arange(n_events)] += PLANTED
+    firms = [f"F{i:03d}" for i in range(n_events)]
+    returns = pd.DataFrame(r, index=dates, columns=firms)
+    returns["MKT"] = mkt_rf + rf
+    events = pd.DataFrame({"ticker": firms, "date": dates[day0]})
+    return returns, factors, events
+
+
+@pytest.fixture(scope="module")
+def sim() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    return _simulate(500)
+
+
+MODELS: list[NormalReturnModel] = [
+    ConstantMean(),
+    MarketAdjusted("MKT"),
+    MarketModel("MKT"),
+    CAPM(),
+    CAPM(market="MKT"),
+    FamaFrench3(),
+    Carhart4(),
+    FamaFrench5(),
+    FactorModel(factors=("Mkt-RF", "SMB"), excess=False),
+    ScholesWilliams("MKT"),
+    Dimson("MKT", lags=2),
+]
+
+
+@pytest.mark.parametrize("model", MODELS, ids=lambda m: repr(m))
+def test_planted_abnormal_return_is_recovered(sim, model: NormalReturnModel) -> None:  # type: ignore[no-untyped-def]
+    returns, factors, events = sim
+    res = EventStudy(
+        events, returns, model=model, factors=factors, calendar=None, event_window=(-5, 5)
+    ).fit()
+    assert (res.status["status"] == "used").all()
+    a0 = res.ar.query("rel_day == 0")["ar"].to_numpy()
+    se = a0.std(ddof=1) / np.sqrt(len(a0))
+    aar0 = res.aar.set_index("rel_day").loc[0, "aar"]
+    assert abs(aar0 - PLANTED) < 4 * se, (aar0, se)
+    # and nothing is planted on the other days
+    other = res.aar.query("rel_day != 0")["aar"].to_numpy()
+    assert np.all(np.abs(other) < 4 * se * 1.5)
+
+
+@pytest.mark.parametrize("dist", ["normal", "t"])
+def test_garch_recovers_planted_return_and_matches_arch(dist: str) -> None:
+    arch = pytest.importorskip("arch")
+    returns, _, events = _simulate(12, T=700, seed=5)
+    model = GarchMarketModel("MKT", dist=dist)
+    res = EventStudy(events, returns, model=model, calendar=None, event_window=(-3, 3)).fit()
+    a0 = res.ar.query("rel_day == 0")["ar"].to_numpy()
+    assert abs(a0.mean() - PLANTED) < 4 * 0.015 / np.sqrt(len(a0)) + 0.005
+    # one event by hand with arch directly
+    t = events["ticker"].iloc[0]
+    p0 = int(np.flatnonzero(returns.index == events["date"].iloc[0])[0])
+    est = returns.iloc[p0 - 250 : p0 - 10]
+    am = arch.arch_model(
+        est[t].to_numpy() * 100,
+        x=est[["MKT"]].to_numpy() * 100,
+        mean="LS",
+        vol="GARCH",
+        p=1,
+        q=1,
+        dist=dist,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ref = am.fit(disp="off")
+    got = res.params.set_index("ticker").loc[t]
+    np.testing.assert_allclose(got["alpha"], ref.params.iloc[0] / 100, rtol=1e-6, atol=1e-9)
+    np.testing.assert_allclose(got["beta"], ref.params.iloc[1], rtol=1e-6)
+    # event-window variance = conditional variance from the fixed model on est + event days
+    win = returns.iloc[np.r_[p0 - 250 : p0 - 10, p0 - 3 : p0 + 4]]
+    fixed = arch.arch_model(
+        win[t].to_numpy() * 100,
+        x=win[["MKT"]].to_numpy() * 100,
+        mean="LS",
+        vol="GARCH",
+        p=1,
+        q=1,
+        dist=dist,
+    ).fix(ref.params.to_numpy())
+    h = (np.asarray(fixed.conditional_volatility)[-7:] / 100) ** 2
+    var_ar = res.ar.query("ticker == @t")["var_ar"].to_numpy()
+    np.testing.assert_allclose(var_ar, h, rtol=1e-6)
+    assert res.panel.var_ar is not None and res.panel.xtx_inv is None
+
+
+def test_garch_falls_back_to_ols_with_warning(monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("arch")
+    import eventstudy.models as models
+
+    monkeypatch.setattr(models, "_fit_one_garch", lambda *a, **k: None)
+    returns, _, events = _simulate(3, T=400, seed=2)
+    with pytest.warns(GarchConvergenceWarning, match="3 event"):
+        res = EventStudy(events, returns, model=GarchMarketModel("MKT"), calendar=None).fit()
+    ols = EventStudy(events, returns, model=MarketModel("MKT"), calendar=None).fit()
+    np.testing.assert_allclose(res.panel.params, ols.panel.params, rtol=1e-12)
+
+
+def _small_thin_trading(seed: int = 1) -> pd.DataFrame:
+    """An 'ADR' that reacts to the US market partly a day late."""
+    rng = np.random.default_rng(seed)
+    T = 90
+    m = rng.normal(0, 0.01, T)
+    m[1:] += 0.2 * m[:-1]  # autocorrelated index
+    r = 0.6 * m + 0.5 * np.r_[0, m[:-1]] + rng.normal(0, 0.005, T)
+    r[[20, 45]] = np.nan
+    dates = pd.bdate_range("2020-01-01", periods=T, name="date")
+    return pd.DataFrame({"ADR": r, "IDX": m}, index=dates)
+
+
+def test_scholes_williams_against_transcription() -> None:
+    df = _small_thin_trading()
+    events = pd.DataFrame({"ticker": ["ADR"], "date": [df.index[80]]})
+    res = EventStudy(
+        events,
+        df,
+        model=ScholesWilliams("IDX"),
+        estimation_window=(-70, -3),
+        event_window=(-2, 2),
+        calendar=None,
+        min_estimation_obs=30,
+    ).fit()
+    # Scholes & Williams (1977): b-, b0, b+ from three simple regressions, rho of the market
+    rows = np.arange(80 - 70, 80 - 2)
+    r, m = df["ADR"].to_numpy(), df["IDX"].to_numpy()
+    ok = np.isfinite(r[rows]) & np.isfinite(m[rows - 1]) & np.isfinite(m[rows + 1])
+    t = rows[ok]
+    b = [sm.OLS(r[t], sm.add_constant(m[t + j])).fit().params[1] for j in (-1, 0, 1)]
+    rho = np.corrcoef(m[t], m[t - 1])[0, 1]
+    beta = sum(b) / (1 + 2 * rho)
+    alpha = r[t].mean() - beta * m[t].mean()
+    got = res.params.iloc[0]
+    np.testing.assert_allclose([got["alpha"], got["beta"]], [alpha, beta], rtol=1e-10)
+    resid = r[t] - alpha - beta * m[t]
+    np.testing.assert_allclose(got["sigma2"], resid @ resid / (len(t) - 2), rtol=1e-10)
+    assert got["nobs"] == len(t)
+    ar = r[78:83] - alpha - beta * m[78:83]
+    np.testing.assert_allclose(res.panel.ar[0], ar, rtol=1e-10)
+    # the thin-trading beta is closer to the true total (1.1) than OLS
+    ols = sm.OLS(r[t], sm.add_constant(m[t])).fit().params[1]
+    assert abs(beta - 1.1) < abs(ols - 1.1)
+
+
+@pytest.mark.parametrize("lags", [1, 2])
+def test_dimson_against_transcription(lags: int) -> None:
+    df = _small_thin_trading(seed=4)
+    events = pd.DataFrame({"ticker": ["ADR"], "date": [df.index[80]]})
+    res = EventStudy(
+        events,
+        df,
+        model=Dimson("IDX", lags=lags),
+        estimation_window=(-70, -3),
+        event_window=(-2, 2),
+        calendar=None,
+        min_estimation_obs=30,
+    ).fit()
+    rows = np.arange(80 - 70, 80 - 2)
+    r, m = df["ADR"].to_numpy(), df["IDX"].to_numpy()
+    shifts = range(-lags, lags + 1)
+    ok = np.isfinite(r[rows]) & np.all([np.isfinite(m[rows + j]) for j in shifts], axis=0)
+    t = rows[ok]
+    Xd = sm.add_constant(np.column_stack([m[t + j] for j in shifts]))
+    beta = sm.OLS(r[t], Xd).fit().params[1:].sum()  # Dimson (1979): sum of the lag slopes
+    alpha = r[t].mean() - beta * m[t].mean()
+    got = res.params.iloc[0]
+    np.testing.assert_allclose([got["alpha"], got["beta"]], [alpha, beta], rtol=1e-10)
+    np.testing.assert_allclose(res.panel.ar[0], r[78:83] - alpha - beta * m[78:83], rtol=1e-10)
+
+
+def test_market_adjusted_variance_and_constant_mean_variance() -> None:
+    returns, _, events = _simulate(3, T=400, seed=9)
+    ma = EventStudy(events, returns, model=MarketAdjusted("MKT"), calendar=None).fit()
+    cm = EventStudy(events, returns, model=ConstantMean(), calendar=None).fit()
+    t = events["ticker"].iloc[1]
+    p0 = int(np.flatnonzero(returns.index == events["date"].iloc[1])[0])
+    est = returns.iloc[p0 - 250 : p0 - 10]
+    d = (est[t] - est["MKT"]).to_numpy()
+    np.testing.assert_allclose(ma.panel.sigma2[1], d @ d / len(d), rtol=1e-12)  # k = 0
+    assert ma.panel.k == 0 and ma.panel.xtx_inv is None and ma.panel.params is None
+    y = est[t].to_numpy()
+    np.testing.assert_allclose(cm.params["mu"].iloc[1], y.mean(), rtol=1e-12)
+    np.testing.assert_allclose(cm.panel.sigma2[1], y.var(ddof=1), rtol=1e-12)
+    # constant mean: Var(AR) = s2 (1 + 1/n)
+    np.testing.assert_allclose(cm.panel.var_ar[1], y.var(ddof=1) * (1 + 1 / len(y)), rtol=1e-12)
+
+
+def test_model_spec_errors() -> None:
+    with pytest.raises(SpecError, match="needs factors"):
+        FactorModel()
+    with pytest.raises(SpecError, match="dist"):
+        GarchMarketModel(dist="skewt")
+    with pytest.raises(SpecError, match="at least one lag"):
+        Dimson(lags=0)
+    returns, factors, events = _simulate(2, T=400)
+    with pytest.raises(SpecError, match="factors lack"):
+        EventStudy(
+            events, returns, model=Carhart4(), factors=factors.drop(columns="Mom"), calendar=None
+        ).fit()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", EventsDroppedWarning)
+        EventStudy(events, returns, model=MarketModel("MKT"), calendar=None).fit()

@@ -1,0 +1,307 @@
+"""Figures: the plotted data equal the input, bands are two-sided, nothing global is touched."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.collections import PolyCollection
+from matplotlib.figure import Figure
+from scipy import stats
+
+from eventstudy import plotting
+from eventstudy.exceptions import DataError, SpecError
+
+Z95 = 1.959963984540054  # norm.ppf(0.975)
+
+
+def ar_frame() -> pd.DataFrame:
+    """Three events over relative days -1..1; event c misses day 0."""
+    ar = {"a": [0.01, -0.05, 0.02], "b": [0.00, -0.03, 0.01], "c": [0.02, np.nan, -0.01]}
+    var = {"a": 1e-4, "b": 4e-4, "c": 9e-4}
+    group = {"a": "chips", "b": "chips", "c": "power"}
+    rows = [
+        {
+            "event_id": e,
+            "ticker": e.upper(),
+            "group": group[e],
+            "rel_day": d,
+            "ar": ar[e][j],
+            "var_ar": var[e],
+        }
+        for e in ar
+        for j, d in enumerate((-1, 0, 1))
+    ]
+    return pd.DataFrame(rows)
+
+
+def band_at(coll: PolyCollection, x: float) -> tuple[float, float]:
+    """Lowest and highest y of a fill_between polygon at abscissa ``x``."""
+    verts = np.concatenate([p.vertices for p in coll.get_paths()])
+    ys = verts[np.isclose(verts[:, 0], x), 1]
+    return float(ys.min()), float(ys.max())
+
+
+@pytest.fixture(autouse=True)
+def _no_pyplot_figures() -> object:
+    before = dict(matplotlib.rcParams)
+    yield
+    assert plt.get_fignums() == [], "plotting registered a figure with pyplot"
+    assert dict(matplotlib.rcParams) == before, "plotting changed rcParams"
+
+
+# ----------------------------------------------------------------------------- critical values
+def test_critical_value_is_two_sided() -> None:
+    assert plotting.critical_value(0.95) == pytest.approx(Z95)
+    assert plotting.critical_value(0.90) == pytest.approx(stats.norm.ppf(0.95))  # 1.645, not 1.282
+    assert plotting.critical_value(0.99) == pytest.approx(2.5758293035489)
+
+
+@pytest.mark.parametrize("level", [0.0, 1.0, 95, -0.5, True])
+def test_bad_confidence_level_is_a_spec_error(level: float) -> None:
+    with pytest.raises(SpecError, match="strictly between 0 and 1"):
+        plotting.critical_value(level)
+
+
+# ----------------------------------------------------------------------------- CAAR path
+def test_caar_path_by_hand() -> None:
+    path = plotting.caar_path(ar_frame(), band="cross_sectional")
+    # cumulative ARs: a: .01 -.04 -.02; b: 0 -.03 -.02; c: .02 nan .01
+    assert path["rel_day"].tolist() == [-1, 0, 1]
+    assert path["n"].tolist() == [3, 2, 3]
+    np.testing.assert_allclose(path["aar"], [0.01, -0.04, (0.02 + 0.01 - 0.01) / 3], atol=1e-15)
+    np.testing.assert_allclose(path["caar"], [0.01, -0.035, (-0.02 - 0.02 + 0.01) / 3])
+    se = [
+        np.std([0.01, 0.0, 0.02], ddof=1) / np.sqrt(3),
+        np.std([-0.04, -0.03], ddof=1) / np.sqrt(2),
+    ]
+    se.append(np.std([-0.02, -0.02, 0.01], ddof=1) / np.sqrt(3))
+    np.testing.assert_allclose(path["se"], se)
+    np.testing.assert_allclose(path["lower"], path["caar"] - Z95 * path["se"])
+    np.testing.assert_allclose(path["upper"], path["caar"] + Z95 * path["se"])
+
+
+def test_caar_path_model_band_by_hand() -> None:
+    path = plotting.caar_path(ar_frame(), band="model", level=0.90)
+    # cumulated variances a: 1,2,3 e-4; b: 4,8,12 e-4; c: 9,(18),27 e-4 (c absent on day 0)
+    expected = [np.sqrt(14e-4) / 3, np.sqrt(10e-4) / 2, np.sqrt(42e-4) / 3]
+    np.testing.assert_allclose(path["se"], expected)
+    np.testing.assert_allclose(path["upper"] - path["caar"], stats.norm.ppf(0.95) * path["se"])
+
+
+def test_caar_path_start_and_no_band() -> None:
+    path = plotting.caar_path(ar_frame(), band=None, start=0)
+    assert path["rel_day"].tolist() == [0, 1]
+    np.testing.assert_allclose(path["caar"], [-0.04, (-0.03 - 0.02 - 0.01) / 3])
+    assert path["se"].isna().all()
+
+
+def test_caar_path_errors() -> None:
+    with pytest.raises(
+        SpecError, match=r"band='robust' is not valid; choose one of \['cross_sectional', 'model'\]"
+    ):
+        plotting.caar_path(ar_frame(), band="robust")  # type: ignore[arg-type]
+    with pytest.raises(DataError, match=r"needs the column\(s\) \['ar'\]"):
+        plotting.caar_path(ar_frame().drop(columns="ar"))
+    with pytest.raises(DataError, match="no abnormal returns"):
+        plotting.caar_path(ar_frame(), start=5)
+
+
+def test_plot_caar_draws_the_path_and_band() -> None:
+    frame = ar_frame()
+    fig = plotting.plot_caar(frame)
+    assert isinstance(fig, Figure)
+    (ax,) = fig.axes
+    path = plotting.caar_path(frame)
+    line = ax.get_lines()[0]
+    np.testing.assert_array_equal(line.get_xdata(), [-1, 0, 1])
+    np.testing.assert_allclose(line.get_ydata(), 100 * path["caar"])
+    (band,) = [c for c in ax.collections if isinstance(c, PolyCollection)]
+    for x, lo, hi in zip(path["rel_day"], path["lower"], path["upper"], strict=True):
+        np.testing.assert_allclose(band_at(band, x), (100 * lo, 100 * hi))
+    assert ax.get_xlabel() == "trading days relative to the event"
+    assert ax.get_ylabel() == "CAAR (%)"
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert labels == ["CAAR", "95% confidence band"]
+
+
+def test_plot_caar_accepts_a_precomputed_path_and_an_axes() -> None:
+    fig = Figure()
+    ax = fig.add_subplot()
+    path = pd.DataFrame({"rel_day": [1, 0], "caar": [0.02, 0.01]})
+    out = plotting.plot_caar(path, ax=ax, percent=False, label="mine")
+    assert out is fig
+    line = ax.get_lines()[0]
+    np.testing.assert_allclose(line.get_ydata(), [0.01, 0.02])  # sorted by day
+    assert not [c for c in ax.collections if isinstance(c, PolyCollection)]  # no band given
+    assert ax.get_ylabel() == "CAAR"
+
+
+def test_plot_caar_rejects_other_objects() -> None:
+    with pytest.raises(SpecError, match=r"DataFrame or a results object with \.ar"):
+        plotting.plot_caar(42)
+
+
+# ----------------------------------------------------------------------------- cross-section
+def test_car_bars_are_sorted_with_two_sided_error_bars() -> None:
+    car = pd.DataFrame(
+        {
+            "ticker": ["NVDA", "VST", "MSFT"],
+            "group": ["chips", "power", "platforms"],
+            "car": [-0.17, -0.28, 0.02],
+            "se_car": [0.02, 0.03, 0.01],
+        }
+    )
+    fig = plotting.plot_car_bars(car, window=(0, 0), level=0.90)
+    (ax,) = fig.axes
+    bars = ax.patches
+    heights = [b.get_height() for b in bars]
+    np.testing.assert_allclose(heights, [-28.0, -17.0, 2.0])
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["VST", "NVDA", "MSFT"]
+    # error bars: one vertical segment per bar, half-length z * se (in percent)
+    segments = ax.collections[0].get_segments()
+    half = [abs(s[1, 1] - s[0, 1]) / 2 for s in segments]
+    np.testing.assert_allclose(half, stats.norm.ppf(0.95) * 100 * np.array([0.03, 0.02, 0.01]))
+    # one colour per group, legend names the groups in bar order
+    assert len({tuple(b.get_facecolor()) for b in bars}) == 3
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["power", "chips", "platforms"]
+    assert ax.get_ylabel() == "CAR (%)"
+    assert ax.get_title() == "CAR by firm over [0, 0]"
+
+
+def test_car_bars_from_a_tidy_ar_frame_sum_the_window() -> None:
+    fig = plotting.plot_car_bars(ar_frame(), window=(0, 1), percent=False, level=None)
+    ax = fig.axes[0]
+    # a: -.05+.02 = -.03, b: -.03+.01 = -.02, c: nan+(-.01) = -.01
+    np.testing.assert_allclose([b.get_height() for b in ax.patches], [-0.03, -0.02, -0.01])
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["A", "B", "C"]
+    assert not ax.collections  # no error bars without se
+
+
+def test_car_from_ar_matches_a_groupby_sum() -> None:
+    frame = ar_frame()
+    out = plotting.car_from_ar(frame, (-1, 0))
+    expected = frame[frame["rel_day"] <= 0].groupby("event_id")["ar"].sum(min_count=1)
+    np.testing.assert_allclose(out.set_index("event_id")["car"], expected)
+
+
+def test_car_bars_errors() -> None:
+    with pytest.raises(SpecError, match="give window"):
+        plotting.plot_car_bars(ar_frame())
+    with pytest.raises(DataError, match="no firm has a value"):
+        plotting.plot_car_bars(pd.DataFrame({"ticker": ["A"], "car": [np.nan]}))
+
+
+# ----------------------------------------------------------------------------- one firm
+def test_ar_path_band_is_z_sqrt_var_ar() -> None:
+    fig = plotting.plot_ar_path(ar_frame(), "B")  # a ticker with one event
+    ax = fig.axes[0]
+    line = ax.get_lines()[0]
+    np.testing.assert_allclose(line.get_ydata(), [0.0, -3.0, 1.0])
+    (band,) = [c for c in ax.collections if isinstance(c, PolyCollection)]
+    half = 100 * Z95 * np.sqrt(4e-4)
+    np.testing.assert_allclose(band_at(band, 0), (-3.0 - half, -3.0 + half))
+    assert ax.get_title() == "Abnormal returns of B"
+
+
+def test_ar_path_unknown_event_lists_the_valid_ones() -> None:
+    with pytest.raises(
+        SpecError, match=r"no event 'Z'; valid event ids and tickers: A, B, C, a, b, c"
+    ):
+        plotting.plot_ar_path(ar_frame(), "Z")
+
+
+def test_ar_path_ambiguous_ticker() -> None:
+    frame = ar_frame().assign(ticker="X")
+    with pytest.raises(SpecError, match="several events"):
+        plotting.plot_ar_path(frame, "X")
+
+
+# ----------------------------------------------------------------------------- fit
+def test_fit_scatter_and_line() -> None:
+    rng = np.random.default_rng(1)
+    m = rng.normal(0, 0.01, 60)
+    est = pd.DataFrame({"market": m, "firm": 0.001 + 1.5 * m + rng.normal(0, 0.005, 60)})
+    event = pd.DataFrame({"rel_day": [0, 1], "market": [-0.015, 0.01], "firm": [-0.17, 0.09]})
+    fig = plotting.plot_fit(est, alpha=0.001, beta=1.5, event=event, percent=False, label="NVDA")
+    ax = fig.axes[0]
+    scatter_est, scatter_evt = ax.collections[:2]
+    np.testing.assert_allclose(scatter_est.get_offsets(), est[["market", "firm"]].to_numpy())
+    np.testing.assert_allclose(scatter_evt.get_offsets(), event[["market", "firm"]].to_numpy())
+    line = ax.get_lines()[0]
+    x = np.asarray(line.get_xdata())
+    np.testing.assert_allclose(line.get_ydata(), 0.001 + 1.5 * x)
+    assert x.min() == pytest.approx(min(m.min(), -0.015)) and x.max() == pytest.approx(
+        max(m.max(), 0.01)
+    )
+    assert [t.get_text() for t in ax.texts] == ["0", "1"]
+    assert ax.get_ylabel() == "NVDA return" and ax.get_xlabel() == "market return"
+
+
+def test_fit_needs_alpha_and_beta() -> None:
+    with pytest.raises(SpecError, match="alpha and beta"):
+        plotting.plot_fit(pd.DataFrame({"market": [0.0], "firm": [0.0]}))
+
+
+# ----------------------------------------------------------------------------- overlay and prices
+def test_overlay_draws_one_path_per_study() -> None:
+    frame = ar_frame()
+    other = frame.assign(ar=frame["ar"] * 2)
+    fig = plotting.plot_overlay({"first": frame, "second": other}, band=None)
+    ax = fig.axes[0]
+    lines = ax.get_lines()[:2]
+    np.testing.assert_allclose(lines[1].get_ydata(), 2 * np.asarray(lines[0].get_ydata()))
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["first", "second"]
+    fig2 = plotting.plot_overlay([frame, other])
+    assert [t.get_text() for t in fig2.axes[0].get_legend().get_texts()][:2] == [
+        "(1)",
+        "95% confidence band",
+    ]
+    with pytest.raises(SpecError, match="at least one"):
+        plotting.plot_overlay({})
+
+
+def test_prices_are_rebased_with_event_lines() -> None:
+    dates = pd.bdate_range("2025-01-21", periods=5)
+    prices = pd.DataFrame(
+        {
+            "date": list(dates) * 2,
+            "ticker": ["NVDA"] * 5 + ["SPY"] * 5,
+            "adj_close": [140.0, 142.0, 147.0, 142.6, 118.4, 600.0, 606.0, 609.0, 607.0, 598.0],
+        }
+    )
+    fig = plotting.plot_prices(prices, ["NVDA"], events=["2025-01-27"])
+    ax = fig.axes[0]
+    line = ax.get_lines()[0]
+    np.testing.assert_allclose(
+        line.get_ydata(), 100 * np.array([140, 142, 147, 142.6, 118.4]) / 140
+    )
+    vline = ax.get_lines()[1]
+    assert (
+        matplotlib.dates.num2date(vline.get_xdata()[0]).date() == pd.Timestamp("2025-01-27").date()
+    )
+    assert ax.get_ylabel() == "price (first = 100)"
+    raw = plotting.plot_prices(
+        prices, normalize=False, events=pd.DataFrame({"date": ["2025-01-27"]})
+    )
+    raw_lines = raw.axes[0].get_lines()
+    np.testing.assert_allclose(raw_lines[1].get_ydata(), prices["adj_close"][5:])
+    market = plotting.plot_prices(prices, highlight="SPY").axes[0].get_lines()[1]
+    assert market.get_color() == "black" and market.get_linewidth() == 2.0
+    with pytest.raises(SpecError, match=r"no prices for \['AAPL'\]; available: NVDA, SPY"):
+        plotting.plot_prices(prices, ["AAPL"])
+
+
+def test_importing_plotting_does_not_import_matplotlib() -> None:
+    code = (
+        "import sys, eventstudy.plotting, eventstudy.tables; assert 'matplotlib' not in sys.modules"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
