@@ -7,6 +7,7 @@ added by other modules.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,7 +18,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from . import abnormal
-from .exceptions import SpecError
+from .exceptions import EventStudyWarning, SpecError
 from .panel import EventPanel
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -40,7 +41,8 @@ class EventStudyResults:
         The numpy arrays of the used events (the contract with inference).
     status : DataFrame
         One row per input event: ``event_id, ticker, announced, day0, rolled, roll_reason,
-        status, reason, n_est, n_event``.
+        status, reason, n_est, n_event, overlaps`` (``overlaps``: ids of other events of the
+        same ticker whose event windows overlap this one's, ``""`` when none).
     params : DataFrame
         Per-event coefficients (one column per parameter), ``sigma2, dof, r2, nobs``.
     model
@@ -212,6 +214,7 @@ class EventStudyResults:
         else:  # the close before the sub-window: event-grid column first - 1
             mv_date = p.evt_dates[:, first - 1]
             mv = market_value_asof(self.market_values, p.ticker, mv_date)
+        _warn_missing_market_values(p.ticker, mv_date, mv)
         out = pd.DataFrame(self._ids())
         out["mv_date"] = pd.DatetimeIndex(mv_date).as_unit("ns")
         out["market_value"] = mv
@@ -354,6 +357,28 @@ class EventStudyResults:
         return plot_fit(self, key, **kwargs)
 
 
+def _warn_missing_market_values(
+    tickers: npt.NDArray[Any], dates: npt.NDArray[np.datetime64], values: npt.NDArray[np.float64]
+) -> None:
+    """Never a silent NaN dollar value: name each firm and the close that had no market value."""
+    missing = np.isnan(np.asarray(values, dtype=np.float64))
+    if not missing.any():
+        return
+    sample = ", ".join(
+        f"{t} (close of {str(d)[:10]})"
+        for t, d in list(
+            zip(np.asarray(tickers)[missing], np.asarray(dates)[missing], strict=True)
+        )[:5]
+    )
+    warnings.warn(
+        f"no market value for {int(missing.sum())} event(s): {sample}; their dollar abnormal "
+        "values are NaN. Supply market_values covering that close (e.g. "
+        "load_market_values(tickers, prices=...) without dates gives every close).",
+        EventStudyWarning,
+        stacklevel=3,
+    )
+
+
 def market_value_asof(
     source: pd.Series | pd.DataFrame | None,
     tickers: npt.NDArray[Any],
@@ -362,7 +387,9 @@ def market_value_asof(
     """Market value of each ``tickers[i]`` as of ``dates[i]`` (last value on or before it).
 
     ``source`` is a Series indexed by ticker (one value, used whatever the date) or a tidy
-    frame ``ticker, date, market_value``. Missing -> NaN.
+    frame ``ticker, date, market_value`` (when it has a ``price_date`` column, as
+    :func:`eventstudy.load_market_values` returns, the lookup uses that close). Missing -> NaN;
+    the caller warns about it.
     """
     n = len(tickers)
     out = np.full(n, np.nan)
@@ -379,9 +406,12 @@ def market_value_asof(
             f"market_values frame lacks {need}; give a Series by ticker or a tidy frame "
             "with columns ticker, date, market_value"
         )
+    # load_market_values stamps each value with the requested date and records the close it
+    # was measured at in `price_date`; the as-of lookup must use the close itself.
+    date_col = "price_date" if "price_date" in source.columns else "date"
     right = pd.DataFrame(
         {
-            "date": pd.DatetimeIndex(pd.to_datetime(source["date"])).as_unit("ns"),
+            "date": pd.DatetimeIndex(pd.to_datetime(source[date_col])).as_unit("ns"),
             "ticker": source["ticker"].astype("str").to_numpy(),
             "market_value": source["market_value"].to_numpy(dtype=np.float64),
         }
