@@ -54,3 +54,8 @@ def test_unknown_attribute_is_attribute_error() -> None:
 
 def test_logging_untouched_in_process() -> None:
     assert logging.getLogger("eventstudy").level == logging.NOTSET
+
+
+def test_submodules_are_reachable_as_attributes() -> None:
+    assert eventstudy.plotting.plot_car_bars is not None
+    assert "plotting" in dir(eventstudy)

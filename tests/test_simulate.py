@@ -113,6 +113,16 @@ def test_plot_power_returns_figure() -> None:
     with pytest.raises(SpecError, match="level"):
         plot_power(sim, level=0.2)
 
+    # drawn on a caller's axes: the plotted rates are the simulated ones
+    from matplotlib.figure import Figure
+
+    mine = Figure()
+    axes = mine.subplots(1, 2)
+    assert plot_power(sim, level=0.05, tests=["sign"], ax=axes[1], title="sign") is mine
+    expected = sim[(sim["test"] == "sign") & np.isclose(sim["level"], 0.05)].sort_values("abnormal")
+    np.testing.assert_allclose(axes[1].lines[0].get_ydata(), expected["rejection_rate"])
+    assert axes[1].get_title() == "sign" and not axes[0].lines
+
 
 def test_simulate_bad_input() -> None:
     df = iid_returns(t_len=150)

@@ -249,18 +249,22 @@ def test_calendar_rolls_and_amc_and_per_event_benchmark(returns: pd.DataFrame) -
             "group": ["a", "a", "b"],
         }
     )
-    res = EventStudy(events, returns).fit()
+    # both NVDA announcements roll to Monday 2025-01-27: that firm-day counts once
+    with pytest.warns(EventsDroppedWarning, match="1 x duplicate event"):
+        res = EventStudy(events, returns).fit()
     st = res.status
     assert [pd.Timestamp(d) for d in st["day0"]] == [pd.Timestamp("2025-01-27")] * 3
     assert st["rolled"].tolist() == [True, True, False]
     assert st["event_id"].tolist() == ["NVDA 2025-01-25", "NVDA 2025-01-24", "AMD 2025-01-27"]
+    assert st["status"].tolist() == ["used", "dropped", "used"]
+    assert st["reason"].iloc[1].startswith("duplicate event (same ticker, day 0 and market as")
     # AMD regressed on NVDA (its per-event benchmark)
     p0 = int(np.flatnonzero(returns.index == pd.Timestamp("2025-01-27"))[0])
     d = returns.iloc[p0 - 250 : p0 - 10][["AMD", "NVDA"]].dropna()
     ref = sm.OLS(d["AMD"], sm.add_constant(d["NVDA"])).fit()
-    np.testing.assert_allclose(res.params[["alpha", "beta"]].iloc[2], ref.params, atol=1e-10)
-    assert res.panel.group is not None and res.panel.group.tolist() == ["a", "a", "b"]
-    assert res.car()["group"].tolist() == ["a", "a", "b"]
+    np.testing.assert_allclose(res.params[["alpha", "beta"]].iloc[1], ref.params, atol=1e-10)
+    assert res.panel.group is not None and res.panel.group.tolist() == ["a", "b"]
+    assert res.car()["group"].tolist() == ["a", "b"]
 
 
 def test_own_sessions_when_calendar_is_none(returns: pd.DataFrame) -> None:

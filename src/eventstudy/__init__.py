@@ -73,10 +73,37 @@ _EXPORTS: dict[str, str] = {
     "load_spec": "spec",
 }
 
+# submodules reachable as attributes (``es.plotting.plot_overlay``), imported on first use
+_SUBMODULES = frozenset(
+    {
+        "abnormal",
+        "calendar",
+        "cli",
+        "config",
+        "data",
+        "estimation",
+        "events",
+        "exceptions",
+        "inference",
+        "models",
+        "panel",
+        "parallel",
+        "plotting",
+        "report",
+        "results",
+        "returns",
+        "spec",
+        "study",
+        "tables",
+    }
+)
+
 __all__ = sorted([*_EXPORTS, "__version__"])
 
 
 def __getattr__(name: str) -> Any:
+    if name in _SUBMODULES:
+        return importlib.import_module(f".{name}", __name__)
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'eventstudy' has no attribute {name!r}")
@@ -86,7 +113,7 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return __all__
+    return sorted([*__all__, *_SUBMODULES])
 
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only

@@ -125,9 +125,12 @@ def _parse_announcements(announcements: Any) -> tuple[pd.DatetimeIndex, pd.Index
     values = pd.Series(raw.to_numpy(), dtype=object)
     aware = [getattr(v, "tzinfo", None) is not None for v in values]
     if any(aware) and not all(aware):
+        naive_rows = [i for i, a in enumerate(aware) if not a][:5]
+        aware_rows = [i for i, a in enumerate(aware) if a][:5]
         raise DataError(
-            "announcement timestamps mix tz-aware and tz-naive values; give them all with a "
-            "time zone or all as exchange-local times"
+            f"announcement timestamps mix tz-aware and tz-naive values (tz-aware rows "
+            f"{aware_rows}, tz-naive rows {naive_rows}); give them all with a time zone or all "
+            "as exchange-local times"
         )
     try:
         # several time zones: compare on one clock (UTC); each is converted to the exchange tz

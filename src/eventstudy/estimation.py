@@ -96,6 +96,9 @@ def batched_ols(
 def _solve_chunk(
     X: FloatArray, y: FloatArray, mask: BoolArray, has_const: bool, out: OLSFit, sl: slice
 ) -> None:
+    if has_const and X.shape[2] == 2:
+        _solve_one_slope(X[:, :, 1], y, mask, out, sl)
+        return
     m = mask[..., None]
     Xz = np.where(m, X, 0.0)
     yz = np.where(mask, y, 0.0)
@@ -136,6 +139,58 @@ def _solve_chunk(
     out.r2[sl] = r2
     out.dof[sl] = dof
     out.resid[sl] = resid
+    out.singular[sl] = singular
+
+
+def _solve_one_slope(x: FloatArray, y: FloatArray, mask: BoolArray, out: OLSFit, sl: slice) -> None:
+    """``y = a + b x`` (the market model): the QR path in closed form, on 2-D arrays.
+
+    With one centred regressor ``z = x - xbar`` the QR factor is ``R = ||z||``, so
+    ``b = z'y_c / z'z`` and ``(Z'Z)^{-1} = 1 / z'z``: the same centred two-pass sums (and the
+    same collinearity rule, ``||z|| <= 1e-10 ||x||``) without the ``(n, L, 2)`` arrays.
+    """
+    # few full-size temporaries, updated in place (this is the hot loop of a large study)
+    xz = np.where(mask, x, 0.0)
+    yz = np.where(mask, y, 0.0)
+    nobs = np.count_nonzero(mask, axis=1).astype(np.float64)
+    nsafe = np.maximum(nobs, 1.0)
+    ref = np.sqrt(np.einsum("nl,nl->n", xz, xz))
+    xbar = xz.sum(axis=1) / nsafe
+    ybar = yz.sum(axis=1) / nsafe
+    xz -= xbar[:, None]
+    xz *= mask  # centred regressor z on the used rows, 0 elsewhere
+    yz -= ybar[:, None]
+    yz *= mask  # centred y
+    szz = np.einsum("nl,nl->n", xz, xz)
+    szy = np.einsum("nl,nl->n", xz, yz)
+    tss = np.einsum("nl,nl->n", yz, yz)
+    singular = np.sqrt(szz) <= 1e-10 * np.maximum(ref, np.finfo(float).tiny)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        slope = np.where(singular, np.nan, szy / np.where(singular, 1.0, szz))
+        s_inv = np.where(singular, np.nan, 1.0 / np.where(singular, 1.0, szz))
+    intercept = ybar - xbar * slope
+    xz *= slope[:, None]
+    yz -= xz
+    resid = yz  # = y - a - b x on the used rows, 0 elsewhere
+    ssr = np.einsum("nl,nl->n", resid, resid)
+    dof = (nobs - 2).astype(np.int64)
+    bad = singular | (dof <= 0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        sigma2 = np.where(dof > 0, ssr / np.maximum(dof, 1), np.nan)
+        r2 = np.where(tss > 0, 1.0 - ssr / np.where(tss > 0, tss, 1.0), np.nan)
+    params = np.stack([intercept, slope], axis=1)
+    xtx_inv = _full_inverse_from_centred(s_inv[:, None, None], xbar[:, None], nsafe)
+    params[bad] = np.nan
+    xtx_inv[bad] = np.nan
+    sigma2[bad] = np.nan
+    r2[singular] = np.nan
+    out.params[sl] = params
+    out.xtx_inv[sl] = xtx_inv
+    out.sigma2[sl] = sigma2
+    out.r2[sl] = r2
+    out.dof[sl] = dof
+    np.copyto(out.resid[sl], resid)
+    np.putmask(out.resid[sl], ~(mask & ~bad[:, None]), np.nan)
     out.singular[sl] = singular
 
 

@@ -34,12 +34,54 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["EventPanel"]
+__all__ = ["EventPanel", "SessionPositions", "SessionValues"]
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 DateArray = npt.NDArray[np.datetime64]
 ObjArray = npt.NDArray[Any]
+
+
+@dataclass(frozen=True)
+class SessionPositions:
+    """Calendar dates of a grid held as positions: ``date[i, j] = sessions[base[i] + offsets[j]]``.
+
+    A compact stand-in for an ``(n, L)`` ``datetime64`` array (``NaT`` where the position
+    falls outside the sessions): ``n + L`` integers instead of ``n * L`` dates, so a panel of a
+    million events does not hold gigabytes of dates it rarely reads.
+    """
+
+    sessions: DateArray
+    base: IntArray
+    offsets: IntArray
+
+    def dates(self, rows: Any = None) -> DateArray:
+        """The ``(n, L)`` dates (of ``rows`` only, when given)."""
+        base = self.base if rows is None else self.base[rows]
+        pos = np.asarray(base, dtype=np.int64)[:, None] + np.asarray(self.offsets)[None, :]
+        t = len(self.sessions)
+        pad = np.append(np.asarray(self.sessions, dtype="datetime64[ns]"), np.datetime64("NaT"))
+        return pad[np.where((pos >= 0) & (pos < t), pos, t)]
+
+
+@dataclass(frozen=True)
+class SessionValues:
+    """One series read on a grid: ``value[i, j] = series[base[i] + offsets[j]]`` (NaN outside).
+
+    The compact form of e.g. ``market_est`` when every event uses the same market: the
+    ``(T,)`` series and the grid positions instead of an ``(n, L)`` float array.
+    """
+
+    series: FloatArray
+    positions: SessionPositions
+
+    def values(self) -> FloatArray:
+        """The ``(n, L)`` values."""
+        pos = self.positions
+        idx = np.asarray(pos.base, dtype=np.int64)[:, None] + np.asarray(pos.offsets)[None, :]
+        t = len(self.series)
+        pad = np.append(np.asarray(self.series, dtype=np.float64), np.nan)
+        return pad[np.where((idx >= 0) & (idx < t), idx, t)]
 
 
 @dataclass
@@ -98,6 +140,12 @@ class EventPanel:
         market-adjusted returns, the conditional variance ``h_t`` for GARCH.
     r2 : (n,) float or None
         R-squared of each event's estimation regression (centred with a constant).
+    est_positions, evt_positions : SessionPositions or None
+        Compact form of ``est_dates`` / ``evt_dates``: when the date array itself is ``None``
+        the dates are derived from these on access (large panels built in chunks).
+    market_est_source : SessionValues or None
+        Compact form of ``market_est`` (one market for all events): when ``market_est`` is
+        ``None`` it is derived from this on access.
     """
 
     event_id: ObjArray
@@ -130,8 +178,56 @@ class EventPanel:
     meta: dict[str, Any] = field(default_factory=dict)
     var_ar: FloatArray | None = None
     r2: FloatArray | None = None
+    est_positions: SessionPositions | None = None
+    evt_positions: SessionPositions | None = None
+    market_est_source: SessionValues | None = None
 
     @property
     def n_events(self) -> int:
         """Number of events in the panel."""
         return int(self.ar.shape[0])
+
+
+def _lazy_dates(name: str) -> property:
+    """``est_dates`` / ``evt_dates``: the stored array, else derived from the positions."""
+    key = "_" + name
+    source = name.replace("_dates", "_positions")
+
+    def get(self: EventPanel) -> DateArray:
+        stored = self.__dict__.get(key)
+        if stored is None:
+            pos = self.__dict__.get(source)
+            if pos is not None:
+                return pos.dates()
+        return stored  # type: ignore[return-value]
+
+    def put(self: EventPanel, value: DateArray | None) -> None:
+        self.__dict__[key] = value
+
+    return property(get, put, doc=f"``{name}`` (derived from ``{source}`` when not stored).")
+
+
+# installed after the dataclass is built, so ``__init__`` still takes ``est_dates=`` and
+# ``evt_dates=`` (pass ``None`` together with the positions to keep them lazy)
+setattr(EventPanel, "est_dates", _lazy_dates("est_dates"))  # noqa: B010
+setattr(EventPanel, "evt_dates", _lazy_dates("evt_dates"))  # noqa: B010
+
+
+def _get_market_est(self: EventPanel) -> FloatArray | None:
+    stored = self.__dict__.get("_market_est")
+    source = self.__dict__.get("market_est_source")
+    if stored is None and source is not None:
+        return source.values()
+    return stored
+
+
+def _set_market_est(self: EventPanel, value: FloatArray | None) -> None:
+    self.__dict__["_market_est"] = value
+
+
+# ``market_est`` (default None): the stored array, else derived from ``market_est_source``
+setattr(  # noqa: B010
+    EventPanel,
+    "market_est",
+    property(_get_market_est, _set_market_est, doc="``market_est`` (or derived from its source)."),
+)

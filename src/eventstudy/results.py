@@ -115,6 +115,28 @@ class EventStudyResults:
             }
         )
 
+    @property
+    def residuals(self) -> pd.DataFrame:
+        """Estimation-window residuals, one row per event and estimation day.
+
+        Columns ``event_id, ticker, group, rel_day, date, resid``; days not used by the
+        complete-case estimation are ``NaN``. For diagnostics (residual distribution,
+        the pseudo-event test's reference distribution).
+        """
+        p = self.panel
+        n, L = p.resid_est.shape
+        ids = self._ids()
+        return pd.DataFrame(
+            {
+                "event_id": np.repeat(ids["event_id"], L),
+                "ticker": np.repeat(ids["ticker"], L),
+                "group": np.repeat(np.asarray(ids["group"], dtype=object), L),
+                "rel_day": np.tile(p.est_rel, n),
+                "date": pd.DatetimeIndex(p.est_dates.ravel()).as_unit("ns"),
+                "resid": p.resid_est.ravel(),
+            }
+        )
+
     def car(self, window: tuple[int, int] | None = None) -> pd.DataFrame:
         """Cumulative abnormal return per event over ``window`` (default: the event window).
 

@@ -22,7 +22,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from .data.validate import PRICE_FIELDS, parse_dates
+from .data.validate import PRICE_FIELDS, _return_like_tickers, parse_dates
 from .exceptions import DataError, SpecError
 
 __all__ = ["compute_returns"]
@@ -74,6 +74,14 @@ def _check_prices(wide: pd.DataFrame, price: str) -> None:
         )
         raise DataError(f"no {price} values for {', '.join(empty)}{hint}")
     values = wide.to_numpy()
+    long = wide.melt(ignore_index=False, var_name="ticker", value_name="v")
+    suspects = _return_like_tickers(long["v"], long["ticker"])
+    if len(suspects):
+        raise DataError(
+            f"the {price} values of {suspects.index[0]} look like a return series, not prices "
+            f"(centred near 0 with negatives, median |x| = {float(suspects.iloc[0]):.4g}); "
+            "pass prices, or pass the returns directly (EventStudy(returns=...))"
+        )
     bad = np.isfinite(values) & (values <= 0) | np.isinf(values)
     if bad.any():
         r, c = np.argwhere(bad)[0]

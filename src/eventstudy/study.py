@@ -16,11 +16,19 @@ Status reasons (``results.status["reason"]``; the first that applies is reported
 * ``missing return on day 0`` / ``market/benchmark 'X' missing on day 0``;
 * ``fewer than min_estimation_obs=... estimation observations`` (complete cases);
 * ``zero-variance estimation returns``;
-* ``singular regressors`` - a constant or collinear market / factor in the estimation window.
+* ``singular regressors`` - a constant or collinear market / factor in the estimation window;
+* ``duplicate event (same ticker, day 0 and market as '<event_id>'...)`` - a repeated firm-day
+  (after rolling to day 0, with the same market/benchmark) is counted once: the first is
+  used, the repeats are dropped.
+
+Events of one firm whose event windows overlap are kept (each is estimated on its own) and
+flagged in ``status["overlaps"]`` with the ids of the other events they overlap (``""`` when
+none): their abnormal returns share days, so they are not independent observations.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 from collections import Counter
 from dataclasses import dataclass
@@ -41,7 +49,7 @@ from .events import (
 )
 from .exceptions import DataError, InsufficientDataError, SpecError
 from .models import MarketModel, ModelData, NormalReturnModel
-from .panel import EventPanel
+from .panel import EventPanel, SessionPositions
 from .results import EventStudyResults, market_value_asof
 
 __all__ = ["DEFAULT_MIN_ESTIMATION_OBS", "EventStudy"]
@@ -143,6 +151,13 @@ class EventStudy:
             raise SpecError(f"min_estimation_obs={min_estimation_obs}; use a positive integer")
         if int(chunk_size) < 1:
             raise SpecError(f"chunk_size={chunk_size}; use a positive integer")
+        est = self.estimation_window
+        if isinstance(est[0], int) and est[1] - est[0] + 1 < int(min_estimation_obs):
+            raise SpecError(
+                f"estimation_window {est} holds {est[1] - est[0] + 1} sessions, fewer than "
+                f"min_estimation_obs={int(min_estimation_obs)}: no event could be estimated; "
+                "widen the estimation window or lower min_estimation_obs"
+            )
         self.events = events
         self.returns = returns
         self.prices = prices
@@ -179,8 +194,11 @@ class EventStudy:
             frame = frame.set_index("date")
         try:
             idx = pd.DatetimeIndex(pd.to_datetime(frame.index))
-        except (TypeError, ValueError) as exc:
-            raise DataError("returns index must be dates (one row per session)") from exc
+        except (TypeError, ValueError):
+            # e.g. tz-aware and tz-naive dates mixed: keep each date's own wall-clock date
+            from .data.validate import parse_dates
+
+            idx = pd.DatetimeIndex(parse_dates(frame.index, context="returns index"))
         if idx.tz is not None:
             idx = idx.tz_localize(None)
         idx = idx.normalize().as_unit("ns")
@@ -189,7 +207,7 @@ class EventStudy:
         dup = idx[idx.duplicated()].unique()
         if len(dup):
             raise DataError(f"returns have repeated dates {[str(d.date()) for d in dup[:5]]}")
-        non_numeric = [c for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c])]
+        non_numeric = [c for c, dt in frame.dtypes.items() if not pd.api.types.is_numeric_dtype(dt)]
         if non_numeric:
             raise DataError(f"returns columns {non_numeric[:10]} are not numeric")
         values = np.array(frame.to_numpy(dtype=np.float64), copy=True)
@@ -253,7 +271,9 @@ class EventStudy:
         grid = self._grid(returns)
         aligned = returns.reindex(grid)
         mat = aligned.to_numpy(dtype=np.float64)
-        padded = np.vstack([mat, np.full((1, mat.shape[1]), np.nan)])
+        # column-major: each ticker's series is contiguous, so gathering an event's window
+        # (the hot loop of large studies) reads consecutive memory
+        padded = np.asfortranarray(np.vstack([mat, np.full((1, mat.shape[1]), np.nan)]))
         finite = np.isfinite(mat)
         has = finite.any(axis=0)
         first = np.where(has, np.argmax(finite, axis=0), -1).astype(np.int64)
@@ -264,8 +284,43 @@ class EventStudy:
         return _Aligned(grid, data, tickers, first, last)
 
     # ------------------------------------------------------------------ fit
-    def fit(self) -> EventStudyResults:
-        """Run the study: anchor events, estimate, compute abnormal returns."""
+    #: set on the per-partition copies made by :mod:`eventstudy.parallel`: a partition
+    #: whose events are all dropped returns its status instead of raising
+    _partition_run: bool = False
+
+    def fit(
+        self,
+        engine: Literal["numpy", "chunked", "dask"] = "numpy",
+        *,
+        client: Any = None,
+        partitions: int | None = None,
+        chunk_events: int | None = None,
+    ) -> EventStudyResults:
+        """Run the study: anchor events, estimate, compute abnormal returns.
+
+        Parameters
+        ----------
+        engine
+            ``"numpy"`` (default): all events at once in memory (estimation in chunks of
+            ``chunk_size``). ``"chunked"``: events in blocks of ``chunk_events`` whose results
+            are copied into preallocated arrays (bounded peak memory, for a million events);
+            ``"dask"``: partitions of events on a ``dask.distributed`` cluster. All three
+            give the same numbers; see :mod:`eventstudy.parallel` and docs/performance.md.
+        client
+            ``dask.distributed.Client`` for ``engine="dask"`` (default: the current client).
+        partitions
+            Number of Dask partitions (default: twice the workers' threads).
+        chunk_events
+            Events per block for ``engine="chunked"`` (default 50,000).
+        """
+        if engine != "numpy":
+            from . import parallel
+
+            if engine == "chunked":
+                return parallel.fit_chunked(self, chunk_events=chunk_events)
+            if engine == "dask":
+                return parallel.fit_dask(self, client=client, partitions=partitions)
+            raise SpecError(f"engine={engine!r}; use 'numpy', 'chunked' or 'dask'")
         al = self._align()
         grid = al.grid
         ev = prepare_events(
@@ -324,11 +379,17 @@ class EventStudy:
             )
             for lo in range(0, n, self.chunk_size)
         ]
-        merged = {k: np.concatenate([c[k] for c in chunks]) for k in chunks[0] if k != "notes"}
+        # merge chunk by chunk, releasing each chunk's arrays (peak: one copy, not two)
+        merged = {
+            k: chunks[0].pop(k) if len(chunks) == 1 else np.concatenate([c.pop(k) for c in chunks])
+            for k in [k for k in chunks[0] if k != "notes"]
+        }
         status = self._status(ev, reasons, merged["n_est"], merged["n_event"])
+        status["overlaps"] = _overlapping_events(ev, evt_w.positions, pos0, len(grid))
         used = status["status"].to_numpy() == "used"
-        self._warn_drops(status)
-        if not used.any():
+        if not self._partition_run:
+            self._warn_drops(status)
+        if not used.any() and not self._partition_run:
             summary = "; ".join(f"{r} ({c})" for r, c in Counter(status["reason"]).most_common(5))
             raise InsufficientDataError(f"no event could be used: {summary}")
         panel = self._panel(ev, al, merged, used, est_w, evt_w, chunks)
@@ -371,6 +432,13 @@ class EventStudy:
         )
         n = len(ev)
         na_day0 = np.asarray(day0.isna())
+        # a repeat of an earlier event's (ticker, day 0, market) would count that firm-day twice
+        order = pd.Series(np.arange(n, dtype=np.int64))
+        keys = [ev["ticker"].to_numpy(), day0.to_numpy(), [b or "" for b in bench_names]]
+        firsts = order.groupby(keys).transform("first")
+        dup_of = np.where(firsts.notna() & (firsts != order), firsts.fillna(-1), -1).astype(
+            np.int64
+        )
         # each condition in priority order; the first true one is the event's reason
         conditions = [
             (ret_col < 0) | (first < 0),
@@ -380,13 +448,21 @@ class EventStudy:
             bool(need_f) & ~f0,
             ~np.isfinite(r0),
             uses_mkt & ~np.isfinite(m0),
+            dup_of >= 0,
         ]
         code = np.full(n, -1, dtype=np.int64)
         for c, cond in enumerate(conditions):
             code = np.where((code < 0) & cond, c, code)
         tickers = ev["ticker"].to_numpy(dtype=object)
+        ids = ev["event_id"].to_numpy(dtype=object)
         reasons = np.full(n, "", dtype=object)
         for i in np.flatnonzero(code >= 0):  # messages for dropped events only
+            if code[i] == len(conditions) - 1:
+                reasons[i] = (
+                    f"duplicate event (same ticker, day 0 and market as {ids[dup_of[i]]!r}; "
+                    "each firm-day counts once: remove the repeated row)"
+                )
+                continue
             reasons[i] = self._reason_text(
                 int(code[i]), tickers[i], bench_names[i], grid, first[i], last[i], day0[int(i)]
             )
@@ -449,8 +525,15 @@ class EventStudy:
         for j in np.flatnonzero(flat):
             reasons[idx[j]] = "zero-variance estimation returns"
         alive &= ~too_few & ~flat
-        fit = self.model.estimate(_subset_design(design, alive), chunk_size=self.chunk_size)
-        full = _expand_fit(fit, alive, design)
+        if alive.all() or type(self.model).estimate is not NormalReturnModel.estimate:
+            sub = design if alive.all() else _subset_design(design, alive)
+            fit = self.model.estimate(sub, chunk_size=self.chunk_size)
+            full = _expand_fit(fit, alive, design)
+        else:  # plain OLS: mask the dropped events out rather than copying the whole design
+            masked = dataclasses.replace(design, mask_est=design.mask_est & alive[:, None])
+            fit = self.model.estimate(masked, chunk_size=self.chunk_size)
+            full = _expand_fit(fit, np.ones(len(alive), dtype=bool), design)
+            full["dof"][~alive] = 0
         singular = alive & (full["singular"] | ~np.isfinite(full["sigma2"]))
         for j in np.flatnonzero(singular):
             reasons[idx[j]] = "singular regressors (constant or collinear market/factor returns)"
@@ -540,11 +623,14 @@ class EventStudy:
             """Rows of the used events (no copy when every event is used: bounds memory)."""
             return a if everything else a[used]
 
-        pe, pv = sel(est_w.positions), sel(evt_w.positions)
-        T = len(al.grid)
+        pv = evt_w.positions[:, :1] if everything else evt_w.positions[used, :1]
 
-        def dates(pos: IntArray) -> npt.NDArray[np.datetime64]:
-            return grid_pad[np.where((pos >= 0) & (pos < T), pos, T)]
+        def dates(w: Any) -> SessionPositions:
+            """Window dates as grid positions (row i: ``positions[i, 0] + offsets``), derived
+            on access instead of an ``(n, L)`` datetime array."""
+            pos = w.positions
+            first = pos[:, 0] if everything else pos[used, 0]
+            return SessionPositions(grid_pad[:-1], first, pos[0] - pos[0, 0])
 
         k = self.model.k
         has_mkt = m["market_est"].shape[1] > 0
@@ -578,8 +664,10 @@ class EventStudy:
             day0=pd.DatetimeIndex(ev["day0"]).as_unit("ns").to_numpy()[used],
             est_rel=est_w.rel,
             evt_rel=evt_w.rel,
-            est_dates=dates(pe),
-            evt_dates=dates(pv),
+            est_dates=None,  # type: ignore[arg-type]  # derived from est_positions
+            evt_dates=None,  # type: ignore[arg-type]
+            est_positions=dates(est_w),
+            evt_positions=dates(evt_w),
             resid_est=sel(m["resid_est"]),
             ret_evt=sel(m["ret_evt"]),
             normal_evt=sel(m["normal_evt"]),
@@ -633,6 +721,47 @@ class EventStudy:
         return pd.DataFrame(cols)
 
 
+def _overlapping_events(
+    ev: pd.DataFrame, evt_pos: IntArray, pos0: IntArray, n_sessions: int
+) -> npt.NDArray[np.object_]:
+    """Per event, the ids of other events of the same ticker whose event windows overlap.
+
+    Such events are kept (each has its own estimation and abnormal returns) and flagged
+    here, in ``status["overlaps"]`` (``""`` when none, ids in input order), because their
+    abnormal returns share days and are not independent. Every event window has the same
+    width on the session grid, so two windows of one ticker overlap when their first days
+    are at most that width apart: found by sorting (``O(n log n)``), not an ``n x n`` matrix.
+    """
+    n = len(ev)
+    out = np.full(n, "", dtype=object)
+    valid = np.flatnonzero((pos0 >= 0) & (pos0 < n_sessions))
+    if len(valid) < 2:
+        return out
+    width = int(evt_pos[0, -1] - evt_pos[0, 0])
+    codes = pd.factorize(ev["ticker"].to_numpy(dtype=object))[0][valid].astype(np.int64)
+    lo = evt_pos[valid, 0].astype(np.int64)
+    lo = lo - lo.min()
+    key = codes * (int(lo.max()) + width + 1) + lo  # tickers are more than `width` apart
+    order = np.argsort(key, kind="stable")
+    sorted_key = key[order]
+    first = np.searchsorted(sorted_key, sorted_key - width, side="left")
+    stop = np.searchsorted(sorted_key, sorted_key + width, side="right")
+    ids = ev["event_id"].to_numpy(dtype=object)
+    rows_sorted = valid[order]
+    if np.all(np.diff(rows_sorted)[np.diff(sorted_key) <= width] > 0):
+        # fast path (events of a ticker given in date order): each run of overlapping
+        # neighbours is already in input order, so the ids are list slices
+        names = [str(i) for i in ids[rows_sorted]]
+        for a in np.flatnonzero(stop - first > 1).tolist():
+            out[rows_sorted[a]] = ", ".join(names[first[a] : a] + names[a + 1 : stop[a]])
+        return out
+    for k in np.flatnonzero(stop - first > 1):  # events with an overlap only
+        row = valid[order[k]]
+        others = np.sort(valid[order[first[k] : stop[k]]])
+        out[row] = ", ".join(str(ids[j]) for j in others if j != row)
+    return out
+
+
 def _subset_design(design: Any, alive: npt.NDArray[np.bool_]) -> Any:
     """The design restricted to the events still alive (dropped ones are not estimated)."""
     from .models import Design
@@ -660,6 +789,8 @@ def _expand_fit(fit: Any, alive: npt.NDArray[np.bool_], design: Any) -> dict[str
     def put(
         values: Any, shape: tuple[int, ...], fill: Any = np.nan, dtype: Any = np.float64
     ) -> Any:
+        if alive.all() and np.shape(values) == shape:
+            return np.asarray(values, dtype=dtype)
         arr = np.full(shape, fill, dtype=dtype)
         arr[alive] = values
         return arr

@@ -107,7 +107,9 @@ def price_files(folder: Path) -> dict[str, Path]:
 def _with_date_column(frame: pd.DataFrame) -> pd.DataFrame:
     """Move a DatetimeIndex (or a named ``date`` index) into a column."""
     index_name = _canonical(frame.index.name) if frame.index.name is not None else None
-    if isinstance(frame.index, pd.DatetimeIndex) or index_name == "date":
+    # an object index of timestamps (e.g. tz-aware and tz-naive mixed) is a date index too
+    datelike = pd.api.types.infer_dtype(frame.index, skipna=True) in {"datetime", "date"}
+    if isinstance(frame.index, pd.DatetimeIndex) or index_name == "date" or datelike:
         frame = frame.reset_index()
         frame = frame.rename(columns={frame.columns[0]: "date"})
     return frame

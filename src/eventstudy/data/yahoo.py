@@ -13,8 +13,10 @@ and ``Adj Close`` arrive, plus ``Dividends`` and ``Stock Splits``. What this mod
   ``('Adj Close', BAD)`` column) or an empty frame, and the reason goes to the ``yfinance``
   logger only. We capture that logger during the call and classify each ticker's reason as
   ``"unknown symbol"``, ``"no data in range"`` or ``"rate-limited"`` (Yahoo's text appended);
-* rate limits (``YFRateLimitError``, raised or logged) are retried with exponential backoff
-  a bounded number of times; batches are throttled (``batch_size`` tickers, ``pause`` seconds).
+* rate limits (``YFRateLimitError``, raised or logged) and transient network errors
+  (timeouts, dropped connections) are retried with exponential backoff a bounded number of
+  times; batches are throttled (``batch_size`` tickers, ``pause`` seconds). Any other exception
+  of the download call fails that batch's tickers with its text (the other batches go on).
 """
 
 from __future__ import annotations
@@ -57,6 +59,9 @@ _FIELDS = {
 }
 _PRICE_COLS = ["open", "high", "low", "close", "adj_close"]
 RATE_LIMITED = "rate-limited"
+#: transient failures (timeouts, dropped connections): retried with backoff like rate limits
+NETWORK_ERROR = "network error"
+_NETWORK_WORDS = ("timed out", "timeout", "connectionerror", "connection reset", "connection abort")
 
 
 def yf_download(tickers: Sequence[str], start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
@@ -110,6 +115,8 @@ def classify_reason(text: str) -> str:
     lowered = text.lower()
     if "ratelimit" in lowered or "rate limit" in lowered or "too many requests" in lowered:
         return RATE_LIMITED
+    if any(word in lowered for word in _NETWORK_WORDS):
+        return f"{NETWORK_ERROR} ({text.strip()})"
     if "no price data found" in lowered or "data doesn't exist" in lowered or "no data" in lowered:
         return f"no data in range (Yahoo: {text.strip()})"
     if (
@@ -274,7 +281,10 @@ class YahooDownloader:
             raw, reasons = self._call(pending, start, end)
             frames, empty = tidy_from_yfinance(raw, pending)
             result.frames.update(frames)
-            limited = [t for t in empty if classify_reason(reasons.get(t, "")) == RATE_LIMITED]
+            kinds = {t: classify_reason(reasons.get(t, "")) for t in empty}
+            limited = [
+                t for t in empty if kinds[t] == RATE_LIMITED or kinds[t].startswith(NETWORK_ERROR)
+            ]
             for ticker in empty:
                 if ticker not in limited:
                     why = reasons.get(ticker)
@@ -289,10 +299,15 @@ class YahooDownloader:
                 for ticker in limited:
                     result.failed[ticker] = (
                         f"{RATE_LIMITED} (gave up after {self.max_retries} retries; wait and try again)"
+                        if kinds[ticker] == RATE_LIMITED
+                        else f"{kinds[ticker]} (gave up after {self.max_retries} retries; check "
+                        "the connection and try again)"
                     )
                 return
             delay = self.backoff * 2**attempt
-            logger.info("Yahoo rate limit for %s; retrying in %.1f s", limited, delay)
+            logger.info(
+                "Yahoo rate limit or network error for %s; retrying in %.1f s", limited, delay
+            )
             self.sleep(delay)
             pending = limited
 

@@ -25,6 +25,7 @@ from .api import TEST_NAMES
 from .conventions import Alternative, Conventions
 
 if TYPE_CHECKING:  # pragma: no cover
+    from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
 __all__ = ["clopper_pearson", "plot_power", "simulate"]
@@ -302,11 +303,17 @@ def _summarise(
 
 
 def plot_power(
-    sim: pd.DataFrame, level: float = 0.05, tests: Sequence[str] | None = None
+    sim: pd.DataFrame,
+    level: float = 0.05,
+    tests: Sequence[str] | None = None,
+    *,
+    ax: Axes | None = None,
+    title: str | None = None,
 ) -> Figure:
     """Power curves: rejection rate against the planted abnormal return, with bands.
 
-    Returns a matplotlib ``Figure`` (object-oriented API; nothing is shown).
+    Draws on ``ax`` when given (e.g. to put shared-date and random-date simulations side by
+    side), else on a new figure. Returns the matplotlib ``Figure`` (nothing is shown).
     """
     from matplotlib.figure import Figure
 
@@ -320,8 +327,11 @@ def plot_power(
         raise SpecError(
             f"level {level} is not in the simulation (levels: {sorted(set(sim['level']))})"
         )
-    fig = Figure(figsize=(7, 4.5))
-    ax = fig.subplots()
+    if ax is None:
+        fig = Figure(figsize=(7, 4.5))
+        ax = fig.subplots()
+    else:
+        fig = ax.get_figure()  # type: ignore[assignment]
     for name in tests if tests is not None else list(dict.fromkeys(part["test"])):
         d = part[part["test"] == name].sort_values("abnormal")
         x = 100 * d["abnormal"].to_numpy()
@@ -334,5 +344,6 @@ def plot_power(
     ax.set_ylabel(f"rejection rate at {level:g}")
     ax.set_ylim(0, 1)
     ax.legend(fontsize="small", ncol=2)
-    fig.tight_layout()
+    if title:
+        ax.set_title(title)
     return fig

@@ -1,4 +1,4 @@
-"""Dollar abnormal values from load_market_values output, and no silent NaN when one is missing."""
+"""Results accessors on real data: dollar values from load_market_values, residuals, warnings."""
 
 from __future__ import annotations
 
@@ -56,3 +56,20 @@ def test_missing_market_value_warns_with_ticker_and_date(
     with pytest.warns(EventStudyWarning, match=r"NVDA \(close of 2025-01-24\)"):
         out = res.dollar((0, 0))
     assert out["dollar_abnormal"].isna().all()
+
+
+def test_residuals_are_the_statsmodels_estimation_residuals(
+    nvda: tuple[pd.DataFrame, pd.DataFrame],
+) -> None:
+    import numpy as np
+    import statsmodels.api as sm
+
+    _, returns = nvda
+    events = pd.DataFrame({"ticker": ["NVDA"], "date": ["2025-01-27"]})
+    res = es.EventStudy(events, returns).fit()
+    resid = res.residuals.dropna(subset=["resid"])
+    window = returns.loc[resid["date"]]
+    ols = sm.OLS(window["NVDA"], sm.add_constant(window["SPY"])).fit()
+    assert len(resid) == int(ols.nobs) == 240
+    np.testing.assert_allclose(resid["resid"].to_numpy(), ols.resid.to_numpy(), atol=1e-12)
+    assert resid["rel_day"].min() == -250 and resid["rel_day"].max() == -11

@@ -1,0 +1,538 @@
+"""Chunked and Dask execution of the same study, and cross-sectional tests for large panels.
+
+Three engines run one :class:`~eventstudy.study.EventStudy` (``EventStudy.fit(engine=...)``):
+
+* ``"numpy"`` - the default: every event in memory at once (estimation in chunks).
+* ``"chunked"`` (:func:`fit_chunked`) - events in blocks; each block is fitted by the ordinary
+  engine and its rows are copied straight into preallocated arrays, so peak memory is the
+  final panel plus one block (a million firm-events on one machine).
+* ``"dask"`` (:func:`fit_dask`) - the blocks are partitions fitted on a ``dask.distributed``
+  cluster (any scheduler: ``LocalCluster`` or a remote address); the client fetches one
+  partition at a time into the final arrays.
+
+Events are partitioned **by ticker** (all events of a firm in one partition), so everything
+that compares events of one firm - duplicate firm-days, overlapping event windows, generated
+``event_id`` suffixes - is decided exactly as in the single-machine run. Each event's
+estimation and abnormal returns depend on that event alone, and the merged panel puts the
+used events back in input order: the panel, the status and every test on it are the same
+as the single-machine run (cross-sectional statistics - ranks, Kolari-Pynnönen correlations,
+AAR variances - are computed from the merged cross-section, not averaged over partitions).
+
+The estimation and event-window dates of a merged panel are held as grid positions
+(:class:`~eventstudy.panel.SessionPositions`) and derived on access.
+
+:func:`run_tests` is :func:`eventstudy.inference.run_tests` with the event-date clustering
+check done by sorting dates (``O(n L log(n L))``) instead of an ``n x n`` overlap matrix,
+for panels of 10^5-10^6 events.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from .exceptions import InsufficientDataError
+from .panel import EventPanel, SessionPositions, SessionValues
+from .results import EventStudyResults
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .inference import Conventions
+    from .study import EventStudy
+
+__all__ = [
+    "DEFAULT_CHUNK_EVENTS",
+    "clustering_fast",
+    "fit_chunked",
+    "fit_dask",
+    "partition_events",
+    "run_tests",
+]
+
+IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
+
+#: Events per block of the chunked engine: about 1 GB of working arrays per block with the
+#: default windows (240 estimation + 21 event days, market model).
+DEFAULT_CHUNK_EVENTS = 50_000
+
+# per-event arrays of the panel (row i = event i); ``None`` in a part means "not present"
+_ROW_FIELDS = (
+    "event_id",
+    "ticker",
+    "day0",
+    "group",
+    "resid_est",
+    "ret_evt",
+    "normal_evt",
+    "ar",
+    "sigma2",
+    "nobs",
+    "dof",
+    "xtx_inv",
+    "x_evt",
+    "params",
+    "market_est",
+    "market_evt",
+    "bench_evt",
+    "market_value",
+    "var_ar",
+    "r2",
+)
+
+
+# ----------------------------------------------------------------------------- partitions
+def partition_events(events: pd.DataFrame, n_parts: int) -> list[IntArray]:
+    """Row positions of ``events`` split into at most ``n_parts`` blocks, whole tickers each.
+
+    Tickers are taken in order of first appearance and cut into blocks of about
+    ``len(events) / n_parts`` events; the rows of a block keep their input order.
+    """
+    n = len(events)
+    n_parts = max(1, min(int(n_parts), n))
+    keys = events["ticker"].astype("str").str.strip().to_numpy()
+    codes, uniques = pd.factorize(keys)
+    sizes = np.bincount(codes, minlength=len(uniques))
+    target = math.ceil(n / n_parts)
+    block_of_ticker = np.empty(len(uniques), dtype=np.int64)
+    block, filled = 0, 0
+    for t in range(len(uniques)):  # loops over tickers (hundreds), not events
+        if filled >= target and block < n_parts - 1:
+            block, filled = block + 1, 0
+        block_of_ticker[t] = block
+        filled += int(sizes[t])
+    blocks = block_of_ticker[codes]
+    order = np.argsort(blocks, kind="stable")
+    bounds = np.searchsorted(blocks[order], np.arange(block + 2))
+    return [order[bounds[b] : bounds[b + 1]] for b in range(block + 1) if bounds[b + 1] > bounds[b]]
+
+
+def _needs_single_run(events: Any) -> bool:
+    """Inputs the engine rejects: let the single-machine fit raise its usual error."""
+    if not isinstance(events, pd.DataFrame) or len(events) == 0 or "ticker" not in events:
+        return True
+    tick = events["ticker"]
+    if tick.isna().any() or (tick.astype("str").str.strip() == "").any():
+        return True
+    if "event_id" in events.columns:
+        ids = events["event_id"]
+        return bool(ids.isna().any() or ids.astype("str").duplicated().any())
+    return False
+
+
+@dataclass
+class _Part:
+    """One partition's fit: input rows, status, and the panel of its used events."""
+
+    rows: IntArray
+    status: pd.DataFrame
+    panel: EventPanel
+
+
+def _fit_part(study: EventStudy, events: pd.DataFrame, rows: IntArray) -> _Part:
+    """Fit ``events`` (input rows ``rows``) with the ordinary engine (no warning, no raise)."""
+    part = copy.copy(study)
+    part.events = events
+    part._partition_run = True
+    res = part.fit()
+    panel = res.panel
+    if panel.est_positions is None or panel.evt_positions is None:  # pragma: no cover
+        raise RuntimeError("the engine's panel should hold its dates as grid positions")
+    return _Part(np.asarray(rows, dtype=np.int64), res.status, panel)
+
+
+def _part_status(part: _Part) -> tuple[IntArray, pd.DataFrame]:
+    return part.rows, part.status
+
+
+# ----------------------------------------------------------------------------- merging
+class _PanelWriter:
+    """Per-event arrays of the merged panel, filled part by part at given rows."""
+
+    def __init__(self, n_rows: int, market: FloatArray | None = None) -> None:
+        self.n_rows = n_rows
+        # the single market series of every event, when known: ``market_est`` is then kept
+        # as positions + series (SessionValues) wherever a part's values equal it exactly
+        self.market = market
+        self.lazy_market_rows: list[IntArray] = []
+        self.arrays: dict[str, Any] = {}
+        self.notes: dict[str, Any] = {}
+        self.bases: dict[str, IntArray] = {}
+        self.mv_date = np.full(n_rows, np.datetime64("NaT", "ns"))
+        self.first: EventPanel | None = None
+
+    @staticmethod
+    def _empty(name: str, like: npt.NDArray[Any], n: int) -> npt.NDArray[Any]:
+        shape = (n, *like.shape[1:])
+        if like.dtype.kind == "f":
+            return np.full(shape, np.nan, dtype=like.dtype)
+        if like.dtype.kind == "O":
+            return np.full(shape, None, dtype=object)
+        if like.dtype.kind == "M":
+            return np.full(shape, np.datetime64("NaT", "ns"), dtype=like.dtype)
+        return np.zeros(shape, dtype=like.dtype)
+
+    def put(self, dest: IntArray, panel: EventPanel) -> None:
+        if self.first is None:
+            self.first = panel
+        for name in _ROW_FIELDS:
+            value = getattr(panel, name)
+            if value is None:
+                continue
+            if name == "market_est" and self._market_is_lazy(dest, panel, value):
+                continue
+            value = np.asarray(value)
+            if name not in self.arrays:
+                self.arrays[name] = self._empty(name, value, self.n_rows)
+            self.arrays[name][dest] = value
+        for key, value in panel.meta.get("model_notes", {}).items():
+            if isinstance(value, np.ndarray):
+                if key not in self.notes:
+                    self.notes[key] = self._empty(key, value, self.n_rows)
+                self.notes[key][dest] = value
+        for name in ("est_positions", "evt_positions"):
+            pos = getattr(panel, name)
+            if name not in self.bases:
+                self.bases[name] = np.zeros(self.n_rows, dtype=np.int64)
+            self.bases[name][dest] = pos.base
+        mv = np.asarray(panel.meta.get("market_value_date", []), dtype="datetime64[ns]")
+        if mv.shape == (len(dest),):
+            self.mv_date[dest] = mv
+
+    def _derived_market(self, positions: SessionPositions) -> FloatArray:
+        assert self.market is not None
+        return SessionValues(self.market, positions).values()
+
+    def _market_is_lazy(self, dest: IntArray, panel: EventPanel, value: FloatArray) -> bool:
+        """True when the part's ``market_est`` is the market series on its grid (not stored)."""
+        if self.market is None or panel.est_positions is None:
+            return False
+        if "market_est" not in self.arrays:
+            if np.array_equal(self._derived_market(panel.est_positions), value, equal_nan=True):
+                self.lazy_market_rows.append(np.asarray(dest, dtype=np.int64))
+                return True
+            self.arrays["market_est"] = self._empty("market_est", value, self.n_rows)
+            # rows of earlier parts were skipped: store them now (they equal the series)
+            for rows in self.lazy_market_rows:
+                base = self.bases["est_positions"][rows]
+                pos = panel.est_positions
+                self.arrays["market_est"][rows] = self._derived_market(
+                    SessionPositions(pos.sessions, base, pos.offsets)
+                )
+            self.lazy_market_rows = []
+        return False
+
+    def compact(self, keep: BoolArray) -> int:
+        """Move the rows ``keep`` to the front, in place and in blocks (no full copy)."""
+        idx = np.flatnonzero(keep)
+        n_keep = len(idx)
+        if n_keep == self.n_rows:
+            return n_keep
+        step = 8192
+        everything = [
+            *self.arrays.values(),
+            *self.notes.values(),
+            *self.bases.values(),
+            self.mv_date,
+        ]
+        for arr in everything:
+            for lo in range(0, n_keep, step):  # sources idx[j] >= j: never overwritten first
+                hi = min(n_keep, lo + step)
+                arr[lo:hi] = arr[idx[lo:hi]]
+        return n_keep
+
+    def panel(self, n: int) -> EventPanel:
+        first = self.first
+        assert first is not None and first.est_positions is not None
+        assert first.evt_positions is not None
+        positions = [
+            SessionPositions(p.sessions, self.bases[name][:n], p.offsets)
+            for name, p in (
+                ("est_positions", first.est_positions),
+                ("evt_positions", first.evt_positions),
+            )
+        ]
+        a = {k: v[:n] for k, v in self.arrays.items()}
+        group = a.get("group")
+        if group is not None and not any(g is not None for g in group):
+            group = None
+        meta = dict(first.meta)
+        meta["model_notes"] = {k: v[:n] for k, v in self.notes.items()}
+        meta["market_value_date"] = self.mv_date[:n]
+        lazy_market = self.market is not None and bool(self.lazy_market_rows)
+        return EventPanel(
+            event_id=a["event_id"],
+            ticker=a["ticker"],
+            day0=a["day0"],
+            est_rel=first.est_rel,
+            evt_rel=first.evt_rel,
+            est_dates=None,  # type: ignore[arg-type]  # derived from est_positions
+            evt_dates=None,  # type: ignore[arg-type]
+            resid_est=a["resid_est"],
+            ret_evt=a["ret_evt"],
+            normal_evt=a["normal_evt"],
+            ar=a["ar"],
+            sigma2=a["sigma2"],
+            nobs=a["nobs"],
+            dof=a["dof"],
+            k=first.k,
+            return_kind=first.return_kind,
+            sigma2_ddof=first.sigma2_ddof,
+            model=first.model,
+            group=group,
+            xtx_inv=a.get("xtx_inv"),
+            x_evt=a.get("x_evt"),
+            params=a.get("params"),
+            param_names=list(first.param_names),
+            market_est=None if lazy_market else a.get("market_est"),
+            market_evt=a.get("market_evt"),
+            bench_evt=a.get("bench_evt"),
+            market_value=a.get("market_value"),
+            meta=meta,
+            var_ar=a.get("var_ar"),
+            r2=a.get("r2"),
+            est_positions=positions[0],
+            evt_positions=positions[1],
+            market_est_source=SessionValues(self.market, positions[0])
+            if lazy_market and self.market is not None
+            else None,
+        )
+
+
+def _market_series(study: EventStudy) -> FloatArray | None:
+    """The model's market returns on the session grid when every event uses that market."""
+    name = study.model.market_name
+    events = study.events
+    if name is None or ("benchmark" in events.columns and events["benchmark"].notna().any()):
+        return None
+    data = study._align().data
+    col = data.columns.get(name)
+    if col is None:
+        return None
+    return np.ascontiguousarray(data.returns[: data.n_sessions, col], dtype=np.float64)
+
+
+def _results(
+    study: EventStudy,
+    status: pd.DataFrame,
+    writer: _PanelWriter,
+    n_used: int,
+    engine: str,
+    n_parts: int,
+) -> EventStudyResults:
+    study._warn_drops(status)
+    if n_used == 0:
+        summary = "; ".join(f"{r} ({c})" for r, c in Counter(status["reason"]).most_common(5))
+        raise InsufficientDataError(f"no event could be used: {summary}")
+    panel = writer.panel(n_used)
+    panel.meta.update(n_events=len(status), n_used=n_used, engine=engine, partitions=n_parts)
+    params = study._params_frame(panel, {"r2": panel.r2}, np.ones(n_used, dtype=bool))
+    return EventStudyResults(
+        panel=panel,
+        status=status,
+        params=params,
+        model=study.model,
+        windows={"estimation": study.estimation_window, "event": study.event_window},
+        return_kind=study.return_kind,
+        meta=panel.meta,
+        market_values=study.market_values,
+    )
+
+
+def _merge_status(n: int, parts: Sequence[tuple[IntArray, pd.DataFrame]]) -> pd.DataFrame:
+    rows = np.concatenate([r for r, _ in parts])
+    frame = pd.concat([s for _, s in parts], ignore_index=True)
+    inverse = np.empty(n, dtype=np.int64)
+    inverse[rows] = np.arange(n)
+    return frame.iloc[inverse].reset_index(drop=True)
+
+
+# ----------------------------------------------------------------------------- engines
+def fit_chunked(study: EventStudy, *, chunk_events: int | None = None) -> EventStudyResults:
+    """Run ``study`` block by block on this machine with bounded peak memory.
+
+    Parameters
+    ----------
+    study
+        The :class:`~eventstudy.study.EventStudy` to run.
+    chunk_events
+        Events per block (default :data:`DEFAULT_CHUNK_EVENTS`); blocks hold whole tickers.
+
+    Returns
+    -------
+    EventStudyResults
+        The same numbers as ``study.fit()``; dates of the panel are held as positions.
+
+    Notes
+    -----
+    Each block is fitted by the ordinary engine and its rows are written into arrays
+    allocated once for all events (rows of dropped events are squeezed out in place at
+    the end), so peak memory is about the final panel plus one block's working arrays.
+    """
+    events = study.events
+    if _needs_single_run(events):
+        return study.fit()
+    n = len(events)
+    size = int(chunk_events) if chunk_events is not None else DEFAULT_CHUNK_EVENTS
+    blocks = partition_events(events, math.ceil(n / max(1, size)))
+    writer = _PanelWriter(n, _market_series(study))
+    statuses: list[tuple[IntArray, pd.DataFrame]] = []
+    used = np.zeros(n, dtype=bool)
+    for rows in blocks:
+        part = _fit_part(study, events.iloc[rows], rows)
+        part_used = part.status["status"].to_numpy() == "used"
+        used[rows[part_used]] = True
+        if part_used.any():
+            writer.put(rows[part_used], part.panel)
+        statuses.append((part.rows, part.status))
+        del part
+    n_used = writer.compact(used)
+    status = _merge_status(n, statuses)
+    return _results(study, status, writer, n_used, "chunked", len(blocks))
+
+
+def fit_dask(
+    study: EventStudy, *, client: Any = None, partitions: int | None = None
+) -> EventStudyResults:
+    """Run ``study`` on a ``dask.distributed`` cluster, partitioning the events by ticker.
+
+    Parameters
+    ----------
+    study
+        The :class:`~eventstudy.study.EventStudy` to run.
+    client
+        A ``dask.distributed.Client`` (a ``LocalCluster`` or any scheduler address);
+        default: the current client (``distributed.get_client()``).
+    partitions
+        Number of partitions (default: twice the cluster's worker threads).
+
+    Returns
+    -------
+    EventStudyResults
+        The same numbers as ``study.fit()`` (cross-sectional tests run on the merged panel).
+
+    Notes
+    -----
+    The study (with its returns) is sent once to every worker; each task fits one partition
+    with the ordinary engine and keeps its result on the worker. The client first gathers the
+    small status frames, places the used events in input order, then fetches the partitions'
+    panels one at a time into preallocated arrays.
+    """
+    try:
+        from distributed import get_client
+    except ImportError as exc:  # pragma: no cover - optional dependency
+        raise ImportError(
+            "engine='dask' needs dask.distributed: pip install 'eventstudy[dask]'"
+        ) from exc
+    events = study.events
+    if _needs_single_run(events):
+        return study.fit()
+    client = client if client is not None else get_client()
+    if partitions is None:
+        threads = sum(client.nthreads().values()) or 1
+        partitions = 2 * threads
+    blocks = partition_events(events, int(partitions))
+    base = copy.copy(study)
+    base.events = events.iloc[:0]
+    [remote_study] = client.scatter([base], broadcast=True, hash=False)
+    futures = [
+        client.submit(
+            _fit_part, remote_study, events.iloc[rows].reset_index(drop=True), rows, pure=False
+        )
+        for rows in blocks
+    ]
+    # the partitions were re-indexed from 0: carry the original rows explicitly
+    statuses_local = client.gather([client.submit(_part_status, f, pure=False) for f in futures])
+    statuses = [(rows, st) for rows, (_, st) in zip(blocks, statuses_local, strict=True)]
+    n = len(events)
+    used = np.zeros(n, dtype=bool)
+    for rows, st in statuses:
+        used[rows[st["status"].to_numpy() == "used"]] = True
+    rank = np.cumsum(used) - 1
+    writer = _PanelWriter(int(used.sum()), _market_series(study))
+    for rows, fut in zip(blocks, futures, strict=True):
+        part: _Part = fut.result()
+        part_used = part.status["status"].to_numpy() == "used"
+        if part_used.any():
+            writer.put(rank[rows[part_used]], part.panel)
+        fut.release()
+        del part
+    status = _merge_status(n, statuses)
+    return _results(study, status, writer, int(used.sum()), "dask", len(blocks))
+
+
+# ----------------------------------------------------------------------------- tests
+def _date_occurrences(panel: EventPanel) -> tuple[IntArray, IntArray]:
+    """Row of every valid event-window cell and the number of events sharing its date."""
+    dates = np.asarray(panel.evt_dates, dtype="datetime64[ns]")
+    valid = ~np.isnat(dates)
+    rows = np.nonzero(valid)[0]
+    _, inv, counts = np.unique(dates[valid], return_inverse=True, return_counts=True)
+    return rows.astype(np.int64), counts[inv].astype(np.int64)
+
+
+def clustering_fast(panel: EventPanel) -> pd.DataFrame:
+    """:func:`eventstudy.inference.clustering` without the ``n x n`` overlap matrix.
+
+    Two events' windows overlap when they share a session, so an event overlaps another
+    exactly when one of its event-window dates occurs in more than one row (each row's
+    dates are distinct). Same columns and values as the original diagnostic.
+    """
+    n = panel.n_events
+    d0 = np.asarray(panel.day0, dtype="datetime64[ns]")
+    _, inv0, counts = np.unique(d0, return_inverse=True, return_counts=True)
+    rows, shared = _date_occurrences(panel)
+    overlapping = np.zeros(n, dtype=bool)
+    overlapping[rows[shared > 1]] = True
+    return pd.DataFrame(
+        {
+            "n_events": [n],
+            "n_dates": [len(counts)],
+            "largest_cluster": [int(counts.max()) if n else 0],
+            "share_clustered": [float((counts[inv0] > 1).mean()) if n else 0.0],
+            "share_overlapping": [float(overlapping.mean()) if n else 0.0],
+            "clustered": [bool(overlapping.any())],
+        }
+    )
+
+
+def run_tests(
+    panel: EventPanel,
+    tests: str | Sequence[str] = "all",
+    windows: Sequence[tuple[int, int]] | None = None,
+    daily: bool = True,
+    conventions: Conventions | None = None,
+    alternative: str = "two-sided",
+) -> pd.DataFrame:
+    """:func:`eventstudy.inference.run_tests` for large panels (same rows and numbers).
+
+    The only difference is the event-date clustering check (:func:`clustering_fast`), whose
+    memory grows with ``n * L2`` rather than ``n^2``.
+    """
+    from .inference import Conventions as _Conventions
+    from .inference._core import Context, check_alternative
+    from .inference._registry import REGISTRY, run_spec
+    from .inference.api import _select
+
+    conv = conventions if conventions is not None else _Conventions()
+    check_alternative(alternative)
+    names = _select(panel, tests)
+    ctx = Context(panel, conv)
+    diag = clustering_fast(panel)
+    shared = bool(diag["clustered"].iloc[0])
+    frames = [
+        run_spec(REGISTRY[name], ctx, windows, daily, conv, alternative, clustered=shared)
+        for name in names
+    ]
+    out = pd.concat(frames, ignore_index=True)
+    out.attrs["clustering"] = diag.iloc[0].to_dict()
+    out.attrs["conventions"] = conv.describe()
+    return out
