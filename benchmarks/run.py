@@ -93,7 +93,7 @@ def run_study(
     """Market model fit + AR/CAR + daily parametric tests (what the targets measure)."""
     from eventstudy import EventStudy
     from eventstudy.events import EventsDroppedWarning
-    from eventstudy.parallel import run_tests
+    from eventstudy.inference import run_tests
 
     kw.setdefault("min_estimation_obs", 100)
     min_obs = kw.pop("min_estimation_obs")

@@ -73,3 +73,26 @@ def test_residuals_are_the_statsmodels_estimation_residuals(
     assert len(resid) == int(ols.nobs) == 240
     np.testing.assert_allclose(resid["resid"].to_numpy(), ols.resid.to_numpy(), atol=1e-12)
     assert resid["rel_day"].min() == -250 and resid["rel_day"].max() == -11
+
+
+def test_tests_by_group_equal_separate_studies_of_each_group(prices_dir: Path) -> None:
+    chips, power = ["NVDA", "AVGO", "AMD", "MU"], ["VST", "CEG", "NRG"]
+    prices = es.load_prices(
+        [*chips, *power, "SPY"], "2023-01-01", "2025-12-31", prices_dir=prices_dir
+    )
+    returns = es.compute_returns(prices)
+    events = pd.DataFrame(
+        {"ticker": chips + power, "date": "2025-01-27", "group": ["chips"] * 4 + ["power"] * 3}
+    )
+    by_group = (
+        es.EventStudy(events, returns)
+        .fit()
+        .tests(windows=[(0, 0), (0, 1)], daily=False, by="group")
+    )
+    for label in ("chips", "power"):
+        alone = es.EventStudy(events[events["group"] == label], returns).fit()
+        expected = alone.tests(windows=[(0, 0), (0, 1)], daily=False)
+        got = by_group[by_group["group"] == label].drop(columns="group").reset_index(drop=True)
+        pd.testing.assert_frame_equal(got, expected, check_exact=False, rtol=1e-12)
+    with pytest.raises(es.SpecError, match="by='group'"):
+        es.EventStudy(events.drop(columns="group"), returns).fit().tests(by="group")

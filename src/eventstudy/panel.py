@@ -28,13 +28,13 @@ with indicator ``g``, ``Var(CAR_i) = sigma2_i * (g'g + (X_w g)' (X'X)^-1 (X_w g)
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["EventPanel", "SessionPositions", "SessionValues"]
+__all__ = ["ROW_FIELDS", "EventPanel", "SessionPositions", "SessionValues"]
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -82,6 +82,31 @@ class SessionValues:
         t = len(self.series)
         pad = np.append(np.asarray(self.series, dtype=np.float64), np.nan)
         return pad[np.where((idx >= 0) & (idx < t), idx, t)]
+
+
+#: Per-event arrays of a panel (axis 0 = event); the one list every slicer and merger uses.
+ROW_FIELDS = (
+    "event_id",
+    "ticker",
+    "day0",
+    "group",
+    "resid_est",
+    "ret_evt",
+    "normal_evt",
+    "ar",
+    "sigma2",
+    "nobs",
+    "dof",
+    "xtx_inv",
+    "x_evt",
+    "params",
+    "market_est",
+    "market_evt",
+    "bench_evt",
+    "market_value",
+    "var_ar",
+    "r2",
+)
 
 
 @dataclass
@@ -186,6 +211,27 @@ class EventPanel:
     def n_events(self) -> int:
         """Number of events in the panel."""
         return int(self.ar.shape[0])
+
+    def take(self, rows: Any) -> EventPanel:
+        """The events ``rows`` (a slice, integer positions or a boolean mask) as a new panel.
+
+        Grids, conventions and metadata are shared; per-event arrays are indexed (views for a
+        slice). Dates held as session positions stay compact.
+        """
+        changes: dict[str, Any] = {}
+        for name in ROW_FIELDS:
+            value = getattr(self, name)
+            changes[name] = None if value is None else value[rows]
+        for dates, positions in (("est_dates", "est_positions"), ("evt_dates", "evt_positions")):
+            pos = getattr(self, positions)
+            if pos is not None and self.__dict__.get("_" + dates) is None:
+                changes[positions] = replace(pos, base=np.asarray(pos.base)[rows])
+                changes[dates] = None
+            else:
+                changes[positions] = None
+                changes[dates] = getattr(self, dates)[rows]
+        changes["market_est_source"] = None  # market_est was materialised above
+        return replace(self, **changes)
 
 
 def _lazy_dates(name: str) -> property:

@@ -40,20 +40,17 @@ import numpy.typing as npt
 import pandas as pd
 
 from .exceptions import InsufficientDataError
-from .panel import EventPanel, SessionPositions, SessionValues
+from .panel import ROW_FIELDS, EventPanel, SessionPositions, SessionValues
 from .results import EventStudyResults
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .inference import Conventions
     from .study import EventStudy
 
 __all__ = [
     "DEFAULT_CHUNK_EVENTS",
-    "clustering_fast",
     "fit_chunked",
     "fit_dask",
     "partition_events",
-    "run_tests",
 ]
 
 IntArray = npt.NDArray[np.int64]
@@ -63,30 +60,6 @@ BoolArray = npt.NDArray[np.bool_]
 #: Events per block of the chunked engine: about 1 GB of working arrays per block with the
 #: default windows (240 estimation + 21 event days, market model).
 DEFAULT_CHUNK_EVENTS = 50_000
-
-# per-event arrays of the panel (row i = event i); ``None`` in a part means "not present"
-_ROW_FIELDS = (
-    "event_id",
-    "ticker",
-    "day0",
-    "group",
-    "resid_est",
-    "ret_evt",
-    "normal_evt",
-    "ar",
-    "sigma2",
-    "nobs",
-    "dof",
-    "xtx_inv",
-    "x_evt",
-    "params",
-    "market_est",
-    "market_evt",
-    "bench_evt",
-    "market_value",
-    "var_ar",
-    "r2",
-)
 
 
 # ----------------------------------------------------------------------------- partitions
@@ -183,7 +156,7 @@ class _PanelWriter:
     def put(self, dest: IntArray, panel: EventPanel) -> None:
         if self.first is None:
             self.first = panel
-        for name in _ROW_FIELDS:
+        for name in ROW_FIELDS:
             value = getattr(panel, name)
             if value is None:
                 continue
@@ -467,72 +440,3 @@ def fit_dask(
         del part
     status = _merge_status(n, statuses)
     return _results(study, status, writer, int(used.sum()), "dask", len(blocks))
-
-
-# ----------------------------------------------------------------------------- tests
-def _date_occurrences(panel: EventPanel) -> tuple[IntArray, IntArray]:
-    """Row of every valid event-window cell and the number of events sharing its date."""
-    dates = np.asarray(panel.evt_dates, dtype="datetime64[ns]")
-    valid = ~np.isnat(dates)
-    rows = np.nonzero(valid)[0]
-    _, inv, counts = np.unique(dates[valid], return_inverse=True, return_counts=True)
-    return rows.astype(np.int64), counts[inv].astype(np.int64)
-
-
-def clustering_fast(panel: EventPanel) -> pd.DataFrame:
-    """:func:`eventstudy.inference.clustering` without the ``n x n`` overlap matrix.
-
-    Two events' windows overlap when they share a session, so an event overlaps another
-    exactly when one of its event-window dates occurs in more than one row (each row's
-    dates are distinct). Same columns and values as the original diagnostic.
-    """
-    n = panel.n_events
-    d0 = np.asarray(panel.day0, dtype="datetime64[ns]")
-    _, inv0, counts = np.unique(d0, return_inverse=True, return_counts=True)
-    rows, shared = _date_occurrences(panel)
-    overlapping = np.zeros(n, dtype=bool)
-    overlapping[rows[shared > 1]] = True
-    return pd.DataFrame(
-        {
-            "n_events": [n],
-            "n_dates": [len(counts)],
-            "largest_cluster": [int(counts.max()) if n else 0],
-            "share_clustered": [float((counts[inv0] > 1).mean()) if n else 0.0],
-            "share_overlapping": [float(overlapping.mean()) if n else 0.0],
-            "clustered": [bool(overlapping.any())],
-        }
-    )
-
-
-def run_tests(
-    panel: EventPanel,
-    tests: str | Sequence[str] = "all",
-    windows: Sequence[tuple[int, int]] | None = None,
-    daily: bool = True,
-    conventions: Conventions | None = None,
-    alternative: str = "two-sided",
-) -> pd.DataFrame:
-    """:func:`eventstudy.inference.run_tests` for large panels (same rows and numbers).
-
-    The only difference is the event-date clustering check (:func:`clustering_fast`), whose
-    memory grows with ``n * L2`` rather than ``n^2``.
-    """
-    from .inference import Conventions as _Conventions
-    from .inference._core import Context, check_alternative
-    from .inference._registry import REGISTRY, run_spec
-    from .inference.api import _select
-
-    conv = conventions if conventions is not None else _Conventions()
-    check_alternative(alternative)
-    names = _select(panel, tests)
-    ctx = Context(panel, conv)
-    diag = clustering_fast(panel)
-    shared = bool(diag["clustered"].iloc[0])
-    frames = [
-        run_spec(REGISTRY[name], ctx, windows, daily, conv, alternative, clustered=shared)
-        for name in names
-    ]
-    out = pd.concat(frames, ignore_index=True)
-    out.attrs["clustering"] = diag.iloc[0].to_dict()
-    out.attrs["conventions"] = conv.describe()
-    return out

@@ -255,23 +255,44 @@ class EventStudyResults:
         daily: bool = True,
         conventions: Conventions | None = None,
         alternative: str = "two-sided",
+        by: str | None = None,
     ) -> pd.DataFrame:
         """Run significance tests on the panel; see :func:`eventstudy.inference.run_tests`.
 
         Returns tidy rows: ``test, window, rel_day, estimate, statistic, p_value, distribution,
-        df, n, stars, clustered, conventions``.
+        df, n, stars, clustered, conventions``. ``clustered`` is True on a test that assumes
+        independent abnormal returns while event windows overlap in calendar time (prefer
+        ``brown_warner_1985``, ``kolari_pynnonen`` or the portfolio test then). With
+        ``by="group"`` the tests run on each group's events separately and a ``group`` column
+        leads the table.
         """
         from .inference import Conventions as _Conventions
         from .inference import run_tests
 
-        return run_tests(
-            self.panel,
-            tests=tests,
-            windows=windows,
-            daily=daily,
-            conventions=conventions or _Conventions(),
-            alternative=alternative,  # type: ignore[arg-type]
-        )
+        def run(panel: EventPanel) -> pd.DataFrame:
+            return run_tests(
+                panel,
+                tests=tests,
+                windows=windows,
+                daily=daily,
+                conventions=conventions or _Conventions(),
+                alternative=alternative,  # type: ignore[arg-type]
+            )
+
+        if by is None:
+            return run(self.panel)
+        if by != "group":
+            raise SpecError(f"by={by!r} is not supported; use by='group' or None")
+        labels = self.panel.group
+        if labels is None:
+            raise SpecError("by='group' needs group labels: give the events frame a 'group' column")
+        labels = np.asarray(labels, dtype=object)
+        frames = []
+        for label in pd.unique(labels):  # one pass per group (a handful), not per event
+            part = run(self.panel.take(labels == label))
+            part.insert(0, "group", label)
+            frames.append(part)
+        return pd.concat(frames, ignore_index=True)
 
     def single_firm_tests(
         self, windows: Sequence[tuple[int, int]] | None = None, **kwargs: Any

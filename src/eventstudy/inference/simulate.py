@@ -8,7 +8,6 @@ reported at chosen levels with Clopper-Pearson confidence bands.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -17,7 +16,6 @@ import pandas as pd
 from scipy import stats
 
 from ..exceptions import DataError, InsufficientDataError, SpecError
-from ..panel import EventPanel
 from ._build import market_model_panel
 from ._core import Context, Window, check_alternative
 from ._registry import REGISTRY, window_rows
@@ -120,33 +118,6 @@ def _valid_cells(
     n_evt = c[hi_v + 1] - c[lo_v]
     need = min_coverage * (estimation[1] - estimation[0] + 1)
     return inside[:, None] & (n_est >= need) & (n_evt == event[1] - event[0] + 1)
-
-
-def _subpanel(p: EventPanel, rows: slice) -> EventPanel:
-    """The events ``rows`` of a batched panel (numpy views, no copy)."""
-    out: dict[str, Any] = {}
-    for name in (
-        "event_id",
-        "ticker",
-        "day0",
-        "est_dates",
-        "evt_dates",
-        "resid_est",
-        "ret_evt",
-        "normal_evt",
-        "ar",
-        "sigma2",
-        "nobs",
-        "dof",
-        "xtx_inv",
-        "x_evt",
-        "params",
-        "market_est",
-        "market_evt",
-    ):
-        value = getattr(p, name)
-        out[name] = None if value is None else value[rows]
-    return replace(p, **out)
 
 
 def simulate(
@@ -257,7 +228,7 @@ def simulate(
         plant = ((big.evt_rel >= win[0]) & (big.evt_rel <= win[1])).astype(float)
         for rep in range(start, stop):
             rows = slice((rep - start) * n_events, (rep - start + 1) * n_events)
-            base = Context(_subpanel(big, rows), conventions)
+            base = Context(big.take(rows), conventions)
             for j, delta in enumerate(deltas):
                 # planting delta on the event-day return raises each AR by exactly delta
                 ctx = base.with_ar(base.ar + delta * plant)
