@@ -54,6 +54,7 @@ from matplotlib.figure import Figure
 
 import eventstudy as es
 from eventstudy.inference import portfolio_test, sur_wald_test
+from eventstudy.plotting import plot_caar
 
 plt.rcParams.update({"figure.dpi": 80, "savefig.dpi": 80})
 pd.set_option("display.width", 160, "display.max_columns", 30)
@@ -113,14 +114,9 @@ def fit(ev: pd.DataFrame) -> es.EventStudyResults:
     return es.EventStudy(ev, returns, model=es.MarketModel(MARKET)).fit()
 
 
-# one study per anchor date (the two event windows overlap, so they are fitted separately)
+# one study per anchor date (the two event windows overlap, so they are fitted separately);
+# the group-level results below come from the same fit, through each event's `group` label
 res = {name: fit(events[events["date"] == date]) for name, date in ANCHORS.items()}
-# and one per (anchor, group), for the group-level tests
-res_group = {
-    (name, g): fit(events[(events["date"] == date) & (events["group"] == g)])
-    for name, date in ANCHORS.items()
-    for g in GROUPS
-}
 status = pd.concat([r.status for r in res.values()], ignore_index=True)
 print(status.groupby(["announced", "day0", "rolled", "status"]).size().rename("events").to_string())
 status[status["ticker"].isin(["NVDA", "GEV"])][
@@ -140,18 +136,20 @@ res["sell-off"].clustering()
 
 # %%
 caar_rows = []
-for (name, g), r in res_group.items():
+for name, r in res.items():
     for w in WINDOWS:
-        c = r.car(w)
-        caar_rows.append(
-            {
-                "anchor": name,
-                "group": g,
-                "window": f"[{w[0]}, {w[1]}]",
-                "n": len(c),
-                "CAAR": c["car"].mean(),
-            }
-        )
+        cars = r.car(w)  # one CAR per event; a group's CAAR is the mean over its events
+        for g in GROUPS:
+            c = cars[cars["group"] == g]
+            caar_rows.append(
+                {
+                    "anchor": name,
+                    "group": g,
+                    "window": f"[{w[0]}, {w[1]}]",
+                    "n": len(c),
+                    "CAAR": c["car"].mean(),
+                }
+            )
 caar = pd.DataFrame(caar_rows)
 caar_table = caar.pivot_table(
     index=["anchor", "group"], columns="window", values="CAAR", sort=False
@@ -176,24 +174,33 @@ NAIVE = ["cross_sectional_t", "patell", "bmp"]
 REMEDIES = ["kolari_pynnonen", "brown_warner_1985"]
 
 
-def test_rows(r: es.EventStudyResults) -> pd.DataFrame:
-    """One row per (test, window): estimate, statistic, p-value - from the library's tests."""
-    t = r.tests(tests=NAIVE + REMEDIES, windows=WINDOWS, daily=False)
-    t = t[["test", "window", "estimate", "statistic", "p_value", "n"]].copy()
-    pf = portfolio_test(r.panel, windows=WINDOWS)
-    pf = pf.assign(test="portfolio")[["test", "window", "estimate", "statistic", "p_value", "n"]]
-    sur = []
-    for w in WINDOWS:
-        s = sur_wald_test(r.panel, w)
-        s = s[s["hypothesis"] == "average zero"].assign(test="sur_wald (avg)")
-        sur.append(s[["test", "window", "estimate", "statistic", "p_value", "n"]])
-    return pd.concat([t, pf, *sur], ignore_index=True)
+COLS = ["test", "window", "estimate", "statistic", "p_value", "n"]
+
+
+def test_rows(r: es.EventStudyResults, by: str | None = None) -> pd.DataFrame:
+    """One row per (group, test, window): estimate, statistic, p-value.
+
+    The library's tests run per group with ``by="group"`` (each group's events on their own);
+    the portfolio and SUR tests take the panel of the group's events.
+    """
+    t = r.tests(tests=NAIVE + REMEDIES, windows=WINDOWS, daily=False, by=by)
+    if by is None:
+        t.insert(0, "group", "all 27")
+    labels = np.asarray(r.panel.group, dtype=object)
+    parts = []
+    for g, lib in t.groupby("group", sort=False):
+        panel = r.panel if by is None else r.panel.take(labels == g)
+        pf = portfolio_test(panel, windows=WINDOWS).assign(test="portfolio")
+        sur = [sur_wald_test(panel, w) for w in WINDOWS]
+        sur = [s[s["hypothesis"] == "average zero"].assign(test="sur_wald (avg)") for s in sur]
+        parts.append(pd.concat([x[COLS] for x in (lib, pf, *sur)]).assign(group=g))
+    return pd.concat(parts, ignore_index=True)
 
 
 ORDER = [*NAIVE, *REMEDIES, "portfolio", "sur_wald (avg)"]
 tests = pd.concat(
-    [test_rows(r).assign(anchor=name, group=g) for (name, g), r in res_group.items()]
-    + [test_rows(r).assign(anchor=name, group="all 27") for name, r in res.items()],
+    [test_rows(r, by="group").assign(anchor=name) for name, r in res.items()]
+    + [test_rows(r).assign(anchor=name) for name, r in res.items()],
     ignore_index=True,
 )
 tests["window"] = tests["window"].astype(str)
@@ -271,8 +278,9 @@ per_firm.T
 fig = Figure(figsize=(11, 4), layout="constrained")  # not registered with pyplot: shown once
 axes = fig.subplots(1, 2, sharey=True)
 for ax, name in zip(axes, ANCHORS, strict=True):
+    ar = res[name].ar
     for g in GROUPS:
-        res_group[(name, g)].plot_caar(ax=ax, band=None, label=g)
+        plot_caar(ar[ar["group"] == g], ax=ax, band=None, label=g)
     ax.set_title(f"CAAR by group, {name} (day 0 = {res[name].status['day0'].iloc[0]:%Y-%m-%d})")
 fig
 

@@ -314,3 +314,47 @@ def test_run_from_an_events_file_with_timing(tmp_path: Path, prices_dir: Path) -
     groups = pd.read_csv(out / "groups.csv")
     assert groups["group"].tolist() == ["chips", "power", "platforms"]
     assert groups["n"].tolist() == [1, 1, 1]
+
+
+@pytest.mark.shared_data
+def test_run_with_date_windows_matches_the_library_api(tmp_path: Path, prices_dir: Path) -> None:
+    spec = tmp_path / "dates.toml"
+    spec.write_text(
+        '[study]\nname = "explicit dates"\n'
+        '[events]\ndate = 2025-01-27\ntickers = ["NVDA", "AVGO"]\n'
+        "[windows]\nestimation = [2024-01-02, 2025-01-10]\n"
+        'event = ["2025-01-27", "2025-02-07"]\ncar = [[0, 0], [0, 4]]\n'
+        "[output]\nfigures = []\n"
+    )
+    out = tmp_path / "out"
+    argv = ["run", str(spec), "--prices-dir", str(prices_dir), "--out", str(out), "-q"]
+    assert main([*argv, "--offline"]) == 0
+    ar = pd.read_csv(out / "ar.csv", parse_dates=["date"])
+    nvda = ar[ar["ticker"] == "NVDA"].sort_values("rel_day")
+    # the library API with the same explicit dates
+    loaded = load_spec(spec)
+    prices = es.load_prices(loaded.all_tickers(), *loaded.price_range(), prices_dir=prices_dir)
+    api = es.EventStudy(
+        loaded.events_frame(),
+        es.compute_returns(prices, kind="simple"),
+        model=es.MarketModel("SPY"),
+        estimation_window=("2024-01-02", "2025-01-10"),
+        event_window=("2025-01-27", "2025-02-07"),
+    ).fit()
+    expected = api.ar.query("ticker == 'NVDA'").sort_values("rel_day")
+    assert nvda["rel_day"].tolist() == list(range(10))  # 10 sessions, labelled from the start
+    assert nvda["date"].iloc[0] == pd.Timestamp(DAY0)
+    np.testing.assert_allclose(nvda["ar"], expected["ar"], rtol=1e-10)
+    # independent: OLS of NVDA on SPY over the estimation dates, straight from the CSVs
+    firm, market = adj_close_returns(prices_dir, "NVDA"), adj_close_returns(prices_dir, "SPY")
+    est = firm.loc["2024-01-02":"2025-01-10"].index
+    fit = sm.OLS(firm.loc[est].to_numpy(), sm.add_constant(market.loc[est].to_numpy())).fit()
+    days = firm.loc["2025-01-27":"2025-02-07"].index
+    independent = firm.loc[days] - fit.params[0] - fit.params[1] * market.loc[days]
+    assert list(days) == nvda["date"].tolist()
+    np.testing.assert_allclose(nvda["ar"], independent.to_numpy(), rtol=1e-8)
+    params = pd.read_csv(out / "params.csv").set_index("ticker")
+    assert params.loc["NVDA", "nobs"] == len(est)
+    car = pd.read_csv(out / "car.csv")
+    car04 = car[(car["ticker"] == "NVDA") & (car["window"] == "[0, 4]")]["car"].iloc[0]
+    assert car04 == pytest.approx(independent.iloc[:5].sum(), rel=1e-8)

@@ -127,3 +127,54 @@ def test_window_validation() -> None:
         validate_windows(-250, (-10, 10))
     # post-event estimation windows are allowed when disjoint
     assert validate_windows((11, 250), (-10, 10))[0] == (11, 250)
+
+
+def _loop_event_ids(tickers: list[str], dates: list[pd.Timestamp]) -> list[str]:
+    """The former per-event loop, transcribed: the reference for the vectorised ids."""
+    seen: dict[str, int] = {}
+    out = []
+    for t, d in zip(tickers, dates, strict=True):
+        b = f"{t} {d:%Y-%m-%d}"
+        seen[b] = seen.get(b, 0) + 1
+        out.append(b if seen[b] == 1 else f"{b}#{seen[b]}")
+    return out
+
+
+def test_generated_event_ids_number_repeats_in_input_order() -> None:
+    ev = pd.DataFrame(
+        {
+            "ticker": ["AMD", "NVDA", "AMD", "AMD", "NVDA", "AMD", "NVDA"],
+            "date": [
+                "2025-01-21",
+                "2025-01-21",
+                "2025-01-21",
+                "2025-01-22",
+                "2025-01-21",
+                "2025-01-21",
+                "2025-01-22",
+            ],
+        }
+    )
+    ids = prepare_events(ev, calendar=None, sessions=pd.bdate_range("2025-01-01", "2025-02-28"))
+    assert ids["event_id"].tolist() == [
+        "AMD 2025-01-21",
+        "NVDA 2025-01-21",
+        "AMD 2025-01-21#2",
+        "AMD 2025-01-22",
+        "NVDA 2025-01-21#2",
+        "AMD 2025-01-21#3",
+        "NVDA 2025-01-22",
+    ]
+    # many random repeats: identical to the former loop
+    rng = np.random.default_rng(7)
+    n = 2_000
+    tickers = [f"T{i}" for i in rng.integers(0, 40, n)]
+    dates = list(pd.Timestamp("2024-03-04") + pd.to_timedelta(rng.integers(0, 5, n), "D"))
+    many = prepare_events(
+        pd.DataFrame({"ticker": tickers, "date": dates}),
+        calendar=None,
+        sessions=pd.bdate_range("2024-01-01", "2024-12-31"),
+    )
+    assert many["event_id"].tolist() == _loop_event_ids(tickers, dates)
+    assert many["event_id"].str.contains("#").any()
+    assert many["event_id"].is_unique

@@ -251,3 +251,50 @@ def test_model_spec_errors() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error", EventsDroppedWarning)
         EventStudy(events, returns, model=MarketModel("MKT"), calendar=None).fit()
+
+
+def test_garch_fallback_events_are_listed_in_meta(monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("arch")
+    import eventstudy.models as models
+
+    real = models._fit_one_garch
+    calls: list[int] = []
+
+    def fail_first_and_third(*args, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(len(calls))
+        return None if len(calls) in (1, 3) else real(*args, **kwargs)
+
+    monkeypatch.setattr(models, "_fit_one_garch", fail_first_and_third)
+    returns, _, events = _simulate(3, T=400, seed=2)
+    # an event without data first and two events per chunk: ids must follow the used events
+    events = pd.concat(
+        [pd.DataFrame({"ticker": ["NOPE"], "date": [events["date"].iloc[0]]}), events],
+        ignore_index=True,
+    )
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        res = EventStudy(
+            events, returns, model=GarchMarketModel("MKT"), calendar=None, chunk_size=2
+        ).fit()
+    kinds = [w.category for w in caught]
+    assert kinds.count(EventsDroppedWarning) == 1
+    assert kinds.count(GarchConvergenceWarning) == 2  # one per chunk with a failure
+    message = str(next(w.message for w in caught if w.category is GarchConvergenceWarning))
+    assert "meta['model_notes']['garch_fallback']" in message
+    # GARCH was tried on F000, F001, F002 in that order; the 1st and 3rd fell back to OLS
+    assert len(calls) == 3
+    ids = [f"{t} {d:%Y-%m-%d}" for t, d in zip(events["ticker"], events["date"], strict=True)]
+    expected = [ids[1], ids[3]]
+    notes = res.meta["model_notes"]
+    assert notes["garch_fallback"] == expected
+    assert notes["used_garch"].tolist() == [False, True, False]
+    assert np.isnan(notes["garch_params"][[0, 2]]).all()
+    assert np.isfinite(notes["garch_params"][1]).all()
+    # the units of the garch parameter record are stated (omega in percent^2)
+    assert notes["garch_param_names"] == ["alpha", "beta", "omega", "alpha[1]", "beta[1]"]
+    assert "percent^2" in notes["garch_param_units"]["omega"]
+    assert notes["garch_param_units"]["alpha[1]"].startswith("unitless")
+    assert notes["garch_param_units"]["beta[1]"].startswith("unitless")
+    # the fallbacks are the OLS market model's estimates
+    ols = EventStudy(events.iloc[1:], returns, model=MarketModel("MKT"), calendar=None).fit()
+    np.testing.assert_allclose(res.panel.params[[0, 2]], ols.panel.params[[0, 2]], rtol=1e-12)

@@ -308,3 +308,75 @@ def test_r1_example_is_announced_on_the_holiday() -> None:
 def test_examples_hold_no_absolute_paths() -> None:
     for path in (REPO / "examples").glob("*.toml"):
         assert "/work" not in path.read_text() and "shared/data" not in path.read_text()
+
+
+# ----------------------------------------------------------------------------- date windows
+DATE_WINDOWS = """
+[events]
+date = 2001-09-17
+tickers = ["AAA"]
+[windows]
+estimation = [2001-03-26, 2001-09-10]
+event = ["2001-09-11", "2001-09-28"]
+car = [[0, 0], [0, 4]]
+"""
+
+
+def test_windows_may_be_pairs_of_toml_dates_or_iso_strings(tmp_path: Path) -> None:
+    spec = load_spec(write(tmp_path, DATE_WINDOWS))
+    # the dates as written in the TOML text above (a TOML date and an ISO string alike)
+    assert spec.estimation_window == (pd.Timestamp("2001-03-26"), pd.Timestamp("2001-09-10"))
+    assert spec.event_window == (pd.Timestamp("2001-09-11"), pd.Timestamp("2001-09-28"))
+    assert spec.car_windows == ((0, 0), (0, 4))  # car windows stay relative days
+    # a TOML date-time counts by its date; strings and dates give the same spec
+    same = parse_spec(
+        with_table(
+            "windows",
+            estimation=["2001-03-26", dt.datetime(2001, 9, 10, 16, 0)],
+            event=[dt.date(2001, 9, 11), dt.date(2001, 9, 28)],
+            car=[[0, 0], [0, 4]],
+        )
+    )
+    assert same.estimation_window == spec.estimation_window
+    assert same.event_window == spec.event_window
+    # prices are loaded from before the estimation start to after the event end
+    start, end = spec.price_range()
+    assert start < pd.Timestamp("2001-03-26") and end > pd.Timestamp("2001-09-28")
+    # one window by dates and one by days is valid (checked per event when the study runs)
+    mixed = parse_spec(with_table("windows", estimation=["2024-01-02", "2024-12-31"]))
+    assert mixed.estimation_window == (pd.Timestamp("2024-01-02"), pd.Timestamp("2024-12-31"))
+    assert mixed.event_window == (-10, 10)
+
+
+@pytest.mark.parametrize(
+    ("windows", "match"),
+    [
+        (
+            {"event": [-5, "2001-09-28"]},
+            r"windows.event must be a pair of integer trading days.*or a pair of dates.*"
+            r"both of one kind",
+        ),
+        ({"event": ["2001-09-11", "Sept 28"]}, r"windows.event must be a pair of integer"),
+        ({"estimation": [dt.date(2001, 3, 26)]}, r"windows.estimation must be a pair"),
+        (
+            {"event": ["2001-09-28", "2001-09-11"]},
+            r"windows.event = \[2001-09-28, 2001-09-11\]: the start must not be after the end",
+        ),
+        (
+            {"estimation": ["2001-03-26", "2001-09-11"], "event": ["2001-09-11", "2001-09-28"]},
+            r"windows.estimation \[2001-03-26, 2001-09-11\] must end before windows.event "
+            r"\[2001-09-11, 2001-09-28\] starts",
+        ),
+        (
+            {"event": ["2001-09-11", "2001-09-28"], "car": [[-1, 1]]},
+            r"windows.car \[-1, 1\] lies outside windows.event \[2001-09-11, 2001-09-28\].*"
+            r"count sessions from its first date",
+        ),
+        ({"event": ["2001-09-11", "2001-09-28"], "car": [[0, 30]]}, r"at most 17"),
+    ],
+)
+def test_bad_date_windows_are_spec_errors(windows: dict[str, Any], match: str) -> None:
+    raw = with_table("windows", **windows)
+    raw["windows"].setdefault("car", [[0, 0]])
+    with pytest.raises(SpecError, match=match):
+        parse_spec(raw)

@@ -156,13 +156,13 @@ def _event_ids(frame: pd.DataFrame, tickers: list[str], local_date: pd.Series) -
         if dup:
             raise DataError(f"events: event_id must be unique; repeated: {dup[:10]}")
         return ids_s.to_numpy()
-    base = [f"{t} {d:%Y-%m-%d}" for t, d in zip(tickers, local_date, strict=True)]
-    seen: dict[str, int] = {}
-    out = []
-    for b in base:
-        seen[b] = seen.get(b, 0) + 1
-        out.append(b if seen[b] == 1 else f"{b}#{seen[b]}")
-    return np.array(out, dtype=object)
+    # "TICKER YYYY-MM-DD", then "#2", "#3" ... for the 2nd, 3rd ... event of that key in
+    # input order (vectorised: one string concatenation and a groupby cumcount)
+    dates = pd.Series(pd.DatetimeIndex(local_date)).dt.strftime("%Y-%m-%d")
+    base = pd.Series(tickers, dtype=object) + " " + dates.astype(object)
+    repeat = base.groupby(base, sort=False).cumcount().to_numpy() + 1
+    suffix = np.where(repeat > 1, "#" + repeat.astype(str).astype(object), "")
+    return (base + suffix).to_numpy(dtype=object)
 
 
 # ----------------------------------------------------------------------------- windows

@@ -32,6 +32,7 @@ __all__ = [
     "FactorModel",
     "FamaFrench3",
     "FamaFrench5",
+    "GARCH_PARAM_UNITS",
     "GarchConvergenceWarning",
     "GarchMarketModel",
     "MarketAdjusted",
@@ -202,6 +203,40 @@ def _ones(shape: tuple[int, ...]) -> FloatArray:
     return np.ones(shape, dtype=np.float64)
 
 
+@dataclass(frozen=True)
+class _MarketLine(NormalReturnModel):
+    """Shared base of the models of ``alpha + beta * market``: the ``market`` field, the
+    ``market_name`` property and the ``alpha, beta`` parameter names (a subclass without
+    mean parameters overrides them).
+
+    Parameters
+    ----------
+    market
+        Column of the returns frame used as the market (``None``: none, e.g. CAPM on the
+        factors' ``Mkt-RF``); a per-event ``benchmark`` column of the events frame
+        overrides it.
+    """
+
+    market: str | None = None
+
+    @property
+    def market_name(self) -> str | None:
+        """The returns column used as market (None when the model reads none)."""
+        return self.market
+
+    @property
+    def param_names(self) -> list[str]:
+        return ["alpha", "beta"]
+
+
+@dataclass(frozen=True)
+class _SingleMarketModel(_MarketLine):
+    """Base of the models that always read one market column (``"SPY"`` by default)."""
+
+    market: str = "SPY"
+    uses_market: ClassVar[bool] = True
+
+
 # ----------------------------------------------------------------------------- simple models
 @dataclass(frozen=True)
 class ConstantMean(NormalReturnModel):
@@ -227,7 +262,7 @@ class ConstantMean(NormalReturnModel):
 
 
 @dataclass(frozen=True)
-class MarketAdjusted(NormalReturnModel):
+class MarketAdjusted(_SingleMarketModel):
     """Market-adjusted returns (Brown & Warner 1980): no estimated parameters.
 
     Notes
@@ -237,13 +272,7 @@ class MarketAdjusted(NormalReturnModel):
     is no prediction-error term (``Var(AR) = sigma^2``).
     """
 
-    market: str = "SPY"
     name: ClassVar[str] = "market-adjusted"
-    uses_market: ClassVar[bool] = True
-
-    @property
-    def market_name(self) -> str | None:
-        return self.market
 
     @property
     def param_names(self) -> list[str]:
@@ -278,7 +307,7 @@ class MarketAdjusted(NormalReturnModel):
 
 
 @dataclass(frozen=True)
-class MarketModel(NormalReturnModel):
+class MarketModel(_SingleMarketModel):
     """Market model by OLS (Sharpe 1963; MacKinlay 1997, eq. 1).
 
     Notes
@@ -288,17 +317,7 @@ class MarketModel(NormalReturnModel):
     ``sigma_i^2 = SSR_i / (n_i - 2)``.
     """
 
-    market: str = "SPY"
     name: ClassVar[str] = "market model"
-    uses_market: ClassVar[bool] = True
-
-    @property
-    def market_name(self) -> str | None:
-        return self.market
-
-    @property
-    def param_names(self) -> list[str]:
-        return ["alpha", "beta"]
 
     def design(self, data, pos_est, pos_evt, ret_col, mkt_col):  # type: ignore[no-untyped-def]
         m_est, m_evt = data.ret(pos_est, mkt_col), data.ret(pos_evt, mkt_col)
@@ -393,7 +412,7 @@ class FamaFrench5(FactorModel):
 
 
 @dataclass(frozen=True)
-class CAPM(NormalReturnModel):
+class CAPM(_MarketLine):
     """CAPM on excess returns (Sharpe 1964; Lintner 1965), estimated by OLS with an intercept.
 
     Notes
@@ -404,16 +423,7 @@ class CAPM(NormalReturnModel):
     security does not bias the ARs; ``sigma_i^2 = SSR_i / (n_i - 2)``.
     """
 
-    market: str | None = None
     name: ClassVar[str] = "CAPM"
-
-    @property
-    def market_name(self) -> str | None:
-        return self.market
-
-    @property
-    def param_names(self) -> list[str]:
-        return ["alpha", "beta"]
 
     def required_factors(self) -> list[str]:
         return ["RF"] if self.market is not None else ["Mkt-RF", "RF"]
@@ -497,7 +507,7 @@ def _lagged_market_design(
 
 
 @dataclass(frozen=True)
-class ScholesWilliams(NormalReturnModel):
+class ScholesWilliams(_SingleMarketModel):
     """Market model with the Scholes & Williams (1977) beta for non-synchronous trading.
 
     Notes
@@ -516,17 +526,7 @@ class ScholesWilliams(NormalReturnModel):
     prediction-error term uses ``(X'X)^-1`` of ``[1, R_m]`` (an approximation).
     """
 
-    market: str = "SPY"
     name: ClassVar[str] = "Scholes-Williams"
-    uses_market: ClassVar[bool] = True
-
-    @property
-    def market_name(self) -> str | None:
-        return self.market
-
-    @property
-    def param_names(self) -> list[str]:
-        return ["alpha", "beta"]
 
     def design(self, data, pos_est, pos_evt, ret_col, mkt_col):  # type: ignore[no-untyped-def]
         return _lagged_market_design(data, pos_est, pos_evt, ret_col, mkt_col, 1, self.param_names)
@@ -547,7 +547,7 @@ class ScholesWilliams(NormalReturnModel):
 
 
 @dataclass(frozen=True)
-class Dimson(NormalReturnModel):
+class Dimson(_SingleMarketModel):
     """Market model with the Dimson (1979) aggregated-coefficients beta.
 
     Notes
@@ -559,22 +559,12 @@ class Dimson(NormalReturnModel):
     term uses ``(X'X)^-1`` of ``[1, R_m]`` (an approximation).
     """
 
-    market: str = "SPY"
     lags: int = 1
     name: ClassVar[str] = "Dimson"
-    uses_market: ClassVar[bool] = True
 
     def __post_init__(self) -> None:
         if int(self.lags) < 1:
             raise SpecError(f"Dimson(lags={self.lags}): use at least one lag and lead")
-
-    @property
-    def market_name(self) -> str | None:
-        return self.market
-
-    @property
-    def param_names(self) -> list[str]:
-        return ["alpha", "beta"]
 
     def design(self, data, pos_est, pos_evt, ret_col, mkt_col):  # type: ignore[no-untyped-def]
         return _lagged_market_design(
@@ -595,8 +585,19 @@ class Dimson(NormalReturnModel):
 
 
 # ----------------------------------------------------------------------------- GARCH
+#: Units of the columns of ``model_notes["garch_params"]`` (``nu`` only with ``dist="t"``).
+GARCH_PARAM_UNITS: dict[str, str] = {
+    "alpha": "decimal daily return (mean intercept, arch's Const / 100)",
+    "beta": "unitless (market slope)",
+    "omega": "percent^2 (daily variance of percent returns, as arch fits them)",
+    "alpha[1]": "unitless (ARCH coefficient)",
+    "beta[1]": "unitless (GARCH coefficient)",
+    "nu": "unitless (Student t degrees of freedom)",
+}
+
+
 @dataclass(frozen=True)
-class GarchMarketModel(NormalReturnModel):
+class GarchMarketModel(_SingleMarketModel):
     """Market model with GARCH(1,1) errors (Bollerslev 1986), fitted with ``arch``.
 
     Notes
@@ -609,26 +610,25 @@ class GarchMarketModel(NormalReturnModel):
     conditional variance ``h_t``, used as ``Var(AR_t)`` (no parameter-uncertainty term).
     ``sigma^2`` reports ``SSR / (n - 2)`` of the estimation residuals. ``arch`` fits one
     series at a time: this is the one model that loops over events. A fit that does not
-    converge falls back to the OLS market model with a :class:`GarchConvergenceWarning`.
+    converge falls back to the OLS market model with a :class:`GarchConvergenceWarning`;
+    the ids of those events are listed in ``results.meta["model_notes"]["garch_fallback"]``.
     Requires the optional extra ``eventstudy[garch]``.
+
+    The per-event GARCH estimates are ``results.meta["model_notes"]["garch_params"]``
+    (NaN rows for fallbacks), columns named by ``model_notes["garch_param_names"]`` with
+    units in ``model_notes["garch_param_units"]`` (:data:`GARCH_PARAM_UNITS`): the mean
+    ``alpha`` is a decimal daily return and ``beta`` unitless, the variance intercept
+    ``omega`` is in percent² (daily variance of percent returns, as ``arch`` fits them:
+    divide by 10,000 for decimal²), ``alpha[1]`` and ``beta[1]`` are unitless, and so is
+    the Student t ``nu`` (degrees of freedom).
     """
 
-    market: str = "SPY"
     dist: str = "normal"
     name: ClassVar[str] = "GARCH(1,1) market model"
-    uses_market: ClassVar[bool] = True
 
     def __post_init__(self) -> None:
         if self.dist not in {"normal", "t"}:
             raise SpecError(f"GarchMarketModel(dist={self.dist!r}); use 'normal' or 't'")
-
-    @property
-    def market_name(self) -> str | None:
-        return self.market
-
-    @property
-    def param_names(self) -> list[str]:
-        return ["alpha", "beta"]
 
     def design(self, data, pos_est, pos_evt, ret_col, mkt_col):  # type: ignore[no-untyped-def]
         return MarketModel(self.market).design(data, pos_est, pos_evt, ret_col, mkt_col)
@@ -663,18 +663,28 @@ class GarchMarketModel(NormalReturnModel):
             used_garch[i] = True
         fit.var_evt = var_evt
         fit.xtx_inv = None
-        fit.notes.update(garch_params=garch_params, used_garch=used_garch)
+        names = list(GARCH_PARAM_UNITS)[: garch_params.shape[1]]
+        fit.notes.update(
+            garch_params=garch_params,
+            used_garch=used_garch,
+            garch_param_names=names,
+            garch_param_units={k: GARCH_PARAM_UNITS[k] for k in names},
+        )
         ssr = np.nansum(fit.resid_est**2, axis=1)
         with np.errstate(invalid="ignore", divide="ignore"):
             fit.sigma2 = np.where(fit.dof > 0, ssr / np.maximum(fit.dof, 1), np.nan)
         if failed:
             warnings.warn(
                 f"GARCH(1,1) did not converge for {len(failed)} event(s); the OLS market model "
-                "was used for them (see results.meta['garch_fallback'])",
+                "was used for them (see results.meta['model_notes']['garch_fallback'])",
                 GarchConvergenceWarning,
                 stacklevel=3,
             )
-        fit.notes["garch_fallback"] = failed
+        # per event (a mask, so it follows the events through chunking); EventStudy turns
+        # it into the list of event ids in results.meta["model_notes"]["garch_fallback"]
+        fallback = np.zeros(n, dtype=bool)
+        fallback[failed] = True
+        fit.notes["garch_fallback"] = fallback
         return fit
 
 

@@ -24,8 +24,9 @@ Layout (every table but ``[events]`` is optional)::
     market = "SPY"               # factors (eventstudy run --factors-dir DIR)
 
     [windows]
-    estimation = [-250, -11]
-    event = [-10, 10]
+    estimation = [-250, -11]     # trading days relative to day 0, or a pair of dates:
+    event = [-10, 10]            # estimation = [2001-03-26, 2001-09-10] (TOML dates or
+                                 # "YYYY-MM-DD" strings; inclusive, the same for every event)
     car = [[0, 0], [0, 1], [-5, 1], [-1, 5]]   # the first is the window of the CAR-by-firm bars
 
     [data]
@@ -44,6 +45,10 @@ Layout (every table but ``[events]`` is optional)::
     formats = ["csv", "md", "html"]
     figures = ["caar", "car_bars", "ar_paths", "fit", "prices"]
     confidence = 0.95
+
+``car`` windows are always relative days. With an event window given by dates they count
+sessions from that window's first date (day 0 = its first session), as the engine labels
+date windows (see :func:`eventstudy.events.resolve_window`).
 """
 
 from __future__ import annotations
@@ -75,6 +80,8 @@ __all__ = [
 ]
 
 Window = tuple[int, int]
+#: An estimation or event window: relative trading days, or (start, end) dates (inclusive).
+StudyWindow = tuple[int, int] | tuple[pd.Timestamp, pd.Timestamp]
 
 # model name -> (class in eventstudy.models, keys it requires, keys it accepts)
 MODELS: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
@@ -163,6 +170,55 @@ def _window(value: object, where: str) -> Window:
     return (start, end)
 
 
+def _study_window(value: object, where: str) -> StudyWindow:
+    """An estimation or event window: two integer trading days, or two dates (TOML dates or
+    ISO ``YYYY-MM-DD`` strings), start not after end."""
+    if isinstance(value, list | tuple) and len(value) == 2:
+        if all(_is_day(v) for v in value):
+            return _window(value, where)
+        start, end = _iso_date(value[0]), _iso_date(value[1])
+        if start is not None and end is not None:
+            if start > end:
+                raise SpecError(
+                    f"{where} = [{start.date()}, {end.date()}]: the start must not be after the end"
+                )
+            return (start, end)
+    raise SpecError(
+        f"{where} must be a pair of integer trading days [start, end], e.g. [-250, -11], or a "
+        f'pair of dates, e.g. [2001-03-26, 2001-09-10] or ["2001-03-26", "2001-09-10"] (both '
+        f"of one kind); got {value!r}"
+    )
+
+
+def _is_day(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _iso_date(value: object) -> pd.Timestamp | None:
+    """A TOML date / date-time or an ISO date string as a date; ``None`` when it is neither."""
+    if isinstance(value, dt.datetime | dt.date):
+        return pd.Timestamp(value.year, value.month, value.day)
+    if isinstance(value, str):
+        try:
+            day = dt.date.fromisoformat(value.strip())
+        except ValueError:
+            return None
+        return pd.Timestamp(day)
+    return None
+
+
+def _days(window: StudyWindow) -> Window | None:
+    """The window as relative days, or ``None`` when it is given by dates."""
+    a, b = window
+    return (a, b) if isinstance(a, int) and isinstance(b, int) else None
+
+
+def _dates(window: StudyWindow) -> tuple[pd.Timestamp, pd.Timestamp] | None:
+    """The window as dates, or ``None`` when it is given by relative days."""
+    a, b = window
+    return (a, b) if isinstance(a, pd.Timestamp) and isinstance(b, pd.Timestamp) else None
+
+
 def _str_list(value: object, where: str) -> tuple[str, ...]:
     if isinstance(value, str) or not isinstance(value, list):
         raise SpecError(f"{where} must be a list of strings, got {value!r}")
@@ -228,8 +284,8 @@ class StudySpec:
     events_file: Path | None = None
     timing: str | None = None
     model: ModelSpec = field(default_factory=ModelSpec)
-    estimation_window: Window = (-250, -11)
-    event_window: Window = (-10, 10)
+    estimation_window: StudyWindow = (-250, -11)  # relative days or (start, end) dates
+    event_window: StudyWindow = (-10, 10)
     car_windows: tuple[Window, ...] = ((0, 0), (-1, 1))
     return_kind: Literal["simple", "log"] = "simple"
     calendar: str = "XNYS"
@@ -277,13 +333,21 @@ class StudySpec:
     def price_range(self) -> tuple[pd.Timestamp, pd.Timestamp]:
         """Dates of prices to load: the spec's ``start``/``end``, else enough calendar days
         around the events to cover both windows (1.6 calendar days per trading day, plus
-        slack for holidays and the first return lost to differencing)."""
+        slack for holidays and the first return lost to differencing). A window given by
+        dates is covered with the same slack (20 days before, 10 after)."""
         dates = pd.to_datetime(self.events_frame()["date"])
         first, last = dates.min().normalize(), dates.max().normalize()
-        lo = min(self.estimation_window[0], self.event_window[0])
-        hi = max(self.estimation_window[1], self.event_window[1])
-        start = self.start or first + pd.Timedelta(days=int(1.6 * min(lo, 0)) - 20)
-        end = self.end or last + pd.Timedelta(days=int(1.6 * max(hi, 0)) + 10)
+        starts, ends = [first - pd.Timedelta(days=20)], [last + pd.Timedelta(days=10)]
+        for window in (self.estimation_window, self.event_window):
+            days, on_dates = _days(window), _dates(window)
+            if on_dates is not None:
+                starts.append(on_dates[0] - pd.Timedelta(days=20))
+                ends.append(on_dates[1] + pd.Timedelta(days=10))
+            elif days is not None:
+                starts.append(first + pd.Timedelta(days=int(1.6 * min(days[0], 0)) - 20))
+                ends.append(last + pd.Timedelta(days=int(1.6 * max(days[1], 0)) + 10))
+        start = self.start or min(starts)
+        end = self.end or max(ends)
         return pd.Timestamp(start), pd.Timestamp(end)
 
     def build_conventions(self) -> Conventions:
@@ -324,8 +388,10 @@ def parse_spec(
         name=_string(study.get("name", source.stem if source else "event study"), "study.name"),
         description=str(study.get("description", "")),
         model=_parse_model(_table(raw, "model")),
-        estimation_window=_window(windows.get("estimation", [-250, -11]), "windows.estimation"),
-        event_window=_window(windows.get("event", [-10, 10]), "windows.event"),
+        estimation_window=_study_window(
+            windows.get("estimation", [-250, -11]), "windows.estimation"
+        ),
+        event_window=_study_window(windows.get("event", [-10, 10]), "windows.event"),
         car_windows=_parse_car_windows(windows.get("car", [[0, 0], [-1, 1]])),
         return_kind=cast(
             Literal["simple", "log"],
@@ -485,15 +551,37 @@ def _parse_confidence(value: object) -> float:
     return float(value)
 
 
+def _window_text(window: StudyWindow) -> str:
+    on_dates = _dates(window)
+    if on_dates is not None:
+        return f"[{on_dates[0].date()}, {on_dates[1].date()}]"
+    return str(list(window))
+
+
 def _check_consistency(spec: StudySpec) -> None:
     est, evt = spec.estimation_window, spec.event_window
-    if est[1] >= evt[0]:
+    est_days, evt_days = _days(est), _days(evt)
+    est_dates, evt_dates = _dates(est), _dates(evt)
+    # mixed kinds (days and dates) are checked per event when the study runs
+    if (est_days and evt_days and est_days[1] >= evt_days[0]) or (
+        est_dates and evt_dates and est_dates[1] >= evt_dates[0]
+    ):
         raise SpecError(
-            f"windows.estimation {list(est)} must end before windows.event {list(evt)} starts"
+            f"windows.estimation {_window_text(est)} must end before windows.event "
+            f"{_window_text(evt)} starts"
         )
     for window in spec.car_windows:
-        if window[0] < evt[0] or window[1] > evt[1]:
+        if evt_days is not None and (window[0] < evt_days[0] or window[1] > evt_days[1]):
             raise SpecError(f"windows.car {list(window)} lies outside windows.event {list(evt)}")
+        if evt_dates is not None:
+            # the engine labels a date window's sessions 0, 1, ...: at most one a calendar day
+            span = int((evt_dates[1] - evt_dates[0]).days)
+            if window[0] < 0 or window[1] > span:
+                raise SpecError(
+                    f"windows.car {list(window)} lies outside windows.event {_window_text(evt)}: "
+                    "with a date event window, car days count sessions from its first date "
+                    f"(0 = {evt_dates[0].date()}), from 0 to at most {span}"
+                )
     needed = spec.build_conventions().return_kind
     if needed not in ("any", spec.return_kind):
         raise SpecError(

@@ -638,11 +638,7 @@ class EventStudy:
         group = np.array(
             [g if isinstance(g, str) else None for g in ev["group"].to_numpy()[used]], dtype=object
         )
-        notes: dict[str, Any] = {}
-        for key in chunks[0]["notes"]:
-            vals = [c["notes"][key] for c in chunks]
-            if isinstance(vals[0], np.ndarray):
-                notes[key] = np.concatenate(vals)[used]
+        notes = _merge_notes([c["notes"] for c in chunks], used, ev["event_id"])
         meta = {
             "calendar": self.calendar,
             "estimation_window": self.estimation_window,
@@ -762,6 +758,34 @@ def _overlapping_events(
     return out
 
 
+#: model notes holding a per-event mask that results report as the list of event ids flagged
+_ID_LIST_NOTES = ("garch_fallback",)
+
+
+def _merge_notes(
+    chunk_notes: list[dict[str, Any]], used: npt.NDArray[np.bool_], event_ids: pd.Series
+) -> dict[str, Any]:
+    """The model's notes for ``results.meta["model_notes"]``.
+
+    Per-event arrays are concatenated over the chunks and kept for the used events; records
+    for the whole fit (e.g. GARCH parameter names and units) are kept as they are; the masks
+    named in :data:`_ID_LIST_NOTES` become the list of the ids of the used events they flag
+    (e.g. ``"garch_fallback"``: the events fitted by OLS because GARCH did not converge).
+    """
+    notes: dict[str, Any] = {}
+    for key, first in chunk_notes[0].items():
+        if not isinstance(first, np.ndarray):
+            notes[key] = first
+            continue
+        values = np.concatenate([c[key] for c in chunk_notes])[used]
+        if key in _ID_LIST_NOTES:
+            ids = event_ids.to_numpy(dtype=object)[used]
+            notes[key] = [str(i) for i in ids[values.astype(bool)]]
+        else:
+            notes[key] = values
+    return notes
+
+
 def _subset_design(design: Any, alive: npt.NDArray[np.bool_]) -> Any:
     """The design restricted to the events still alive (dropped ones are not estimated)."""
     from .models import Design
@@ -795,12 +819,14 @@ def _expand_fit(fit: Any, alive: npt.NDArray[np.bool_], design: Any) -> dict[str
         arr[alive] = values
         return arr
 
-    notes = {}
+    notes: dict[str, Any] = {}
     for key, val in fit.notes.items():
         if isinstance(val, np.ndarray) and val.shape[:1] == (int(alive.sum()),):
             notes[key] = put(
                 val, (n, *val.shape[1:]), np.nan if val.dtype.kind == "f" else 0, val.dtype
             )
+        elif not isinstance(val, np.ndarray):  # a record for the whole fit (names, units)
+            notes[key] = val
     fit.notes = notes
     return {
         "params": put(fit.params, (n, k)),
