@@ -12,6 +12,7 @@ sorted by ``ticker, date``; ``NaN`` where the source lacks a field.
 from __future__ import annotations
 
 import re
+import warnings
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -86,6 +87,27 @@ def _naive_wall_time(value: Any) -> Any:
     return ts.tz_localize(None) if ts.tzinfo is not None else ts
 
 
+def _parse_text_dates(text: pd.Series) -> pd.Series:
+    """Parse date strings; mixed UTC offsets keep each value's wall time.
+
+    pandas 3 raises on mixed offsets, pandas 2.2 warns and returns objects: both fall back
+    to converting value by value.
+    """
+    with warnings.catch_warnings():
+        warnings.filterwarnings(
+            "ignore",
+            "In a future version of pandas, parsing datetimes with mixed time zones",
+            FutureWarning,
+        )
+        try:
+            parsed = pd.to_datetime(text, errors="coerce", format="mixed")
+        except ValueError:
+            parsed = None
+    if parsed is None or parsed.dtype == object:
+        parsed = pd.to_datetime(text.map(_naive_wall_time, na_action="ignore"), errors="coerce")
+    return parsed
+
+
 def parse_dates(values: pd.Series | pd.Index, *, context: str) -> pd.Series:
     """Parse dates to tz-naive ``datetime64[ns]`` session dates (midnight).
 
@@ -109,12 +131,7 @@ def parse_dates(values: pd.Series | pd.Index, *, context: str) -> pd.Series:
             if text.dropna().str.fullmatch(r"\d{8}").all() and text.notna().any():
                 parsed = pd.to_datetime(text, format="%Y%m%d", errors="coerce")
             else:
-                try:
-                    parsed = pd.to_datetime(text, errors="coerce", format="mixed")
-                except ValueError:  # mixed UTC offsets: keep each value's wall time
-                    parsed = pd.to_datetime(
-                        text.map(_naive_wall_time, na_action="ignore"), errors="coerce"
-                    )
+                parsed = _parse_text_dates(text)
                 if isinstance(parsed.dtype, pd.DatetimeTZDtype):
                     parsed = parsed.dt.tz_localize(None)
         bad = parsed.isna() & raw.notna()
