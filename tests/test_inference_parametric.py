@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import replace
 
 import numpy as np
@@ -393,3 +394,21 @@ def test_mle_variance_option(panel: EventPanel) -> None:
         z += panel.ar[i, t] / math.sqrt(sum(e**2) / len(e))
     z /= math.sqrt(sum(panel.dof[i] / (panel.dof[i] - 2) for i in present))
     assert _daily(res, 0)["statistic"] == pytest.approx(z, rel=1e-12)
+
+
+def test_nanmean_over_events_in_blocks_equals_numpy(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The blockwise mean over the events of a tall panel (Brown-Warner 1985's estimation-
+    window AAR) equals numpy's nanmean, with empty columns NaN and no warning."""
+    from eventstudy.inference import _core
+
+    monkeypatch.setattr(_core, "_BLOCK_ROWS", 7)  # several blocks and a ragged last one
+    rng = np.random.default_rng(11)
+    x = rng.normal(size=(53, 6))
+    x[rng.random(x.shape) < 0.3] = np.nan
+    x[:, 4] = np.nan  # a day without any residual
+    got = _core.nanmean(x, 0)
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        expected = np.nanmean(x, axis=0)
+    np.testing.assert_allclose(got, expected, rtol=1e-14, atol=0)
+    assert np.isnan(got[4])

@@ -236,9 +236,13 @@ def test_market_est_kept_as_positions_and_fallback_to_stored(
     assert lazy.panel.est_positions is not None
     np.testing.assert_array_equal(lazy.panel.market_est, single.panel.market_est)
 
+    # a model whose market_est is not the series by construction is compared part by part:
     # a part whose market values differ from the series switches the writer to stored
     # arrays, filling the rows of the parts it had skipped
     from eventstudy import parallel
+    from eventstudy.models import MarketModel
+
+    monkeypatch.setattr(MarketModel, "market_est_is_market", False)
 
     real = parallel._PanelWriter._derived_market
     calls = {"n": 0}
@@ -253,3 +257,21 @@ def test_market_est_kept_as_positions_and_fallback_to_stored(
     assert calls["n"] > 3
     assert stored.panel.market_est_source is None
     np.testing.assert_array_equal(stored.panel.market_est, single.panel.market_est)
+
+
+def test_capm_market_excess_returns_are_stored_not_derived() -> None:
+    """CAPM's market_est is market - RF, not the market series: the chunked engine must
+    store it (a value comparison), and give the single run's numbers."""
+    from eventstudy import CAPM
+
+    ret = _returns()
+    rf = pd.DataFrame({"RF": np.linspace(0.0001, 0.0002, len(ret))}, index=ret.index)
+    study = EventStudy(_events(ret), ret, model=CAPM(market="SPY"), factors=rf, calendar=None)
+    single, chunked = _fit(study), _fit(study, engine="chunked", chunk_events=30)
+    assert chunked.panel.market_est_source is None  # stored (n, L1) values
+    _assert_same(single, chunked)
+    # independent: the stored market regressor is SPY minus RF on each estimation date
+    p = chunked.panel
+    est = pd.DatetimeIndex(np.asarray(p.est_dates)[0])
+    expected = (ret["SPY"] - rf["RF"]).reindex(est).to_numpy()
+    np.testing.assert_allclose(p.market_est[0], expected, rtol=0, atol=1e-15)

@@ -72,7 +72,10 @@ class ModelData:
     def ret(self, pos: IntArray, col: IntArray) -> FloatArray:
         """Returns of column ``col[i]`` at positions ``pos[i, :]`` (NaN out of range / col<0)."""
         out = self.returns[self._clip(pos), np.maximum(col, 0)[:, None]]
-        return np.where((col >= 0)[:, None], out, np.nan)
+        missing = col < 0
+        if missing.any():  # (rare) events without the column
+            out[missing] = np.nan
+        return out
 
     def factor(self, name: str, pos: IntArray) -> FloatArray:
         """Factor ``name`` at positions ``pos`` (NaN where the factor data are missing)."""
@@ -137,7 +140,9 @@ class ModelFit:
 def _complete(*arrays: FloatArray) -> BoolArray:
     ok = np.ones(arrays[0].shape[:2], dtype=bool)
     for a in arrays:
-        ok &= np.isfinite(a) if a.ndim == 2 else np.all(np.isfinite(a), axis=2)
+        # column by column: np.all over a short last axis is several times slower
+        for col in [a] if a.ndim == 2 else [a[..., j] for j in range(a.shape[2])]:
+            ok &= np.isfinite(col)
     return ok
 
 
@@ -153,6 +158,9 @@ class NormalReturnModel:
     name: ClassVar[str] = "model"
     #: whether the model reads a market column of the returns frame
     uses_market: ClassVar[bool] = False
+    #: whether ``Design.market_est`` is the market column's returns as they are (not, e.g.,
+    #: an excess return): the chunked and Dask engines then keep it as grid positions
+    market_est_is_market: ClassVar[bool] = False
 
     @property
     def market_name(self) -> str | None:
@@ -235,6 +243,7 @@ class _SingleMarketModel(_MarketLine):
 
     market: str = "SPY"
     uses_market: ClassVar[bool] = True
+    market_est_is_market: ClassVar[bool] = True
 
 
 # ----------------------------------------------------------------------------- simple models

@@ -130,11 +130,15 @@ def _part_status(part: _Part) -> tuple[IntArray, pd.DataFrame]:
 class _PanelWriter:
     """Per-event arrays of the merged panel, filled part by part at given rows."""
 
-    def __init__(self, n_rows: int, market: FloatArray | None = None) -> None:
+    def __init__(
+        self, n_rows: int, market: FloatArray | None = None, *, exact: bool = False
+    ) -> None:
         self.n_rows = n_rows
         # the single market series of every event, when known: ``market_est`` is then kept
-        # as positions + series (SessionValues) wherever a part's values equal it exactly
+        # as positions + series (SessionValues) wherever a part's values equal it exactly;
+        # ``exact``: the model's market_est is that series by construction (no comparison)
         self.market = market
+        self.exact = exact
         self.lazy_market_rows: list[IntArray] = []
         self.arrays: dict[str, Any] = {}
         self.notes: dict[str, Any] = {}
@@ -189,7 +193,9 @@ class _PanelWriter:
         if self.market is None or panel.est_positions is None:
             return False
         if "market_est" not in self.arrays:
-            if np.array_equal(self._derived_market(panel.est_positions), value, equal_nan=True):
+            if self.exact or np.array_equal(
+                self._derived_market(panel.est_positions), value, equal_nan=True
+            ):
                 self.lazy_market_rows.append(np.asarray(dest, dtype=np.int64))
                 return True
             self.arrays["market_est"] = self._empty("market_est", value, self.n_rows)
@@ -280,17 +286,19 @@ class _PanelWriter:
         )
 
 
-def _market_series(study: EventStudy) -> FloatArray | None:
-    """The model's market returns on the session grid when every event uses that market."""
+def _market_series(study: EventStudy) -> tuple[FloatArray | None, bool]:
+    """The model's market returns on the session grid when every event uses that market,
+    and whether the model's ``market_est`` is that series by construction."""
     name = study.model.market_name
     events = study.events
     if name is None or ("benchmark" in events.columns and events["benchmark"].notna().any()):
-        return None
+        return None, False
     data = study._align().data
     col = data.columns.get(name)
     if col is None:
-        return None
-    return np.ascontiguousarray(data.returns[: data.n_sessions, col], dtype=np.float64)
+        return None, False
+    series = np.ascontiguousarray(data.returns[: data.n_sessions, col], dtype=np.float64)
+    return series, bool(study.model.market_est_is_market)
 
 
 def _results(
@@ -356,7 +364,8 @@ def fit_chunked(study: EventStudy, *, chunk_events: int | None = None) -> EventS
     n = len(events)
     size = int(chunk_events) if chunk_events is not None else DEFAULT_CHUNK_EVENTS
     blocks = partition_events(events, math.ceil(n / max(1, size)))
-    writer = _PanelWriter(n, _market_series(study))
+    market, exact = _market_series(study)
+    writer = _PanelWriter(n, market, exact=exact)
     statuses: list[tuple[IntArray, pd.DataFrame]] = []
     used = np.zeros(n, dtype=bool)
     for rows in blocks:
@@ -430,7 +439,8 @@ def fit_dask(
     for rows, st in statuses:
         used[rows[st["status"].to_numpy() == "used"]] = True
     rank = np.cumsum(used) - 1
-    writer = _PanelWriter(int(used.sum()), _market_series(study))
+    market, exact = _market_series(study)
+    writer = _PanelWriter(int(used.sum()), market, exact=exact)
     for rows, fut in zip(blocks, futures, strict=True):
         part: _Part = fut.result()
         part_used = part.status["status"].to_numpy() == "used"

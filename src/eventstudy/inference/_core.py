@@ -49,10 +49,28 @@ def count(x: FloatArray, axis: int) -> npt.NDArray[np.int64]:
     return np.sum(~np.isnan(x), axis=axis)
 
 
+#: rows per block when averaging a tall panel over events (bounds the temporaries)
+_BLOCK_ROWS = 65_536
+
+
 def nanmean(x: FloatArray, axis: int) -> FloatArray:
-    """Mean over non-missing values; NaN (without a warning) where there are none."""
-    c = count(x, axis)
-    s = np.nansum(x, axis=axis)
+    """Mean over non-missing values; NaN (without a warning) where there are none.
+
+    Over the events of a tall ``(n, L)`` panel (``axis=0``) it sums blocks of rows, so no
+    full-size temporary is made (``np.nansum`` copies the whole array: 1.9 GB for the
+    estimation residuals of a million events).
+    """
+    if axis == 0 and x.ndim == 2 and x.shape[0] > _BLOCK_ROWS:
+        s = np.zeros(x.shape[1])
+        c = np.zeros(x.shape[1], dtype=np.int64)
+        for lo in range(0, x.shape[0], _BLOCK_ROWS):  # blocks of events, not single events
+            block = x[lo : lo + _BLOCK_ROWS]
+            ok = ~np.isnan(block)
+            s += np.where(ok, block, 0.0).sum(axis=0)
+            c += ok.sum(axis=0)
+    else:
+        c = count(x, axis)
+        s = np.nansum(x, axis=axis)
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(c > 0, s / np.maximum(c, 1), np.nan)
 
@@ -167,7 +185,15 @@ class Context:
         self.n = self.ar.shape[0]
         self.rel = np.asarray(panel.evt_rel, dtype=np.int64)
 
-    _AR_FREE = ("n_est", "sigma2", "xtx_inv_and_x", "pe_factor", "patell_var", "rbar")
+    _AR_FREE = (
+        "n_est",
+        "sigma2",
+        "xtx_inv_and_x",
+        "pe_factor",
+        "patell_var",
+        "rbar",
+        "aar_est",
+    )
 
     def with_ar(self, ar: FloatArray) -> Context:
         """The same events with other event-window ARs (e.g. planted abnormal returns),
@@ -177,6 +203,11 @@ class Context:
             if name in self.__dict__:
                 new.__dict__[name] = self.__dict__[name]
         return new
+
+    @cached_property
+    def aar_est(self) -> FloatArray:
+        """Mean estimation-window residual across events, per estimation day."""
+        return nanmean(self.est, 0)
 
     @cached_property
     def rbar(self) -> float:
@@ -344,16 +375,26 @@ class Rows:
     stars: npt.NDArray[np.object_] | None = None
 
 
+#: one test's result rows as plain column arrays (see :func:`frame_from_columns`)
+Columns = dict[str, npt.NDArray[Any]]
+
+
 def daily_frame(
     test: str, ctx: Context, rows: Rows, alternative: str, clustered: bool
 ) -> pd.DataFrame:
-    rel = ctx.rel
-    return _frame(
+    return frame_from_columns([daily_columns(test, ctx, rows, alternative, clustered)])
+
+
+def daily_columns(
+    test: str, ctx: Context, rows: Rows, alternative: str, clustered: bool
+) -> Columns:
+    rel = np.asarray(ctx.rel)
+    return _columns(
         test,
-        window=[pd.NA] * len(rel),
-        rel_day=rel,
-        start=rel,
-        end=rel,
+        window=np.full(len(rel), None, dtype=object),
+        rel_day=rel.astype(object),
+        start=rel.astype(object),
+        end=rel.astype(object),
         date=ctx.common_dates,
         rows=rows,
         alternative=alternative,
@@ -370,12 +411,23 @@ def window_frame(
     alternative: str,
     clustered: bool,
 ) -> pd.DataFrame:
-    return _frame(
+    return frame_from_columns([window_columns(test, ctx, windows, rows, alternative, clustered)])
+
+
+def window_columns(
+    test: str,
+    ctx: Context,
+    windows: Sequence[Window],
+    rows: Rows,
+    alternative: str,
+    clustered: bool,
+) -> Columns:
+    return _columns(
         test,
-        window=[f"[{a}, {b}]" for a, b in windows],
-        rel_day=[pd.NA] * len(windows),
-        start=[a for a, _ in windows],
-        end=[b for _, b in windows],
+        window=np.array([f"[{a}, {b}]" for a, b in windows], dtype=object),
+        rel_day=np.full(len(windows), None, dtype=object),
+        start=np.array([a for a, _ in windows], dtype=object),
+        end=np.array([b for _, b in windows], dtype=object),
         date=np.full(len(windows), np.datetime64("NaT", "ns")),
         rows=rows,
         alternative=alternative,
@@ -384,40 +436,68 @@ def window_frame(
     )
 
 
-def _frame(
+def _columns(
     test: str,
     *,
-    window: Sequence[Any],
-    rel_day: Any,
-    start: Any,
-    end: Any,
+    window: npt.NDArray[np.object_],
+    rel_day: npt.NDArray[np.object_],
+    start: npt.NDArray[np.object_],
+    end: npt.NDArray[np.object_],
     date: Any,
     rows: Rows,
     alternative: str,
     clustered: bool,
     conv: Conventions,
-) -> pd.DataFrame:
+) -> Columns:
     m = len(start)
     stars = rows.stars if rows.stars is not None else stars_from_p(rows.p_value)
     dist = [rows.distribution] * m if isinstance(rows.distribution, str) else rows.distribution
+
+    def repeat(value: object) -> npt.NDArray[np.object_]:
+        return np.full(m, value, dtype=object)
+
+    return {
+        "test": repeat(test),
+        "window": window,
+        "rel_day": rel_day,
+        "start": start,
+        "end": end,
+        "date": np.asarray(date, dtype="datetime64[ns]"),
+        "estimate": np.asarray(rows.estimate, dtype=float),
+        "statistic": np.asarray(rows.statistic, dtype=float),
+        "p_value": np.asarray(rows.p_value, dtype=float),
+        "alternative": repeat(alternative),
+        "distribution": np.asarray(list(dist), dtype=object),
+        "df": np.asarray(rows.df, dtype=float) * np.ones(m),
+        "n": np.asarray(rows.n, dtype=np.int64) * np.ones(m, dtype=np.int64),
+        "stars": np.asarray(list(stars), dtype=object),
+        "clustered": np.full(m, clustered, dtype=bool),
+        "conventions": repeat(conv.describe()),
+    }
+
+
+def frame_from_columns(parts: Sequence[Columns]) -> pd.DataFrame:
+    """One tidy result frame from the column arrays of several tests (one construction:
+    building a DataFrame per test dominated the cost of a small study)."""
+    col = {c: np.concatenate([p[c] for p in parts]) for c in RESULT_COLUMNS}
     return pd.DataFrame(
         {
-            "test": [test] * m,
-            "window": pd.array(window, dtype="string"),
-            "rel_day": pd.array(rel_day, dtype="Int64"),
-            "start": pd.array(start, dtype="Int64"),
-            "end": pd.array(end, dtype="Int64"),
-            "date": pd.to_datetime(np.asarray(date, dtype="datetime64[ns]")),
-            "estimate": np.asarray(rows.estimate, dtype=float),
-            "statistic": np.asarray(rows.statistic, dtype=float),
-            "p_value": np.asarray(rows.p_value, dtype=float),
-            "alternative": [alternative] * m,
-            "distribution": list(dist),
-            "df": np.asarray(rows.df, dtype=float) * np.ones(m),
-            "n": np.asarray(rows.n, dtype=np.int64) * np.ones(m, dtype=np.int64),
-            "stars": list(stars),
-            "clustered": [clustered] * m,
-            "conventions": [conv.describe()] * m,
+            "test": col["test"].astype(str),
+            "window": pd.array(col["window"], dtype="string"),
+            "rel_day": pd.array(col["rel_day"], dtype="Int64"),
+            "start": pd.array(col["start"], dtype="Int64"),
+            "end": pd.array(col["end"], dtype="Int64"),
+            "date": pd.to_datetime(col["date"]),
+            "estimate": col["estimate"],
+            "statistic": col["statistic"],
+            "p_value": col["p_value"],
+            "alternative": col["alternative"].astype(str),
+            "distribution": col["distribution"].tolist(),
+            "df": col["df"],
+            "n": col["n"],
+            "stars": col["stars"].tolist(),
+            "clustered": col["clustered"],
+            "conventions": col["conventions"].tolist(),
         },
         columns=RESULT_COLUMNS,
     )

@@ -11,15 +11,17 @@ import pandas as pd
 from ..exceptions import InsufficientDataError
 from ..panel import EventPanel
 from ._core import (
+    Columns,
     Context,
     Rows,
     Window,
     check_alternative,
-    daily_frame,
+    daily_columns,
+    frame_from_columns,
     nanmean,
     normalise_windows,
     p_values,
-    window_frame,
+    window_columns,
 )
 from .conventions import Conventions
 
@@ -93,6 +95,20 @@ def run_spec(
     clustered: bool | None = None,
 ) -> pd.DataFrame:
     """Daily rows and/or CAR-window rows of one test as a tidy DataFrame."""
+    parts = run_spec_columns(spec, panel, windows, daily, conventions, alternative, clustered)
+    return frame_from_columns(parts)
+
+
+def run_spec_columns(
+    spec: TestSpec,
+    panel: EventPanel | Context,
+    windows: Sequence[Window] | None,
+    daily: bool,
+    conventions: Conventions,
+    alternative: str,
+    clustered: bool | None = None,
+) -> list[Columns]:
+    """The rows of :func:`run_spec` as column arrays (several tests make one frame)."""
     check_alternative(alternative)
     ctx = panel if isinstance(panel, Context) else Context(panel, conventions)
     if ctx.n < spec.min_events:
@@ -105,11 +121,12 @@ def run_spec(
 
         clustered = events_share_dates(ctx.panel)
     flag = bool(clustered and spec.naive)
-    frames = []
+    parts = []
     if daily:
-        frames.append(daily_frame(spec.name, ctx, spec.daily(ctx, alternative), alternative, flag))
+        rows = spec.daily(ctx, alternative)
+        parts.append(daily_columns(spec.name, ctx, rows, alternative, flag))
     if windows is not None or not daily:
         wins = normalise_windows(ctx.panel, windows)
         rows = window_rows(spec, ctx, wins, alternative)
-        frames.append(window_frame(spec.name, ctx, wins, rows, alternative, flag))
-    return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+        parts.append(window_columns(spec.name, ctx, wins, rows, alternative, flag))
+    return parts

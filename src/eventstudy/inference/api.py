@@ -10,9 +10,9 @@ from ..exceptions import SpecError
 from ..panel import EventPanel
 from . import nonparametric as _nonparametric  # noqa: F401  (registers the tests)
 from . import parametric as _parametric  # noqa: F401  (registers the tests)
-from ._core import Context, Window, check_alternative
-from ._registry import REGISTRY, run_spec
-from .clustering import clustering, events_share_dates
+from ._core import Context, Window, check_alternative, frame_from_columns
+from ._registry import REGISTRY, run_spec_columns
+from .clustering import clustering
 from .conventions import Alternative, Conventions
 
 __all__ = ["TEST_NAMES", "run_tests"]
@@ -94,12 +94,16 @@ def run_tests(
     check_alternative(alternative)
     names = _select(panel, tests)
     ctx = Context(panel, conventions)
-    shared = events_share_dates(panel)
-    frames = [
-        run_spec(REGISTRY[name], ctx, windows, daily, conventions, alternative, clustered=shared)
+    diagnostic = clustering(panel).iloc[0].to_dict()
+    shared = bool(diagnostic["clustered"])
+    parts = [
+        part
         for name in names
+        for part in run_spec_columns(
+            REGISTRY[name], ctx, windows, daily, conventions, alternative, clustered=shared
+        )
     ]
-    out = pd.concat(frames, ignore_index=True)
-    out.attrs["clustering"] = clustering(panel).iloc[0].to_dict()
+    out = frame_from_columns(parts)
+    out.attrs["clustering"] = diagnostic
     out.attrs["conventions"] = conventions.describe()
     return out

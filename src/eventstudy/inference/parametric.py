@@ -143,7 +143,7 @@ def brown_warner_1980(
 # ----------------------------------------------------------------------------- Brown-Warner 1985
 def _bw1985_sd(ctx: Context) -> tuple[float, int]:
     """Time-series sd of the estimation-window AAR (crude dependence adjustment) and days used."""
-    aar_est = nanmean(ctx.est, 0)
+    aar_est = ctx.aar_est
     days = int(np.isfinite(aar_est).sum())
     if days < 3:
         raise InsufficientDataError("the crude dependence adjustment needs >= 3 estimation days")
