@@ -46,6 +46,9 @@ PRICES_DIR = os.environ.get("EVENTSTUDY_PRICES_DIR")
 # Folder of Fama-French CSVs (FF3_daily.csv, MOM_daily.csv). None -> the "factors" subfolder of
 # PRICES_DIR (resolved below); with neither -> download from Kenneth French's site (online).
 FACTORS_DIR = os.environ.get("EVENTSTUDY_FACTORS_DIR")
+# The CRSP vintage of those local factor CSVs (they carry no vintage line; see SOURCES.md).
+# Recorded in the factors' provenance; French's own zips state theirs, which then wins.
+FACTORS_VINTAGE = "202604"
 EVENT_DATE = "2025-01-27"
 START, END = "2023-06-01", "2025-03-31"
 # User-supplied and approximate (not from the price files): NVDA shares outstanding. The cover page
@@ -78,7 +81,9 @@ prices = es.load_prices(
     ["NVDA", "SPY", "QQQ", "SOXX"], START, END, prices_dir=PRICES_DIR
 )  # None: Yahoo via the cache
 returns = es.compute_returns(prices, kind="simple")  # from the adjusted close
-factors = es.load_factors("carhart", start=START, end=END, factors_dir=FACTORS_DIR)
+factors = es.load_factors(
+    "carhart", start=START, end=END, factors_dir=FACTORS_DIR, vintage=FACTORS_VINTAGE
+)
 print(
     "price source:",
     prices.attrs["provenance"].get("source"),
@@ -91,7 +96,8 @@ print(
     factors.index.min().date(),
     "..",
     factors.index.max().date(),
-    "(decimal units)",
+    "(decimal units), vintage",
+    factors.attrs["vintage"],
 )
 nvda_px = prices[prices["ticker"] == "NVDA"].set_index("date")
 print(nvda_px.loc["2025-01-23":"2025-01-28", ["close", "adj_close"]])

@@ -178,3 +178,24 @@ def test_errors(tmp_path: Path) -> None:
         es.load_factors("ff3", path=path)
     with pytest.raises(DataUnavailableError, match="no FF5_daily.csv"):
         es.load_factors("ff5", factors_dir=tmp_path)
+
+
+@pytest.mark.shared_data
+def test_vintage_of_local_files_is_unknown_unless_stated(shared_data: Path) -> None:
+    folder = shared_data / "prices" / "factors"
+    plain = es.load_factors("ff3", factors_dir=folder, start="2025-01-02", end="2025-01-31")
+    assert plain.attrs["vintage"] == "unknown"  # the shared CSVs carry no vintage line
+    stated = es.load_factors(
+        "carhart", factors_dir=folder, start="2025-01-02", end="2025-01-31", vintage="202604"
+    )
+    assert stated.attrs["vintage"] == "202604 (stated by the user)"
+    pd.testing.assert_frame_equal(stated[plain.columns], plain, check_like=True)
+    with pytest.raises(SpecError, match="vintage= must be a non-empty string"):
+        es.load_factors("ff3", factors_dir=folder, vintage=" ")
+
+
+def test_a_files_own_vintage_line_wins_over_a_stated_one(tmp_path: Path) -> None:
+    path = tmp_path / "F-F_Research_Data_Factors_daily_CSV.zip"
+    path.write_bytes(_french_zip(ROWS))
+    out = es.load_factors("ff3", path=path, vintage="209912")
+    assert out.attrs["vintage"] == "202604"  # read from the file's header line

@@ -263,6 +263,7 @@ def load_factors(
     offline: bool | None = None,
     refresh: bool = False,
     scale: Scale = "auto",
+    vintage: str | None = None,
 ) -> pd.DataFrame:
     """Load Fama-French daily factors in decimal units.
 
@@ -286,6 +287,10 @@ def load_factors(
         it. Online, a cached zip that ends before ``end`` is downloaded again once.
     scale
         ``"auto"`` (see module docstring), ``"percent"`` or ``"decimal"``.
+    vintage
+        The vintage to record for files that carry no vintage line (local CSVs), e.g.
+        ``"202604"`` when you know which CRSP vintage they were cut from; without it such
+        files are recorded as ``"unknown"``. A file's own vintage line always wins.
 
     Returns
     -------
@@ -342,6 +347,11 @@ def load_factors(
     factors = factors[[c for c in _ORDER if c in required]]
     factors.index = pd.DatetimeIndex(factors.index).as_unit("ns").rename("date")
     factors = factors.sort_index()
+    if vintage is not None:
+        if not str(vintage).strip():
+            raise SpecError("vintage= must be a non-empty string, e.g. '202604'")
+        for m in metas.values():
+            m["vintage"] = m["vintage"] or f"{str(vintage).strip()} (stated by the user)"
     vintages = sorted({m["vintage"] for m in metas.values() if m["vintage"]})
     vintage = ",".join(vintages) if vintages else "unknown"
     _check_span(factors, lo, hi, vintage)
