@@ -268,8 +268,12 @@ def test_progress_is_reported_on_stderr(tmp_path: Path, capsys: pytest.CaptureFi
 @pytest.mark.shared_data
 def test_factor_model_run_matches_statsmodels(tmp_path: Path, prices_dir: Path) -> None:
     text = (
-        fast_spec(tmp_path).read_text().replace('name = "market"\nmarket = "SPY"', 'name = "ff3"')
+        fast_spec(tmp_path)
+        .read_text()
+        .replace('name = "market"\nmarket = "SPY"', 'name = "ff3"')
+        .replace('calendar = "XNYS"\n', 'calendar = "XNYS"\nfactors_vintage = "202604"\n')
     )
+    assert 'factors_vintage = "202604"' in text
     spec = tmp_path / "ff3.toml"
     spec.write_text(text)
     out = tmp_path / "out"
@@ -278,6 +282,8 @@ def test_factor_model_run_matches_statsmodels(tmp_path: Path, prices_dir: Path) 
     assert main([*argv, "--factors-dir", str(factors_dir)]) == 0
     record = json.loads((out / "provenance.json").read_text())
     assert record["model"] == "Fama-French 3" and record["data"]["factors"]["model"] == "ff3"
+    # the shared CSVs carry no vintage line: the spec's statement is recorded as such
+    assert record["data"]["factors"]["vintage"] == "202604 (stated by the user)"
     # independent: OLS of NVDA's excess return on the three factors (percent in the file)
     ff3 = pd.read_csv(factors_dir / "FF3_daily.csv", parse_dates=["Date"], index_col="Date") / 100.0
     firm = adj_close_returns(prices_dir, "NVDA")

@@ -224,6 +224,8 @@ def test_events_file_is_read_relative_to_the_spec(tmp_path: Path) -> None:
         (with_table("windows", car=[]), r"non-empty list"),
         (with_table("data", start="2025-02-01", end="2025-01-01"), r"must be before data.end"),
         (with_table("data", start="yesterday"), r"data.start must be a date"),
+        (with_table("data", factors_vintage=202604), r"data.factors_vintage must be a non-empty"),
+        (with_table("data", factors_vintag="x"), r"did you mean 'factors_vintage'"),
         (with_table("events", timing="before"), r"events.timing.*valid: bmo, dur, amc"),
         (with_table("events", tickers="NVDA"), r"events.tickers must be a list"),
         (with_table("model", name="constant_mean", market="SPY"), r"does not apply"),

@@ -158,6 +158,7 @@ def load_study_factors(spec: Any, args: argparse.Namespace) -> pd.DataFrame | No
         end=end,
         factors_dir=args.factors_dir,
         offline=True if args.offline else None,
+        vintage=spec.factors_vintage,
     )
 
 

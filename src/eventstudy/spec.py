@@ -34,6 +34,7 @@ Layout (every table but ``[events]`` is optional)::
     calendar = "XNYS"
     start = 2023-12-01           # optional: derived from the windows when absent
     end = 2025-03-31
+    factors_vintage = "202604"   # optional: vintage of local factor CSVs (they state none)
 
     [tests]
     names = ["cross_sectional_t", "patell", "bmp"]  # optional: default every test
@@ -109,7 +110,7 @@ _TABLES: dict[str, tuple[str, ...]] = {
     "events": ("date", "timing", "tickers", "groups", "file"),
     "model": ("name", "market", "lags"),
     "windows": ("estimation", "event", "car"),
-    "data": ("return_kind", "calendar", "start", "end"),
+    "data": ("return_kind", "calendar", "start", "end", "factors_vintage"),
     "tests": ("names", "primary", "conventions"),
     "output": ("formats", "figures", "confidence"),
 }
@@ -291,6 +292,7 @@ class StudySpec:
     calendar: str = "XNYS"
     start: pd.Timestamp | None = None
     end: pd.Timestamp | None = None
+    factors_vintage: str | None = None  # recorded for local factor files without a vintage line
     tests: tuple[str, ...] | None = None  # None: every available test
     primary_test: str = "cross_sectional_t"  # whose estimate, se and p the CAAR tables show
     conventions: Mapping[str, Any] = field(default_factory=dict)  # {"profile": ..., field: value}
@@ -400,6 +402,11 @@ def parse_spec(
         calendar=_string(data.get("calendar", "XNYS"), "data.calendar"),
         start=_date(data["start"], "data.start") if "start" in data else None,
         end=_date(data["end"], "data.end") if "end" in data else None,
+        factors_vintage=(
+            _string(data["factors_vintage"], "data.factors_vintage")
+            if "factors_vintage" in data
+            else None
+        ),
         **_parse_tests(_table(raw, "tests")),
         formats=_choices(output.get("formats", ["csv", "md", "html"]), FORMATS, "output.formats"),
         figures=_choices(output.get("figures", list(FIGURES)), FIGURES, "output.figures"),
