@@ -379,12 +379,6 @@ class Rows:
 Columns = dict[str, npt.NDArray[Any]]
 
 
-def daily_frame(
-    test: str, ctx: Context, rows: Rows, alternative: str, clustered: bool
-) -> pd.DataFrame:
-    return frame_from_columns([daily_columns(test, ctx, rows, alternative, clustered)])
-
-
 def daily_columns(
     test: str, ctx: Context, rows: Rows, alternative: str, clustered: bool
 ) -> Columns:
@@ -401,17 +395,6 @@ def daily_columns(
         clustered=clustered,
         conv=ctx.conv,
     )
-
-
-def window_frame(
-    test: str,
-    ctx: Context,
-    windows: Sequence[Window],
-    rows: Rows,
-    alternative: str,
-    clustered: bool,
-) -> pd.DataFrame:
-    return frame_from_columns([window_columns(test, ctx, windows, rows, alternative, clustered)])
 
 
 def window_columns(
