@@ -305,3 +305,56 @@ def test_plots_of_a_results_object_use_its_tidy_frames(res: es.EventStudyResults
     fitted = fit.axes[0].get_lines()[0]
     x = np.asarray(fitted.get_xdata())
     np.testing.assert_allclose(fitted.get_ydata(), params["alpha"] + params["beta"] * x)
+
+
+def test_fit_records_where_the_data_came_from(tmp_path: Path) -> None:
+    """Results built through the library carry the prices' provenance (and the factors')."""
+    returns = synthetic_returns()
+    events = pd.DataFrame({"ticker": FIRMS, "date": returns.index[300]})
+    kw = {"estimation_window": (-200, -11), "event_window": (-5, 5), "calendar": None}
+    plain = es.EventStudy(events, returns, **kw).fit()  # a frame built by hand: none attached
+    assert plain.provenance()["data"] == {
+        "source": "caller's frame",
+        "note": "no provenance attached to the returns or prices given",
+    }
+    tagged = returns.copy()
+    tagged.attrs["provenance"] = {"source": "local", "path": "/data/prices", "field": "adj_close"}
+    factors = pd.DataFrame({"Mkt-RF": returns["SPY"], "RF": 0.0001}, index=returns.index)
+    factors.attrs.update({"model": "ff3", "vintage": "202604 (stated by the user)"})
+    res = es.EventStudy(events, tagged, factors=factors, **kw).fit(engine="chunked")
+    data = res.provenance()["data"]
+    assert data["source"] == "local" and data["path"] == "/data/prices"
+    assert data["factors"]["vintage"] == "202604 (stated by the user)"
+    assert "local" in res.summary()  # the header's Data line
+    res.export(tmp_path, formats=["csv"])
+    written = json.loads((tmp_path / "provenance.json").read_text())
+    assert written["data"]["path"] == "/data/prices"
+
+
+def test_single_event_headline_is_its_own_t(tmp_path: Path) -> None:
+    """One event has no cross-section: summary, etable and reports use single_firm_t, whose
+    t is the CAR over its prediction-error standard error (res.car)."""
+    returns = synthetic_returns()
+    events = pd.DataFrame({"ticker": ["AAA"], "date": [returns.index[300]]})
+    one = es.EventStudy(
+        events, returns, estimation_window=(-200, -11), event_window=(-5, 5), calendar=None
+    ).fit()
+    car = one.car((-1, 1)).iloc[0]
+    table = report.caar_table(one, [(-1, 1)])
+    assert table["test"].tolist() == ["single_firm_t"]
+    assert table["statistic"].iloc[0] == pytest.approx(car["car"] / car["se_car"], rel=1e-12)
+    assert "t and p of single_firm_t" in one.summary(windows=[(-1, 1)])
+    assert "single_firm_t" in es.etable(one, windows=[(-1, 1)]).to_string()
+    md = report.to_markdown(one, [(-1, 1)])
+    assert "p of the single_firm_t test" in md
+
+
+def test_warnings_point_at_the_callers_line() -> None:
+    """EventsDroppedWarning names the user's line, whatever the engine's path inside."""
+    returns = synthetic_returns()
+    events = pd.DataFrame({"ticker": [*FIRMS, "ZZZ"], "date": returns.index[300]})
+    study = es.EventStudy(events, returns, estimation_window=(-200, -11), calendar=None)
+    for engine in ("numpy", "chunked"):
+        with pytest.warns(EventsDroppedWarning) as caught:
+            study.fit(engine=engine)  # type: ignore[arg-type]
+        assert {Path(w.filename).name for w in caught} == {"test_report.py"}, engine

@@ -19,7 +19,9 @@ Warnings: ``EventStudyWarning`` → ``EventsDroppedWarning``, ``GarchConvergence
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping
+from pathlib import Path
 
 __all__ = [
     "CacheError",
@@ -29,6 +31,7 @@ __all__ = [
     "EventStudyWarning",
     "EventsDroppedWarning",
     "GarchConvergenceWarning",
+    "user_stacklevel",
     "InsufficientDataError",
     "OutputError",
     "SpecError",
@@ -97,3 +100,21 @@ class EventsDroppedWarning(EventStudyWarning):
 
 class GarchConvergenceWarning(EventStudyWarning):
     """A GARCH fit did not converge; that event used the OLS market model instead."""
+
+
+_PACKAGE_DIR = str(Path(__file__).resolve().parent) + "/"
+
+
+def user_stacklevel() -> int:
+    """``stacklevel`` for ``warnings.warn`` that points at the first caller outside eventstudy.
+
+    Called from the function that warns; a warning then shows the user's line whatever the
+    path through the package (``fit`` → engine → block → check).
+    """
+    level, frame = 1, sys._getframe(1)
+    while frame is not None and str(Path(frame.f_code.co_filename).resolve()).startswith(
+        _PACKAGE_DIR
+    ):
+        frame = frame.f_back  # type: ignore[assignment]
+        level += 1
+    return level

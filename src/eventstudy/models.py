@@ -21,7 +21,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .estimation import OLSFit, batched_ols
-from .exceptions import GarchConvergenceWarning, SpecError
+from .exceptions import GarchConvergenceWarning, SpecError, user_stacklevel
 
 __all__ = [
     "CAPM",
@@ -687,7 +687,7 @@ class GarchMarketModel(_SingleMarketModel):
                 f"GARCH(1,1) did not converge for {len(failed)} event(s); the OLS market model "
                 "was used for them (see results.meta['model_notes']['garch_fallback'])",
                 GarchConvergenceWarning,
-                stacklevel=3,
+                stacklevel=user_stacklevel(),
             )
         # per event (a mask, so it follows the events through chunking); EventStudy turns
         # it into the list of event ids in results.meta["model_notes"]["garch_fallback"]

@@ -115,7 +115,7 @@ def _fit_part(study: EventStudy, events: pd.DataFrame, rows: IntArray) -> _Part:
     part = copy.copy(study)
     part.events = events
     part._partition_run = True
-    res = part.fit()
+    res = part._fit_numpy()
     panel = res.panel
     if panel.est_positions is None or panel.evt_positions is None:  # pragma: no cover
         raise RuntimeError("the engine's panel should hold its dates as grid positions")

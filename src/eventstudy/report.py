@@ -241,7 +241,7 @@ def caar_table(
             "statistic": rows["statistic"].to_numpy(),
             "p_value": rows["p_value"].to_numpy(),
             "n": rows["n"].to_numpy(),
-            "test": test,
+            "test": rows["test"].to_numpy(),  # single_firm_t for a single event
         }
     )
 
@@ -319,7 +319,7 @@ def summary_text(
     record = provenance(res, conventions=conv, data=data)
     rule, thin = "=" * WIDTH, "-" * WIDTH
     lines = [_center(title or "Event study results"), rule, *_header_block(res, record, conv), rule]
-    lines += [f"CAAR by window (s.e., t and p of {test})", thin]
+    lines += [f"CAAR by window (s.e., t and p of {caar['test'].iloc[0]})", thin]
     lines += _text_table(_caar_text_rows(caar), right_from=1)
     lines += [rule, "Tests by window", thin]
     lines += _text_table(_test_text_rows(tab), right_from=2)
@@ -576,6 +576,15 @@ def _sections(
     }
 
 
+def _shown_test(res: Any, test: str) -> str:
+    """The test behind the CAAR table: ``single_firm_t`` replaces a cross-sectional test
+    when the study has a single event (see :func:`eventstudy.tables.study_rows`)."""
+    from .inference._registry import REGISTRY
+
+    one = getattr(getattr(res, "panel", res), "n_events", None) == 1
+    return "single_firm_t" if one and test in REGISTRY and REGISTRY[test].min_events > 1 else test
+
+
 def to_markdown(
     res: Any,
     windows: Sequence[Any] | None = None,
@@ -596,7 +605,7 @@ def to_markdown(
         header, rows = _frame_rows(frame)
         out += [f"## {caption}", "", render_markdown(header, rows)]
         if caption == "CAAR by window":
-            out += [f"*Standard error, t and p of the {test} test.*", ""]
+            out += [f"*Standard error, t and p of the {_shown_test(res, test)} test.*", ""]
     for name, path in (figures or {}).items():
         caption = FIGURE_TITLES.get(name, name)
         out += [f"## {caption}", "", f"![{caption}]({path})", ""]
@@ -703,7 +712,9 @@ def to_latex(
     for caption in ("CAAR by window", "Tests"):
         header, rows = _frame_rows(sections[caption])
         notes = (
-            f"Standard error, t and p of the {test} test." if caption == "CAAR by window" else ""
+            f"Standard error, t and p of the {_shown_test(res, test)} test."
+            if caption == "CAAR by window"
+            else ""
         )
         out.append(render_latex(header, rows, caption=caption, notes=notes))
     return "\n".join(out)

@@ -18,7 +18,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from . import abnormal
-from .exceptions import EventStudyWarning, SpecError
+from .exceptions import EventStudyWarning, SpecError, user_stacklevel
 from .panel import EventPanel
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -418,7 +418,7 @@ def _warn_missing_market_values(
         "values are NaN. Supply market_values covering that close (e.g. "
         "load_market_values(tickers, prices=...) without dates gives every close).",
         EventStudyWarning,
-        stacklevel=3,
+        stacklevel=user_stacklevel(),
     )
 
 

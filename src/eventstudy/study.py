@@ -47,7 +47,7 @@ from .events import (
     resolve_window,
     validate_windows,
 )
-from .exceptions import DataError, InsufficientDataError, SpecError
+from .exceptions import DataError, InsufficientDataError, SpecError, user_stacklevel
 from .models import MarketModel, ModelData, NormalReturnModel
 from .panel import EventPanel, SessionPositions
 from .results import EventStudyResults, market_value_asof
@@ -313,14 +313,44 @@ class EventStudy:
         chunk_events
             Events per block for ``engine="chunked"`` (default 50,000).
         """
-        if engine != "numpy":
+        if engine == "numpy":
+            res = self._fit_numpy()
+        else:
             from . import parallel
 
             if engine == "chunked":
-                return parallel.fit_chunked(self, chunk_events=chunk_events)
-            if engine == "dask":
-                return parallel.fit_dask(self, client=client, partitions=partitions)
-            raise SpecError(f"engine={engine!r}; use 'numpy', 'chunked' or 'dask'")
+                res = parallel.fit_chunked(self, chunk_events=chunk_events)
+            elif engine == "dask":
+                res = parallel.fit_dask(self, client=client, partitions=partitions)
+            else:
+                raise SpecError(f"engine={engine!r}; use 'numpy', 'chunked' or 'dask'")
+        res.meta["data_provenance"] = self.data_provenance()
+        return res
+
+    def data_provenance(self) -> dict[str, Any]:
+        """Where the study's data came from, for ``results.provenance()`` and the reports.
+
+        The ``provenance`` attribute that :func:`~eventstudy.load_prices` /
+        :func:`~eventstudy.read_prices` attach to prices (source, files or cache manifest,
+        checksums, download time, yfinance version) and :func:`~eventstudy.compute_returns`
+        carries to returns, plus the factors' attributes (file, vintage, checksums) under
+        ``"factors"``. Frames built by hand carry none: that is recorded as such.
+        """
+        frame = self.returns if self.returns is not None else self.prices
+        attrs = getattr(frame, "attrs", {}) or {}
+        data: dict[str, Any] = dict(attrs.get("provenance") or {})
+        if not data:
+            data["source"] = "caller's frame"
+            data["note"] = "no provenance attached to the returns or prices given"
+        if self.factors is not None:
+            data["factors"] = dict(self.factors.attrs) or {
+                "source": "caller's frame",
+                "note": "no provenance attached to the factors",
+            }
+        return data
+
+    def _fit_numpy(self) -> EventStudyResults:
+        """The single-machine engine (also each block of the chunked and Dask engines)."""
         al = self._align()
         grid = al.grid
         ev = prepare_events(
@@ -603,7 +633,7 @@ class EventStudy:
         warnings.warn(
             f"{len(dropped)} of {len(status)} events dropped: {summary} (see results.status)",
             EventsDroppedWarning,
-            stacklevel=3,
+            stacklevel=user_stacklevel(),
         )
 
     def _panel(

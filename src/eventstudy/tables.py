@@ -110,6 +110,7 @@ def study_rows(
     """
     wins = [parse_window(w) for w in windows]
     rows = _test_rows(res, test, wins, conventions)
+    used_test = str(rows["test"].iloc[0])  # single_firm_t for a single event
     rows = rows[rows["window"].notna()].copy()
     rows["window"] = [parse_window(w) for w in rows["window"]]
     rows = rows.set_index("window").reindex(wins)
@@ -127,18 +128,26 @@ def study_rows(
             "p_value": rows["p_value"].to_numpy(dtype=float),
             "n": rows["n"].to_numpy(dtype=float),
             "model": model_name(res),
-            "test": test,
+            "test": used_test,
         },
         columns=ROW_COLUMNS,
     )
 
 
 def _test_rows(res: Any, test: str, windows: list[Window], conventions: Any) -> pd.DataFrame:
-    """Run one test on the event panel of a results object (or on a panel)."""
-    from .inference import run_tests
+    """Run one test on the event panel of a results object (or on a panel).
+
+    A single event has no cross-section: a test that needs one is replaced by the event's
+    own t on its CAR with the prediction-error variance (``single_firm_t``), and the rows
+    say so in their ``test`` column.
+    """
+    from .inference import run_tests, single_firm_t
+    from .inference._registry import REGISTRY
 
     panel = getattr(res, "panel", res)
     extra = {"conventions": conventions} if conventions is not None else {}
+    if getattr(panel, "n_events", None) == 1 and test in REGISTRY and REGISTRY[test].min_events > 1:
+        return single_firm_t(panel, windows=windows, daily=False, **extra).assign(n=1)
     frame = run_tests(panel, tests=[test], windows=windows, daily=False, **extra)
     frame = frame[frame["test"] == test]
     if frame.empty:
