@@ -250,7 +250,7 @@ def test_export_only_requested_formats(res: es.EventStudyResults, tmp_path: Path
     }
     assert set(written) == {
         f"{n}.csv"
-        for n in ("ar", "car", "caar", "caar_path", "groups", "tests", "status", "params")
+        for n in ("ar", "car", "bhar", "caar", "caar_path", "groups", "tests", "status", "params")
     } | {"provenance.json"}
 
 
@@ -358,3 +358,37 @@ def test_warnings_point_at_the_callers_line() -> None:
         with pytest.warns(EventsDroppedWarning) as caught:
             study.fit(engine=engine)  # type: ignore[arg-type]
         assert {Path(w.filename).name for w in caught} == {"test_report.py"}, engine
+
+
+def test_export_writes_bhar_and_dollar_tables(tmp_path: Path) -> None:
+    returns = synthetic_returns()
+    events = pd.DataFrame({"ticker": FIRMS, "date": returns.index[300]})
+    mv = pd.Series(1e9 * np.arange(1, 6), index=FIRMS)  # market values by ticker
+    res = es.EventStudy(
+        events,
+        returns,
+        estimation_window=(-200, -11),
+        event_window=(-5, 5),
+        calendar=None,
+        market_values=mv,
+    ).fit()
+    res.export(tmp_path, formats=["csv"], windows=[(0, 0), (-1, 1)])
+    bhar = pd.read_csv(tmp_path / "bhar.csv")
+    dollar = pd.read_csv(tmp_path / "dollar.csv")
+    assert sorted(bhar["window"].unique()) == ["[-1, 1]", "[0, 0]"]
+    # independent: BHAR of AAA over [-1, 1] by hand, prod(1 + R) - prod(1 + normal)
+    ar = res.ar[(res.ar["ticker"] == "AAA") & res.ar["rel_day"].between(-1, 1)]
+    normal = ar["ret"] - ar["ar"]
+    expected = np.prod(1 + ar["ret"]) - np.prod(1 + normal)
+    row = bhar[(bhar["ticker"] == "AAA") & (bhar["window"] == "[-1, 1]")].iloc[0]
+    assert row["bhar"] == pytest.approx(expected, rel=1e-12)
+    # dollar abnormal value = CAR x market value (AAA: 1e9)
+    d0 = dollar[(dollar["ticker"] == "AAA") & (dollar["window"] == "[0, 0]")].iloc[0]
+    car0 = ar.loc[ar["rel_day"] == 0, "ar"].iloc[0]
+    assert d0["dollar_abnormal"] == pytest.approx(car0 * 1e9, rel=1e-12)
+    # without market values there is no dollar table
+    plain = tmp_path / "plain"
+    es.EventStudy(
+        events, returns, estimation_window=(-200, -11), event_window=(-5, 5), calendar=None
+    ).fit().export(plain, formats=["csv"])
+    assert (plain / "bhar.csv").exists() and not (plain / "dollar.csv").exists()

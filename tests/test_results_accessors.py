@@ -96,3 +96,17 @@ def test_tests_by_group_equal_separate_studies_of_each_group(prices_dir: Path) -
         pd.testing.assert_frame_equal(got, expected, check_exact=False, rtol=1e-12)
     with pytest.raises(es.SpecError, match="by='group'"):
         es.EventStudy(events.drop(columns="group"), returns).fit().tests(by="group")
+
+    # the clustered-date remedies, by group, equal the same remedies on separate studies
+    res = es.EventStudy(events, returns).fit()
+    portfolio = res.portfolio_test(windows=[(0, 0), (0, 1)], by="group")
+    sur = res.sur_wald_test((0, 1), by="group")
+    for label in ("chips", "power"):
+        alone = es.EventStudy(events[events["group"] == label], returns).fit()
+        for got, expected in (
+            (portfolio, es.inference.portfolio_test(alone.panel, windows=[(0, 0), (0, 1)])),
+            (sur, es.inference.sur_wald_test(alone.panel, (0, 1))),
+        ):
+            part = got[got["group"] == label].drop(columns="group").reset_index(drop=True)
+            pd.testing.assert_frame_equal(part, expected, check_exact=False, rtol=1e-12)
+    assert sur["group"].value_counts().to_dict() == {"chips": 2, "power": 2}  # two hypotheses

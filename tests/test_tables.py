@@ -267,6 +267,15 @@ def test_etable_runs_the_test_on_results_like_objects() -> None:
     assert list(table.columns) == ["x", "y"]
     expected = study_rows(panel, [(0, 0)], test="cross_sectional_t")
     assert table.loc[("CAAR [0, 0]", "t"), "x"] == f"({expected['statistic'][0]:.2f})"
-    assert table.loc[("Test", ""), "y"] == "cross_sectional_t"
+    # the panels' events share dates (the clustering diagnostic says so): the naive test is
+    # marked and the notes say why; a tidy frame without the flag is not marked
+    from eventstudy.inference import clustering
+
+    assert bool(clustering(small_panel(seed=8))["clustered"].iloc[0])
+    assert table.loc[("Test", ""), "y"] == "cross_sectional_t †"
+    assert "† events share calendar dates" in table.attrs["notes"]
+    plain = etable(expected.drop(columns="clustered"))
+    assert plain.loc[("Test", ""), "constant mean"] == "cross_sectional_t"
+    assert "†" not in plain.attrs["notes"]
     with pytest.raises(SpecError, match="give windows"):
         etable(panel)

@@ -29,6 +29,8 @@ import pandas as pd
 
 from .exceptions import OutputError, SpecError
 from .tables import (
+    CLUSTER_MARK,
+    CLUSTER_NOTE,
     DEFAULT_TEST,
     format_number,
     model_name,
@@ -242,6 +244,7 @@ def caar_table(
             "p_value": rows["p_value"].to_numpy(),
             "n": rows["n"].to_numpy(),
             "test": rows["test"].to_numpy(),  # single_firm_t for a single event
+            "clustered": rows["clustered"].to_numpy(dtype=bool),
         }
     )
 
@@ -319,11 +322,12 @@ def summary_text(
     record = provenance(res, conventions=conv, data=data)
     rule, thin = "=" * WIDTH, "-" * WIDTH
     lines = [_center(title or "Event study results"), rule, *_header_block(res, record, conv), rule]
-    lines += [f"CAAR by window (s.e., t and p of {caar['test'].iloc[0]})", thin]
+    mark = f" {CLUSTER_MARK}" if caar["clustered"].any() else ""
+    lines += [f"CAAR by window (s.e., t and p of {caar['test'].iloc[0]}{mark})", thin]
     lines += _text_table(_caar_text_rows(caar), right_from=1)
     lines += [rule, "Tests by window", thin]
     lines += _text_table(_test_text_rows(tab), right_from=2)
-    lines += [rule, *_notes_block(res, tab, conv, record)]
+    lines += [rule, *_notes_block(res, tab, conv, record, clustered=bool(mark))]
     return "\n".join(lines)
 
 
@@ -405,15 +409,17 @@ def _text_table(rows: list[list[str]], right_from: int) -> list[str]:
 
 
 def _notes_block(
-    res: Any, tab: pd.DataFrame, conv: Conventions, record: Mapping[str, Any]
+    res: Any,
+    tab: pd.DataFrame,
+    conv: Conventions,
+    record: Mapping[str, Any],
+    *,
+    clustered: bool = False,
 ) -> list[str]:
     notes = [f"Conventions: {conv.describe()}"]
-    if bool(tab["clustered"].any()):
-        notes.append(
-            "† events share calendar dates: this test assumes independent abnormal returns and "
-            "over-rejects; prefer brown_warner_1985, kolari_pynnonen or a portfolio test."
-        )
-    notes.append("Stars: * p<0.10, ** p<0.05, *** p<0.01 (two-sided unless stated).")
+    if clustered or bool(tab["clustered"].any()):
+        notes.append(CLUSTER_NOTE)
+    notes.append(STARS_NOTE)
     dropped = res.status[res.status["status"] != "used"]
     notes += [f"Dropped {row['event_id']}: {row['reason']}" for _, row in dropped.iterrows()]
     versions = record["versions"]
@@ -538,7 +544,7 @@ def _cell(value: Any, digits: int) -> str:
 
 def _caar_display(caar: pd.DataFrame) -> pd.DataFrame:
     return caar[["window", "caar", "se", "statistic", "p_value", "n"]].assign(
-        n=caar["n"].astype("Int64")
+        n=caar["n"].astype("Int64"), clustered=np.where(caar["clustered"], "yes", "")
     )
 
 
@@ -552,7 +558,17 @@ def _test_display(tab: pd.DataFrame) -> pd.DataFrame:
 def _status_display(res: Any) -> pd.DataFrame:
     cols = [
         c
-        for c in ("event_id", "ticker", "announced", "day0", "status", "reason", "n_est")
+        for c in (
+            "event_id",
+            "ticker",
+            "announced",
+            "day0",
+            "rolled",
+            "roll_reason",
+            "status",
+            "reason",
+            "n_est",
+        )
         if c in res.status
     ]
     return res.status[cols]
@@ -606,6 +622,9 @@ def to_markdown(
         out += [f"## {caption}", "", render_markdown(header, rows)]
         if caption == "CAAR by window":
             out += [f"*Standard error, t and p of the {_shown_test(res, test)} test.*", ""]
+        legend = _tests_legend(frame)
+        if legend:
+            out += [legend.replace("*", "\\*"), ""]
     for name, path in (figures or {}).items():
         caption = FIGURE_TITLES.get(name, name)
         out += [f"## {caption}", "", f"![{caption}]({path})", ""]
@@ -613,14 +632,35 @@ def to_markdown(
     return "\n".join(out)
 
 
-def _intro(record: Mapping[str, Any]) -> str:
+STARS_NOTE = "Stars: * p<0.10, ** p<0.05, *** p<0.01 (two-sided unless stated)."
+
+
+def _tests_legend(frame: pd.DataFrame) -> str:
+    """What the ``stars`` and ``clustered`` columns of a table mean (empty if neither)."""
+    parts = [STARS_NOTE] if "stars" in frame else []
+    if "clustered" in frame and (frame["clustered"] == "yes").any():
+        parts.append(f"clustered = yes: {CLUSTER_NOTE.removeprefix(CLUSTER_MARK).strip()}")
+    return " ".join(parts)
+
+
+def _intro(record: Mapping[str, Any], *, strong: tuple[str, str] = ("**", "**")) -> str:
+    """One sentence on the design; ``strong`` marks the model (Markdown ``**`` by default;
+    the HTML reports pass tags and escape the text themselves)."""
     ev = record["events"]
     return (
-        f"Model **{record['model']}**, estimation window {record['estimation_window']}, "
+        f"Model {strong[0]}{record['model']}{strong[1]}, estimation window "
+        f"{record['estimation_window']}, "
         f"event window {record['event_window']}, {record['return_kind']} returns; "
         f"{ev['used']} of {ev['input']} events used ({ev['dropped']} dropped); "
         f"conventions: {record['conventions'].split(':')[0]}."
     )
+
+
+def _html_intro(record: Mapping[str, Any]) -> str:
+    """The design sentence as escaped HTML with the model in ``<strong>``."""
+    marks = ("\x00", "\x01")  # placeholders that survive escaping
+    text = html.escape(_intro(record, strong=marks))
+    return text.replace(marks[0], "<strong>").replace(marks[1], "</strong>")
 
 
 _CSS = """
@@ -650,10 +690,13 @@ def to_html(
     conv = _conventions(conventions)
     record = provenance(res, conventions=conv, data=data, spec=spec)
     heading = html.escape(title or "Event study results")
-    body = [f"<h1>{heading}</h1>", f"<p>{html.escape(_intro(record))}</p>"]
+    body = [f"<h1>{heading}</h1>", f"<p>{_html_intro(record)}</p>"]
     for caption, frame in _sections(res, windows, tests, test, conv).items():
         header, rows = _frame_rows(frame)
         body += [f"<h2>{html.escape(caption)}</h2>", render_html(header, rows)]
+        legend = _tests_legend(frame)
+        if legend:
+            body.append(f"<p><em>{html.escape(legend)}</em></p>")
     for name, fig in (figures or {}).items():
         caption = FIGURE_TITLES.get(name, name)
         body += [
@@ -686,7 +729,7 @@ def repr_html(res: Any) -> str:
         )
     header, rows = _frame_rows(caar)
     parts = [
-        f"<strong>Event study results</strong><p>{html.escape(_intro(record))}</p>",
+        f"<strong>Event study results</strong><p>{_html_intro(record)}</p>",
         render_html(header, rows, caption=f"CAAR by window ({DEFAULT_TEST})"),
         "<details><summary>Provenance</summary>"
         f"<pre>{html.escape(provenance_json(record))}</pre></details>",
@@ -786,10 +829,13 @@ def _export_tables(
 ) -> dict[str, pd.DataFrame]:
     from .plotting import caar_path
 
-    cars = [res.car(w).assign(window=window_label(w)) for w in wins]
-    return {
+    def per_window(table: Any) -> pd.DataFrame:
+        return pd.concat([table(w).assign(window=window_label(w)) for w in wins], ignore_index=True)
+
+    tables: dict[str, pd.DataFrame] = {
         "ar": res.ar,
-        "car": pd.concat(cars, ignore_index=True),
+        "car": per_window(res.car),
+        "bhar": per_window(res.bhar),
         "caar": caar_table(res, wins, test=test, conventions=conv),
         "caar_path": caar_path(res.ar),
         "groups": group_table(res, wins),
@@ -797,6 +843,9 @@ def _export_tables(
         "status": res.status,
         "params": res.params,
     }
+    if getattr(res.panel, "market_value", None) is not None:  # dollar values need them
+        tables["dollar"] = per_window(res.dollar)
+    return tables
 
 
 def ensure_writable(folder: Path) -> Path:

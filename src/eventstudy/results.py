@@ -8,7 +8,7 @@ added by other modules.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -279,6 +279,11 @@ class EventStudyResults:
                 alternative=alternative,  # type: ignore[arg-type]
             )
 
+        return self._by_group(run, by)
+
+    def _by_group(self, run: Callable[[EventPanel], pd.DataFrame], by: str | None) -> pd.DataFrame:
+        """``run(panel)`` on the whole panel, or on each group's events (``by="group"``) with
+        a leading ``group`` column."""
         if by is None:
             return run(self.panel)
         if by != "group":
@@ -293,6 +298,37 @@ class EventStudyResults:
             part.insert(0, "group", label)
             frames.append(part)
         return pd.concat(frames, ignore_index=True)
+
+    def portfolio_test(
+        self,
+        windows: Sequence[tuple[int, int]] | None = None,
+        *,
+        alternative: str = "two-sided",
+        by: str | None = None,
+    ) -> pd.DataFrame:
+        """Clustered-date remedy: one equally weighted portfolio per event date, its CAR tested
+        against its own estimation-window variance; see
+        :func:`eventstudy.inference.portfolio_test` (``by="group"``: per group)."""
+        from .inference import portfolio_test
+
+        return self._by_group(
+            lambda panel: portfolio_test(
+                panel,
+                windows=windows,
+                alternative=alternative,  # type: ignore[arg-type]  # checked by the test
+            ),
+            by,
+        )
+
+    def sur_wald_test(
+        self, window: tuple[int, int] | None = None, *, by: str | None = None
+    ) -> pd.DataFrame:
+        """Clustered-date remedy: event-day dummies estimated as a system (SUR) with Wald tests
+        that all firms' effects are zero and that their average is zero; see
+        :func:`eventstudy.inference.sur_wald_test` (``by="group"``: per group)."""
+        from .inference import sur_wald_test
+
+        return self._by_group(lambda panel: sur_wald_test(panel, window), by)
 
     def single_firm_tests(
         self, windows: Sequence[tuple[int, int]] | None = None, **kwargs: Any

@@ -42,7 +42,24 @@ Window = tuple[int, int]
 TableType = Literal["df", "md", "tex", "html"]
 TYPES: tuple[str, ...] = ("df", "md", "tex", "html")
 STATS: tuple[str, ...] = ("t", "se", "p")
-ROW_COLUMNS = ["study", "window", "estimate", "se", "statistic", "p_value", "n", "model", "test"]
+ROW_COLUMNS = [
+    "study",
+    "window",
+    "estimate",
+    "se",
+    "statistic",
+    "p_value",
+    "n",
+    "model",
+    "test",
+    "clustered",
+]
+#: the mark of a test that assumes independence while the events share calendar dates
+CLUSTER_MARK = "†"
+CLUSTER_NOTE = (
+    f"{CLUSTER_MARK} events share calendar dates: this test assumes independent abnormal returns "
+    "and over-rejects; prefer brown_warner_1985, kolari_pynnonen or a portfolio test."
+)
 DEFAULT_TEST = "cross_sectional_t"
 _WINDOW = re.compile(r"^\s*[\[(]?\s*(-?\d+)\s*[,;: ]\s*(-?\d+)\s*[\])]?\s*$")
 
@@ -129,6 +146,10 @@ def study_rows(
             "n": rows["n"].to_numpy(dtype=float),
             "model": model_name(res),
             "test": used_test,
+            # the test assumes independence while event windows overlap in calendar time
+            "clustered": rows["clustered"].fillna(False).to_numpy(dtype=bool)
+            if "clustered" in rows
+            else False,
         },
         columns=ROW_COLUMNS,
     )
@@ -267,6 +288,8 @@ def _normalise_rows(frame: pd.DataFrame, default_study: str) -> pd.DataFrame:
     for col in ("model", "test"):
         if col not in out.columns:
             out[col] = ""
+    if "clustered" not in out.columns:
+        out["clustered"] = False
     return out[ROW_COLUMNS]
 
 
@@ -312,7 +335,9 @@ def _layout(
     for name, column in (("N", "n"), ("Model", "model"), ("Test", "test")):
         index.append((name, ""))
         for study in studies:
-            cells[study].append(_footer(rows[rows["study"] == study], column))
+            mine = rows[rows["study"] == study]
+            mark = f" {CLUSTER_MARK}" if column == "test" and mine["clustered"].any() else ""
+            cells[study].append(_footer(mine, column) + mark)
     frame = pd.DataFrame(cells, index=pd.MultiIndex.from_tuples(index, names=["row", "stat"]))
     if not any(_footer(rows[rows["study"] == s], "test") for s in studies):
         frame = frame.drop(index=("Test", ""))
@@ -348,7 +373,11 @@ def _notes(stat: str, stars: tuple[float, ...], percent: bool, rows: pd.DataFram
     what = {"t": "t statistics", "se": "standard errors", "p": "p-values"}[stat]
     marks = ", ".join(f"{'*' * (i + 1)} p<{s:g}" for i, s in enumerate(stars))
     unit = " CAARs in percent." if percent else ""
-    return f"{what} in parentheses; {marks}; N = number of events (largest over windows).{unit}"
+    clustered = f" {CLUSTER_NOTE}" if rows["clustered"].any() else ""
+    return (
+        f"{what} in parentheses; {marks}; N = number of events (largest over windows)."
+        f"{unit}{clustered}"
+    )
 
 
 # ----------------------------------------------------------------------------- rendering
