@@ -364,3 +364,39 @@ def test_run_with_date_windows_matches_the_library_api(tmp_path: Path, prices_di
     car = pd.read_csv(out / "car.csv")
     car04 = car[(car["ticker"] == "NVDA") & (car["window"] == "[0, 4]")]["car"].iloc[0]
     assert car04 == pytest.approx(independent.iloc[:5].sum(), rel=1e-8)
+
+
+@pytest.mark.shared_data
+def test_factor_download_failure_exits_3(
+    tmp_path: Path,
+    prices_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import urllib.error
+
+    from eventstudy.data import factors as factors_mod
+
+    def no_network(url: str, timeout: float = 30.0) -> bytes:
+        raise urllib.error.URLError("no route to host")
+
+    monkeypatch.setattr(factors_mod, "_download_url", no_network)
+    monkeypatch.delenv("EVENTSTUDY_FACTORS_DIR", raising=False)
+    monkeypatch.setenv("EVENTSTUDY_CACHE_DIR", str(tmp_path / "cache"))
+    text = (
+        fast_spec(tmp_path).read_text().replace('name = "market"\nmarket = "SPY"', 'name = "ff3"')
+    )
+    spec = tmp_path / "ff3.toml"
+    spec.write_text(text)
+    argv = ["run", str(spec), "--prices-dir", str(prices_dir), "--out", str(tmp_path / "o"), "-q"]
+    assert main(argv) == 3
+    err = capsys.readouterr().err
+    assert "data unavailable: could not download factor file" in err and "--factors-dir" in err
+
+
+@pytest.mark.shared_data
+def test_fetch_from_a_local_folder_says_nothing_is_cached(
+    tmp_path: Path, prices_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["fetch", str(fast_spec(tmp_path)), "--prices-dir", str(prices_dir)]) == 0
+    assert f"read from the local folder {prices_dir} (nothing to cache)" in capsys.readouterr().err

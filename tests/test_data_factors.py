@@ -199,3 +199,19 @@ def test_a_files_own_vintage_line_wins_over_a_stated_one(tmp_path: Path) -> None
     path.write_bytes(_french_zip(ROWS))
     out = es.load_factors("ff3", path=path, vintage="209912")
     assert out.attrs["vintage"] == "202604"  # read from the file's header line
+
+
+def test_network_failure_is_data_unavailable_not_an_io_traceback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import urllib.error
+
+    def no_network(url: str, timeout: float = 30.0) -> bytes:
+        raise urllib.error.URLError("[Errno -3] Temporary failure in name resolution")
+
+    monkeypatch.setattr(factors_mod, "_download_url", no_network)
+    with pytest.raises(DataUnavailableError, match="could not download factor file") as err:
+        es.load_factors("ff3", cache_dir=tmp_path)
+    assert "--factors-dir" in str(err.value) and "name resolution" in str(err.value)
+    assert list(err.value.failed) == ["F-F_Research_Data_Factors_daily_CSV.zip"]
+    assert not (tmp_path / "factors" / "F-F_Research_Data_Factors_daily_CSV.zip").exists()

@@ -392,3 +392,14 @@ def test_export_writes_bhar_and_dollar_tables(tmp_path: Path) -> None:
         events, returns, estimation_window=(-200, -11), event_window=(-5, 5), calendar=None
     ).fit().export(plain, formats=["csv"])
     assert (plain / "bhar.csv").exists() and not (plain / "dollar.csv").exists()
+
+
+def test_fit_figure_is_skipped_with_a_warning_without_a_market_regressor() -> None:
+    returns = synthetic_returns()
+    events = pd.DataFrame({"ticker": FIRMS, "date": returns.index[300]})
+    res = es.EventStudy(
+        events, returns, model=es.ConstantMean(), estimation_window=(-200, -11), calendar=None
+    ).fit()
+    with pytest.warns(es.EventStudyWarning, match="figure 'fit' skipped: the constant mean"):
+        figures = report.study_figures(res, ["fit", "caar"])
+    assert list(figures) == ["caar"]

@@ -235,8 +235,13 @@ def cmd_fetch(args: argparse.Namespace, progress: Progress) -> int:
         progress(f"fetching factors {spec.model.factors_dataset}")
         load_study_factors(spec, args)
     first, last = prices["date"].min(), prices["date"].max()
+    from .config import prices_dir
+
+    local = prices_dir(args.prices_dir)  # the flag, else EVENTSTUDY_PRICES_DIR
+    where = f"read from the local folder {local} (nothing to cache)" if local else "in the cache"
     progress.done(
-        f"{prices['ticker'].nunique()} tickers, {len(prices)} rows, {first:%Y-%m-%d} .. {last:%Y-%m-%d}"
+        f"{prices['ticker'].nunique()} tickers, {len(prices)} rows, "
+        f"{first:%Y-%m-%d} .. {last:%Y-%m-%d}, {where}"
     )
     return EXIT_CODES["ok"]
 

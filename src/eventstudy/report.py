@@ -19,6 +19,7 @@ import json
 import platform
 import re
 import textwrap
+import warnings
 from collections.abc import Mapping, Sequence
 from importlib import metadata
 from pathlib import Path
@@ -27,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from .exceptions import OutputError, SpecError
+from .exceptions import EventStudyWarning, OutputError, SpecError, user_stacklevel
 from .tables import (
     CLUSTER_MARK,
     CLUSTER_NOTE,
@@ -479,8 +480,16 @@ def study_figures(
             out[name] = plotting.plot_car_bars(res, window=window, level=level)
         elif name == "ar_paths":
             out[name] = plotting.plot_ar_paths(res, level=level)
-        elif name == "fit" and res.panel.market_est is not None and res.panel.params is not None:
-            out[name] = plotting.plot_fits(res)
+        elif name == "fit":
+            if res.panel.market_est is not None and res.panel.params is not None:
+                out[name] = plotting.plot_fits(res)
+            else:  # a scatter on the market needs a market regressor
+                warnings.warn(
+                    f"figure 'fit' skipped: the {model_name(res)} model has no single market "
+                    "regressor to plot against (market-model variants only)",
+                    EventStudyWarning,
+                    stacklevel=user_stacklevel(),
+                )
         elif name == "prices" and prices is not None:
             out[name] = _price_panels(res, prices)
     return out

@@ -190,10 +190,20 @@ def _cached_zip(
     if offline:
         raise DataUnavailableError(
             f"factor file {name} is not in the cache {folder} and offline mode is on; "
-            "go online once, or pass path=/factors_dir= with local factor files",
+            "go online once, or use local factor files: load_factors(path=... or "
+            "factors_dir=...), CLI --factors-dir DIR",
             failed={name: "not in cache (offline)"},
         )
-    raw = _download_url(FRENCH_URL + name)
+    try:
+        raw = _download_url(FRENCH_URL + name)
+    except OSError as exc:  # URLError, timeouts, DNS: the network, not the data
+        reason = getattr(exc, "reason", None) or exc
+        raise DataUnavailableError(
+            f"could not download factor file {name} from Kenneth French's data library "
+            f"({reason}); check the network, or use local factor files: "
+            "load_factors(path=... or factors_dir=...), CLI --factors-dir DIR",
+            failed={name: f"download failed ({reason})"},
+        ) from exc
     folder.mkdir(parents=True, exist_ok=True)
     digest = hashlib.sha256(raw).hexdigest()
     write_bytes_atomic(path, raw)

@@ -74,7 +74,10 @@ def export_snapshot(
     if missing:
         raise DataError(f"export_snapshot needs the tidy price frame; missing column(s) {missing}")
     if (target / _MANIFEST).exists() and not overwrite:
-        raise OutputError(f"{target} already holds a snapshot; pass overwrite=True to replace it")
+        raise OutputError(
+            f"{target} already holds a snapshot; pass overwrite=True to replace it "
+            "(CLI: eventstudy snapshot ... --overwrite)"
+        )
     tidy = finalize_tidy(prices)
     validate_tidy(tidy, context="snapshot")
     data = frame_to_parquet_bytes(tidy)
