@@ -400,3 +400,28 @@ def test_fetch_from_a_local_folder_says_nothing_is_cached(
 ) -> None:
     assert main(["fetch", str(fast_spec(tmp_path)), "--prices-dir", str(prices_dir)]) == 0
     assert f"read from the local folder {prices_dir} (nothing to cache)" in capsys.readouterr().err
+
+
+@pytest.mark.shared_data
+def test_snapshot_of_a_factor_study_reruns_from_the_snapshot_alone(
+    tmp_path: Path, prices_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    text = (
+        fast_spec(tmp_path).read_text().replace('name = "market"\nmarket = "SPY"', 'name = "ff3"')
+    )
+    spec = tmp_path / "ff3.toml"
+    spec.write_text(text)
+    factors_dir = prices_dir / "factors"
+    snap, first, again = tmp_path / "snap", tmp_path / "first", tmp_path / "again"
+    base = ["--prices-dir", str(prices_dir), "--factors-dir", str(factors_dir), "-q"]
+    assert main(["snapshot", str(spec), "--out", str(snap), *base]) == 0
+    assert (snap / "factors.parquet").exists()
+    assert main(["run", str(spec), "--out", str(first), *base]) == 0
+    # the re-run sees only the snapshot: no factor folder, no network
+    monkeypatch.delenv("EVENTSTUDY_FACTORS_DIR", raising=False)
+    argv = ["run", str(spec), "--prices-dir", str(snap), "--out", str(again), "--offline", "-q"]
+    assert main(argv) == 0
+    for name in ("ar.csv", "car.csv", "tests.csv"):
+        assert (again / name).read_bytes() == (first / name).read_bytes(), name
+    record = json.loads((again / "provenance.json").read_text())
+    assert record["data"]["factors"]["snapshot"] == str(snap)

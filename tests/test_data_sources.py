@@ -131,3 +131,26 @@ def test_snapshot_tampering_is_detected(tmp_path: Path) -> None:
 def test_snapshot_rejects_non_tidy(tmp_path: Path) -> None:
     with pytest.raises(es.DataError, match="missing column"):
         es.export_snapshot(pd.DataFrame({"x": [1]}), tmp_path / "s")
+
+
+def test_snapshot_keeps_the_factors_bit_for_bit(tmp_path: Path) -> None:
+    from eventstudy.data.snapshot import load_snapshot_factors
+
+    prices = es.read_prices(_frame())
+    dates = pd.DatetimeIndex(pd.bdate_range("2024-01-01", periods=4), name="date")
+    factors = pd.DataFrame(
+        {"Mkt-RF": [0.01 / 3, -0.002, np.nan, 1e-17], "RF": [0.0002] * 4}, index=dates
+    )
+    factors.attrs.update({"model": "ff3", "vintage": "202604", "sha256": {"ff3": "ab" * 32}})
+    folder = es.export_snapshot(prices, tmp_path / "snap", factors=factors)
+    back = load_snapshot_factors(folder)
+    assert back is not None
+    pd.testing.assert_frame_equal(back, factors, check_exact=True, check_freq=False)
+    assert back.attrs["vintage"] == "202604" and back.attrs["sha256"] == {"ff3": "ab" * 32}
+    # tampering is detected; a price-only snapshot has no factors (and overwriting drops them)
+    (folder / "factors.parquet").write_bytes(b"PAR1 not really")
+    with pytest.raises(es.CacheError, match="fails its checksum"):
+        load_snapshot_factors(folder)
+    es.export_snapshot(prices, folder, overwrite=True)
+    assert load_snapshot_factors(folder) is None
+    assert not (folder / "factors.parquet").exists()

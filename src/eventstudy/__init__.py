@@ -39,6 +39,7 @@ _EXPORTS: dict[str, str] = {
     "FrameSource": "data",
     "export_snapshot": "data",
     "load_snapshot": "data",
+    "load_snapshot_factors": "data",
     "load_factors": "data",
     "load_market_values": "data",
     # returns and calendars
@@ -128,6 +129,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         load_market_values,
         load_prices,
         load_snapshot,
+        load_snapshot_factors,
         read_prices,
     )
     from .events import prepare_events

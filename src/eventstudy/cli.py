@@ -149,7 +149,15 @@ def load_study_factors(spec: Any, args: argparse.Namespace) -> pd.DataFrame | No
     dataset = spec.model.factors_dataset
     if dataset is None:
         return None
+    from .config import prices_dir
     from .data import load_factors
+    from .data.snapshot import is_snapshot, load_snapshot_factors
+
+    local = prices_dir(args.prices_dir)
+    if args.factors_dir is None and local is not None and is_snapshot(local):
+        stored = load_snapshot_factors(local)  # a snapshot re-runs with its own factors
+        if stored is not None:
+            return stored
 
     start, end = spec.price_range()
     return load_factors(
@@ -254,8 +262,10 @@ def cmd_snapshot(args: argparse.Namespace, progress: Progress) -> int:
     progress(f"loading prices of {len(spec.all_tickers())} tickers")
     prices = load_study_prices(spec, args)
     progress(f"writing the snapshot to {args.out}")
-    folder = export_snapshot(prices, args.out, overwrite=args.overwrite)
-    progress.done(f"snapshot of {prices['ticker'].nunique()} tickers in {folder}")
+    factors = load_study_factors(spec, args)  # None unless the model needs factors
+    folder = export_snapshot(prices, args.out, overwrite=args.overwrite, factors=factors)
+    extra = f" and factors {spec.model.factors_dataset}" if factors is not None else ""
+    progress.done(f"snapshot of {prices['ticker'].nunique()} tickers{extra} in {folder}")
     return EXIT_CODES["ok"]
 
 

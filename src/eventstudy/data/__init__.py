@@ -9,7 +9,7 @@ from __future__ import annotations
 from .factors import load_factors
 from .marketcap import load_market_values
 from .readers import read_prices
-from .snapshot import export_snapshot, load_snapshot
+from .snapshot import export_snapshot, load_snapshot, load_snapshot_factors
 from .sources import FrameSource, LocalSource, PriceSource, YahooSource, load_prices
 
 __all__ = [
@@ -22,5 +22,6 @@ __all__ = [
     "load_market_values",
     "load_prices",
     "load_snapshot",
+    "load_snapshot_factors",
     "read_prices",
 ]

@@ -1,10 +1,12 @@
 """Reproducible snapshots: the exact prices a study used, frozen in a folder.
 
-``export_snapshot(prices, folder)`` writes ``prices.parquet`` and ``manifest.json`` (format tag,
-creation time, rows, tickers, date span, sha256 and size of the Parquet file, the frame's
-provenance). ``load_snapshot(folder)`` verifies the checksum and returns the same frame
+``export_snapshot(prices, folder, factors=None)`` writes ``prices.parquet`` (and
+``factors.parquet`` for a factor model) and ``manifest.json`` (format tag, creation time, rows,
+tickers, date span, sha256 and size of each Parquet file, the frames' provenance and the
+factors' vintage). ``load_snapshot(folder)`` verifies the checksum and returns the same frame
 bit-for-bit (values, dtypes, order), so a report re-runs identically months later even after
-Yahoo revises adjusted prices. A snapshot folder is also readable with
+Yahoo revises adjusted prices or Kenneth French a factor vintage; ``load_snapshot_factors``
+returns the factors. A snapshot folder is also readable with
 :class:`~eventstudy.data.sources.LocalSource` / ``load_prices(prices_dir=folder)``.
 """
 
@@ -28,11 +30,12 @@ from .cache import (
 )
 from .validate import TIDY_COLUMNS, finalize_tidy, validate_tidy
 
-__all__ = ["export_snapshot", "is_snapshot", "load_snapshot"]
+__all__ = ["export_snapshot", "is_snapshot", "load_snapshot", "load_snapshot_factors"]
 
 FORMAT = "eventstudy-snapshot/1"
 _DATA = "prices.parquet"
 _MANIFEST = "manifest.json"
+_FACTORS = "factors.parquet"
 
 
 def _jsonable(value: Any) -> Any:
@@ -52,7 +55,11 @@ def is_snapshot(folder: Path) -> bool:
 
 
 def export_snapshot(
-    prices: pd.DataFrame, folder: str | os.PathLike[str], *, overwrite: bool = False
+    prices: pd.DataFrame,
+    folder: str | os.PathLike[str],
+    *,
+    overwrite: bool = False,
+    factors: pd.DataFrame | None = None,
 ) -> Path:
     """Write the tidy ``prices`` a study used to ``folder`` (Parquet + checksummed manifest).
 
@@ -63,6 +70,10 @@ def export_snapshot(
     folder
         Destination folder (created). An existing snapshot is replaced only with
         ``overwrite=True``.
+    factors
+        The factor frame of a factor model (from :func:`load_factors`: index ``date``,
+        decimal columns), stored beside the prices with its attributes (vintage, files,
+        checksums).
 
     Returns
     -------
@@ -98,6 +109,22 @@ def export_snapshot(
         "last_date": f"{tidy['date'].max():%Y-%m-%d}" if len(tidy) else None,
         "provenance": _jsonable(prices.attrs.get("provenance", {})),
     }
+    if factors is not None:
+        if not isinstance(factors.index, pd.DatetimeIndex):
+            raise DataError("export_snapshot: factors need a DatetimeIndex (as load_factors gives)")
+        table = factors.copy()
+        table.attrs = {}
+        raw = frame_to_parquet_bytes(table.rename_axis("date").reset_index())
+        write_bytes_atomic(target / _FACTORS, raw)
+        manifest["factors"] = {
+            "file": _FACTORS,
+            "sha256": sha256_bytes(raw),
+            "bytes": len(raw),
+            "columns": [str(c) for c in factors.columns],
+            "attrs": _jsonable(factors.attrs),
+        }
+    elif (target / _FACTORS).exists():  # overwriting a factor snapshot with a price-only one
+        (target / _FACTORS).unlink()
     write_bytes_atomic(target / _MANIFEST, json.dumps(manifest, indent=2).encode())
     return target
 
@@ -111,17 +138,7 @@ def load_snapshot(folder: str | os.PathLike[str]) -> pd.DataFrame:
         The manifest is missing or unreadable, or the data file fails its checksum.
     """
     source = Path(folder).expanduser()
-    path = source / _MANIFEST
-    try:
-        manifest = json.loads(path.read_text())
-    except FileNotFoundError as exc:
-        raise CacheError(f"{source} is not a snapshot folder (no {_MANIFEST})") from exc
-    except (OSError, ValueError) as exc:
-        raise CacheError(f"snapshot manifest {path} is unreadable: {exc}") from exc
-    if manifest.get("format") != FORMAT:
-        raise CacheError(
-            f"{path} is not an eventstudy snapshot manifest (format {manifest.get('format')!r})"
-        )
+    manifest = _manifest(source)
     data_path = source / manifest["file"]
     frame = parquet_bytes_to_frame(read_verified(data_path, manifest["sha256"]), data_path)
     frame.attrs["provenance"] = {
@@ -131,3 +148,34 @@ def load_snapshot(folder: str | os.PathLike[str]) -> pd.DataFrame:
         "snapshot_created_at": manifest["created_at"],
     }
     return frame
+
+
+def load_snapshot_factors(folder: str | os.PathLike[str]) -> pd.DataFrame | None:
+    """The factors stored by ``export_snapshot(..., factors=...)`` (checksum verified, the
+    original attributes such as the vintage restored), or ``None`` when the snapshot has none.
+    """
+    source = Path(folder).expanduser()
+    entry = _manifest(source).get("factors")
+    if entry is None:
+        return None
+    path = source / entry["file"]
+    table = parquet_bytes_to_frame(read_verified(path, entry["sha256"]), path)
+    factors = table.set_index("date")
+    factors.attrs.update(entry.get("attrs", {}))
+    factors.attrs["snapshot"] = str(source)
+    return factors
+
+
+def _manifest(source: Path) -> dict[str, Any]:
+    path = source / _MANIFEST
+    try:
+        manifest: dict[str, Any] = json.loads(path.read_text())
+    except FileNotFoundError as exc:
+        raise CacheError(f"{source} is not a snapshot folder (no {_MANIFEST})") from exc
+    except (OSError, ValueError) as exc:
+        raise CacheError(f"snapshot manifest {path} is unreadable: {exc}") from exc
+    if manifest.get("format") != FORMAT:
+        raise CacheError(
+            f"{path} is not an eventstudy snapshot manifest (format {manifest.get('format')!r})"
+        )
+    return manifest
