@@ -215,26 +215,87 @@ def _rbar_loop(p: EventPanel, min_common: int = 30) -> float:
     return total / pairs
 
 
-def test_kolari_pynnonen_rbar_and_adjustment() -> None:
-    p = make_panel(seed=3, shared=True)
+def _kp_rbar_loop(
+    p: EventPanel, cols: list[int], present: np.ndarray, min_common: int = 30
+) -> float:
+    """Average over pairs of present events of r_ij * S_ij / sqrt(L_i L_j): S_ij the sessions
+    the two windows (columns ``cols``) share, L_i the sessions of i's window (pandas corr)."""
+    series = [pd.Series(p.resid_est[i], index=p.est_dates[i]).dropna() for i in range(p.n_events)]
+    window = [
+        {d for d in np.asarray(p.evt_dates[i])[cols] if not pd.isna(d)} for i in range(p.n_events)
+    ]
+    idx = [i for i in range(p.n_events) if present[i]]
+    total, pairs = 0.0, 0
+    for a, i in enumerate(idx):
+        for j in idx[a + 1 :]:
+            pairs += 1
+            both = pd.concat([series[i], series[j]], axis=1, join="inner")
+            shared = len(window[i] & window[j])
+            if shared and len(both) >= min_common:
+                weight = shared / math.sqrt(len(window[i]) * len(window[j]))
+                total += both.corr().iloc[0, 1] * weight
+    return total / pairs
+
+
+def _kp_factor(rbar: float, n: int) -> float:
+    return math.sqrt((1 - rbar) / (1 + (n - 1) * rbar))
+
+
+@pytest.mark.parametrize("shared", [True, False])
+def test_kolari_pynnonen_rbar_and_adjustment(shared: bool) -> None:
+    p = make_panel(seed=3, shared=shared)
     # inject a common shock so residuals are correlated
     rng = np.random.default_rng(9)
     common = rng.normal(0, 0.02, p.resid_est.shape[1])
     p = replace(p, resid_est=p.resid_est + common[None, :])
-    rbar = _rbar_loop(p)
-    assert rbar > 0.2
-    assert residual_correlation(p).rbar == pytest.approx(rbar, rel=1e-10)
-    kp = kolari_pynnonen(p)
-    bmp = boehmer_musumeci_poulsen(p)
+    if shared:
+        assert residual_correlation(p).rbar == pytest.approx(_rbar_loop(p), rel=1e-10)
+        assert residual_correlation(p).rbar > 0.2
+    kp = kolari_pynnonen(p, windows=[(-1, 1), (-3, 3)])
+    bmp = boehmer_musumeci_poulsen(p, windows=[(-1, 1), (-3, 3)])
     for rel in (0, 1):
+        present = ~np.isnan(p.ar[:, _col(rel)])
+        rbar = _kp_rbar_loop(p, [_col(rel)], present)
         n = int(_daily(bmp, rel)["n"])
-        factor = math.sqrt((1 - rbar) / (1 + (n - 1) * rbar))
-        assert _daily(kp, rel)["statistic"] == pytest.approx(_daily(bmp, rel)["statistic"] * factor)
-        assert _daily(kp, rel)["p_value"] > _daily(bmp, rel)["p_value"]
+        assert n == present.sum()
+        expected = _daily(bmp, rel)["statistic"] * _kp_factor(rbar, n)
+        assert _daily(kp, rel)["statistic"] == pytest.approx(expected, rel=1e-10)
+    for a, b in ((-1, 1), (-3, 3)):
+        cols = [_col(t) for t in range(a, b + 1)]
+        present = ~np.isnan(p.ar[:, cols]).all(axis=1)
+        rbar = _kp_rbar_loop(p, cols, present)
+        label = f"[{a}, {b}]"
+        got, base = kp[kp["window"] == label].iloc[0], bmp[bmp["window"] == label].iloc[0]
+        assert got["statistic"] == pytest.approx(
+            base["statistic"] * _kp_factor(rbar, int(base["n"])), rel=1e-10
+        )
+        if shared:  # one shared day 0: every pair shares every session, the paper's r_bar
+            assert present.all() and rbar == pytest.approx(_rbar_loop(p), rel=1e-10)
 
 
 def test_kolari_pynnonen_staggered_pairs_without_overlap_count_as_zero(panel: EventPanel) -> None:
     assert residual_correlation(panel).rbar == pytest.approx(_rbar_loop(panel), abs=1e-12)
+
+
+@pytest.mark.slow
+def test_kolari_pynnonen_keeps_its_size_on_staggered_dates() -> None:
+    """Day 0 on ten different dates, two sessions apart (windows overlap) and a strong common
+    factor: the day-0 ARs are uncorrelated, so KP must reject about as often as BMP (5%) -
+    weighting r_ij by all overlapping windows instead would drive KP's size to ~0."""
+    rng = np.random.default_rng(1)
+    t_len, n_firms, reps = 400, 10, 400
+    dates = np.datetime64("2020-01-01", "ns") + np.arange(t_len) * np.timedelta64(1, "D")
+    day0 = 300 + 2 * np.arange(n_firms)
+    rejections = {"bmp": 0, "kp": 0}
+    for _ in range(reps):
+        m, common = rng.normal(0, 0.01, t_len), rng.normal(0, 0.02, t_len)
+        r = m[:, None] + 1.5 * common[:, None] + rng.normal(0, 0.02, (t_len, n_firms))
+        p = market_model_panel(r, m, np.arange(n_firms), day0, (-150, -11), (-3, 3), dates=dates)
+        for name, test in (("bmp", boehmer_musumeci_poulsen), ("kp", kolari_pynnonen)):
+            rejections[name] += bool(_daily(test(p), 0)["p_value"] < 0.05)
+    low, high = stats.binom.ppf([0.005, 0.995], reps, 0.05) / reps  # the 99% band around 5%
+    for name, count in rejections.items():
+        assert low <= count / reps <= high, (name, count / reps)
 
 
 def test_lamb_transcription(panel: EventPanel) -> None:

@@ -191,7 +191,7 @@ class Context:
         "xtx_inv_and_x",
         "pe_factor",
         "patell_var",
-        "rbar",
+        "residual_corr",
         "aar_est",
     )
 
@@ -210,11 +210,18 @@ class Context:
         return nanmean(self.est, 0)
 
     @cached_property
-    def rbar(self) -> float:
-        """Kolari-Pynnönen average residual correlation (see ``clustering.residual_correlation``)."""
+    def residual_corr(self) -> FloatArray:
+        """Pairwise correlations of estimation-window residuals (Kolari-Pynnönen ``r_ij``)."""
         from .clustering import residual_correlation
 
-        return residual_correlation(self.panel).rbar
+        return residual_correlation(self.panel).matrix
+
+    def kp_rbar(self, cols: BoolArray, present: BoolArray) -> float:
+        """Kolari-Pynnönen ``r_bar`` of the statistics over the event-grid columns ``cols``
+        of the ``present`` events: ``r_ij`` weighted by the sessions their windows share."""
+        from .clustering import kp_rbar, shared_session_weights
+
+        return kp_rbar(self.residual_corr, shared_session_weights(self.panel, cols), present)
 
     # -- presence and firm sums
     @cached_property

@@ -114,7 +114,9 @@ class ResidualCorrelation:
     n_pairs : int
         All pairs.
     matrix : (n, n) ndarray
-        Pairwise correlations on common estimation dates (NaN where not estimated).
+        Pairwise correlations on common estimation dates (NaN where not estimated), for every
+        pair: the tests weight them by the sessions two windows share
+        (:func:`shared_session_weights`).
     """
 
     rbar: float
@@ -156,12 +158,51 @@ def residual_correlation(panel: EventPanel, min_common: int = 30) -> ResidualCor
         cov = sxy - sx * sx.T / nij
         var_i = sxx - sx**2 / nij
         r = cov / np.sqrt(var_i * var_i.T)
-    use = _overlap_matrix(panel) & (nij >= min_common) & np.isfinite(r)
+    estimated = (nij >= min_common) & np.isfinite(r)
+    use = _overlap_matrix(panel) & estimated
     iu = np.triu_indices(n, 1)
     pairs = use[iu]
     total = len(pairs)
     rbar = float(r[iu][pairs].sum() / total)
-    return ResidualCorrelation(rbar, int(pairs.sum()), total, np.where(use, r, np.nan))
+    return ResidualCorrelation(rbar, int(pairs.sum()), total, np.where(estimated, r, np.nan))
+
+
+def shared_session_weights(panel: EventPanel, cols: npt.NDArray[np.bool_]) -> FloatArray:
+    """How much two events' (sub-)windows coincide in calendar time: ``w_ij = S_ij /
+    sqrt(L_i L_j)``.
+
+    ``S_ij`` is the number of sessions the two windows (the event-grid columns ``cols``)
+    share and ``L_i`` the sessions in event *i*'s window. With returns uncorrelated over
+    time and contemporaneous correlation ``r_ij``, ``corr(CAR_i, CAR_j) = r_ij w_ij``: 1 for
+    the same day 0, 0 for windows without a common session (e.g. day 0 of events on
+    different dates). Windows are contiguous sessions, so the overlap of two windows is
+    the overlap of two intervals of session positions (no loop over events or days).
+    """
+    dates = np.asarray(panel.evt_dates, dtype="datetime64[ns]")[:, np.asarray(cols, dtype=bool)]
+    valid = ~np.isnat(dates)
+    _, codes = np.unique(dates[valid], return_inverse=True)  # session positions
+    pos = np.full(dates.shape, -1, dtype=np.int64)
+    pos[valid] = codes
+    has = valid.any(axis=1)
+    start = np.where(valid, pos, np.iinfo(np.int64).max).min(axis=1)
+    end = np.where(valid, pos, -1).max(axis=1)
+    length = np.where(has, end - start + 1, 0).astype(float)
+    shared = np.minimum.outer(end, end) - np.maximum.outer(start, start) + 1
+    shared = np.where(np.outer(has, has), np.clip(shared, 0, None), 0).astype(float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        weights = shared / np.sqrt(np.outer(length, length))
+    return np.nan_to_num(weights, nan=0.0)
+
+
+def kp_rbar(correlation: FloatArray, weights: FloatArray, present: npt.NDArray[np.bool_]) -> float:
+    """Kolari-Pynnönen average correlation of the statistics of the ``present`` events:
+    ``2 / (N (N - 1)) * sum_{i<j} r_ij w_ij`` (pairs without an estimated ``r_ij``: 0)."""
+    idx = np.flatnonzero(present)
+    n = len(idx)
+    if n < 2:
+        return 0.0
+    sub = np.nan_to_num(correlation[np.ix_(idx, idx)]) * weights[np.ix_(idx, idx)]
+    return float(sub[np.triu_indices(n, 1)].sum() / (n * (n - 1) / 2))
 
 
 def _calendar_matrix(panel: EventPanel) -> tuple[FloatArray, FloatArray]:

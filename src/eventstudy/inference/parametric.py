@@ -329,21 +329,25 @@ def boehmer_musumeci_poulsen(
     return run_spec(_BMP, panel, windows, daily, conventions, alternative)
 
 
-def _kp_adjustment(ctx: Context, n: np.ndarray) -> FloatArray:
-    rbar = ctx.rbar
-    nf = np.asarray(n, dtype=float)
+def _kp_adjustment(rbar: FloatArray, n: FloatArray) -> FloatArray:
+    """``sqrt((1 - r_bar) / (1 + (N - 1) r_bar))`` (Kolari & Pynnönen 2010, eq. 10)."""
     with np.errstate(invalid="ignore"):
-        return np.sqrt((1.0 - rbar) / (1.0 + (nf - 1.0) * rbar))
+        return np.sqrt((1.0 - rbar) / (1.0 + (n - 1.0) * rbar))
 
 
 def _kp_daily(ctx: Context, alt: str) -> Rows:
-    return _bmp(ctx.sar, alt, ctx.aar, _kp_adjustment(ctx, count(ctx.sar, 0)))
+    days = np.eye(ctx.ar.shape[1], dtype=bool)  # day t alone: pairs sharing that session
+    present = ~np.isnan(ctx.sar)
+    rbar = np.array([ctx.kp_rbar(days[t], present[:, t]) for t in range(len(days))])
+    return _bmp(ctx.sar, alt, ctx.aar, _kp_adjustment(rbar, count(ctx.sar, 0).astype(float)))
 
 
 def _kp_window(ctx: Context, windows: Sequence[Window], alt: str) -> Rows:
     scar = _scar_matrix(ctx, windows)
     caar = nanmean(np.column_stack([c for _, c in _window_cars(ctx, windows)]), 0)
-    return _bmp(scar, alt, caar, _kp_adjustment(ctx, count(scar, 0)))
+    present = ~np.isnan(scar)
+    rbar = np.array([ctx.kp_rbar(ctx.window_days(w), present[:, k]) for k, w in enumerate(windows)])
+    return _bmp(scar, alt, caar, _kp_adjustment(rbar, count(scar, 0).astype(float)))
 
 
 def kolari_pynnonen(
@@ -364,8 +368,14 @@ def kolari_pynnonen(
 
     ``r_bar`` is the average over all pairs of events of the correlation of their
     ESTIMATION-window residuals on common calendar dates (see
-    :func:`~eventstudy.inference.clustering.residual_correlation`); pairs whose event windows
-    share no date have uncorrelated event-window ARs and enter as 0. Student t, ``N - 1`` df.
+    :func:`~eventstudy.inference.clustering.residual_correlation`). The paper has every
+    event on the same day; for events on different dates each pair's ``r_ij`` is weighted
+    by the share of sessions their windows have in common,
+    ``w_ij = S_ij / sqrt(L_i L_j)`` (:func:`~eventstudy.inference.clustering.shared_session_weights`),
+    the correlation of two CARs when returns are uncorrelated over time: on day ``t`` a pair
+    counts only when both events' day ``t`` is the same session, and for a CAR window in
+    proportion to the overlap. With one shared day 0 this is the paper's ``r_bar``.
+    Student t, ``N - 1`` df.
     """
     return run_spec(_KP, panel, windows, daily, conventions, alternative)
 
