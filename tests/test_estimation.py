@@ -95,3 +95,17 @@ def test_real_prices_several_tickers_vs_spy(prices_dir: Path) -> None:
         ref = _statsmodels_one(X[i], Y[i], mask[i])
         np.testing.assert_allclose(fit.params[i], ref.params, rtol=0, atol=1e-10)
         np.testing.assert_allclose(fit.sigma2[i], ref.scale, rtol=1e-10)
+
+
+def test_fits_without_residual_degrees_of_freedom_report_nan_not_r2_of_one() -> None:
+    """nobs == k (an exact fit) or a collinear design: no estimate, so no sigma² and no R²."""
+    rng = np.random.default_rng(4)
+    for k, n_rows in ((2, 2), (3, 3)):  # the one-slope closed form and the QR path
+        X = np.concatenate([np.ones((2, n_rows, 1)), rng.normal(size=(2, n_rows, k - 1))], axis=2)
+        y = rng.normal(size=(2, n_rows))
+        fit = batched_ols(X, y, np.ones((2, n_rows), dtype=bool), has_const=True)
+        assert (fit.dof == 0).all()
+        assert np.isnan(fit.r2).all() and np.isnan(fit.sigma2).all(), (k, fit.r2)
+    X = np.concatenate([np.ones((1, 20, 1)), np.ones((1, 20, 2))], axis=2)  # collinear
+    fit = batched_ols(X, rng.normal(size=(1, 20)), np.ones((1, 20), dtype=bool), has_const=True)
+    assert fit.singular.all() and np.isnan(fit.r2).all()

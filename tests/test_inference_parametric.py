@@ -473,3 +473,20 @@ def test_nanmean_over_events_in_blocks_equals_numpy(monkeypatch: pytest.MonkeyPa
         expected = np.nanmean(x, axis=0)
     np.testing.assert_allclose(got, expected, rtol=1e-14, atol=0)
     assert np.isnan(got[4])
+
+
+def test_a_window_without_abnormal_returns_has_no_caar_not_zero() -> None:
+    """Day +2 has no market return for anyone (so no AR): its window is NaN in every test,
+    estimate included, and nothing warns (pytest turns warnings into errors)."""
+    rng = np.random.default_rng(5)
+    t_len, n_firms = 320, 6
+    m = rng.normal(0.0003, 0.01, t_len)
+    r = m[:, None] + rng.normal(0, 0.02, (t_len, n_firms))
+    m[252] = np.nan  # day 0 is session 250 for every firm
+    dates = np.datetime64("2020-01-01", "ns") + np.arange(t_len) * np.timedelta64(1, "D")
+    p = market_model_panel(r, m, np.arange(n_firms), np.full(n_firms, 250), L1, L2, dates=dates)
+    assert np.isnan(p.ar[:, _col(2)]).all() and np.isfinite(p.ar[:, _col(1)]).all()
+    out = run_tests(p, windows=[(2, 2), (1, 1)], daily=False)
+    empty, full = out[out["window"] == "[2, 2]"], out[out["window"] == "[1, 1]"]
+    assert empty[["estimate", "statistic", "p_value"]].isna().all().all(), empty
+    assert full["estimate"].notna().all()

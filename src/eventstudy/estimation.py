@@ -133,6 +133,7 @@ def _solve_chunk(
     params[bad] = np.nan
     xtx_inv[bad] = np.nan
     sigma2[bad] = np.nan
+    r2[bad] = np.nan  # no fit: no R² (an exact fit with zero dof is not R² = 1)
     out.params[sl] = params
     out.xtx_inv[sl] = xtx_inv
     out.sigma2[sl] = sigma2
@@ -183,7 +184,7 @@ def _solve_one_slope(x: FloatArray, y: FloatArray, mask: BoolArray, out: OLSFit,
     params[bad] = np.nan
     xtx_inv[bad] = np.nan
     sigma2[bad] = np.nan
-    r2[singular] = np.nan
+    r2[bad] = np.nan  # no fit: no R² (an exact fit with zero dof is not R² = 1)
     out.params[sl] = params
     out.xtx_inv[sl] = xtx_inv
     out.sigma2[sl] = sigma2

@@ -75,6 +75,13 @@ def nanmean(x: FloatArray, axis: int) -> FloatArray:
         return np.where(c > 0, s / np.maximum(c, 1), np.nan)
 
 
+def window_sum(x: FloatArray) -> float:
+    """Sum over a window's days that have a value; NaN when none has (an empty window has no
+    CAAR - not 0)."""
+    x = np.asarray(x, dtype=float)
+    return float(np.nansum(x)) if np.isfinite(x).any() else np.nan
+
+
 def nanvar(x: FloatArray, axis: int, ddof: int = 1) -> FloatArray:
     """Variance over non-missing values with denominator ``count - ddof``; NaN if too few."""
     c = count(x, axis)

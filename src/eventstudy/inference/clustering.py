@@ -179,6 +179,8 @@ def shared_session_weights(panel: EventPanel, cols: npt.NDArray[np.bool_]) -> Fl
     the overlap of two intervals of session positions (no loop over events or days).
     """
     dates = np.asarray(panel.evt_dates, dtype="datetime64[ns]")[:, np.asarray(cols, dtype=bool)]
+    if dates.shape[1] == 0:  # an empty window: no session in common
+        return np.zeros((dates.shape[0], dates.shape[0]))
     valid = ~np.isnat(dates)
     _, codes = np.unique(dates[valid], return_inverse=True)  # session positions
     pos = np.full(dates.shape, -1, dtype=np.int64)

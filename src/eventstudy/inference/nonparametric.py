@@ -28,6 +28,7 @@ from ._core import (
     nanvar,
     p_values,
     stars_from_p,
+    window_sum,
 )
 from ._registry import TestSpec, register, run_spec
 from .conventions import Alternative, Conventions
@@ -206,7 +207,7 @@ def _family_window(
     est, stat, n = [], [], []
     for w in windows:
         days = ctx.window_days(w) & np.isfinite(q_evt)
-        est.append(float(np.nansum(ctx.aar[days])))
+        est.append(window_sum(ctx.aar[days]))
         stat.append(float(q_evt[days].sum() / (s * np.sqrt(days.sum()))) if days.any() else np.nan)
         n.append(int(ctx.present[:, days].any(axis=1).sum()))
     return _normal_rows(np.array(est), np.array(stat), np.array(n), alt)

@@ -17,7 +17,17 @@ import pandas as pd
 
 from ..exceptions import InsufficientDataError, SpecError
 from ..panel import EventPanel
-from ._core import Context, FloatArray, Rows, Window, count, nanmean, nanvar, p_values
+from ._core import (
+    Context,
+    FloatArray,
+    Rows,
+    Window,
+    count,
+    nanmean,
+    nanvar,
+    p_values,
+    window_sum,
+)
 from ._registry import TestSpec, register, run_spec
 from .conventions import Alternative, Conventions
 
@@ -95,9 +105,9 @@ def _bw1980_window(ctx: Context, windows: Sequence[Window], alt: str) -> Rows:
     var_aar = _bw1980_var_aar(ctx)
     est, stat, n = [], [], []
     for cols, car in _window_cars(ctx, windows):
-        caar = float(np.nansum(ctx.aar[cols]))
+        caar = window_sum(ctx.aar[cols])
         est.append(caar)
-        stat.append(caar / np.sqrt(np.nansum(var_aar[cols])))
+        stat.append(_safe_div(np.array(caar), np.sqrt(np.array(window_sum(var_aar[cols])))))
         n.append(count(car, 0))
     return _rows(np.array(est), np.array(stat), "t", _bw1980_df(ctx), np.array(n), alt)
 
@@ -166,7 +176,7 @@ def _bw1985_window(ctx: Context, windows: Sequence[Window], alt: str) -> Rows:
     est, stat, n = [], [], []
     for cols, car in _window_cars(ctx, windows):
         days = np.isfinite(ctx.aar) & cols
-        caar = float(ctx.aar[days].sum())
+        caar = window_sum(ctx.aar[days])
         est.append(caar)
         stat.append(caar / (sd * np.sqrt(days.sum())) if days.any() else np.nan)
         n.append(count(car, 0))
@@ -414,7 +424,7 @@ def _lamb_window(ctx: Context, windows: Sequence[Window], alt: str) -> Rows:
     est, stat, n = [], [], []
     for cols, car in _window_cars(ctx, windows):
         days = np.isfinite(ctx.aar) & np.isfinite(c) & cols
-        caar = float(ctx.aar[days].sum())
+        caar = window_sum(ctx.aar[days])
         est.append(caar)
         stat.append(caar / (sd * np.sqrt(c[days].sum())) if days.any() else np.nan)
         n.append(count(car, 0))
