@@ -168,7 +168,7 @@ def _test_rows(res: Any, test: str, windows: list[Window], conventions: Any) -> 
     panel = getattr(res, "panel", res)
     extra = {"conventions": conventions} if conventions is not None else {}
     if getattr(panel, "n_events", None) == 1 and test in REGISTRY and REGISTRY[test].min_events > 1:
-        return single_firm_t(panel, windows=windows, daily=False, **extra).assign(n=1)
+        return single_firm_t(panel, windows=windows, daily=False, **extra)
     frame = run_tests(panel, tests=[test], windows=windows, daily=False, **extra)
     frame = frame[frame["test"] == test]
     if frame.empty:

@@ -30,7 +30,7 @@ def single_firm_t(
     pandas.DataFrame
         One row per event and day / window: ``event_id, ticker, test, window, rel_day, start,
         end, estimate`` (AR or CAR), ``std_error, statistic, p_value, alternative,
-        distribution, df, stars``.
+        distribution, df, n`` (1: each row is one event), ``stars, conventions``.
 
     Notes
     -----
@@ -126,6 +126,7 @@ def _frame(
             "alternative": alt,
             "distribution": "t",
             "df": df,
+            "n": 1,  # one event per row
             "stars": stars_from_p(p),
         }
     )
