@@ -172,3 +172,21 @@ def test_tidy_frame_round_trips_and_tickers_filter(tmp_path: Path) -> None:
     assert out["ticker"].tolist() == ["B"]
     with pytest.raises(DataUnavailableError, match="C not found"):
         es.read_prices(tidy, tickers=["A", "C"])
+
+
+@pytest.mark.shared_data
+def test_local_files_are_recorded_with_their_checksums(prices_dir: Path, tmp_path: Path) -> None:
+    import hashlib
+
+    prices = es.read_prices(prices_dir, tickers=["NVDA", "SPY"])
+    files = prices.attrs["provenance"]["files"]
+    assert set(files) == {"NVDA", "SPY"}
+    for ticker, record in files.items():
+        path = prices_dir / record["file"]
+        assert record["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest(), ticker
+    # one file: recorded under its name; an edited copy has another checksum
+    copy = tmp_path / "NVDA.csv"
+    copy.write_bytes((prices_dir / "NVDA.csv").read_bytes() + b"\n")
+    one = es.read_prices(copy).attrs["provenance"]["files"]["NVDA.csv"]
+    assert one["sha256"] != files["NVDA"]["sha256"]
+    assert one["sha256"] == hashlib.sha256(copy.read_bytes()).hexdigest()

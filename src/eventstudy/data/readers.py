@@ -335,6 +335,7 @@ def read_prices(
         "value_column": value_column,
         "date_column": date_column,
     }
+    files: dict[str, Path] = {}  # what was read, for the provenance record
     if isinstance(source, pd.DataFrame):
         label = "DataFrame"
         tidy = _frame_to_tidy(source, ticker=ticker, context="price DataFrame", **options)
@@ -343,11 +344,14 @@ def read_prices(
         label = str(path)
         if path.is_dir():
             tidy = _read_folder(path, wanted, **options)
+            every = price_files(path)
+            files = {t: every[t] for t in (wanted or every) if t in every}
         elif layout == "folder":
             raise DataUnavailableError(f"price folder {path} does not exist or is not a folder")
         else:
             name = ticker or (_ticker_from_path(path) if path.exists() else None)
             tidy = _frame_to_tidy(read_table(path), ticker=name, context=str(path), **options)
+            files = {path.name: path}
     if wanted is not None:
         present = set(tidy["ticker"].unique())
         missing = [t for t in wanted if t not in present]
@@ -361,4 +365,18 @@ def read_prices(
     tidy = finalize_tidy(tidy)
     validate_tidy(tidy, context=label)
     tidy.attrs["provenance"] = {"source": "local", "path": label, "layout": layout, "field": field}
+    if files:
+        # local files have no download date: their checksum and modification time are their
+        # vintage (a later edit or re-download shows as a different sha256)
+        tidy.attrs["provenance"]["files"] = {k: _file_record(f) for k, f in files.items()}
     return tidy
+
+
+def _file_record(path: Path) -> dict[str, str]:
+    """sha256 and modification time (UTC) of a local price file."""
+    import hashlib
+    from datetime import UTC, datetime
+
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    modified = datetime.fromtimestamp(path.stat().st_mtime, UTC).isoformat(timespec="seconds")
+    return {"file": path.name, "sha256": digest, "modified": modified}
