@@ -30,7 +30,10 @@
 # (0Ustinian0/Project0) that downloaded it from **Yahoo Finance** with `auto_adjust=True`, and was
 # cross-checked against independent copies (see `prices/SOURCES.md`). The market proxy is
 # `prices/SPY.csv` (the same Yahoo series; we check below that it equals the panel's SPY column).
-# Returns are simple returns of the split- and dividend-adjusted close.
+# Returns are simple returns of the split- and dividend-adjusted close. **Online** (no shared data
+# folder, hence no panel) the library cannot list the index members: set the `TICKERS` parameter to
+# the tickers you want, and they are downloaded with SPY from Yahoo Finance through the library's
+# cache (`load_prices`). The numbers quoted in the text are those of the panel.
 #
 # **Survivorship bias.** The panel holds *today's* (2026) index members only: firms that left the
 # S&P 500 since 2025-01-27 (acquired, delisted, demoted) are missing, and firms that joined later
@@ -45,16 +48,22 @@
 import os
 from pathlib import Path
 
-# Folder of per-ticker price CSVs. None -> download SPY from Yahoo through the cache (online).
-# The CI sets EVENTSTUDY_PRICES_DIR to the shared data folder; load_prices reads it by itself.
+# Offline: the folder of per-ticker price CSVs (the CI sets EVENTSTUDY_PRICES_DIR to the shared
+# data folder; setting PRICES_DIR here instead works too). None -> online: prices are downloaded
+# from Yahoo Finance through the library's cache.
 PRICES_DIR = os.environ.get("EVENTSTUDY_PRICES_DIR")
-# Wide panel of S&P 500 adjusted closes (Date column + one column per ticker). It is not
-# downloadable through the library: without EVENTSTUDY_PRICES_DIR, point this at a local copy.
+# Wide panel of S&P 500 adjusted closes (Date column + one column per ticker). When the file
+# exists it is the source of the cross-section (this is how the published numbers were made).
 UNIVERSE_CSV = (
     Path(PRICES_DIR) / "universe" / "sp500_adjclose.csv"
     if PRICES_DIR
     else Path("sp500_adjclose.csv")
 )
+# The firms of the cross-section. None -> the columns of UNIVERSE_CSV (SPY excluded).
+# ONLINE (no UNIVERSE_CSV): the library cannot list the index members, so set TICKERS to the list
+# of S&P 500 tickers you want (e.g. ["AAPL", "MSFT", ...]); they and SPY are then downloaded with
+# es.load_prices through the cache. With UNIVERSE_CSV present, TICKERS selects columns of it.
+TICKERS: list[str] | None = None
 MARKET = "SPY"
 EVENT_DATE = "2025-01-27"
 START, END = "2023-01-03", "2025-12-31"
@@ -84,7 +93,29 @@ pd.set_option("display.width", 160, "display.max_columns", 30)
 
 NAIVE = ["cross_sectional_t", "patell", "bmp"]
 ROBUST = ["kolari_pynnonen", "brown_warner_1985"]
-print(f"universe panel: {UNIVERSE_CSV}")
+
+
+def as_percent(frame: pd.DataFrame, columns: list[str], decimals: int = 2) -> pd.DataFrame:
+    """A copy for display: ``columns`` in percent, rounded, renamed ``"<column> (%)"``."""
+    out = frame.copy()
+    for c in columns:
+        out[c] = (100 * out[c]).round(decimals)
+    return out.rename(columns={c: f"{c} (%)" for c in columns})
+
+
+USE_PANEL = Path(UNIVERSE_CSV).is_file()
+if not USE_PANEL and not TICKERS:
+    raise ValueError(
+        f"No list of firms: the universe panel {UNIVERSE_CSV} does not exist and TICKERS is None. "
+        "Offline, set EVENTSTUDY_PRICES_DIR (or PRICES_DIR) to the shared data folder that holds "
+        "universe/sp500_adjclose.csv, or UNIVERSE_CSV to a local copy of the panel. Online, set "
+        "TICKERS to the list of S&P 500 tickers to download (with SPY) through the cache."
+    )
+print(
+    f"universe panel: {UNIVERSE_CSV}"
+    if USE_PANEL
+    else f"no universe panel ({UNIVERSE_CSV} not found): {len(TICKERS)} tickers from TICKERS"
+)
 print(f"market proxy {MARKET} from {PRICES_DIR or 'Yahoo Finance (through the cache)'}")
 
 # %% [markdown]
@@ -93,27 +124,59 @@ print(f"market proxy {MARKET} from {PRICES_DIR or 'Yahoo Finance (through the ca
 # The universe panel is a *wide* file (a `Date` column, one column per ticker); `read_prices`
 # detects the layout and returns the same tidy frame as `load_prices`. The panel already contains a
 # SPY column — we drop it from the cross-section (SPY is the market, not a member) and take the
-# market from `prices/SPY.csv` through `load_prices`, after checking that the two agree.
+# market from `prices/SPY.csv` through `load_prices`, after checking that the two agree. Without
+# the panel (online), the firms of `TICKERS` and SPY all come from `load_prices`.
 
 # %%
-universe = es.read_prices(UNIVERSE_CSV)
-spy = es.load_prices([MARKET], START, END)  # honours EVENTSTUDY_PRICES_DIR
-tickers = sorted(set(universe["ticker"]) - {MARKET})
-print(
-    f"universe: {universe['ticker'].nunique()} tickers, {universe['date'].nunique()} sessions "
-    f"{universe['date'].min():%Y-%m-%d} .. {universe['date'].max():%Y-%m-%d}; "
-    f"SPY column in the panel: {MARKET in set(universe['ticker'])}"
-)
-panel_spy = universe[universe["ticker"] == MARKET].set_index("date")["adj_close"]
-file_spy = spy.set_index("date")["adj_close"]
-both = pd.concat({"panel": panel_spy, "file": file_spy}, axis=1).dropna()
-print(
-    f"SPY panel vs SPY.csv: {len(both)} common sessions, max |ratio - 1| = "
-    f"{(both['panel'] / both['file'] - 1).abs().max():.2e}"
-)
-print("provenance of SPY:", {k: spy.attrs["provenance"][k] for k in ("source", "path")})
+if USE_PANEL:
+    universe = es.read_prices(UNIVERSE_CSV)
+    spy = es.load_prices([MARKET], START, END, prices_dir=PRICES_DIR)  # local or through the cache
+    members = set(universe["ticker"]) - {MARKET}
+    if TICKERS:
+        chosen = {t.upper() for t in TICKERS} - {MARKET}
+        missing = sorted(chosen - members)
+        if missing:
+            raise ValueError(f"TICKERS not in {UNIVERSE_CSV}: {', '.join(missing)}")
+        members = chosen
+    tickers = sorted(members)
+    print(
+        f"universe: {universe['ticker'].nunique()} tickers, {universe['date'].nunique()} sessions "
+        f"{universe['date'].min():%Y-%m-%d} .. {universe['date'].max():%Y-%m-%d}; "
+        f"SPY column in the panel: {MARKET in set(universe['ticker'])}"
+    )
+    panel_spy = universe[universe["ticker"] == MARKET].set_index("date")["adj_close"]
+    file_spy = spy.set_index("date")["adj_close"]
+    both = pd.concat({"panel": panel_spy, "file": file_spy}, axis=1).dropna()
+    print(
+        f"SPY panel vs SPY.csv: {len(both)} common sessions, max |ratio - 1| = "
+        f"{(both['panel'] / both['file'] - 1).abs().max():.2e}"
+    )
+    print("provenance of SPY:", {k: spy.attrs["provenance"].get(k) for k in ("source", "path")})
+    prices = pd.concat([universe[universe["ticker"].isin(members)], spy], ignore_index=True)
+else:
+    # online (or a per-ticker folder): the firms and the market through load_prices
+    wanted = [*dict.fromkeys(t.upper() for t in TICKERS if t.upper() != MARKET), MARKET]
+    try:
+        prices = es.load_prices(wanted, START, END, prices_dir=PRICES_DIR)
+    except es.DataUnavailableError as err:  # keep the firms that arrived, name those that did not
+        if not err.failed or MARKET in err.failed:
+            raise
+        print(
+            f"{len(err.failed)} of {len(wanted) - 1} tickers not obtained (left out):", err.failed
+        )
+        kept = [t for t in wanted if t not in err.failed]
+        prices = (
+            err.partial
+            if isinstance(err.partial, pd.DataFrame) and set(err.partial["ticker"]) == set(kept)
+            else es.load_prices(kept, START, END, prices_dir=PRICES_DIR)
+        )
+    tickers = sorted(set(prices["ticker"]) - {MARKET})
+    print(
+        f"prices: {len(tickers)} firms + {MARKET}, {prices['date'].nunique()} sessions "
+        f"{prices['date'].min():%Y-%m-%d} .. {prices['date'].max():%Y-%m-%d}"
+    )
+    print("provenance:", {k: prices.attrs["provenance"].get(k) for k in ("source", "path")})
 
-prices = pd.concat([universe[universe["ticker"] != MARKET], spy], ignore_index=True)
 returns = es.compute_returns(prices, kind="simple")  # from the adjusted close
 print(
     f"returns: {returns.shape[0]} sessions x {returns.shape[1]} columns "
@@ -159,10 +222,12 @@ dist = pd.Series(
         "share AR < 0": (ar0 < 0).mean(),
         "share |AR| > 1.96 s.e.": (ar0.abs() > 1.96 * car0["se_car"]).mean(),
         "mean raw return": raw0.mean(),
+        "median raw return": raw0.median(),
+        "share raw return > 0": (raw0 > 0).mean(),
         "SPY return": spy0,
     }
 )
-display(dist.to_frame("2025-01-27").style.format("{:.4f}"))
+display(dist.to_frame("2025-01-27").round(4))
 
 fig = Figure(figsize=(8, 3.6), layout="constrained")
 ax = fig.subplots()
@@ -178,9 +243,13 @@ ax.legend()
 fig
 
 # %% [markdown]
-# The median stock *beat* its market-model prediction: SPY is capitalisation-weighted and fell
-# 1.4% mostly because of a handful of very large AI names, while the typical (equally weighted)
-# member rose. The left tail is the AI supply chain.
+# The median stock *beat* its market-model prediction (median AR +2.16%; 79% of the ARs are
+# positive). SPY is capitalisation-weighted and fell 1.41%, while the median member *rose* 1.24% and
+# 68% of the members closed higher; the equally weighted mean raw return is about flat (−0.03%),
+# pulled down by the left tail. An equally weighted average that is flat while the
+# capitalisation-weighted index falls 1.4% means that the fall was concentrated in the largest
+# stocks — among them NVDA (−17.0%), AVGO (−17.4%) and ORCL (−13.8%) in the losers table below.
+# The left tail is the AI supply chain.
 
 # %% [markdown]
 # ## 4. Biggest winners and losers
@@ -191,11 +260,17 @@ table = (
     .assign(ret=raw0, t=car0["car"] / car0["se_car"], beta=res.params.set_index("ticker")["beta"])
     .sort_values("car")
 )
-fmt = {"car": "{:+.2%}", "ret": "{:+.2%}", "se_car": "{:.2%}", "t": "{:+.1f}", "beta": "{:.2f}"}
+shown = as_percent(table, ["car", "se_car", "ret"]).round({"t": 1, "beta": 2}) + 0.0  # no -0.00
+losers, winners = table.head(N_EXTREMES), table.tail(N_EXTREMES).iloc[::-1]
 print(f"{N_EXTREMES} biggest losers (abnormal return on day 0)")
-display(table.head(N_EXTREMES).style.format(fmt))
+display(shown.loc[losers.index])
 print(f"{N_EXTREMES} biggest winners")
-display(table.tail(N_EXTREMES).iloc[::-1].style.format(fmt))
+display(shown.loc[winners.index])
+print(
+    f"median beta: {N_EXTREMES} losers {losers['beta'].median():.2f}, {N_EXTREMES} winners "
+    f"{winners['beta'].median():.2f}, all {len(table)} firms {table['beta'].median():.2f}; "
+    f"beta < 1 among the winners: {int((winners['beta'] < 1).sum())} of {N_EXTREMES}"
+)
 
 # %%
 extremes = pd.concat([table.head(N_EXTREMES), table.tail(N_EXTREMES)]).reset_index()
@@ -241,7 +316,11 @@ port = portfolio_test(res.panel, windows=WINDOWS)
 cols = ["test", "window", "estimate", "statistic", "p_value", "stars", "clustered"]
 compare = pd.concat([tests[cols], port.assign(clustered=False)[cols]], ignore_index=True)
 compare["kind"] = np.where(compare["test"].isin(NAIVE), "naive", "robust")
-display(compare.style.format({"estimate": "{:+.4%}", "statistic": "{:.2f}", "p_value": "{:.2g}"}))
+display(
+    as_percent(compare, ["estimate"], 4).assign(
+        statistic=compare["statistic"].round(2), p_value=compare["p_value"].map("{:.2g}".format)
+    )
+)
 day0 = compare[compare["window"] == "[0, 0]"].set_index("test")
 
 # %% [markdown]
@@ -298,7 +377,7 @@ power = sim[sim["abnormal"] == 0.01].pivot(
 power.columns = ["random dates", "shared date"]
 overview = pd.concat({"size (AR = 0)": size, "power (AR = 1%)": power}, axis=1).loc[sim_tests]
 print(f"rejection rates at the 5% level, {N_REPS} pseudo-studies x {N_SIM_EVENTS} events each")
-display(overview.style.format("{:.3f}"))
+display(overview.round(3))
 
 # %%
 for shared in (False, True):
@@ -341,17 +420,26 @@ print("\n".join(lines))
 
 # %% [markdown]
 # **Finding.** Measured against SPY, the DeepSeek day was not a broad sell-off of S&P 500 stocks:
-# the typical member beat its market-model prediction by about two percent, while a narrow left tail
-# — power producers and electrical contractors, AI networking and chip makers — lost 9–26% in
-# abnormal terms. The winners were low-beta defensives (water, telecoms, towers, utilities) and
-# Apple: a rotation out of the AI trade rather than a market-wide fall. The average abnormal return
-# is positive because SPY, capitalisation-weighted, was dragged down by the few largest AI names.
-# Whether this average is "significant" depends almost entirely on the test: the naive
-# cross-sectional t, Patell and BMP statistics are huge, but the simulation on this very sample
-# shows why they cannot be trusted here — with a shared event date they reject a true null roughly a
-# third of the time or more at the nominal 5% level (against 4–8% with random dates), because the
-# abnormal returns of one day are cross-correlated. Kolari–Pynnönen, Brown–Warner (1985) and the
-# rank test stay within a few percentage points of the nominal 5% under clustering (the simulation
-# error with 200 replications is itself about ±3 points), at the price of lower power; and
-# Kolari–Pynnönen does not reject the day-0 mean here. On a single common date, report the
+# 68% of the members rose (median raw return +1.24%, against −1.41% for SPY), and the median member
+# beat its market-model prediction by about two percent (median AR +2.16%; 79% of the ARs positive),
+# while a left tail of AI-exposed names lost 8.7–25.8% in abnormal terms (the 15 biggest losers):
+# power producers, natural-gas producers and pipelines, electrical-equipment makers and contractors,
+# AI networking, chip makers and Oracle. The 15 biggest winners (+4.4% to +7.2%) lean towards low
+# betas — median beta 0.39, against 1.64 for the 15 biggest losers and 0.72 for all 502 firms, with
+# 11 of the 15 below 1 (water and electric utilities, telecoms and towers, insurers, HCA, Lennar,
+# Apple) — but they are not all defensives: BLDR, CRM, LW and NCLH have betas of 1.25–1.58. This
+# looks like a rotation out of the AI trade rather than a market-wide fall. The average abnormal
+# return (+1.08%) is positive because SPY, capitalisation-weighted, fell while the equally weighted
+# average member was flat (mean raw return −0.03%): the largest stocks, the AI names among them, did
+# worse than the average member. Whether this average is "significant" depends almost entirely on
+# the test: the naive cross-sectional t, Patell and BMP statistics are huge (6.26, 20.66 and 9.15),
+# but the simulation on this very sample shows why they cannot be trusted here — with a shared event
+# date they reject a true null in 31–39.5% of the pseudo-studies at the nominal 5% level (against
+# 4.5–7.5% with random dates), because the abnormal returns of one day are cross-correlated.
+# Kolari–Pynnönen, Brown–Warner (1985) and the rank test stay within a few percentage points of the
+# nominal 5% under clustering (6.5%, 8.5% and 7.5%; the simulation error with 200 replications is
+# itself about ±3 points), at the price of lower power (they detect a 1% abnormal return in
+# 58.5–69.5% of the shared-date studies, against 87.5–92.5% for the naive tests). On the day-0 mean
+# here, Kolari–Pynnönen does not reject (p = 0.16), while Brown–Warner (1985) and the portfolio test
+# do (p ≈ 0.006) — a portfolio-level effect (section 5). On a single common date, report the
 # clustered-date remedies, and read the naive tests as descriptive only.

@@ -56,7 +56,7 @@
 import os
 
 # Folder of per-ticker price CSVs. None -> download from Yahoo through the cache (online).
-# The CI sets EVENTSTUDY_PRICES_DIR to the shared data folder; load_prices reads it by itself.
+# The CI sets EVENTSTUDY_PRICES_DIR to the shared data folder (or set PRICES_DIR here).
 PRICES_DIR = os.environ.get("EVENTSTUDY_PRICES_DIR")
 MARKET = "SPY"
 START, END = "2023-01-03", "2025-06-30"
@@ -79,6 +79,22 @@ from eventstudy.plotting import plot_car_bars, plot_overlay
 
 plt.rcParams.update({"figure.dpi": 80, "savefig.dpi": 80})
 pd.set_option("display.width", 160, "display.max_columns", 30)
+
+
+def as_percent(frame: pd.DataFrame, columns: list[str], decimals: int = 2) -> pd.DataFrame:
+    """A copy for display: ``columns`` in percent, rounded, renamed ``"<column> (%)"``."""
+    out = frame.copy()
+    for c in columns:
+        out[c] = (100 * out[c]).round(decimals)
+    return out.rename(columns={c: f"{c} (%)" for c in columns})
+
+
+def tests_for_display(frame: pd.DataFrame) -> pd.DataFrame:
+    """Test rows for display: estimate in percent, statistic rounded, p-value to 3 digits."""
+    return as_percent(frame, ["estimate"]).assign(
+        statistic=frame["statistic"].round(2), p_value=frame["p_value"].map("{:.3g}".format)
+    )
+
 
 CHIPS = [
     "NVDA",
@@ -121,7 +137,7 @@ print(
 softbank = {}
 for t in SOFTBANK_PROXIES:
     try:
-        es.load_prices([t], START, END)
+        es.load_prices([t], START, END, prices_dir=PRICES_DIR)
         softbank[t] = "available"
     except es.DataUnavailableError as err:
         softbank[t] = f"not available: {err}"
@@ -133,7 +149,7 @@ print(
     "SoftBank proxies used:", sb_used or "none - the Stargate group has no SoftBank exposure here"
 )
 
-prices = es.load_prices([*TICKERS, *sb_used, MARKET], START, END)  # honours EVENTSTUDY_PRICES_DIR
+prices = es.load_prices([*TICKERS, *sb_used, MARKET], START, END, prices_dir=PRICES_DIR)
 returns = es.compute_returns(prices, kind="simple")
 first = prices.groupby("ticker")["date"].min()
 print(
@@ -259,8 +275,8 @@ car_table = pd.DataFrame(
     | {"t[0, 0]": cars[(0, 0)]["car"] / cars[(0, 0)]["se_car"]}
 )
 display(
-    car_table.style.format(
-        {c: "{:+.2%}" for c in car_table.columns if c.startswith("CAR")} | {"t[0, 0]": "{:+.2f}"}
+    as_percent(car_table, [c for c in car_table.columns if c.startswith("CAR")]).round(
+        {"t[0, 0]": 2}
     )
 )
 
@@ -293,9 +309,7 @@ for name, r in res.items():
     p = portfolio_test(r.panel, windows=WINDOWS).assign(episode=name, clustered=False)
     rows += [t[cols], p[cols]]
 group_tests = pd.concat(rows, ignore_index=True)
-display(
-    group_tests.style.format({"estimate": "{:+.2%}", "statistic": "{:.2f}", "p_value": "{:.3g}"})
-)
+display(tests_for_display(group_tests))
 # the per-episode fits reproduce the pooled study's CARs
 pooled = cars[(0, 0)]["car"]
 per_episode = pd.concat([r.car((0, 0)).set_index("event_id")["car"] for r in res.values()])
@@ -317,11 +331,7 @@ keep = [
     for c in ["episode", "ticker", "window", "estimate", "statistic", "p_value", "stars"]
     if c in sf.columns
 ]
-display(
-    sf[keep][sf["ticker"].isin(["ORCL", "ARM", "MSFT", "NVDA", "AMD"])].style.format(
-        {"estimate": "{:+.2%}", "statistic": "{:.2f}", "p_value": "{:.3g}"}
-    )
-)
+display(tests_for_display(sf[keep][sf["ticker"].isin(["ORCL", "ARM", "MSFT", "NVDA", "AMD"])]))
 
 # %% [markdown]
 # ## 6. CAAR paths
@@ -365,16 +375,7 @@ raw = returns.loc[h20.status["day0"].iloc[0], mm0.index]
 compare = pd.DataFrame(
     {"return": raw, "beta": beta, "AR market model": mm0["car"], "AR market-adjusted": ma0["car"]}
 ).sort_values("AR market model")
-display(
-    compare.style.format(
-        {
-            "return": "{:+.2%}",
-            "beta": "{:.2f}",
-            "AR market model": "{:+.2%}",
-            "AR market-adjusted": "{:+.2%}",
-        }
-    )
-)
+display(as_percent(compare, ["return", "AR market model", "AR market-adjusted"]).round({"beta": 2}))
 
 # %% [markdown]
 # ## 7. Conclusion
@@ -415,19 +416,31 @@ lines.append(
 print("\n".join(lines))
 
 # %% [markdown]
-# **Finding.** Of the three policy events, only Stargate produced a clear positive reaction:
-# Oracle, the operating partner, gained about 6% beyond the market on day 0 and about 12% over
-# [−1, +1] (the plan was reported during the 2025-01-21 session, so part of the move came on day −1);
-# Arm jumped on day 0 but gave much of it back the next day; Microsoft rose modestly and Nvidia not
-# significantly. With four firms sharing one date, only the Brown–Warner (1985) and portfolio tests
-# make the day-0 group CAAR convincingly significant (Kolari–Pynnönen: p ≈ 0.04). SoftBank, the
-# largest financial partner, could not be studied: no US-listed SoftBank proxy is in the data.
+# **Finding.** Of the three policy events, only Stargate produced a clear positive reaction: Oracle,
+# the operating partner, gained about 6% beyond the market on day 0 (+5.90%, single-firm t = 3.37)
+# and about 12% over [−1, +1] (+12.13%; the plan was reported during the 2025-01-21 session, so part
+# of the move came on day −1); Arm gained 14.0% beyond the market on day 0 (t = 2.77) but gave most
+# of it back the next day (CAR[0, +1] +4.74%); Microsoft gained 3.5% on day 0 (t = 4.19) but only
+# 1.9% over [−1, +1] (p = 0.19); Nvidia's +2.8% on day 0 is not significant (t = 1.06, p = 0.29).
+# With four firms sharing one date, the day-0 group CAAR (+6.56%) is convincingly significant only
+# by the Brown–Warner (1985) and portfolio tests (p ≈ 1e-4); Kolari–Pynnönen gives p = 0.036 and the
+# naive cross-sectional t only p = 0.08, and over [−1, +1] no group test rejects at 5%. SoftBank,
+# the largest financial partner, could not be studied: no US-listed SoftBank proxy is in the data.
 # The AI diffusion rule (2025-01-13, before the open) moved chip stocks little relative to the
-# market: a small negative average on day 0 (Nvidia, TSMC, Micron, Super Micro down) that the naive
-# tests call significant but the clustered-date remedies do not — consistent with a rule that had
-# been trailed in the press the week before. The H20 disclosure (after the close on 2025-04-15,
+# market: a small negative average on day 0 (CAAR −1.37%; Super Micro, Micron, TSMC, Arm and Nvidia
+# 2.5–5.1% below their predictions, none individually with |t| above 1.8) that the naive tests call
+# significant (cross-sectional t p = 0.027, BMP p = 0.040) but the clustered-date remedies do not
+# (Kolari–Pynnönen, Brown–Warner (1985) and portfolio p = 0.42–0.43) — consistent with a rule that
+# had been trailed in the press the week before. The H20 disclosure (after the close on 2025-04-15,
 # day 0 = 2025-04-16) shows how much the answer depends on the normal-return model when the news
-# itself moves the market: the chip stocks fell 2–7% in raw terms, but against SPY with their high
-# betas only AMD and ASML show clearly negative day-0 abnormal returns (about −2.6%); Nvidia's is
-# −0.8% on day 0 and about −4% over [0, +1], and the group CAAR is indistinguishable from zero. None of the policy shocks comes close to
-# the DeepSeek sell-off of 2025-01-27 (notebook 01) in size.
+# itself moves the market: the chip stocks fell 2.1–7.4% in raw terms, but against SPY with their
+# high betas (1.8–3.1) the most negative day-0 abnormal returns, AMD's −2.70% and ASML's −2.59%, are
+# not significant at conventional levels (t = −1.18 and −1.08; AMD's single-firm p = 0.24); Nvidia's
+# is −0.83% on day 0 (t = −0.30) and −4.11% over [0, +1], and the group CAAR (+1.02%) is
+# indistinguishable from zero (Kolari–Pynnönen p = 0.65). Against the market-adjusted model (β = 1)
+# the same day looks much worse (AMD −5.12%, ASML −4.84%, NVDA −4.65%), the upper bound of sorts
+# discussed in section 6. The two export-control events moved the chip group far less than the
+# DeepSeek sell-off did (day-0 CAAR −1.37% and +1.02%, against −6.14% for the chips on 2025-01-27 in
+# notebook 01); Stargate's day-0 CAAR (+6.56%) is of a size similar to the sell-off's −7.78% for all
+# 27 AI firms of notebook 01, but it concerns four firms and was partly reversed the next day
+# (CAAR[0, +1] +3.84%).

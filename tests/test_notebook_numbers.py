@@ -1,10 +1,11 @@
-"""Headline numbers of notebooks 01 and 02, three ways.
+"""Headline numbers of notebooks 01 and 02, three ways; the pairing check covers all notebooks.
 
 Each number is (1) recomputed through the public API exactly as the notebook does it, (2) computed
 independently with plain numpy from the price CSVs, and (3) read from the printed output stored in
 the executed ``.ipynb``. A notebook whose stored output is stale (not re-executed after a change in
 the library, the data or the notebook) or that was committed without outputs fails here. The
-notebook's code cells must also match its paired jupytext ``.py`` file.
+code cells of every notebook (01-04) must also match its paired jupytext ``.py`` file, and every
+code cell must have been executed.
 """
 
 from __future__ import annotations
@@ -22,6 +23,9 @@ import eventstudy as es
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 NB01 = NOTEBOOKS / "01_deepseek_r1.ipynb"
 NB02 = NOTEBOOKS / "02_nvidia_single_firm.ipynb"
+NB03 = NOTEBOOKS / "03_sp500_cross_section.ipynb"
+NB04 = NOTEBOOKS / "04_policy_events.ipynb"
+ALL_NOTEBOOKS = [NB01, NB02, NB03, NB04]
 
 EVENT = "2025-01-27"
 START, END = "2023-06-01", "2025-03-31"
@@ -172,7 +176,12 @@ def test_nvda_dollar_abnormal(prices_dir: Path, nvda_study: es.EventStudyResults
     assert nb_tot == pytest.approx(float(d["dollar_return"]) / 1e9, abs=0.05)
 
 
-@pytest.mark.parametrize("path", [NB01, NB02], ids=lambda p: p.stem)
+def test_all_notebooks_are_checked() -> None:
+    """Every notebook in notebooks/ is in the pairing check below (a new one must be added)."""
+    assert sorted(NOTEBOOKS.glob("*.ipynb")) == sorted(ALL_NOTEBOOKS)
+
+
+@pytest.mark.parametrize("path", ALL_NOTEBOOKS, ids=lambda p: p.stem)
 def test_notebook_matches_its_py_file(path: Path) -> None:
     """The committed .ipynb holds the code of its paired py:percent file (jupytext)."""
     jupytext = pytest.importorskip("jupytext")
