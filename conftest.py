@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import pandas as pd
 import pytest
 
 REPO = Path(__file__).resolve().parent
@@ -29,13 +28,6 @@ def pytest_configure(config: pytest.Config) -> None:
         os.environ.setdefault("EVENTSTUDY_PRICES_DIR", str(prices.resolve()))
         os.environ.setdefault("EVENTSTUDY_FACTORS_DIR", str((prices / "factors").resolve()))
     os.environ.setdefault("MPLBACKEND", "Agg")
-    # pandas 3 warns that yfinance and exchange_calendars use APIs pandas 4 removes (not ours to
-    # fix); the class does not exist in pandas 2.2, so it cannot be named in pyproject.toml
-    if hasattr(pd.errors, "Pandas4Warning"):
-        for module in ("yfinance", "exchange_calendars"):
-            config.addinivalue_line(
-                "filterwarnings", f"ignore::pandas.errors.Pandas4Warning:{module}"
-            )
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -9,9 +9,12 @@ it against yfinance's own ``download`` fed the same histories through a fake ``T
 
 from __future__ import annotations
 
+import json
 import logging
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -315,3 +318,37 @@ def test_yahoo_logger_handler_is_removed(fake_yahoo: Callable[..., FakeYahoo]) -
         ["A"], pd.Timestamp("2024-01-02"), pd.Timestamp("2024-01-08")
     )
     assert logging.getLogger("yfinance").handlers == before
+
+
+def test_invalid_yahoo_series_is_reported_and_not_cached(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A zero adjusted close from Yahoo fails the checks every source passes: the ticker is
+    named with the row, the good one arrives and only it is cached."""
+    bad = history(DATES, 100.0)
+    bad.loc[bad.index[2], "Adj Close"] = 0.0
+    fake = install_fake_yahoo(monkeypatch)
+    fake(({"AAPL": history(DATES, 100.0), "MSFT": bad}, {}))
+    source = es.YahooSource(cache_dir=tmp_path, sleep=lambda s: None)
+    with pytest.raises(es.DataUnavailableError, match=r"MSFT \(invalid data from Yahoo") as err:
+        es.load_prices(["AAPL", "MSFT"], DATES[0], DATES[-1], source=source)
+    assert "2024-01-04" in err.value.failed["MSFT"] and "non-positive" in err.value.failed["MSFT"]
+    assert err.value.partial["ticker"].unique().tolist() == ["AAPL"]
+    cached = json.loads((tmp_path / "prices" / "manifest.json").read_text())["entries"]
+    assert list(cached) == ["AAPL"]
+
+
+def test_progress_defaults_on_in_a_jupyter_kernel(monkeypatch: pytest.MonkeyPatch) -> None:
+    import types
+
+    from eventstudy.data import yahoo
+
+    fake_ipython = types.ModuleType("IPython")
+    kernel = types.SimpleNamespace(config={"IPKernelApp": {"connection_file": "k.json"}})
+    fake_ipython.get_ipython = lambda: kernel  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "IPython", fake_ipython)
+    assert yahoo._in_notebook()
+    kernel.config = {}  # a terminal IPython: stderr decides
+    assert not yahoo._in_notebook()
+    monkeypatch.delitem(sys.modules, "IPython")
+    assert not yahoo._in_notebook()

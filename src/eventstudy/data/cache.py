@@ -236,6 +236,15 @@ class PriceCache:
                     tmp.unlink()
 
 
+def last_settled_date(now: pd.Timestamp | None = None) -> pd.Timestamp:
+    """The last date whose daily bar is final everywhere: yesterday in UTC (a session's
+    close is published by the next UTC midnight on every exchange Yahoo serves)."""
+    now = pd.Timestamp.now(tz="UTC") if now is None else pd.Timestamp(now)
+    if now.tzinfo is not None:
+        now = now.tz_convert("UTC").tz_localize(None)
+    return now.normalize() - pd.Timedelta(days=1)
+
+
 def fetch_through_cache(
     cache: PriceCache,
     downloader: YahooDownloader,
@@ -245,8 +254,16 @@ def fetch_through_cache(
     *,
     offline: bool,
     refresh: bool,
+    settled: pd.Timestamp | None = None,
 ) -> pd.DataFrame:
-    """Serve ``tickers`` from ``cache``, downloading misses (online) and caching what arrives."""
+    """Serve ``tickers`` from ``cache``, downloading misses (online) and caching what arrives.
+
+    Only settled sessions are kept: rows after ``settled`` (default :func:`last_settled_date`,
+    yesterday in UTC) are dropped - during trading Yahoo's row for today is a live price, not a
+    close - and an entry never claims to cover a date after ``settled``, so a later request
+    for recent dates downloads again instead of being served a stale, shorter history.
+    """
+    settled = last_settled_date() if settled is None else pd.Timestamp(settled).normalize()
     frames: list[pd.DataFrame] = []
     entries: dict[str, dict[str, Any]] = {}
     to_download: dict[str, tuple[pd.Timestamp, pd.Timestamp]] = {}
@@ -278,7 +295,9 @@ def fetch_through_cache(
             result = downloader.download(group, lo, hi)
             failed.update(result.failed)
             for ticker, frame in result.frames.items():
-                entries[ticker] = cache.put(ticker, frame, lo, hi, result.info)
+                frame = frame[frame["date"] <= settled]  # no intraday or future rows
+                if lo <= settled:
+                    entries[ticker] = cache.put(ticker, frame, lo, min(hi, settled), result.info)
                 frames.append(frame[frame["date"].between(start, end)])
     out = finalize_tidy(pd.concat(frames, ignore_index=True)) if frames else empty_tidy()
     out.attrs["provenance"] = {

@@ -34,7 +34,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .validate import finalize_tidy
+from ..exceptions import DataError
+from .validate import finalize_tidy, validate_tidy
 
 __all__ = [
     "DownloadResult",
@@ -201,6 +202,14 @@ def tidy_from_yfinance(
     return frames, empty
 
 
+def _in_notebook() -> bool:
+    """Whether this runs in an IPython kernel (Jupyter), where stderr is not a terminal."""
+    shell = sys.modules.get("IPython")
+    get = getattr(shell, "get_ipython", None)
+    kernel = get() if callable(get) else None
+    return kernel is not None and "IPKernelApp" in getattr(kernel, "config", {})
+
+
 @dataclass
 class DownloadResult:
     """Per-ticker tidy frames that arrived, reasons of those that failed, and provenance."""
@@ -228,7 +237,8 @@ class YahooDownloader:
     download
         Replacement of :func:`yf_download` with the same signature.
     progress
-        tqdm bar over tickers; ``None``: on when more than 5 tickers and stderr is a terminal.
+        tqdm bar over tickers; ``None``: on when more than 5 tickers and stderr is a terminal or
+        the code runs in a Jupyter kernel (``tqdm.auto`` draws a notebook widget there).
     """
 
     def __init__(
@@ -280,6 +290,14 @@ class YahooDownloader:
         for attempt in range(self.max_retries + 1):
             raw, reasons = self._call(pending, start, end)
             frames, empty = tidy_from_yfinance(raw, pending)
+            for ticker, frame in list(frames.items()):
+                # the checks every other source passes (a repeated date, a zero or negative
+                # price): a bad series is reported and never cached
+                try:
+                    validate_tidy(frame, context=f"Yahoo data for {ticker}")
+                except DataError as exc:
+                    del frames[ticker]
+                    result.failed[ticker] = f"invalid data from Yahoo, not cached: {exc}"
             result.frames.update(frames)
             kinds = {t: classify_reason(reasons.get(t, "")) for t in empty}
             limited = [
@@ -329,7 +347,7 @@ class YahooDownloader:
         show = (
             self.progress
             if self.progress is not None
-            else (len(wanted) > 5 and sys.stderr.isatty())
+            else (len(wanted) > 5 and (sys.stderr.isatty() or _in_notebook()))
         )
         from tqdm.auto import tqdm
 
