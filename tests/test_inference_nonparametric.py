@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 from scipy import stats
 
@@ -20,7 +21,15 @@ from eventstudy.inference import (
 )
 from eventstudy.inference.nonparametric import signed_rank_distribution
 from eventstudy.panel import EventPanel
-from test_inference_parametric import L2, _car_var_loop, _col, _daily, make_panel
+from test_inference_parametric import (
+    L2,
+    _car_var_loop,
+    _col,
+    _daily,
+    _window_loop,
+    make_gappy_panel,
+    make_panel,
+)
 
 
 @pytest.fixture(scope="module")
@@ -215,3 +224,124 @@ def test_signed_rank_distribution_by_enumeration() -> None:
     for mask in range(2**n):
         counts[sum(r + 1 for r in range(n) if mask >> r & 1)] += 1
     np.testing.assert_allclose(signed_rank_distribution(n), counts / 2**n)
+
+
+# ----------------------------------------------------------------------------- CAR windows
+_WINDOWS = [(-1, 1), (0, 2)]
+
+
+def _pick(panel: EventPanel, which: str) -> EventPanel:
+    """The module's panel, or one with whole missing days (estimation day -40 and event day
+    +2 for every event) and an event without any AR in [-1, 1]."""
+    return panel if which == "fixture" else make_gappy_panel()
+
+
+def _cars_loop(p: EventPanel, a: int, b: int) -> list[float]:
+    """CAR_i over [a, b]: sum of event i's available ARs (NaN when it has none)."""
+    out = []
+    for i in range(p.n_events):
+        vals = [p.ar[i, _col(r)] for r in range(a, b + 1) if not math.isnan(p.ar[i, _col(r)])]
+        out.append(sum(vals) if vals else math.nan)
+    return out
+
+
+def _window_rows(res: pd.DataFrame, windows: list[tuple[int, int]]) -> list[pd.Series]:
+    rows = res[res["window"].notna()]
+    assert list(rows["window"]) == [f"[{a}, {b}]" for a, b in windows]
+    return [row for _, row in rows.iterrows()]
+
+
+@pytest.mark.parametrize("which", ["fixture", "gappy"])
+def test_generalized_sign_car_windows_cowan(panel: EventPanel, which: str) -> None:
+    p = _pick(panel, which)
+    # Cowan (1992): p-hat = average over firms of the estimation-window fraction positive;
+    # pooled: over all (firm, day) pairs
+    fractions, pos_all, tot_all = [], 0, 0
+    for i in range(p.n_events):
+        e = [v for v in p.resid_est[i] if not math.isnan(v)]
+        pos = sum(1 for v in e if v > 0)
+        fractions.append(pos / len(e))
+        pos_all += pos
+        tot_all += len(e)
+    p_firm = sum(fractions) / len(fractions)
+    p_pool = pos_all / tot_all
+    res = generalized_sign(p, windows=_WINDOWS)
+    pooled = generalized_sign(p, windows=_WINDOWS, conventions=Conventions(gsign_p="pooled"))
+    rows = zip(_WINDOWS, _window_rows(res, _WINDOWS), _window_rows(pooled, _WINDOWS), strict=True)
+    for (a, b), row, prow in rows:
+        cars = [c for c in _cars_loop(p, a, b) if not math.isnan(c)]
+        w, n = sum(1 for c in cars if c > 0), len(cars)
+        if which == "gappy" and (a, b) == (-1, 1):
+            assert n == p.n_events - 1  # event 2 has no CAR over [-1, 1]
+        z = (w - n * p_firm) / math.sqrt(n * p_firm * (1 - p_firm))
+        assert row["statistic"] == pytest.approx(z, rel=1e-12)
+        assert row["p_value"] == pytest.approx(2 * stats.norm.sf(abs(z)), rel=1e-10)
+        assert row["estimate"] == pytest.approx(sum(cars) / n, rel=1e-12)
+        assert row["n"] == n
+        assert row["distribution"] == "normal"
+        zp = (w - n * p_pool) / math.sqrt(n * p_pool * (1 - p_pool))
+        assert prow["statistic"] == pytest.approx(zp, rel=1e-12)
+    greater = generalized_sign(p, windows=[(0, 2)], daily=False, alternative="greater")
+    cars = [c for c in _cars_loop(p, 0, 2) if not math.isnan(c)]
+    w, n = sum(1 for c in cars if c > 0), len(cars)
+    z = (w - n * p_firm) / math.sqrt(n * p_firm * (1 - p_firm))
+    assert greater.iloc[0]["p_value"] == pytest.approx(stats.norm.sf(z), rel=1e-10)
+
+
+def _median_sign_scores_loop(p: EventPanel) -> list[list[float]]:
+    """G_iu = sign(x_iu - median_i) over the event's estimation and event days (NaN kept out)."""
+    scores = []
+    for row in _combined_rows(p):
+        vals = sorted(v for v in row if not math.isnan(v))
+        k = len(vals)
+        med = vals[k // 2] if k % 2 else (vals[k // 2 - 1] + vals[k // 2]) / 2
+        scores.append(
+            [
+                math.nan if math.isnan(v) else 1.0 if v > med else -1.0 if v < med else 0.0
+                for v in row
+            ]
+        )
+    return scores
+
+
+def _modified_rank_scores_loop(p: EventPanel) -> list[list[float]]:
+    """U_iu - 1/2 with U_iu = K_iu / (n_i + 1)."""
+    ranks, counts = _ranks_by_row(p)
+    return [[k / (c + 1) - 0.5 for k in row] for row, c in zip(ranks, counts, strict=True)]
+
+
+def _check_rank_family_windows(p: EventPanel, res: pd.DataFrame, daily_t: list[float]) -> None:
+    """Daily T_t as transcribed; a window: sum_t T_t / sqrt(L_w) over its L_w days with
+    data (Campbell & Wasley 1993), estimate = CAAR, n = events with an AR in the window."""
+    for rel in range(L2[0], L2[1] + 1):
+        got = _daily(res, rel)["statistic"]
+        want = daily_t[_col(rel)]
+        if math.isnan(want):
+            assert math.isnan(got)
+        else:
+            assert got == pytest.approx(want, rel=1e-12)
+    for (a, b), row in zip(_WINDOWS, _window_rows(res, _WINDOWS), strict=True):
+        ts = [daily_t[_col(r)] for r in range(a, b + 1) if not math.isnan(daily_t[_col(r)])]
+        stat = sum(ts) / math.sqrt(len(ts))
+        caar, l_w, n = _window_loop(p, a, b)
+        assert len(ts) == l_w
+        assert row["statistic"] == pytest.approx(stat, rel=1e-12)
+        assert row["p_value"] == pytest.approx(2 * stats.norm.sf(abs(stat)), rel=1e-10)
+        assert row["estimate"] == pytest.approx(caar, rel=1e-12)
+        assert row["n"] == n
+        assert row["distribution"] == "normal"
+
+
+@pytest.mark.parametrize("which", ["fixture", "gappy"])
+def test_corrado_zivney_rank_car_windows_transcription(panel: EventPanel, which: str) -> None:
+    p = _pick(panel, which)
+    daily_t = _time_series_test(_modified_rank_scores_loop(p), "sqrt", p.resid_est.shape[1])
+    assert math.isnan(daily_t[_col(2)]) == (which == "gappy")
+    _check_rank_family_windows(p, corrado_zivney_rank(p, windows=_WINDOWS), daily_t)
+
+
+@pytest.mark.parametrize("which", ["fixture", "gappy"])
+def test_corrado_zivney_sign_car_windows_transcription(panel: EventPanel, which: str) -> None:
+    p = _pick(panel, which)
+    daily_t = _time_series_test(_median_sign_scores_loop(p), "sqrt", p.resid_est.shape[1])
+    _check_rank_family_windows(p, corrado_zivney_sign(p, windows=_WINDOWS), daily_t)

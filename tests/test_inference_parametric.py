@@ -490,3 +490,124 @@ def test_a_window_without_abnormal_returns_has_no_caar_not_zero() -> None:
     empty, full = out[out["window"] == "[2, 2]"], out[out["window"] == "[1, 1]"]
     assert empty[["estimate", "statistic", "p_value"]].isna().all().all(), empty
     assert full["estimate"].notna().all()
+
+
+# ----------------------------------------------------------------------------- independent checks
+def make_gappy_panel(seed: int = 4, n_firms: int = 8) -> EventPanel:
+    """Like :func:`make_panel` (staggered day 0, scattered holes) plus whole missing days:
+    no event has a return on estimation day -40 nor on event day +2, and event 2 has no
+    return on event days -1, 0, 1 (so it has no CAR over [-1, 1])."""
+    rng = np.random.default_rng(seed)
+    t_len = 320
+    m = rng.normal(0.0003, 0.01, t_len)
+    beta = rng.uniform(0.5, 1.5, n_firms)
+    vol = rng.uniform(0.01, 0.03, n_firms)
+    r = 0.0002 + m[:, None] * beta + rng.normal(0, 1, (t_len, n_firms)) * vol
+    day0 = rng.integers(200, 310, n_firms)
+    firms = np.arange(n_firms)
+    r[day0, firms] += 0.01
+    r[rng.integers(100, 190, 15), rng.integers(0, n_firms, 15)] = np.nan
+    r[day0 - 40, firms] = np.nan  # estimation day -40: nobody
+    r[day0 + 2, firms] = np.nan  # event day +2: nobody
+    r[day0[2] - 1 : day0[2] + 2, 2] = np.nan  # event 2: nothing in [-1, 1]
+    r[day0[0] + 1, 0] = np.nan
+    dates = np.datetime64("2020-01-01", "ns") + np.arange(t_len) * np.timedelta64(1, "D")
+    return market_model_panel(r, m, firms, day0, L1, L2, dates=dates)
+
+
+def _aar_loop(p: EventPanel, t: int) -> float:
+    """AAR on event-grid column t: mean AR over the events that have one (NaN if none)."""
+    vals = [p.ar[i, t] for i in range(p.n_events) if not math.isnan(p.ar[i, t])]
+    return sum(vals) / len(vals) if vals else math.nan
+
+
+def _window_loop(p: EventPanel, a: int, b: int) -> tuple[float, int, int]:
+    """CAAR over [a, b] (sum of the AARs of the days with data), the number of such days
+    L_w, and the number of events with at least one AR in the window."""
+    caar, days = 0.0, 0
+    for rel in range(a, b + 1):
+        aar = _aar_loop(p, _col(rel))
+        if not math.isnan(aar):
+            caar += aar
+            days += 1
+    n = sum(
+        1
+        for i in range(p.n_events)
+        if any(not math.isnan(p.ar[i, _col(rel)]) for rel in range(a, b + 1))
+    )
+    return caar, days, n
+
+
+def _bw1985_sd_loop(p: EventPanel) -> tuple[float, int]:
+    """Brown & Warner (1985): S from the time series of the estimation-window average
+    residuals over the T estimation days with data, S^2 = sum (A_u - mean A)^2 / (T - 1)."""
+    series = []
+    for u in range(p.resid_est.shape[1]):
+        vals = [p.resid_est[i, u] for i in range(p.n_events) if not math.isnan(p.resid_est[i, u])]
+        if vals:
+            series.append(sum(vals) / len(vals))
+    big_t = len(series)
+    mean = sum(series) / big_t
+    return math.sqrt(sum((a - mean) ** 2 for a in series) / (big_t - 1)), big_t
+
+
+_BW_PANELS = {"make_panel": make_panel, "gappy": make_gappy_panel}
+
+
+@pytest.mark.parametrize("which", list(_BW_PANELS))
+def test_brown_warner_1985_daily_by_hand(which: str) -> None:
+    p = _BW_PANELS[which]()
+    sd, big_t = _bw1985_sd_loop(p)
+    if which == "gappy":  # estimation day -40 has no residual: not one of the T days
+        assert big_t == p.resid_est.shape[1] - 1
+    res = brown_warner_1985(p)
+    greater = brown_warner_1985(p, alternative="greater")
+    for rel in range(L2[0], L2[1] + 1):
+        t = _col(rel)
+        aar = _aar_loop(p, t)
+        row = _daily(res, rel)
+        n_t = sum(1 for i in range(p.n_events) if not math.isnan(p.ar[i, t]))
+        assert row["n"] == n_t
+        if n_t == 0:
+            assert math.isnan(row["estimate"]) and math.isnan(row["statistic"])
+            continue
+        stat = aar / sd
+        assert row["estimate"] == pytest.approx(aar, rel=1e-12)
+        assert row["statistic"] == pytest.approx(stat, rel=1e-12)
+        assert row["distribution"] == "t"
+        assert row["df"] == big_t - 1
+        assert row["p_value"] == pytest.approx(2 * stats.t.sf(abs(stat), big_t - 1), rel=1e-10)
+        assert _daily(greater, rel)["p_value"] == pytest.approx(
+            stats.t.sf(stat, big_t - 1), rel=1e-10
+        )
+    assert math.isnan(_daily(res, 2)["statistic"]) == (which == "gappy")
+
+
+@pytest.mark.parametrize("which", list(_BW_PANELS))
+def test_brown_warner_1985_windows_by_hand(which: str) -> None:
+    p = _BW_PANELS[which]()
+    sd, big_t = _bw1985_sd_loop(p)
+    windows = [(-1, 1), (0, 2), (-3, 3)]
+    res = brown_warner_1985(p, windows=windows, daily=False)
+    assert list(res["window"]) == [f"[{a}, {b}]" for a, b in windows]
+    for (a, b), (_, row) in zip(windows, res.iterrows(), strict=True):
+        caar, l_w, n = _window_loop(p, a, b)
+        # L_w counts the window days with an AAR (day +2 of the gappy panel has none)
+        assert l_w == (b - a + 1) - int(which == "gappy" and a <= 2 <= b)
+        stat = caar / (sd * math.sqrt(l_w))
+        assert row["estimate"] == pytest.approx(caar, rel=1e-12)
+        assert row["statistic"] == pytest.approx(stat, rel=1e-12)
+        assert row["df"] == big_t - 1
+        assert row["p_value"] == pytest.approx(2 * stats.t.sf(abs(stat), big_t - 1), rel=1e-10)
+        assert row["n"] == n
+    # portfolio_df="mean_obs_minus_1": mean number of estimation observations minus one
+    conv = Conventions(portfolio_df="mean_obs_minus_1")
+    obs = [sum(1 for v in p.resid_est[i] if not math.isnan(v)) for i in range(p.n_events)]
+    df = sum(obs) / len(obs) - 1
+    alt = brown_warner_1985(p, windows=[(-1, 1)], conventions=conv)
+    caar, l_w, _ = _window_loop(p, -1, 1)
+    stat = caar / (sd * math.sqrt(l_w))
+    win = alt[alt["window"] == "[-1, 1]"].iloc[0]
+    assert win["df"] == pytest.approx(df, rel=1e-12)
+    assert win["p_value"] == pytest.approx(2 * stats.t.sf(abs(stat), df), rel=1e-10)
+    assert _daily(alt, 0)["df"] == pytest.approx(df, rel=1e-12)
