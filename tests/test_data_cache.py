@@ -193,13 +193,11 @@ def test_write_bytes_atomic_keeps_old_content_on_failure(
     assert target.read_bytes() == b"old" and sorted(p.name for p in tmp_path.iterdir()) == ["f.bin"]
 
 
-def test_sigkill_mid_write_never_leaves_a_readable_bad_file(tmp_path: Path) -> None:
-    """A real process rewriting the cache in a loop is killed with SIGKILL at a random moment."""
-    if not hasattr(signal, "SIGKILL"):
-        pytest.skip("no SIGKILL on this platform")
+def _kill_writer_mid_write(folder: Path) -> list[Path]:
+    """Start a process rewriting the cache in ``folder`` in a loop; SIGKILL it while a temp
+    file exists. Returns the temp files left behind (empty if the write finished first)."""
     script = textwrap.dedent(
         f"""
-        import sys
         import numpy as np, pandas as pd
         from eventstudy.data.cache import PriceCache
         from eventstudy.data.readers import read_prices
@@ -210,7 +208,7 @@ def test_sigkill_mid_write_never_leaves_a_readable_bad_file(tmp_path: Path) -> N
                                               "adj_close": base + np.arange(20000) * 1e-3}}))
 
         frames = [tidy(10.0), tidy(20.0)]
-        cache = PriceCache({str(tmp_path)!r})
+        cache = PriceCache({str(folder)!r})
         lo, hi = frames[0]["date"].min(), frames[0]["date"].max()
         cache.put("AAA", frames[0], lo, hi)
         print("ready", flush=True)
@@ -221,20 +219,41 @@ def test_sigkill_mid_write_never_leaves_a_readable_bad_file(tmp_path: Path) -> N
         """
     )
     proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    prices = folder / "prices"
     try:
         assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
-        folder = tmp_path / "prices"
         deadline = time.monotonic() + 10
-        # kill while a temp file exists, i.e. in the middle of a write
-        while not list(folder.glob(".*.tmp")) and time.monotonic() < deadline:
-            time.sleep(0.0005)
+        # poll finely; kill as soon as a temp file exists, i.e. in the middle of a write
+        while not any(n.endswith(".tmp") for n in os.listdir(prices)):
+            if time.monotonic() > deadline:
+                break
+            time.sleep(0.0002)
         proc.send_signal(signal.SIGKILL)
     finally:
         proc.wait(timeout=30)
         if proc.stdout is not None:
             proc.stdout.close()
     assert proc.returncode == -signal.SIGKILL
-    cache = PriceCache(tmp_path)
+    # A finished write renames its temp file away and a failed one unlinks it; only a writer
+    # killed between creating and renaming it leaves one behind (the sweep spares young ones).
+    return sorted(prices.glob(".*.tmp"))
+
+
+def test_sigkill_mid_write_never_leaves_a_readable_bad_file(tmp_path: Path) -> None:
+    """A real process rewriting the cache in a loop is killed with SIGKILL mid-write."""
+    if not hasattr(signal, "SIGKILL"):
+        pytest.skip("no SIGKILL on this platform")
+    # A write (Parquet or manifest, each fsync'ed) keeps its temp file for milliseconds, the
+    # poll-to-kill gap is microseconds: a kill nearly always lands mid-write (60/60 in trials,
+    # also with both cores busy). A fresh writer is tried again only if the write won the race.
+    left: list[Path] = []
+    for attempt in range(3):
+        folder = tmp_path / f"attempt{attempt}"
+        left = _kill_writer_mid_write(folder)
+        if left:
+            break
+    assert left, "the writer was never killed while a temp file existed (3 attempts)"
+    cache = PriceCache(folder)
     entry = cache.manifest()["entries"]["AAA"]
     found = cache.lookup("AAA", pd.Timestamp(entry["start"]), pd.Timestamp(entry["end"]))
     assert found.status == "hit" and found.frame is not None, found.error
@@ -243,7 +262,43 @@ def test_sigkill_mid_write_never_leaves_a_readable_bad_file(tmp_path: Path) -> N
     expected = first + np.arange(20000) * 1e-3
     np.testing.assert_array_equal(found.frame["adj_close"].to_numpy(), expected)
     # abandoned temp files are swept once old, never read
-    for tmp in (tmp_path / "prices").glob(".*.tmp"):
+    for tmp in left:
         os.utime(tmp, (time.time() - 7200, time.time() - 7200))
     cache.put("AAA", found.frame, pd.Timestamp(entry["start"]), pd.Timestamp(entry["end"]))
-    assert not list((tmp_path / "prices").glob(".*.tmp"))
+    assert not any(tmp.exists() for tmp in left)
+    assert not list((folder / "prices").glob(".*.tmp"))
+
+
+def test_unsettled_rows_are_neither_cached_nor_served(
+    tmp_path: Path, fake_yahoo: Callable[..., FakeYahoo], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Yahoo's row for today is a live price: rows after the last settled date are dropped
+    and the entry never claims to cover them, so a later request downloads again."""
+    from eventstudy.data import cache as cache_mod
+
+    def settled_on(day: str) -> None:
+        monkeypatch.setattr(cache_mod, "last_settled_date", lambda now=None: pd.Timestamp(day))
+
+    fake = fake_yahoo(({"AAPL": history(DATES, 100.0)}, {}), ({"AAPL": history(DATES, 100.0)}, {}))
+    settled_on("2024-01-04")  # the fake also returns 01-05 and 01-08: not final yet
+    out = es.load_prices("AAPL", "2024-01-02", "2024-01-08", source=_source(tmp_path))
+    assert out["date"].max() == pd.Timestamp("2024-01-04")
+    entry = PriceCache(tmp_path).manifest()["entries"]["AAPL"]
+    assert (entry["end"], entry["last_date"]) == ("2024-01-04", "2024-01-04")
+    settled_on("2024-01-08")  # days later: the same request is not a cache hit
+    again = es.load_prices("AAPL", "2024-01-02", "2024-01-08", source=_source(tmp_path))
+    assert len(fake.calls) == 2 and again["date"].max() == pd.Timestamp("2024-01-08")
+    assert PriceCache(tmp_path).manifest()["entries"]["AAPL"]["end"] == "2024-01-08"
+
+
+def test_last_settled_date_is_yesterday_in_utc() -> None:
+    from eventstudy.data.cache import last_settled_date
+
+    # 15:00 in New York on Monday 2025-01-27 (20:00 UTC): the session is still open
+    assert last_settled_date(pd.Timestamp("2025-01-27 15:00", tz="America/New_York")) == (
+        pd.Timestamp("2025-01-26")
+    )
+    # 00:30 UTC on 2025-01-28: Monday's close (21:00 UTC) is final
+    assert last_settled_date(pd.Timestamp("2025-01-28 00:30", tz="UTC")) == pd.Timestamp(
+        "2025-01-27"
+    )

@@ -109,3 +109,69 @@ def test_fits_without_residual_degrees_of_freedom_report_nan_not_r2_of_one() -> 
     X = np.concatenate([np.ones((1, 20, 1)), np.ones((1, 20, 2))], axis=2)  # collinear
     fit = batched_ols(X, rng.normal(size=(1, 20)), np.ones((1, 20), dtype=bool), has_const=True)
     assert fit.singular.all() and np.isnan(fit.r2).all()
+
+
+def _nearly_constant_problem(
+    k: int, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Three events, L = 240: [nearly constant market, tiny but real variation, ordinary].
+
+    Event 0's market is 0 on every day but one (1e-12): its centred mean square is about
+    1e-24 / 240 ~ 4e-27, far below the 1e-14 floor, while ``||x - xbar|| / ||x||`` is
+    ``sqrt(1 - 1/240) ~ 0.998`` (by hand), so a rule relative to the regressor's own norm
+    cannot see it. Event 1's market has a standard deviation of 1e-6 (mean square ~1e-12,
+    above the floor). Event 2 is ordinary data. Columns beyond the market (k = 3) are
+    ordinary N(0, 0.01) factors.
+    """
+    L = 240
+    X = np.concatenate([np.ones((3, L, 1)), rng.normal(0.0, 0.01, (3, L, k - 1))], axis=2)
+    X[0, :, 1] = 0.0
+    X[0, 100, 1] = 1e-12
+    X[1, :, 1] = rng.normal(0.0, 1e-6, L)
+    y = 0.001 + 0.5 * X[..., 1] + rng.normal(0.0, 0.01, (3, L))
+    return X, y, np.ones((3, L), dtype=bool)
+
+
+def test_nearly_constant_market_is_singular_in_both_solvers() -> None:
+    """An absolute floor: a market with root mean square variation <= 1e-7 counts as constant."""
+    rng = np.random.default_rng(21)
+    for k in (2, 3):  # the one-slope closed form and the general QR path
+        X, y, mask = _nearly_constant_problem(k, rng)
+        # statsmodels fits event 0 without complaint and returns a garbage slope (~1e10)
+        garbage = _statsmodels_one(X[0], y[0], mask[0]).params[1]
+        assert abs(garbage) > 1e8, garbage
+        fit = batched_ols(X, y, mask, has_const=True)
+        assert fit.singular.tolist() == [True, False, False], k
+        assert np.isnan(fit.params[0]).all() and np.isnan(fit.sigma2[0])
+        assert np.isnan(fit.xtx_inv[0]).all() and np.isnan(fit.resid[0]).all()
+        for i in (1, 2):  # above the floor: still ordinary OLS, as statsmodels
+            ref = _statsmodels_one(X[i], y[i], mask[i])
+            np.testing.assert_allclose(fit.params[i], ref.params, rtol=1e-8)
+            np.testing.assert_allclose(fit.sigma2[i], ref.scale, rtol=1e-10)
+
+
+def test_floor_is_judged_on_the_used_rows_only() -> None:
+    """The one varying day is masked out: the market is exactly constant on the used rows."""
+    rng = np.random.default_rng(5)
+    x = np.zeros((1, 60))
+    x[0, 10] = 0.02  # a real move, but on a day that is not used
+    x[0, 11:] += rng.normal(0.0, 1e-8, 49)  # the rest: std 1e-8, mean square ~1e-16 < 1e-14
+    X = np.stack([np.ones_like(x), x], axis=2)
+    y = rng.normal(0.0, 0.01, (1, 60))
+    mask = np.ones((1, 60), dtype=bool)
+    assert not batched_ols(X, y, mask, has_const=True).singular[0]  # with the 0.02 day: fine
+    mask[0, 10] = False
+    assert batched_ols(X, y, mask, has_const=True).singular[0]
+    X3 = np.concatenate([X, rng.normal(0.0, 0.01, (1, 60, 1))], axis=2)
+    assert batched_ols(X3, y, mask, has_const=True).singular[0]
+
+
+def test_nearly_zero_regressor_without_constant_is_singular() -> None:
+    rng = np.random.default_rng(8)
+    X = rng.normal(0.0, 0.01, (2, 50, 2))
+    X[0, :, 1] = rng.normal(0.0, 1e-9, 50)  # mean square ~1e-18: a zero regressor
+    y = rng.normal(0.0, 0.01, (2, 50))
+    fit = batched_ols(X, y, np.ones((2, 50), dtype=bool), has_const=False)
+    assert fit.singular.tolist() == [True, False]
+    ref = _statsmodels_one(X[1], y[1], np.ones(50, dtype=bool))
+    np.testing.assert_allclose(fit.params[1], ref.params, rtol=1e-9)

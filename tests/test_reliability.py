@@ -12,6 +12,8 @@ returns), not computed by the library.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import re
 import signal
@@ -176,6 +178,38 @@ def _events_file(tmp: Path, text: str) -> Any:
     return load_spec(_write(tmp, "s.toml", '[events]\nfile = "events.csv"\n'))
 
 
+def _cli_events_file_unknown_ticker(tmp: Path) -> str:
+    """``eventstudy run`` on a spec whose events CSV names a ticker with no prices (ZZZ).
+
+    Offline: a prices folder of per-ticker CSVs (``Date,Adj Close``) for MKT and AAA made from
+    the synthetic returns. Returns ``exit=<code> | <stderr> | <status rows>``.
+    """
+    folder = tmp / "prices"
+    folder.mkdir()
+    for ticker in ("MKT", "AAA"):
+        px = 100.0 * (1.0 + RETURNS[ticker]).cumprod()
+        frame = pd.DataFrame({"Date": px.index.strftime("%Y-%m-%d"), "Adj Close": px.to_numpy()})
+        frame.to_csv(folder / f"{ticker}.csv", index=False)
+    _write(tmp, "events.csv", "ticker,date\nAAA,2024-06-03\nZZZ,2024-06-03\n")
+    spec = _write(
+        tmp,
+        "s.toml",
+        '[events]\nfile = "events.csv"\n[model]\nmarket = "MKT"\n[output]\nfigures = []\n',
+    )
+    out, err = tmp / "out", io.StringIO()
+    with contextlib.redirect_stderr(err):
+        code = main(
+            ["run", str(spec), "--prices-dir", str(folder), "--out", str(out), "--offline", "-q"]
+        )
+    status = pd.read_csv(out / "status.csv", keep_default_na=False) if code == 0 else None
+    rows = (
+        " ; ".join(f"{r.event_id} | {r.status} | {r.reason}" for r in status.itertuples())
+        if status is not None
+        else ""
+    )
+    return f"exit={code} | {' '.join(err.getvalue().split())} | {rows}"
+
+
 def _unwritable_export(tmp: Path) -> Any:
     blocker = _write(tmp, "file", "x")  # a file where a folder should be (works as root too)
     res = _fit(_events(["AAA"], ["2024-06-03"]))
@@ -325,6 +359,20 @@ MODES: list[Mode] = [
         ),
         DECISION,
         r"CST 2024-06-03 .*dropped \| zero-variance estimation returns",
+    ),
+    Mode(
+        # the event's market is 0 on every estimation day but one (1e-12): a slope of ~1e10
+        # if fitted; its root mean square variation is far below 1e-7, so it counts as constant
+        "nearly_constant_market",
+        lambda tmp: _status_of_first(
+            _events(["AAA"], ["2024-06-03"], benchmark=["FLAT"]),
+            _with(
+                flat=lambda r: r.__setitem__("FLAT", np.where(r.index == "2024-03-01", 1e-12, 0.0))
+            ),
+        ),
+        DECISION,
+        r"AAA 2024-06-03 .*dropped \| singular regressors \(constant or collinear "
+        r"market/factor returns\)",
     ),
     Mode(
         "market_missing_on_day0",
@@ -532,6 +580,17 @@ MODES: list[Mode] = [
         lambda tmp: _events_file(tmp, "ticker,date\nAAA,2024-06-03\nBBB,someday\n"),
         SpecError,
         r"unreadable date 'someday' in row 3",
+    ),
+    Mode(
+        # issue 8's "events file with unknown tickers": through the spec's [events] file and
+        # the CLI, not a DataFrame; the study runs without that event (exit 0) and says why
+        "events_file_unknown_ticker",
+        _cli_events_file_unknown_ticker,
+        DECISION,
+        r"^exit=0 \| eventstudy: warning: no prices for ZZZ \(.*\); their events are dropped "
+        r"eventstudy: warning: 1 of 2 events dropped: 1 x ticker has no data .*\| "
+        r"AAA 2024-06-03 \| used \|  ; "
+        r"ZZZ 2024-06-03 \| dropped \| ticker has no data \('ZZZ' has no returns\)$",
     ),
     Mode(
         "events_file_unknown_column",

@@ -4,7 +4,8 @@ Every event's regression is solved at once: masked rows (missing return or regre
 zeroed in ``X`` and ``y`` so they contribute nothing; with a constant, the regressors and
 ``y`` are centred on each event's complete-case means before a batched QR decomposition
 (good conditioning: coefficients agree with statsmodels' OLS to ~1e-12). Events are processed
-in chunks to bound memory; there is no Python loop per event.
+in chunks to bound memory; there is no Python loop per event. A regressor that is collinear with
+the others, or (nearly) constant, flags the event as singular (see :func:`batched_ols`).
 """
 
 from __future__ import annotations
@@ -19,6 +20,13 @@ __all__ = ["OLSFit", "batched_ols"]
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
 IntArray = npt.NDArray[np.int64]
+
+#: Relative collinearity tolerance: ``|R_jj| <= RELATIVE_TOL * ||x_j||`` is singular.
+RELATIVE_TOL = 1e-10
+#: Absolute floor on a regressor's variation: a centred regressor (its part not explained by
+#: the preceding regressors) whose mean square over the used rows is at most this value
+#: (a daily standard deviation of at most 1e-7) counts as constant, so the event is singular.
+MIN_MEAN_SQUARE = 1e-14
 
 
 @dataclass
@@ -74,6 +82,21 @@ def batched_ols(
     the slopes solve the centred problem ``Z_c b_s = y_c`` by QR (``Z_c = Q R``,
     ``b_s = R^{-1} Q' y_c``), the intercept is ``ybar - zbar' b_s`` and ``(X'X)^{-1}``
     follows from the partitioned inverse of ``[1, Z]``.
+
+    Singular events (``singular`` True, results NaN). ``|R_jj|`` is the norm of regressor
+    ``j``'s part not explained by the preceding regressors (centred when ``has_const``; for a
+    single slope it is the centred regressor's norm ``||x - xbar||``). The event is singular
+    when, for any ``j``,
+
+    * ``|R_jj| <= 1e-10 * ||x_j||`` (``RELATIVE_TOL``, against the *uncentred* column norm):
+      collinear regressors, or a constant market, which centres to rounding noise; or
+    * ``R_jj^2 / nobs <= 1e-14`` (``MIN_MEAN_SQUARE``, an absolute floor): a regressor whose
+      variation over the used rows has a root mean square of at most 1e-7 (in return units)
+      is treated as constant. Without this floor a market that is 0 on every estimation day
+      but one (say ``1e-12``) passes the relative rule and gives a slope of ~1e10; daily
+      return series vary by ~1e-2, five orders of magnitude above the floor.
+
+    An event with no used rows is singular.
     """
     n, L, k = X.shape
     out = OLSFit(
@@ -114,13 +137,13 @@ def _solve_chunk(
         # collinearity is judged against the uncentred column norms (a constant market
         # centres to rounding noise, which must not pass for variation)
         ref = np.sqrt(np.sum(Xz[:, :, 1:] ** 2, axis=1))
-        slopes, s_inv, singular = _qr_solve(Z, yc, ref)
+        slopes, s_inv, singular = _qr_solve(Z, yc, ref, nobs)
         intercept = ybar - np.einsum("nj,nj->n", xbar, slopes)
         params = np.concatenate([intercept[:, None], slopes], axis=1)
         xtx_inv = _full_inverse_from_centred(s_inv, xbar, nsafe)
         tss = np.sum(yc**2, axis=1)
     else:
-        params, xtx_inv, singular = _qr_solve(Xz, yz, np.sqrt(np.sum(Xz**2, axis=1)))
+        params, xtx_inv, singular = _qr_solve(Xz, yz, np.sqrt(np.sum(Xz**2, axis=1)), nobs)
         tss = np.sum(yz**2, axis=1)
     fitted = np.einsum("nlk,nk->nl", Xz, params)
     resid = np.where(mask, yz - fitted, np.nan)
@@ -148,7 +171,8 @@ def _solve_one_slope(x: FloatArray, y: FloatArray, mask: BoolArray, out: OLSFit,
 
     With one centred regressor ``z = x - xbar`` the QR factor is ``R = ||z||``, so
     ``b = z'y_c / z'z`` and ``(Z'Z)^{-1} = 1 / z'z``: the same centred two-pass sums (and the
-    same collinearity rule, ``||z|| <= 1e-10 ||x||``) without the ``(n, L, 2)`` arrays.
+    same singularity rules, ``||z|| <= 1e-10 ||x||`` or ``z'z / nobs <= 1e-14``) without the
+    ``(n, L, 2)`` arrays.
     """
     # few full-size temporaries, updated in place (this is the hot loop of a large study)
     xz = np.where(mask, x, 0.0)
@@ -165,7 +189,9 @@ def _solve_one_slope(x: FloatArray, y: FloatArray, mask: BoolArray, out: OLSFit,
     szz = np.einsum("nl,nl->n", xz, xz)
     szy = np.einsum("nl,nl->n", xz, yz)
     tss = np.einsum("nl,nl->n", yz, yz)
-    singular = np.sqrt(szz) <= 1e-10 * np.maximum(ref, np.finfo(float).tiny)
+    singular = (np.sqrt(szz) <= RELATIVE_TOL * np.maximum(ref, np.finfo(float).tiny)) | (
+        szz <= MIN_MEAN_SQUARE * nobs  # a (nearly) constant regressor: absolute floor
+    )
     with np.errstate(invalid="ignore", divide="ignore"):
         slope = np.where(singular, np.nan, szy / np.where(singular, 1.0, szz))
         s_inv = np.where(singular, np.nan, 1.0 / np.where(singular, 1.0, szz))
@@ -196,19 +222,21 @@ def _solve_one_slope(x: FloatArray, y: FloatArray, mask: BoolArray, out: OLSFit,
 
 
 def _qr_solve(
-    A: FloatArray, b: FloatArray, scale: FloatArray
+    A: FloatArray, b: FloatArray, scale: FloatArray, nobs: FloatArray
 ) -> tuple[FloatArray, FloatArray, BoolArray]:
     """Least squares ``A x = b`` per batch via QR; returns x, (A'A)^-1 and a singular flag.
 
-    A column is collinear when its ``|R_jj|`` is below ``1e-10 * scale_j`` (its norm).
+    A column is collinear when its ``|R_jj|`` is at most ``1e-10 * scale_j`` (its norm), and
+    (nearly) constant when ``R_jj^2 / nobs`` is at most ``MIN_MEAN_SQUARE`` (absolute floor).
     """
     n, _, p = A.shape
     if p == 0:
         return np.zeros((n, 0)), np.zeros((n, 0, 0)), np.zeros(n, dtype=bool)
     q, r = np.linalg.qr(A, mode="reduced")
     diag = np.abs(np.diagonal(r, axis1=1, axis2=2))
-    tol = 1e-10 * np.maximum(scale, np.finfo(float).tiny)
-    singular = np.any(diag <= tol, axis=1)
+    tol = RELATIVE_TOL * np.maximum(scale, np.finfo(float).tiny)
+    floor = np.sqrt(MIN_MEAN_SQUARE * nobs)[:, None]  # root of the sum-of-squares floor
+    singular = np.any((diag <= tol) | (diag <= floor), axis=1)
     r_safe = r.copy()
     eye = np.broadcast_to(np.eye(p), r.shape)
     r_safe[singular] = eye[singular]
