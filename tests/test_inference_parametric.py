@@ -33,16 +33,24 @@ L1 = (-120, -11)
 L2 = (-3, 3)
 
 
+def _market_model_returns(
+    rng: np.random.Generator, t_len: int, n_firms: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Market returns and firm returns ``0.0002 + beta_i m_t + sigma_i e_it`` (same draws, in
+    the same order, as the panels have always used)."""
+    m = rng.normal(0.0003, 0.01, t_len)
+    beta = rng.uniform(0.5, 1.5, n_firms)
+    vol = rng.uniform(0.01, 0.03, n_firms)
+    return m, 0.0002 + m[:, None] * beta + rng.normal(0, 1, (t_len, n_firms)) * vol
+
+
 def make_panel(
     seed: int = 0, n_firms: int = 7, shared: bool = False, holes: bool = True
 ) -> EventPanel:
     """Simulated market-model panel (staggered or shared day 0) with missing returns."""
     rng = np.random.default_rng(seed)
     t_len = 320
-    m = rng.normal(0.0003, 0.01, t_len)
-    beta = rng.uniform(0.5, 1.5, n_firms)
-    vol = rng.uniform(0.01, 0.03, n_firms)
-    r = 0.0002 + m[:, None] * beta + rng.normal(0, 1, (t_len, n_firms)) * vol
+    m, r = _market_model_returns(rng, t_len, n_firms)
     day0 = np.full(n_firms, 250) if shared else rng.integers(200, 310, n_firms)
     if holes:
         r[rng.integers(100, 190, 12), rng.integers(0, n_firms, 12)] = np.nan
@@ -499,10 +507,7 @@ def make_gappy_panel(seed: int = 4, n_firms: int = 8) -> EventPanel:
     return on event days -1, 0, 1 (so it has no CAR over [-1, 1])."""
     rng = np.random.default_rng(seed)
     t_len = 320
-    m = rng.normal(0.0003, 0.01, t_len)
-    beta = rng.uniform(0.5, 1.5, n_firms)
-    vol = rng.uniform(0.01, 0.03, n_firms)
-    r = 0.0002 + m[:, None] * beta + rng.normal(0, 1, (t_len, n_firms)) * vol
+    m, r = _market_model_returns(rng, t_len, n_firms)
     day0 = rng.integers(200, 310, n_firms)
     firms = np.arange(n_firms)
     r[day0, firms] += 0.01

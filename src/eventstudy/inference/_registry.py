@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -85,18 +86,10 @@ def window_rows(spec: TestSpec, ctx: Context, windows: Sequence[Window], alt: st
     return spec.window(ctx, windows, alt)
 
 
-def run_spec(
-    spec: TestSpec,
-    panel: EventPanel | Context,
-    windows: Sequence[Window] | None,
-    daily: bool,
-    conventions: Conventions,
-    alternative: str,
-    clustered: bool | None = None,
-) -> pd.DataFrame:
-    """Daily rows and/or CAR-window rows of one test as a tidy DataFrame."""
-    parts = run_spec_columns(spec, panel, windows, daily, conventions, alternative, clustered)
-    return frame_from_columns(parts)
+def run_spec(*args: Any, **kwargs: Any) -> pd.DataFrame:
+    """Daily rows and/or CAR-window rows of one test as a tidy DataFrame: the arguments
+    and rows of :func:`run_spec_columns`, in one frame."""
+    return frame_from_columns(run_spec_columns(*args, **kwargs))
 
 
 def run_spec_columns(
