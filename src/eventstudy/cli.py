@@ -201,9 +201,6 @@ def cmd_run(args: argparse.Namespace, progress: Progress) -> int:
     progress(f"running tests and writing the report to {out}")
     conventions = spec.build_conventions()
     tests = list(spec.tests) if spec.tests is not None else "all"
-    data = dict(prices.attrs.get("provenance", {}))
-    if factors is not None:  # the factor files, their vintage and checksums
-        data["factors"] = dict(factors.attrs)
     options: dict[str, Any] = {
         "windows": spec.car_windows,
         "tests": tests,
@@ -216,11 +213,10 @@ def cmd_run(args: argparse.Namespace, progress: Progress) -> int:
         formats=_report_formats(spec.formats),
         title=spec.name,
         figures=figures,
-        data=data,
-        spec=spec,
+        spec=spec,  # the data's provenance is the study's (res.meta["data_provenance"])
         **options,
     )
-    summary = report.summary_text(res, title=spec.name, data=data, **options)
+    summary = report.summary_text(res, title=spec.name, **options)
     (out / "summary.txt").write_text(summary + "\n", encoding="utf-8")
     if not args.quiet:
         print(summary)

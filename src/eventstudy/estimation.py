@@ -148,22 +148,9 @@ def _solve_chunk(
     fitted = np.einsum("nlk,nk->nl", Xz, params)
     resid = np.where(mask, yz - fitted, np.nan)
     ssr = np.nansum(resid**2, axis=1)
-    dof = (nobs - k).astype(np.int64)
-    bad = singular | (dof <= 0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        sigma2 = np.where(dof > 0, ssr / np.maximum(dof, 1), np.nan)
-        r2 = np.where(tss > 0, 1.0 - ssr / np.where(tss > 0, tss, 1.0), np.nan)
-    params[bad] = np.nan
-    xtx_inv[bad] = np.nan
-    sigma2[bad] = np.nan
-    r2[bad] = np.nan  # no fit: no R² (an exact fit with zero dof is not R² = 1)
-    out.params[sl] = params
-    out.xtx_inv[sl] = xtx_inv
-    out.sigma2[sl] = sigma2
-    out.r2[sl] = r2
-    out.dof[sl] = dof
+    bad = _store_fit(out, sl, params, xtx_inv, ssr, tss, (nobs - k).astype(np.int64), singular)
+    resid[bad] = np.nan
     out.resid[sl] = resid
-    out.singular[sl] = singular
 
 
 def _solve_one_slope(x: FloatArray, y: FloatArray, mask: BoolArray, out: OLSFit, sl: slice) -> None:
@@ -200,25 +187,39 @@ def _solve_one_slope(x: FloatArray, y: FloatArray, mask: BoolArray, out: OLSFit,
     yz -= xz
     resid = yz  # = y - a - b x on the used rows, 0 elsewhere
     ssr = np.einsum("nl,nl->n", resid, resid)
-    dof = (nobs - 2).astype(np.int64)
+    params = np.stack([intercept, slope], axis=1)
+    xtx_inv = _full_inverse_from_centred(s_inv[:, None, None], xbar[:, None], nsafe)
+    bad = _store_fit(out, sl, params, xtx_inv, ssr, tss, (nobs - 2).astype(np.int64), singular)
+    np.copyto(out.resid[sl], resid)
+    np.putmask(out.resid[sl], ~(mask & ~bad[:, None]), np.nan)
+
+
+def _store_fit(
+    out: OLSFit,
+    sl: slice,
+    params: FloatArray,
+    xtx_inv: FloatArray,
+    ssr: FloatArray,
+    tss: FloatArray,
+    dof: npt.NDArray[np.int64],
+    singular: BoolArray,
+) -> BoolArray:
+    """Write one chunk's estimates into ``out``: ``sigma^2 = SSR / dof``, ``R^2 = 1 - SSR /
+    TSS``, and NaN for every estimate of an event without a fit (singular or ``dof <= 0``;
+    an exact fit with zero dof is not ``R^2 = 1``). Returns that no-fit mask."""
     bad = singular | (dof <= 0)
     with np.errstate(invalid="ignore", divide="ignore"):
         sigma2 = np.where(dof > 0, ssr / np.maximum(dof, 1), np.nan)
         r2 = np.where(tss > 0, 1.0 - ssr / np.where(tss > 0, tss, 1.0), np.nan)
-    params = np.stack([intercept, slope], axis=1)
-    xtx_inv = _full_inverse_from_centred(s_inv[:, None, None], xbar[:, None], nsafe)
-    params[bad] = np.nan
-    xtx_inv[bad] = np.nan
-    sigma2[bad] = np.nan
-    r2[bad] = np.nan  # no fit: no R² (an exact fit with zero dof is not R² = 1)
+    for value in (params, xtx_inv, sigma2, r2):
+        value[bad] = np.nan
     out.params[sl] = params
     out.xtx_inv[sl] = xtx_inv
     out.sigma2[sl] = sigma2
     out.r2[sl] = r2
     out.dof[sl] = dof
-    np.copyto(out.resid[sl], resid)
-    np.putmask(out.resid[sl], ~(mask & ~bad[:, None]), np.nan)
     out.singular[sl] = singular
+    return bad
 
 
 def _qr_solve(

@@ -34,6 +34,7 @@ from .tables import (
     CLUSTER_NOTE,
     DEFAULT_TEST,
     format_number,
+    headline_test,
     model_name,
     parse_window,
     render_html,
@@ -601,15 +602,6 @@ def _sections(
     }
 
 
-def _shown_test(res: Any, test: str) -> str:
-    """The test behind the CAAR table: ``single_firm_t`` replaces a cross-sectional test
-    when the study has a single event (see :func:`eventstudy.tables.study_rows`)."""
-    from .inference._registry import REGISTRY
-
-    one = getattr(getattr(res, "panel", res), "n_events", None) == 1
-    return "single_firm_t" if one and test in REGISTRY and REGISTRY[test].min_events > 1 else test
-
-
 def to_markdown(
     res: Any,
     windows: Sequence[Any] | None = None,
@@ -630,7 +622,7 @@ def to_markdown(
         header, rows = _frame_rows(frame)
         out += [f"## {caption}", "", render_markdown(header, rows)]
         if caption == "CAAR by window":
-            out += [f"*Standard error, t and p of the {_shown_test(res, test)} test.*", ""]
+            out += [f"*Standard error, t and p of the {headline_test(res, test)} test.*", ""]
         legend = _tests_legend(frame)
         if legend:
             out += [legend.replace("*", "\\*"), ""]
@@ -764,7 +756,7 @@ def to_latex(
     for caption in ("CAAR by window", "Tests"):
         header, rows = _frame_rows(sections[caption])
         notes = (
-            f"Standard error, t and p of the {_shown_test(res, test)} test."
+            f"Standard error, t and p of the {headline_test(res, test)} test."
             if caption == "CAAR by window"
             else ""
         )

@@ -163,17 +163,25 @@ def _test_rows(res: Any, test: str, windows: list[Window], conventions: Any) -> 
     say so in their ``test`` column.
     """
     from .inference import run_tests, single_firm_t
-    from .inference._registry import REGISTRY
 
     panel = getattr(res, "panel", res)
     extra = {"conventions": conventions} if conventions is not None else {}
-    if getattr(panel, "n_events", None) == 1 and test in REGISTRY and REGISTRY[test].min_events > 1:
+    if headline_test(res, test) != test:  # a single event: its own t
         return single_firm_t(panel, windows=windows, daily=False, **extra)
     frame = run_tests(panel, tests=[test], windows=windows, daily=False, **extra)
     frame = frame[frame["test"] == test]
     if frame.empty:
         raise DataError(f"test {test!r} returned no rows for windows {windows}")
     return frame
+
+
+def headline_test(res: Any, test: str) -> str:
+    """The test a table of ``res`` reports for ``test``: ``single_firm_t`` when the study has
+    a single event and ``test`` needs a cross-section, else ``test`` itself."""
+    from .inference._registry import REGISTRY
+
+    one = getattr(getattr(res, "panel", res), "n_events", None) == 1
+    return "single_firm_t" if one and test in REGISTRY and REGISTRY[test].min_events > 1 else test
 
 
 def study_label(res: Any) -> str:

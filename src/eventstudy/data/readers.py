@@ -374,9 +374,10 @@ def read_prices(
 
 def _file_record(path: Path) -> dict[str, str]:
     """sha256 and modification time (UTC) of a local price file."""
-    import hashlib
     from datetime import UTC, datetime
 
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    from .cache import sha256_bytes
+
+    digest = sha256_bytes(path.read_bytes())
     modified = datetime.fromtimestamp(path.stat().st_mtime, UTC).isoformat(timespec="seconds")
     return {"file": path.name, "sha256": digest, "modified": modified}

@@ -58,20 +58,6 @@ def _overlapping_rows(panel: EventPanel) -> npt.NDArray[np.bool_]:
     return overlapping
 
 
-def _overlap_matrix(panel: EventPanel) -> npt.NDArray[np.bool_]:
-    """``O[i, j]``: events *i* and *j* have an event-window session in common.
-
-    Only for the Kolari-Pynnönen average correlation, which is an ``n x n`` quantity anyway.
-    """
-    dates = np.asarray(panel.evt_dates, dtype="datetime64[ns]")
-    valid = ~np.isnat(dates)
-    uniq, inv = np.unique(dates[valid], return_inverse=True)
-    member = np.zeros((dates.shape[0], len(uniq)), dtype=np.float64)
-    rows = np.nonzero(valid)[0]
-    member[rows, inv] = 1.0
-    return (member @ member.T) > 0
-
-
 def clustering(panel: EventPanel) -> pd.DataFrame:
     """Event-date clustering diagnostic (one row).
 
@@ -159,7 +145,8 @@ def residual_correlation(panel: EventPanel, min_common: int = 30) -> ResidualCor
         var_i = sxx - sx**2 / nij
         r = cov / np.sqrt(var_i * var_i.T)
     estimated = (nij >= min_common) & np.isfinite(r)
-    use = _overlap_matrix(panel) & estimated
+    every_day = np.ones(np.asarray(panel.evt_rel).shape[0], dtype=bool)
+    use = (shared_session_weights(panel, every_day) > 0) & estimated  # windows overlap
     iu = np.triu_indices(n, 1)
     pairs = use[iu]
     total = len(pairs)
