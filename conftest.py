@@ -31,6 +31,10 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # `pytest -m "not notebooks and not slow"` is the README's quick subset
+    for item in items:
+        if item.path.suffix == ".ipynb":
+            item.add_marker(pytest.mark.notebooks)
     if os.environ.get("EVENTSTUDY_PRICES_DIR"):
         return
     skip = pytest.mark.skip(

@@ -217,7 +217,8 @@ def test_bad_spec_exits_2_with_one_line(tmp_path: Path, capsys: pytest.CaptureFi
     err = capsys.readouterr().err.strip()
     assert err == (
         "eventstudy: bad spec: model.name: value 'markt' is not valid; did you mean 'market'? "
-        "valid: constant_mean, market_adjusted, market, capm, ff3, carhart4, ff5, scholes_williams, dimson, garch"
+        "valid: constant_mean, market_adjusted, market, capm, ff3, carhart4, ff5, scholes_williams, "
+        "dimson, garch, factor"
     )
     assert main(["run", str(tmp_path / "missing.toml")]) == 2
     assert "not found" in capsys.readouterr().err

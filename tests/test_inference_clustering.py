@@ -118,9 +118,26 @@ def test_sur_wald_equals_stacked_regression() -> None:
     row_avg = res[res["hypothesis"] == "average zero"].iloc[0]
     assert row_all["statistic"] == pytest.approx(w_all, rel=1e-9)
     assert row_all["df"] == 5
-    assert row_all["p_value"] == pytest.approx(stats.chi2.sf(w_all, 5), rel=1e-9)
+    # exact reference (default): Hotelling's T^2 with nu = L - k = 88 residual df
+    nu = (EST[1] - EST[0] + 1) - 2
+    f_all = w_all * (nu - 5 + 1) / (nu * 5)
+    assert row_all["distribution"] == "F" and row_all["df2"] == nu - 5 + 1
+    assert row_all["p_value"] == pytest.approx(stats.f.sf(f_all, 5, nu - 4), rel=1e-9)
     assert row_avg["statistic"] == pytest.approx(w_avg, rel=1e-9)
     assert row_avg["df"] == 1
+    # the average-zero test is the portfolio t: its p-value is the two-sided t(nu) one
+    port = portfolio_test(p).iloc[0]
+    assert port["statistic"] ** 2 == pytest.approx(w_avg, rel=1e-9)
+    assert port["df"] == nu
+    assert row_avg["p_value"] == pytest.approx(port["p_value"], rel=1e-9)
+    assert row_avg["p_value"] == pytest.approx(2 * stats.t.sf(np.sqrt(w_avg), nu), rel=1e-9)
+    # the large-sample option
+    chi = sur_wald_test(p, reference="chi2")
+    assert (chi["distribution"] == "chi2").all()
+    assert chi.iloc[0]["p_value"] == pytest.approx(stats.chi2.sf(w_all, 5), rel=1e-9)
+    assert chi.iloc[1]["p_value"] == pytest.approx(stats.chi2.sf(w_avg, 1), rel=1e-9)
+    with pytest.raises(SpecError, match="reference='z'"):
+        sur_wald_test(p, reference="z")
     # the dummy coefficient is the prediction error: its mean is the AAR of day 0
     assert row_avg["estimate"] == pytest.approx(np.nanmean(p.ar[:, 2]))
 

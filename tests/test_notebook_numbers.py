@@ -25,7 +25,9 @@ NB01 = NOTEBOOKS / "01_deepseek_r1.ipynb"
 NB02 = NOTEBOOKS / "02_nvidia_single_firm.ipynb"
 NB03 = NOTEBOOKS / "03_sp500_cross_section.ipynb"
 NB04 = NOTEBOOKS / "04_policy_events.ipynb"
-ALL_NOTEBOOKS = [NB01, NB02, NB03, NB04]
+NB05 = NOTEBOOKS / "05_deepseek_cross_section.ipynb"  # numbers: tests/test_notebook05_numbers.py
+NB06 = NOTEBOOKS / "06_shock_scanner.ipynb"  # its numbers: tests/test_scan.py
+ALL_NOTEBOOKS = [NB01, NB02, NB03, NB04, NB05, NB06]
 
 EVENT = "2025-01-27"
 START, END = "2023-06-01", "2025-03-31"

@@ -74,14 +74,15 @@ def test_bad_confidence_level_is_a_spec_error(level: float) -> None:
 # ----------------------------------------------------------------------------- CAAR path
 def test_caar_path_by_hand() -> None:
     path = plotting.caar_path(ar_frame(), band="cross_sectional")
-    # cumulative ARs: a: .01 -.04 -.02; b: 0 -.03 -.02; c: .02 nan .01
+    # each event's CAR to date: a: .01 -.04 -.02; b: 0 -.03 -.02; c: .02 (.02 carried) .01
+    # (c misses day 0: its CAR carries on; issue 12 - before, c left day 0's mean)
     assert path["rel_day"].tolist() == [-1, 0, 1]
     assert path["n"].tolist() == [3, 2, 3]
     np.testing.assert_allclose(path["aar"], [0.01, -0.04, (0.02 + 0.01 - 0.01) / 3], atol=1e-15)
-    np.testing.assert_allclose(path["caar"], [0.01, -0.035, (-0.02 - 0.02 + 0.01) / 3])
+    np.testing.assert_allclose(path["caar"], [0.01, (-0.04 - 0.03 + 0.02) / 3, -0.01])
     se = [
         np.std([0.01, 0.0, 0.02], ddof=1) / np.sqrt(3),
-        np.std([-0.04, -0.03], ddof=1) / np.sqrt(2),
+        np.std([-0.04, -0.03, 0.02], ddof=1) / np.sqrt(3),
     ]
     se.append(np.std([-0.02, -0.02, 0.01], ddof=1) / np.sqrt(3))
     np.testing.assert_allclose(path["se"], se)
@@ -91,8 +92,9 @@ def test_caar_path_by_hand() -> None:
 
 def test_caar_path_model_band_by_hand() -> None:
     path = plotting.caar_path(ar_frame(), band="model", level=0.90)
-    # cumulated variances a: 1,2,3 e-4; b: 4,8,12 e-4; c: 9,(18),27 e-4 (c absent on day 0)
-    expected = [np.sqrt(14e-4) / 3, np.sqrt(10e-4) / 2, np.sqrt(42e-4) / 3]
+    # cumulated variances a: 1,2,3 e-4; b: 4,8,12 e-4; c: 9,9,18 e-4 (c has no AR on day 0:
+    # its CAR, and the CAR's variance, carry on - as abnormal.var_car sums available days)
+    expected = [np.sqrt(14e-4) / 3, np.sqrt(19e-4) / 3, np.sqrt(33e-4) / 3]
     np.testing.assert_allclose(path["se"], expected)
     np.testing.assert_allclose(path["upper"] - path["caar"], stats.norm.ppf(0.95) * path["se"])
 
@@ -106,7 +108,9 @@ def test_caar_path_start_and_no_band() -> None:
 
 def test_caar_path_errors() -> None:
     with pytest.raises(
-        SpecError, match=r"band='robust' is not valid; choose one of \['cross_sectional', 'model'\]"
+        SpecError,
+        match=r"band='robust' is not valid; choose one of "
+        r"\['auto', 'cross_sectional', 'kolari_pynnonen', 'model'\]",
     ):
         plotting.caar_path(ar_frame(), band="robust")  # type: ignore[arg-type]
     with pytest.raises(DataError, match=r"needs the column\(s\) \['ar'\]"):

@@ -41,8 +41,11 @@ def quickstart_block(text: str) -> str:
 def test_quickstart_block_is_extracted_whole() -> None:
     code = quickstart_block(README.read_text(encoding="utf-8"))
     compile(code, "README.md:Quickstart", "exec")  # valid Python on its own
-    assert code.startswith("import pandas as pd\n")
-    assert "res = es.EventStudy(" in code and "res.plot_caar()" in code
+    assert code.startswith("import eventstudy as es\n")
+    assert "res = es.event_study(" in code and "res.plot_caar()" in code
+    # the ten-line study: at most five library calls (imports and comments aside)
+    calls = [line for line in code.splitlines() if line.strip() and not line.startswith("import")]
+    assert len(calls) <= 5, calls
     sample = "intro\n## Quickstart: x\n\n```bash\nls\n```\n```python\na = 1\n```\n## Next\n"
     assert quickstart_block(sample) == "a = 1\n"
 

@@ -50,7 +50,7 @@ def test_minimal_spec_gets_documented_defaults(tmp_path: Path) -> None:
     assert spec.car_windows == ((0, 0), (-1, 1))
     assert spec.return_kind == "simple"
     assert spec.tests is None
-    assert spec.primary_test == "cross_sectional_t"
+    assert spec.primary_test == "auto"  # cross_sectional_t unless events cluster strongly
     assert spec.figures == FIGURES
     assert spec.confidence == 0.95
     assert spec.build_conventions() == Conventions()

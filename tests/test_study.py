@@ -346,7 +346,7 @@ def test_bad_specifications(returns: pd.DataFrame) -> None:
         EventStudy(ev, returns, model=MarketModel("QQQ")).fit()
     with pytest.raises(SpecError, match="needs factors"):
         EventStudy(ev, returns, model=FamaFrench3()).fit()
-    with pytest.raises(SpecError, match="not inside the event window"):
+    with pytest.raises(SpecError, match="outside the event window"):
         EventStudy(ev, returns).fit().car((-20, 0))
     bad = returns.copy()
     bad.loc[pd.Timestamp("2024-05-01"), "AMD"] = np.inf

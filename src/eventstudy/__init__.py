@@ -15,7 +15,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
+from ._version import __version__ as __version__
 
 # public name -> module that defines it
 _EXPORTS: dict[str, str] = {
@@ -30,6 +30,9 @@ _EXPORTS: dict[str, str] = {
     "EventStudyWarning": "exceptions",
     "EventsDroppedWarning": "exceptions",
     "GarchConvergenceWarning": "exceptions",
+    "InsufficientMemoryError": "exceptions",
+    "SuspectedSplitWarning": "exceptions",
+    "StaleMarketValueWarning": "dollar_values",
     # data layer
     "load_prices": "data",
     "read_prices": "data",
@@ -72,6 +75,15 @@ _EXPORTS: dict[str, str] = {
     # study specs
     "StudySpec": "spec",
     "load_spec": "spec",
+    # shock scanner: find the shock days of a universe, then study them
+    "scan_shocks": "scan",
+    "ShockScan": "scan",
+    # second stage (issue 16)
+    "volume_study": "second_stage",
+    "calendar_time_portfolio": "second_stage",
+    # one call: tickers and a date, or a spec, to results
+    "event_study": "workflow",
+    "run_spec": "workflow",
 }
 
 # submodules reachable as attributes (``es.plotting.plot_overlay``), imported on first use
@@ -93,9 +105,12 @@ _SUBMODULES = frozenset(
         "report",
         "results",
         "returns",
+        "scan",
+        "second_stage",
         "spec",
         "study",
         "tables",
+        "workflow",
     }
 )
 
@@ -118,49 +133,58 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
-    from .calendar import map_to_day0, trading_sessions
-    from .data import (
-        FrameSource,
-        LocalSource,
-        PriceSource,
-        YahooSource,
-        export_snapshot,
-        load_factors,
-        load_market_values,
-        load_prices,
-        load_snapshot,
-        load_snapshot_factors,
-        read_prices,
-    )
-    from .events import prepare_events
-    from .exceptions import (
-        CacheError,
-        DataError,
-        DataUnavailableError,
-        EventsDroppedWarning,
-        EventStudyError,
-        EventStudyWarning,
-        GarchConvergenceWarning,
-        InsufficientDataError,
-        OutputError,
-        SpecError,
-    )
-    from .inference import Conventions, plot_power, run_tests, simulate
-    from .models import (
-        CAPM,
-        Carhart4,
-        ConstantMean,
-        Dimson,
-        FactorModel,
-        FamaFrench3,
-        FamaFrench5,
-        GarchMarketModel,
-        MarketAdjusted,
-        MarketModel,
-        ScholesWilliams,
-    )
-    from .panel import EventPanel
-    from .results import EventStudyResults
-    from .spec import StudySpec, load_spec
-    from .study import EventStudy
-    from .tables import etable
+    from .calendar import map_to_day0 as map_to_day0
+    from .calendar import trading_sessions as trading_sessions
+    from .data import FrameSource as FrameSource
+    from .data import LocalSource as LocalSource
+    from .data import PriceSource as PriceSource
+    from .data import YahooSource as YahooSource
+    from .data import export_snapshot as export_snapshot
+    from .data import load_factors as load_factors
+    from .data import load_market_values as load_market_values
+    from .data import load_prices as load_prices
+    from .data import load_snapshot as load_snapshot
+    from .data import load_snapshot_factors as load_snapshot_factors
+    from .data import read_prices as read_prices
+    from .dollar_values import StaleMarketValueWarning as StaleMarketValueWarning
+    from .events import prepare_events as prepare_events
+    from .exceptions import CacheError as CacheError
+    from .exceptions import DataError as DataError
+    from .exceptions import DataUnavailableError as DataUnavailableError
+    from .exceptions import EventsDroppedWarning as EventsDroppedWarning
+    from .exceptions import EventStudyError as EventStudyError
+    from .exceptions import EventStudyWarning as EventStudyWarning
+    from .exceptions import GarchConvergenceWarning as GarchConvergenceWarning
+    from .exceptions import InsufficientDataError as InsufficientDataError
+    from .exceptions import InsufficientMemoryError as InsufficientMemoryError
+    from .exceptions import OutputError as OutputError
+    from .exceptions import SpecError as SpecError
+    from .exceptions import SuspectedSplitWarning as SuspectedSplitWarning
+    from .inference import Conventions as Conventions
+    from .inference import plot_power as plot_power
+    from .inference import run_tests as run_tests
+    from .inference import simulate as simulate
+    from .models import CAPM as CAPM
+    from .models import Carhart4 as Carhart4
+    from .models import ConstantMean as ConstantMean
+    from .models import Dimson as Dimson
+    from .models import FactorModel as FactorModel
+    from .models import FamaFrench3 as FamaFrench3
+    from .models import FamaFrench5 as FamaFrench5
+    from .models import GarchMarketModel as GarchMarketModel
+    from .models import MarketAdjusted as MarketAdjusted
+    from .models import MarketModel as MarketModel
+    from .models import ScholesWilliams as ScholesWilliams
+    from .panel import EventPanel as EventPanel
+    from .results import EventStudyResults as EventStudyResults
+    from .returns import compute_returns as compute_returns
+    from .scan import ShockScan as ShockScan
+    from .scan import scan_shocks as scan_shocks
+    from .second_stage import calendar_time_portfolio as calendar_time_portfolio
+    from .second_stage import volume_study as volume_study
+    from .spec import StudySpec as StudySpec
+    from .spec import load_spec as load_spec
+    from .study import EventStudy as EventStudy
+    from .tables import etable as etable
+    from .workflow import event_study as event_study
+    from .workflow import run_spec as run_spec

@@ -7,17 +7,29 @@ cumulated quantity reports how many days it used.
 
 from __future__ import annotations
 
+from typing import Literal
+
 import numpy as np
 import numpy.typing as npt
 
 __all__ = [
+    "CAAR_METHODS",
+    "CaarMethod",
     "abnormal_returns",
     "aar",
     "bhar",
+    "caar_path",
     "car",
+    "car_var_factor",
+    "prediction_error_factor",
+    "running_car",
     "var_abnormal",
     "var_car",
 ]
+
+#: The two published definitions of the CAAR path; they agree when no return is missing.
+CaarMethod = Literal["mean_car", "aar_sum"]
+CAAR_METHODS: tuple[CaarMethod, ...] = ("mean_car", "aar_sum")
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -40,15 +52,61 @@ def var_abnormal(sigma2: FloatArray, X: FloatArray, xtx_inv: FloatArray | None) 
     regressor row (constant included) and ``X_i`` the estimation design (CLM eq. 4.4.8).
     With no estimated parameters (``xtx_inv is None``) it is ``sigma_i^2``.
     """
+    return sigma2[:, None] * prediction_error_factor(X, xtx_inv)
+
+
+def prediction_error_factor(X: FloatArray, xtx_inv: FloatArray | None) -> FloatArray:
+    """``C_it = 1 + x_t' (X_i'X_i)^{-1} x_t`` (``(n, L)``; 1 without estimated parameters):
+    ``Var(AR_it) = sigma_i^2 C_it`` - the one place of this factor (the engine's ``var_ar``
+    and the tests' standardised ARs both use it).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from eventstudy.abnormal import prediction_error_factor
+    >>> X = np.ones((1, 2, 1))  # constant-mean model, two event days
+    >>> prediction_error_factor(X, np.array([[[0.25]]]))  # 1 + 1/L1 with L1 = 4
+    array([[1.25, 1.25]])
+    """
     n, L = X.shape[:2]
     if xtx_inv is None or X.shape[2] == 0:
-        return np.broadcast_to(sigma2[:, None], (n, L)).copy()
-    quad = np.einsum("nlk,nkj,nlj->nl", X, xtx_inv, X)
-    return sigma2[:, None] * (1.0 + quad)
+        return np.ones((n, L))
+    return 1.0 + np.einsum("nlk,nkj,nlj->nl", X, xtx_inv, X)
+
+
+def car_var_factor(ok: BoolArray, X: FloatArray | None, xtx_inv: FloatArray | None) -> FloatArray:
+    """``g'g + (X' g)' (X'X)^{-1} (X' g)`` for the 0/1 day indicator ``g = ok`` (``(n, L)``):
+    ``Var(CAR_i) = sigma_i^2`` times this (Campbell, Lo & MacKinlay 1997, eq. 4.4.13-14).
+
+    The one place of this factor: :func:`var_car` and the tests' standardised CARs use it.
+    ``X' g`` is the sum of the window's regressor rows, so no ``L x L`` matrix is formed.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from eventstudy.abnormal import car_var_factor
+    >>> ok = np.array([[True, True]])
+    >>> car_var_factor(ok, np.ones((1, 2, 1)), np.array([[[0.25]]]))  # 2 + 2*2/4
+    array([3.])
+    """
+    m = ok.sum(axis=1).astype(np.float64)
+    if xtx_inv is None or X is None or X.shape[2] == 0:
+        return m
+    s = np.where(ok[..., None], X, 0.0).sum(axis=1)
+    return m + np.einsum("nk,nkj,nj->n", s, xtx_inv, s)
 
 
 def car(ar: FloatArray, cols: BoolArray) -> tuple[FloatArray, IntArray]:
-    """CAR over the event-grid columns ``cols``: sum of the non-missing ARs, and their count."""
+    """CAR over the event-grid columns ``cols``: sum of the non-missing ARs, and their count.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from eventstudy.abnormal import car
+    >>> ar = np.array([[0.01, -0.02, 0.03], [0.00, np.nan, -0.01]])
+    >>> car(ar, np.array([True, True, False]))  # CAR over the first two days, days used
+    (array([-0.01,  0.  ]), array([2, 1]))
+    """
     sub = ar[:, cols]
     n_days = np.sum(np.isfinite(sub), axis=1).astype(np.int64)
     total = np.where(n_days > 0, np.nansum(sub, axis=1), np.nan)
@@ -77,20 +135,87 @@ def var_car(
     ok = np.isfinite(ar) & cols[None, :]
     if var_ar is not None:
         return np.where(ok.any(axis=1), np.where(ok, var_ar, 0.0).sum(axis=1), np.nan)
-    m = ok.sum(axis=1).astype(np.float64)
-    if xtx_inv is None or X.shape[2] == 0:
-        return np.where(m > 0, sigma2 * m, np.nan)
-    s = np.where(ok[..., None], X, 0.0).sum(axis=1)
-    quad = np.einsum("nk,nkj,nj->n", s, xtx_inv, s)
-    return np.where(m > 0, sigma2 * (m + quad), np.nan)
+    return np.where(ok.any(axis=1), sigma2 * car_var_factor(ok, X, xtx_inv), np.nan)
 
 
 def aar(ar: FloatArray) -> tuple[FloatArray, IntArray]:
-    """Average abnormal return per event-grid column over the non-missing events, and counts."""
+    """Average abnormal return per event-grid column over the non-missing events, and counts.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from eventstudy.abnormal import aar
+    >>> ar = np.array([[0.01, -0.02, 0.03], [0.00, np.nan, -0.01]])  # 2 events x 3 days
+    >>> aar(ar)  # mean over the events with an AR, and their number
+    (array([ 0.005, -0.02 ,  0.01 ]), array([2, 1, 2]))
+    """
     n = np.sum(np.isfinite(ar), axis=0).astype(np.int64)
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = np.where(n > 0, np.nansum(ar, axis=0) / np.maximum(n, 1), np.nan)
     return mean, n
+
+
+def running_car(ar: FloatArray) -> FloatArray:
+    """Each event's CAR from the first column to every column: the running sum of its
+    non-missing ARs (a missing day adds nothing and the CAR carries on); NaN until the
+    event's first AR.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from eventstudy.abnormal import running_car
+    >>> running_car(np.array([[0.01, -0.02, 0.03]]))
+    array([[ 0.01, -0.01,  0.02]])
+    """
+    started = np.cumsum(np.isfinite(ar), axis=1) > 0
+    return np.where(started, np.nancumsum(ar, axis=1), np.nan)
+
+
+def caar_path(
+    ar: FloatArray, how: CaarMethod = "mean_car"
+) -> tuple[FloatArray, FloatArray, IntArray]:
+    r"""The CAAR path over the columns of ``ar`` (one window): the one CAAR formula of the
+    library, used by ``results.caar()``, ``plotting.caar_path``/``plot_caar`` and the tables.
+
+    Parameters
+    ----------
+    ar
+        ``(n, L)`` abnormal returns of the window's days (NaN where missing).
+    how
+        ``"mean_car"`` (default): the mean over events of each event's CAR up to day ``t``,
+        over the events with an AR by then - the estimate of the cross-sectional t, Patell,
+        BMP, Kolari-Pynnönen and sign tests at a window's last day. ``"aar_sum"``: the
+        running sum of the daily AARs (a day without any AR adds 0) - the estimate of
+        Brown-Warner 1980/1985 and Lamb.
+
+    Returns
+    -------
+    aar, caar, n
+        The daily AAR, the CAAR path and the number of events with an AR on each day.
+
+    Notes
+    -----
+    MacKinlay (1997, eq. 16): :math:`\overline{CAR}(t_1, t) = N^{-1} \sum_i CAR_i(t_1, t)`;
+    Brown & Warner (1985): :math:`CAAR(t_1, t) = \sum_{s=t_1}^{t} \overline{AR}_s`. With every
+    return present both are the same number; with a missing return they differ (an event
+    missing on day ``s`` is left out of ``AAR_s`` but keeps its CAR in the mean).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from eventstudy.abnormal import caar_path
+    >>> aar, caar, n = caar_path(np.array([[0.01, -0.02, 0.03], [0.00, np.nan, -0.01]]))
+    >>> caar
+    array([ 0.005, -0.005,  0.005])
+    """
+    mean, n = aar(ar)
+    if how == "aar_sum":
+        return mean, np.cumsum(np.nan_to_num(mean, nan=0.0)), n
+    if how != "mean_car":
+        raise ValueError(f"how={how!r}; use one of {CAAR_METHODS}")
+    cars = running_car(ar)
+    caar, _ = aar(cars)
+    return mean, caar, n
 
 
 def to_simple(r: FloatArray, return_kind: str) -> FloatArray:

@@ -36,6 +36,8 @@ __all__ = ["TIMINGS", "map_to_day0", "trading_sessions"]
 TIMINGS = ("bmo", "dur", "amc")
 
 _CALENDAR_START = pd.Timestamp("1990-01-01")
+#: announcements outside these years are typos: no exchange calendar or price history covers them
+_FIRST_YEAR, _LAST_YEAR = 1800, 2200
 
 
 @contextlib.contextmanager
@@ -91,6 +93,13 @@ def trading_sessions(start: Any, end: Any, exchange: str = "XNYS") -> pd.Datetim
     -------
     pandas.DatetimeIndex
         tz-naive ``datetime64[ns]`` session dates named ``date``.
+
+    Examples
+    --------
+    >>> import eventstudy as es
+    >>> es.trading_sessions("2025-01-17", "2025-01-22")  # Monday 2025-01-20 is a holiday
+    DatetimeIndex(['2025-01-17', '2025-01-21', '2025-01-22'],
+                  dtype='datetime64[ns]', name='date', freq='C')
     """
     lo, hi = _as_date(start, "start"), _as_date(end, "end")
     if hi < lo:
@@ -144,6 +153,15 @@ def _parse_announcements(announcements: Any) -> tuple[pd.DatetimeIndex, pd.Index
         raise DataError(
             f"{int(bad.sum())} announcement date(s) are missing or not dates "
             f"(row: value) {', '.join(shown)}; fix or remove those rows"
+        )
+    years = pd.DatetimeIndex(parsed).year.to_numpy()
+    far = (years < _FIRST_YEAR) | (years > _LAST_YEAR)
+    if far.any():
+        shown = [f"{index[i]!r}: {values.iloc[i]!r}" for i in np.flatnonzero(far)[:10]]
+        raise DataError(
+            f"{int(far.sum())} announcement date(s) lie outside the years {_FIRST_YEAR}-"
+            f"{_LAST_YEAR} that calendars and prices cover (row: value) {', '.join(shown)}; "
+            "fix the dates (a typo in the year?)"
         )
     return pd.DatetimeIndex(parsed), index
 
@@ -208,6 +226,15 @@ def map_to_day0(
         (as given), ``local_date`` (the exchange-local date), ``timing`` (given, or inferred
         from a time of day), ``day0`` (``NaT`` past the last session), ``rolled`` (bool) and
         ``reason`` (why it was rolled, ``""`` when not).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import eventstudy as es
+    >>> day0 = es.map_to_day0(pd.Series(["2025-01-20"]))  # a NYSE holiday
+    >>> day0[["day0", "rolled"]]
+            day0  rolled
+    0 2025-01-21    True
     """
     ts, index = _parse_announcements(announcements)
     n = len(ts)

@@ -1,4 +1,4 @@
-"""Command line: ``eventstudy run | fetch | snapshot STUDY.toml``.
+"""Command line: ``eventstudy run | fetch | snapshot STUDY.toml`` and ``eventstudy example NAME``.
 
 ``run`` turns a study spec (see :mod:`eventstudy.spec`) into a report folder: CSV (and
 optionally Parquet) tables, PNG figures, ``report.html`` (self-contained, figures embedded),
@@ -22,9 +22,15 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
-import pandas as pd
-
-from .exceptions import DataError, DataUnavailableError, EventStudyError, OutputError, SpecError
+from ._boundary import memory_message
+from .exceptions import (
+    DataError,
+    DataUnavailableError,
+    EventStudyError,
+    InsufficientMemoryError,
+    OutputError,
+    SpecError,
+)
 
 __all__ = ["EXIT_CODES", "build_parser", "main"]
 
@@ -33,7 +39,14 @@ EXIT_CODES: dict[str, int] = {"ok": 0, "error": 1, "spec": 2, "data": 3, "output
 
 # ----------------------------------------------------------------------------- arguments
 def build_parser() -> argparse.ArgumentParser:
-    """The ``eventstudy`` argument parser (sub-commands run, fetch, snapshot)."""
+    """The ``eventstudy`` argument parser (sub-commands run, fetch, snapshot).
+
+    Examples
+    --------
+    >>> from eventstudy.cli import build_parser
+    >>> build_parser().parse_args(["example", "deepseek_selloff"]).name
+    'deepseek_selloff'
+    """
     from . import __version__
 
     parser = argparse.ArgumentParser(
@@ -53,6 +66,11 @@ def build_parser() -> argparse.ArgumentParser:
         default=Path("report"),
         help="report folder (default: report/)",
     )
+    run.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="also replace earlier outputs edited since (never files eventstudy did not write)",
+    )
 
     fetch = commands.add_parser("fetch", help="download the study's prices into the cache")
     _common(fetch)
@@ -62,11 +80,24 @@ def build_parser() -> argparse.ArgumentParser:
     _common(snap)
     snap.add_argument("--out", type=Path, metavar="DIR", required=True, help="snapshot folder")
     snap.add_argument("--overwrite", action="store_true", help="replace an existing snapshot")
+
+    example = commands.add_parser("example", help="copy an example study spec to a folder")
+    example.add_argument("name", nargs="?", metavar="NAME", help="example name (omit to list)")
+    example.add_argument("--out", type=Path, metavar="DIR", default=Path("."), help="folder")
+    example.add_argument("--quiet", "-q", action="store_true", help="no progress messages")
+    example.add_argument("--debug", action="store_true", help="show tracebacks")
+
+    from .scan._cli import add_scan_arguments
+
+    scan = commands.add_parser("scan", help="scan a universe for shock days and write tables")
+    add_scan_arguments(scan)
+    _common(scan, spec=False)
     return parser
 
 
-def _common(sub: argparse.ArgumentParser) -> None:
-    sub.add_argument("spec", type=Path, metavar="STUDY.toml", help="study spec (TOML)")
+def _common(sub: argparse.ArgumentParser, spec: bool = True) -> None:
+    if spec:
+        sub.add_argument("spec", type=Path, metavar="STUDY.toml", help="study spec (TOML)")
     sub.add_argument(
         "--prices-dir",
         type=Path,
@@ -90,11 +121,13 @@ class Progress:
 
     def __init__(self, total: int, quiet: bool, stream: TextIO | None = None) -> None:
         self.total, self.quiet, self.step = total, quiet, 0
+        self.current = "starting"  # the step under way, named when it runs out of memory
         self.stream = stream if stream is not None else sys.stderr
         self.start = time.perf_counter()
 
     def __call__(self, message: str) -> None:
         self.step += 1
+        self.current = f"step {self.step}/{self.total} ({message})"
         self.say(f"[{self.step}/{self.total}] {message}")
 
     def say(self, message: str) -> None:
@@ -106,94 +139,38 @@ class Progress:
 
 
 # ----------------------------------------------------------------------------- data
-def load_study_prices(
-    spec: Any, args: argparse.Namespace, *, refresh: bool = False
-) -> pd.DataFrame:
-    """The prices a study needs. Firms whose prices cannot be obtained are left out with a
-    warning (their events are reported as dropped); a missing market or benchmark, or no
-    firm at all, is a :class:`DataUnavailableError`."""
-    start, end = spec.price_range()
-    tickers = spec.all_tickers()
-    try:
-        return _load(tickers, start, end, args, refresh)
-    except DataUnavailableError as exc:
-        essential = set(tickers) - set(spec.events_frame()["ticker"].astype(str))
-        firms_left = [t for t in tickers if t not in exc.failed and t not in essential]
-        if essential & set(exc.failed) or not firms_left:
-            raise
-        failed = ", ".join(f"{t} ({r})" for t, r in exc.failed.items())
-        warnings.warn(f"no prices for {failed}; their events are dropped", stacklevel=2)
-        if isinstance(exc.partial, pd.DataFrame) and len(exc.partial):
-            return exc.partial
-        return _load([t for t in tickers if t not in exc.failed], start, end, args, refresh)
+def load_study_data(spec: Any, args: argparse.Namespace, *, refresh: bool = False) -> Any:
+    """The prices and factors a study needs (:func:`eventstudy.workflow.load_study_data`:
+    the same path as ``es.run_spec`` and ``es.study``)."""
+    from .workflow import load_study_data as load
 
-
-def _load(
-    tickers: list[str], start: Any, end: Any, args: argparse.Namespace, refresh: bool
-) -> pd.DataFrame:
-    from .data import load_prices
-
-    return load_prices(
-        tickers,
-        start,
-        end,
+    return load(
+        spec,
         prices_dir=args.prices_dir,
+        factors_dir=args.factors_dir,
         offline=True if args.offline else None,
         refresh=refresh,
         progress=not args.quiet,
     )
 
 
-def load_study_factors(spec: Any, args: argparse.Namespace) -> pd.DataFrame | None:
-    """Fama-French factors when the spec's model needs them."""
-    dataset = spec.model.factors_dataset
-    if dataset is None:
-        return None
-    from .config import prices_dir
-    from .data import load_factors
-    from .data.snapshot import is_snapshot, load_snapshot_factors
-
-    local = prices_dir(args.prices_dir)
-    if args.factors_dir is None and local is not None and is_snapshot(local):
-        stored = load_snapshot_factors(local)  # a snapshot re-runs with its own factors
-        if stored is not None:
-            return stored
-
-    start, end = spec.price_range()
-    return load_factors(
-        dataset,
-        start=start,
-        end=end,
-        factors_dir=args.factors_dir,
-        offline=True if args.offline else None,
-        vintage=spec.factors_vintage,
-    )
-
-
 # ----------------------------------------------------------------------------- commands
 def cmd_run(args: argparse.Namespace, progress: Progress) -> int:
     from . import report
-    from .returns import compute_returns
+    from ._fileio import OutputFolder
     from .spec import load_spec
-    from .study import EventStudy
+    from .workflow import fit_spec
 
     spec = load_spec(args.spec)
-    out = report.ensure_writable(args.out)  # fail before any download
+    folder = OutputFolder(args.out, overwrite=args.overwrite)  # fail before any download
+    folder.check(["summary.txt"])
+    out = folder.path
     progress(f"loading prices of {len(spec.all_tickers())} tickers")
-    prices = load_study_prices(spec, args)
-    factors = load_study_factors(spec, args)
-    returns = compute_returns(prices, kind=spec.return_kind)
+    data = load_study_data(spec, args)
+    prices = data.prices
     progress(f"fitting the {spec.model.name} model to {len(spec.events_frame())} events")
-    res = EventStudy(
-        spec.events_frame(),
-        returns,
-        model=spec.model.build(),
-        estimation_window=spec.estimation_window,
-        event_window=spec.event_window,
-        return_kind=spec.return_kind,
-        calendar=spec.calendar,
-        factors=factors,
-    ).fit()
+    spec = _engine_for_memory(spec, progress)  # before allocating: chunked engine or refuse
+    res = fit_spec(spec, data)
     progress(f"drawing {len(spec.figures)} figures")
     figures = report.study_figures(
         res, spec.figures, window=spec.car_windows[0], level=spec.confidence, prices=prices
@@ -214,14 +191,39 @@ def cmd_run(args: argparse.Namespace, progress: Progress) -> int:
         title=spec.name,
         figures=figures,
         spec=spec,  # the data's provenance is the study's (res.meta["data_provenance"])
+        overwrite=args.overwrite,
         **options,
     )
     summary = report.summary_text(res, title=spec.name, **options)
-    (out / "summary.txt").write_text(summary + "\n", encoding="utf-8")
+    folder.write_text("summary.txt", summary + "\n")
+    from .second_stage.spec_sections import run_second_stage  # [outcome] etc. (issue 16)
+
+    second = run_second_stage(spec, res, prices, folder)
     if not args.quiet:
         print(summary)
-    progress.done(f"wrote {len(written) + 1} files to {out}")
+    progress.done(f"wrote {len(written) + 1 + len(second)} files to {out}")
     return EXIT_CODES["ok"]
+
+
+def _engine_for_memory(spec: Any, progress: Progress) -> Any:
+    """The spec with the engine its fit and tests fit in memory (:func:`check_memory`:
+    the chunked engine when the numpy engine would not fit, else an
+    InsufficientMemoryError naming the test and the alternative; issue 14)."""
+    import dataclasses
+
+    from .memory import check_memory, window_length
+
+    engine = check_memory(
+        len(spec.events_frame()),
+        window_length(spec.estimation_window),
+        window_length(spec.event_window),
+        list(spec.tests) if spec.tests is not None else "all",
+        engine=spec.engine,
+    )
+    if engine == spec.engine:
+        return spec
+    progress(f"using the {engine} engine: the {spec.engine} engine would not fit in memory")
+    return dataclasses.replace(spec, engine=engine)
 
 
 def _report_formats(formats: Sequence[str]) -> tuple[str, ...]:
@@ -234,10 +236,9 @@ def cmd_fetch(args: argparse.Namespace, progress: Progress) -> int:
 
     spec = load_spec(args.spec)
     progress(f"fetching prices of {len(spec.all_tickers())} tickers")
-    prices = load_study_prices(spec, args, refresh=args.refresh)
     if spec.model.factors_dataset is not None:
-        progress(f"fetching factors {spec.model.factors_dataset}")
-        load_study_factors(spec, args)
+        progress(f"fetching prices, then factors {spec.model.factors_dataset}")
+    prices = load_study_data(spec, args, refresh=args.refresh).prices
     first, last = prices["date"].min(), prices["date"].max()
     from .config import prices_dir
 
@@ -256,25 +257,55 @@ def cmd_snapshot(args: argparse.Namespace, progress: Progress) -> int:
 
     spec = load_spec(args.spec)
     progress(f"loading prices of {len(spec.all_tickers())} tickers")
-    prices = load_study_prices(spec, args)
+    data = load_study_data(spec, args)
+    prices, factors = data.prices, data.factors  # factors: None unless the model needs them
     progress(f"writing the snapshot to {args.out}")
-    factors = load_study_factors(spec, args)  # None unless the model needs factors
     folder = export_snapshot(prices, args.out, overwrite=args.overwrite, factors=factors)
     extra = f" and factors {spec.model.factors_dataset}" if factors is not None else ""
     progress.done(f"snapshot of {prices['ticker'].nunique()} tickers{extra} in {folder}")
     return EXIT_CODES["ok"]
 
 
+def cmd_example(args: argparse.Namespace, progress: Progress) -> int:
+    from .example_specs import copy_example, example_names
+
+    if args.name is None:
+        print("\n".join(example_names()))
+        return EXIT_CODES["ok"]
+    path = copy_example(args.name, args.out)
+    progress.done(f"wrote {path}; run it with: eventstudy run {path}")
+    return EXIT_CODES["ok"]
+
+
+def cmd_scan(args: argparse.Namespace, progress: Progress) -> int:
+    """``eventstudy scan``: the shock scanner (:mod:`eventstudy.scan`), tables and figures."""
+    from .scan._cli import run_scan
+
+    scan, written = run_scan(args, progress)
+    if not args.quiet:
+        print(scan.summary())
+    progress.done(f"wrote {len(written)} files to {args.out}")
+    return EXIT_CODES["ok"]
+
+
 COMMANDS: dict[str, tuple[Callable[[argparse.Namespace, Progress], int], int]] = {
+    "example": (cmd_example, 0),
     "run": (cmd_run, 4),
     "fetch": (cmd_fetch, 1),
     "snapshot": (cmd_snapshot, 2),
+    "scan": (cmd_scan, 3),
 }
 
 
 # ----------------------------------------------------------------------------- entry point
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit code (see the module docstring)."""
+    """Run the command line; returns the exit code (see the module docstring).
+
+    Examples
+    --------
+    >>> from eventstudy.cli import main  # doctest: +SKIP
+    >>> main(["run", "examples/deepseek_selloff.toml", "--prices-dir", "prices/", "--out", "report/"])  # doctest: +SKIP
+    """
     parser = build_parser()
     try:
         args = parser.parse_args(list(argv) if argv is not None else None)
@@ -288,11 +319,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             code = command(args, progress)
         _report_warnings(caught, progress)
         return code
-    except Exception as exc:
+    except Exception as raised:
         if args.debug:
             raise
-        code, label = _classify(exc)
-        print(f"eventstudy: {label}: {_one_line(exc)}", file=sys.stderr)
+        error: Exception = raised
+        if isinstance(raised, MemoryError):  # name the CLI step as well as the library's
+            detail = str(raised) if isinstance(raised, EventStudyError) else memory_message("it")
+            error = InsufficientMemoryError(f"{progress.current}: {detail}")
+        code, label = _classify(error)
+        print(f"eventstudy: {label}: {_one_line(error)}", file=sys.stderr)
         return code
 
 
@@ -305,6 +340,8 @@ def _classify(exc: Exception) -> tuple[int, str]:
         ) else "data error"
     if isinstance(exc, OutputError):
         return EXIT_CODES["output"], "cannot write output"
+    if isinstance(exc, InsufficientMemoryError):
+        return EXIT_CODES["error"], "out of memory"
     if isinstance(exc, EventStudyError):
         return EXIT_CODES["error"], "error"
     if isinstance(exc, OSError):

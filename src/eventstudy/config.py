@@ -4,7 +4,7 @@
 variable                   meaning
 =========================  ==========================================================
 ``EVENTSTUDY_CACHE_DIR``   folder of the on-disk price cache (default: the user's
-                           cache folder, ``platformdirs``-style ``~/.cache/eventstudy``)
+                           cache folder from ``platformdirs``, e.g. ``~/.cache/eventstudy``)
 ``EVENTSTUDY_OFFLINE``     ``1``/``true``: never touch the network; a cache miss is an error
 ``EVENTSTUDY_PRICES_DIR``  read prices from this folder of per-ticker CSV/Parquet files
                            instead of downloading (notebooks and scripts run unchanged offline)
@@ -17,7 +17,6 @@ Nothing here is read at import time: every function looks at the environment whe
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 
 __all__ = ["cache_dir", "env_flag", "factors_dir", "offline", "prices_dir"]
@@ -27,7 +26,17 @@ _FALSE = {"0", "false", "no", "off", ""}
 
 
 def env_flag(name: str, default: bool = False) -> bool:
-    """Read a boolean environment variable (``1/true/yes/on`` or ``0/false/no/off``)."""
+    """Read a boolean environment variable (``1/true/yes/on`` or ``0/false/no/off``).
+
+    Examples
+    --------
+    >>> import os
+    >>> from eventstudy.config import env_flag
+    >>> os.environ["EVENTSTUDY_OFFLINE"] = "1"
+    >>> env_flag("EVENTSTUDY_OFFLINE")
+    True
+    >>> del os.environ["EVENTSTUDY_OFFLINE"]
+    """
     raw = os.environ.get(name)
     if raw is None:
         return default
@@ -44,17 +53,22 @@ def env_flag(name: str, default: bool = False) -> bool:
 
 
 def _default_cache_root() -> Path:
-    if sys.platform == "win32":
-        base = os.environ.get("LOCALAPPDATA") or str(Path.home() / "AppData" / "Local")
-        return Path(base) / "eventstudy" / "Cache"
-    if sys.platform == "darwin":
-        return Path.home() / "Library" / "Caches" / "eventstudy"
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "eventstudy"
+    """The user's cache folder for eventstudy, as ``platformdirs`` defines it per platform
+    (``$XDG_CACHE_HOME/eventstudy``, ``~/Library/Caches/eventstudy``,
+    ``%LOCALAPPDATA%\\eventstudy\\Cache``)."""
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("eventstudy", appauthor=False))
 
 
 def cache_dir(override: str | os.PathLike[str] | None = None) -> Path:
-    """Folder of the price cache: the argument, else ``EVENTSTUDY_CACHE_DIR``, else the user cache."""
+    """Folder of the price cache: the argument, else ``EVENTSTUDY_CACHE_DIR``, else the user cache.
+
+    Examples
+    --------
+    >>> from eventstudy.config import cache_dir  # doctest: +SKIP
+    >>> cache_dir()  # EVENTSTUDY_CACHE_DIR, else e.g. ~/.cache/eventstudy  # doctest: +SKIP
+    """
     if override is not None:
         return Path(override).expanduser()
     env = os.environ.get("EVENTSTUDY_CACHE_DIR")
@@ -62,12 +76,24 @@ def cache_dir(override: str | os.PathLike[str] | None = None) -> Path:
 
 
 def offline(override: bool | None = None) -> bool:
-    """Offline mode: the argument if given, else ``EVENTSTUDY_OFFLINE``."""
+    """Offline mode: the argument if given, else ``EVENTSTUDY_OFFLINE``.
+
+    Examples
+    --------
+    >>> from eventstudy.config import offline  # doctest: +SKIP
+    >>> offline()  # True when EVENTSTUDY_OFFLINE=1  # doctest: +SKIP
+    """
     return env_flag("EVENTSTUDY_OFFLINE") if override is None else bool(override)
 
 
 def prices_dir(override: str | os.PathLike[str] | None = None) -> Path | None:
-    """Folder of local prices: the argument, else ``EVENTSTUDY_PRICES_DIR``, else ``None``."""
+    """Folder of local prices: the argument, else ``EVENTSTUDY_PRICES_DIR``, else ``None``.
+
+    Examples
+    --------
+    >>> from eventstudy.config import prices_dir  # doctest: +SKIP
+    >>> prices_dir("../shared/data/prices")  # the argument, else EVENTSTUDY_PRICES_DIR, else None  # doctest: +SKIP
+    """
     if override is not None:
         return Path(override).expanduser()
     env = os.environ.get("EVENTSTUDY_PRICES_DIR")
@@ -75,7 +101,13 @@ def prices_dir(override: str | os.PathLike[str] | None = None) -> Path | None:
 
 
 def factors_dir(override: str | os.PathLike[str] | None = None) -> Path | None:
-    """Folder of local factor CSVs: the argument, else ``EVENTSTUDY_FACTORS_DIR``, else ``None``."""
+    """Folder of local factor CSVs: the argument, else ``EVENTSTUDY_FACTORS_DIR``, else ``None``.
+
+    Examples
+    --------
+    >>> from eventstudy.config import factors_dir  # doctest: +SKIP
+    >>> factors_dir()  # EVENTSTUDY_FACTORS_DIR or None  # doctest: +SKIP
+    """
     if override is not None:
         return Path(override).expanduser()
     env = os.environ.get("EVENTSTUDY_FACTORS_DIR")

@@ -97,6 +97,12 @@ def batched_ols(
       return series vary by ~1e-2, five orders of magnitude above the floor.
 
     An event with no used rows is singular.
+
+    Examples
+    --------
+    >>> from eventstudy.estimation import batched_ols  # doctest: +SKIP
+    >>> fit = batched_ols(X, y, mask, has_const=True)  # X (n, T, k), y and mask (n, T)  # doctest: +SKIP
+    >>> fit.params.shape  # (n, k)  # doctest: +SKIP
     """
     n, L, k = X.shape
     out = OLSFit(

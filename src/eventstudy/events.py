@@ -14,6 +14,8 @@ every event, as estudy2 does.
 
 from __future__ import annotations
 
+import warnings
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -22,12 +24,21 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from ._boundary import library_errors
 from .calendar import TIMINGS, map_to_day0
-from .exceptions import DataError, EventsDroppedWarning, SpecError
+from .data.guards import normalise_ticker, parse_day_month
+from .exceptions import (
+    DataError,
+    EventsDroppedWarning,
+    InsufficientDataError,
+    SpecError,
+    user_stacklevel,
+)
 
 __all__ = [
     "EventsDroppedWarning",
     "Window",
+    "check_used",
     "prepare_events",
     "resolve_window",
     "validate_windows",
@@ -41,6 +52,7 @@ Window = tuple[Any, Any]
 _OPTIONAL = ("event_id", "timing", "benchmark", "group")
 
 
+@library_errors("prepare_events")
 def prepare_events(
     events: pd.DataFrame,
     *,
@@ -48,6 +60,7 @@ def prepare_events(
     sessions: Sequence[Any] | pd.DatetimeIndex | None = None,
     known_tickers: Iterable[str] | None = None,
     on_unknown: str = "raise",
+    date_format: str | None = None,
 ) -> pd.DataFrame:
     """Validate an events frame and map every event to its day 0.
 
@@ -65,6 +78,11 @@ def prepare_events(
         If given, tickers not in it are unknown: ``on_unknown="raise"`` raises a
         :class:`~eventstudy.exceptions.DataError` listing them, ``"keep"`` keeps them (the
         study then drops them with status reason ``"ticker has no data"``).
+    date_format
+        strftime format of text dates such as ``"%d/%m/%Y"``. Without it, ``dd/mm/yyyy`` or
+        ``mm/dd/yyyy`` text is read in the order the data show (a field above 12) and refused
+        as ambiguous otherwise; ISO dates are always fine. Tickers and benchmarks are matched
+        upper-case without spaces (:func:`eventstudy.data.guards.normalise_ticker`).
 
     Returns
     -------
@@ -83,12 +101,16 @@ def prepare_events(
             f"events frame lacks required column(s) {missing}; it has {list(events.columns)}. "
             "Give one row per event with 'ticker' and 'date' (or 'timestamp')"
         )
+    if events.columns.has_duplicates:
+        repeated = sorted({str(c) for c in events.columns[events.columns.duplicated()]})
+        raise DataError(f"events frame repeats column(s) {repeated}; keep one column of each name")
     if len(events) == 0:
         raise DataError("events frame is empty: give at least one event (ticker, date)")
     frame = events.reset_index(drop=True)
     tickers = _clean_tickers(frame["ticker"])
     if known_tickers is not None:
-        _check_known(tickers, set(known_tickers), on_unknown)
+        _check_known(tickers, {normalise_ticker(t) for t in known_tickers}, on_unknown)
+    frame = _day_month_dates(frame, date_col, date_format)
 
     timing = frame["timing"].tolist() if "timing" in frame.columns else None
     try:
@@ -104,7 +126,7 @@ def prepare_events(
             "ticker": pd.array(tickers, dtype="str"),
             "announced": mapped["announced"].to_numpy(),
             "timing": mapped["timing"].to_numpy(),
-            "benchmark": pd.Series(_optional_str(frame, "benchmark"), dtype=object),
+            "benchmark": pd.Series(_optional_ticker(frame, "benchmark"), dtype=object),
             "group": pd.Series(_optional_str(frame, "group"), dtype=object),
             "day0": mapped["day0"].to_numpy(),
             "rolled": mapped["rolled"].to_numpy(),
@@ -125,7 +147,30 @@ def _clean_tickers(col: pd.Series) -> list[str]:
     if bad.any():
         rows = np.flatnonzero(bad)[:10].tolist()
         raise DataError(f"events: empty ticker in row(s) {rows}; every event needs a ticker")
-    return [str(t).strip() for t in col.tolist()]
+    # normalise_ticker's rule (str, strip, upper) as vectorised string methods: no Python
+    # call per event (issue 14)
+    return list(col.astype("str").str.strip().str.upper().tolist())
+
+
+def _optional_ticker(frame: pd.DataFrame, col: str) -> Any:
+    values = _optional_str(frame, col)
+    return np.array([None if v is None else normalise_ticker(v) for v in values], dtype=object)
+
+
+def _day_month_dates(frame: pd.DataFrame, date_col: str, date_format: str | None) -> pd.DataFrame:
+    """Text dates in day/month order (``04/02/2025``) parsed in the order the data or
+    ``date_format`` give, or refused as ambiguous; other values are left to map_to_day0."""
+    col = frame[date_col]
+    if not (pd.api.types.is_object_dtype(col.dtype) or pd.api.types.is_string_dtype(col.dtype)):
+        return frame
+    parsed = parse_day_month(col, date_format=date_format, context=f"events column {date_col!r}")
+    if parsed is None:
+        return frame
+    out = frame.copy()
+    out[date_col] = pd.Series(
+        np.where(parsed.notna(), parsed.astype(object), col.astype(object)), dtype=object
+    )
+    return out
 
 
 def _check_known(tickers: list[str], known: set[str], on_unknown: str) -> None:
@@ -184,6 +229,11 @@ def _is_relative(window: Window) -> bool:
     return all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in window)
 
 
+#: Largest |relative day| of a window: 20,000 sessions (about 80 years) exceed any price
+#: history, and a longer window would only allocate (events x days) arrays of missing values.
+MAX_RELATIVE_DAY = 20_000
+
+
 def _check_window(window: Any, name: str) -> Window:
     if not isinstance(window, (tuple, list)) or len(window) != 2:
         raise SpecError(
@@ -194,18 +244,46 @@ def _check_window(window: Any, name: str) -> Window:
     if _is_relative((a, b)):
         if a > b:
             raise SpecError(f"{name}={window!r}: first day {a} is after last day {b}")
+        if max(abs(int(a)), abs(int(b))) > MAX_RELATIVE_DAY:
+            raise SpecError(
+                f"{name}={window!r} reaches day {a if abs(int(a)) > abs(int(b)) else b}: more "
+                f"sessions than any price history holds (at most +/-{MAX_RELATIVE_DAY}, about "
+                "80 years); use e.g. (-250, -11), or give the window as two dates"
+            )
         return (int(a), int(b))
+    if any(isinstance(v, (bool, float, np.floating, np.bool_)) for v in (a, b)):
+        raise SpecError(
+            f"{name}={window!r}: relative days must be whole numbers, e.g. (-250, -11), and "
+            "dates text or timestamps, e.g. ('2001-03-26', '2001-09-10')"
+        )
     try:
-        ta, tb = pd.Timestamp(a), pd.Timestamp(b)
-    except (TypeError, ValueError) as exc:
+        ta, tb = (_naive_day(v) for v in (a, b))
+    except (TypeError, ValueError, OverflowError) as exc:
         raise SpecError(f"{name}={window!r} is neither two integers nor two dates") from exc
+    if pd.isna(ta) or pd.isna(tb):
+        raise SpecError(f"{name}={window!r}: a date is missing; give two dates or two integers")
     if ta > tb:
         raise SpecError(f"{name}={window!r}: start {ta.date()} is after end {tb.date()}")
     return (ta.normalize(), tb.normalize())
 
 
+def _naive_day(value: Any) -> pd.Timestamp:
+    """A window end as a tz-naive timestamp (a tz-aware one keeps its wall-clock date)."""
+    ts = pd.Timestamp(value)
+    if ts is not pd.NaT and ts.tzinfo is not None:
+        ts = ts.tz_localize(None)
+    return ts
+
+
 def validate_windows(estimation: Any, event: Any) -> tuple[Window, Window]:
-    """Check both windows; overlapping estimation and event windows are a SpecError."""
+    """Check both windows; overlapping estimation and event windows are a SpecError.
+
+    Examples
+    --------
+    >>> from eventstudy.events import validate_windows
+    >>> validate_windows((-250, -11), (-10, 10))
+    ((-250, -11), (-10, 10))
+    """
     est = _check_window(estimation, "estimation_window")
     evt = _check_window(event, "event_window")
     if _is_relative(est) == _is_relative(evt):
@@ -246,6 +324,24 @@ def check_overlap(est: ResolvedWindow, evt: ResolvedWindow) -> None:
             f"estimation_window {est.spec} overlaps event_window {evt.spec} for "
             f"{int(clash.sum())} event(s); make the windows disjoint"
         )
+
+
+def check_used(status: pd.DataFrame) -> None:
+    """Warn once about the dropped events of ``status`` (an
+    :class:`~eventstudy.events.EventsDroppedWarning` that counts the reasons) and raise
+    :class:`~eventstudy.exceptions.InsufficientDataError` when no event is used."""
+    dropped = status[status["status"] == "dropped"]
+    if len(dropped):
+        kinds = Counter(r.split(" (")[0] for r in dropped["reason"])
+        summary = "; ".join(f"{c} x {r}" for r, c in kinds.most_common())
+        warnings.warn(
+            f"{len(dropped)} of {len(status)} events dropped: {summary} (see results.status)",
+            EventsDroppedWarning,
+            stacklevel=user_stacklevel(),
+        )
+    if len(dropped) == len(status):
+        summary = "; ".join(f"{r} ({c})" for r, c in Counter(status["reason"]).most_common(5))
+        raise InsufficientDataError(f"no event could be used: {summary}")
 
 
 TIMING_VALUES = TIMINGS

@@ -12,15 +12,19 @@ Hierarchy::
     │   ├── CacheError            a cache entry is corrupt or unreadable
     │   └── InsufficientDataError too few observations to estimate or test
     ├── SpecError                 an invalid study specification, option or argument
-    └── OutputError               results could not be written (e.g. folder not writable)
+    ├── OutputError               results could not be written (e.g. folder not writable)
+    └── InsufficientMemoryError   a step needs more memory than is available (also a MemoryError)
 
-Warnings: ``EventStudyWarning`` → ``EventsDroppedWarning``, ``GarchConvergenceWarning``.
+Warnings: ``EventStudyWarning`` → ``EventsDroppedWarning``, ``GarchConvergenceWarning``,
+``SuspectedSplitWarning``.
 """
 
 from __future__ import annotations
 
+import difflib
+import re
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 __all__ = [
@@ -32,14 +36,45 @@ __all__ = [
     "EventsDroppedWarning",
     "GarchConvergenceWarning",
     "user_stacklevel",
+    "plain_numbers",
+    "suggest",
     "InsufficientDataError",
+    "InsufficientMemoryError",
     "OutputError",
     "SpecError",
+    "SuspectedSplitWarning",
 ]
+
+
+# numpy 2 scalars repr as ``np.float64(0.505)``; a message shows the plain number
+_NUMPY_SCALAR = re.compile(r"np\.(?:float|int|uint|complex|str_|bytes_)\w*\(([^()]*)\)")
+_NUMPY_BOOL = re.compile(r"np\.(True|False)_")
+
+
+def plain_numbers(text: str) -> str:
+    """``text`` with numpy scalar reprs (``np.float64(0.505)``, ``np.True_``) as plain values.
+
+    Every :class:`EventStudyError` and :class:`EventStudyWarning` message passes through it.
+
+    Examples
+    --------
+    >>> plain_numbers("level np.float64(0.505) in [np.int64(1), np.True_]")
+    'level 0.505 in [1, True]'
+    """
+    return _NUMPY_BOOL.sub(r"\1", _NUMPY_SCALAR.sub(r"\1", text))
+
+
+def _plain_args(args: tuple[object, ...]) -> tuple[object, ...]:
+    if args and isinstance(args[0], str):
+        return (plain_numbers(args[0]), *args[1:])
+    return args
 
 
 class EventStudyError(Exception):
     """Base class of every error eventstudy raises on purpose."""
+
+    def __init__(self, *args: object) -> None:
+        super().__init__(*_plain_args(args))
 
 
 class DataError(EventStudyError):
@@ -87,8 +122,16 @@ class OutputError(EventStudyError, OSError):
     """Results could not be written (e.g. the output folder is not writable)."""
 
 
+class InsufficientMemoryError(EventStudyError, MemoryError):
+    """A step (the fit, a test) needs more memory than is available; the message names the
+    step and the alternative (chunked engine, fewer events or tests)."""
+
+
 class EventStudyWarning(UserWarning):
     """Base class of eventstudy's warnings (filter them all with this category)."""
+
+    def __init__(self, *args: object) -> None:
+        super().__init__(*_plain_args(args))
 
 
 class EventsDroppedWarning(EventStudyWarning):
@@ -100,6 +143,13 @@ class EventsDroppedWarning(EventStudyWarning):
 
 class GarchConvergenceWarning(EventStudyWarning):
     """A GARCH fit did not converge; that event used the OLS market model instead."""
+
+
+class SuspectedSplitWarning(EventStudyWarning):
+    """A one-day return matches a common split ratio: the prices may not be split-adjusted.
+
+    Silence it for a real move with ``allow=["split_like_moves"]``.
+    """
 
 
 _PACKAGE_DIR = str(Path(__file__).resolve().parent) + "/"
@@ -118,3 +168,16 @@ def user_stacklevel() -> int:
         frame = frame.f_back  # type: ignore[assignment]
         level += 1
     return level
+
+
+def suggest(value: str, valid: Iterable[str]) -> str:
+    """`` did you mean 'x'?`` for the closest valid name, or an empty string.
+
+    Examples
+    --------
+    >>> from eventstudy.exceptions import suggest
+    >>> suggest("markt", ["market", "capm"])
+    " did you mean 'market'?"
+    """
+    close = difflib.get_close_matches(str(value), list(valid), n=1, cutoff=0.6)
+    return f" did you mean {close[0]!r}?" if close else ""

@@ -13,9 +13,11 @@ A model's *market* names a column of the returns frame (e.g. ``"SPY"``); a per-e
 
 from __future__ import annotations
 
+import abc
+import dataclasses
 import warnings
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -35,12 +37,15 @@ __all__ = [
     "GARCH_PARAM_UNITS",
     "GarchConvergenceWarning",
     "GarchMarketModel",
+    "MODELS",
     "MarketAdjusted",
     "MarketModel",
     "ModelData",
     "ModelFit",
     "NormalReturnModel",
     "ScholesWilliams",
+    "model_fields",
+    "register_model",
 ]
 
 FloatArray = npt.NDArray[np.float64]
@@ -152,9 +157,33 @@ def _stack(*cols: FloatArray) -> FloatArray:
 
 # ----------------------------------------------------------------------------- base class
 @dataclass(frozen=True)
-class NormalReturnModel:
-    """Base of all normal-return models (see the module docstring for the contract)."""
+class NormalReturnModel(abc.ABC):
+    """Base of all normal-return models: the one extension point for a new model.
 
+    A model is a frozen dataclass whose fields are its options, plus one registry line
+    (:func:`register_model`): the TOML spec then accepts ``[model] name = <key>`` and every
+    field as a key of ``[model]`` (checked against the field's type), with no spec code.
+    Subclasses implement :attr:`param_names` and :meth:`design`; :meth:`estimate` defaults
+    to batched OLS of ``y`` on ``X`` (override it for another estimator, as GARCH does).
+    :func:`eventstudy.testing.check_model` checks a model against this contract.
+
+    Examples
+    --------
+    >>> from dataclasses import dataclass
+    >>> from typing import ClassVar
+    >>> import eventstudy as es
+    >>> from eventstudy.models import register_model
+    >>> @register_model
+    ... @dataclass(frozen=True)
+    ... class MarketMinusOne(es.MarketModel):
+    ...     key: ClassVar[str] = "market_minus_one"
+    >>> "market_minus_one" in es.models.MODELS
+    True
+    >>> del es.models.MODELS["market_minus_one"]
+    """
+
+    #: the model's name in a TOML spec (``[model] name = "market"``) and in :data:`MODELS`
+    key: ClassVar[str] = ""
     name: ClassVar[str] = "model"
     #: whether the model reads a market column of the returns frame
     uses_market: ClassVar[bool] = False
@@ -177,9 +206,11 @@ class NormalReturnModel:
         return len(self.param_names)
 
     @property
+    @abc.abstractmethod
     def param_names(self) -> list[str]:
-        raise NotImplementedError
+        """Names of the estimated mean parameters, in the column order of ``X``."""
 
+    @abc.abstractmethod
     def design(
         self,
         data: ModelData,
@@ -188,8 +219,18 @@ class NormalReturnModel:
         ret_col: IntArray,
         mkt_col: IntArray,
     ) -> Design:
-        """Arrays ``y`` and ``X`` for every event on both grids."""
-        raise NotImplementedError
+        """Arrays ``y`` and ``X`` for every event on both grids.
+
+        Parameters
+        ----------
+        data
+            Returns (and factors) on the session grid, padded with one NaN row.
+        pos_est, pos_evt
+            ``(n, L1)`` and ``(n, L2)`` grid positions of each event's estimation and event
+            windows (out-of-range positions read NaN).
+        ret_col, mkt_col
+            Per event, the returns column of the firm and of its market (-1: none).
+        """
 
     def estimate(self, design: Design, chunk_size: int = 20_000) -> ModelFit:
         """Batched OLS of ``y`` on ``X`` over each event's complete cases."""
@@ -256,15 +297,29 @@ class ConstantMean(NormalReturnModel):
     ``R_it = mu_i + e_it``; ``mu_i`` is the mean of the estimation-window returns (complete
     cases), ``AR_it = R_it - mu_i`` and ``sigma_i^2 = sum(e^2) / (n_i - 1)`` over the
     *estimation window only* (not the whole series).
+
+    Examples
+    --------
+    >>> import eventstudy as es
+    >>> es.ConstantMean().param_names
+    ['mu']
     """
 
+    key: ClassVar[str] = "constant_mean"
     name: ClassVar[str] = "constant mean"
 
     @property
     def param_names(self) -> list[str]:
         return ["mu"]
 
-    def design(self, data, pos_est, pos_evt, ret_col, mkt_col):  # type: ignore[no-untyped-def]
+    def design(
+        self,
+        data: ModelData,
+        pos_est: IntArray,
+        pos_evt: IntArray,
+        ret_col: IntArray,
+        mkt_col: IntArray,
+    ) -> Design:
         y_est, y_evt = data.ret(pos_est, ret_col), data.ret(pos_evt, ret_col)
         X_est, X_evt = _ones((*y_est.shape, 1)), _ones((*y_evt.shape, 1))
         return Design(y_est, X_est, y_evt, X_evt, _complete(y_est), self.param_names, True)
@@ -279,15 +334,30 @@ class MarketAdjusted(_SingleMarketModel):
     ``AR_it = R_it - R_mt``. With ``k = 0`` mean parameters the residual variance is
     ``sigma_i^2 = sum_t AR_it^2 / n_i`` over the estimation window (``dof = n_i``), and there
     is no prediction-error term (``Var(AR) = sigma^2``).
+
+    Examples
+    --------
+    >>> import eventstudy as es
+    >>> model = es.MarketAdjusted("SPY")  # AR = R - R_SPY, nothing estimated
+    >>> model.param_names
+    []
     """
 
+    key: ClassVar[str] = "market_adjusted"
     name: ClassVar[str] = "market-adjusted"
 
     @property
     def param_names(self) -> list[str]:
         return []
 
-    def design(self, data, pos_est, pos_evt, ret_col, mkt_col):  # type: ignore[no-untyped-def]
+    def design(
+        self,
+        data: ModelData,
+        pos_est: IntArray,
+        pos_evt: IntArray,
+        ret_col: IntArray,
+        mkt_col: IntArray,
+    ) -> Design:
         m_est, m_evt = data.ret(pos_est, mkt_col), data.ret(pos_evt, mkt_col)
         y_est = data.ret(pos_est, ret_col) - m_est
         y_evt = data.ret(pos_evt, ret_col) - m_evt
@@ -324,11 +394,27 @@ class MarketModel(_SingleMarketModel):
     ``R_it = alpha_i + beta_i R_mt + e_it``, estimated on the complete cases of the
     estimation window; ``AR_it = R_it - alpha_i - beta_i R_mt``;
     ``sigma_i^2 = SSR_i / (n_i - 2)``.
+
+    Examples
+    --------
+    >>> import eventstudy as es
+    >>> model = es.MarketModel("SPY")
+    >>> model.param_names
+    ['alpha', 'beta']
+    >>> res = es.EventStudy(events, returns, model=model).fit()  # doctest: +SKIP
     """
 
+    key: ClassVar[str] = "market"
     name: ClassVar[str] = "market model"
 
-    def design(self, data, pos_est, pos_evt, ret_col, mkt_col):  # type: ignore[no-untyped-def]
+    def design(
+        self,
+        data: ModelData,
+        pos_est: IntArray,
+        pos_evt: IntArray,
+        ret_col: IntArray,
+        mkt_col: IntArray,
+    ) -> Design:
         m_est, m_evt = data.ret(pos_est, mkt_col), data.ret(pos_evt, mkt_col)
         y_est, y_evt = data.ret(pos_est, ret_col), data.ret(pos_evt, ret_col)
         X_est = _stack(_ones(m_est.shape), m_est)
@@ -349,10 +435,17 @@ class FactorModel(NormalReturnModel):
     factor is missing is a missing day. The normal return is ``RF_t + a_i + sum_j b_ij F_jt``
     (``AR`` is the same whether or not ``RF`` is added back to both sides).
     ``sigma_i^2 = SSR_i / (n_i - 1 - J)``.
+
+    Examples
+    --------
+    >>> import eventstudy as es
+    >>> es.FactorModel(("Mkt-RF", "SMB")).param_names
+    ['alpha', 'b_Mkt-RF', 'b_SMB']
     """
 
     factors: tuple[str, ...] = ()
     excess: bool = True
+    key: ClassVar[str] = "factor"
     name: ClassVar[str] = "factor model"
 
     def __post_init__(self) -> None:
@@ -367,7 +460,14 @@ class FactorModel(NormalReturnModel):
     def required_factors(self) -> list[str]:
         return [*self.factors, *(["RF"] if self.excess else [])]
 
-    def design(self, data, pos_est, pos_evt, ret_col, mkt_col):  # type: ignore[no-untyped-def]
+    def design(
+        self,
+        data: ModelData,
+        pos_est: IntArray,
+        pos_evt: IntArray,
+        ret_col: IntArray,
+        mkt_col: IntArray,
+    ) -> Design:
         def side(pos: IntArray) -> tuple[FloatArray, FloatArray]:
             y = data.ret(pos, ret_col)
             if self.excess:
@@ -388,9 +488,18 @@ class FamaFrench3(FactorModel):
     Notes
     -----
     ``R_it - RF_t = a_i + b_i (Mkt-RF)_t + s_i SMB_t + h_i HML_t + e_it``.
+
+    Examples
+    --------
+    >>> import eventstudy as es
+    >>> es.FamaFrench3().param_names
+    ['alpha', 'b_Mkt-RF', 'b_SMB', 'b_HML']
+    >>> factors = es.load_factors("ff3")  # doctest: +SKIP
+    >>> res = es.EventStudy(events, returns, model=es.FamaFrench3(), factors=factors).fit()  # doctest: +SKIP
     """
 
     factors: tuple[str, ...] = ("Mkt-RF", "SMB", "HML")
+    key: ClassVar[str] = "ff3"
     name: ClassVar[str] = "Fama-French 3"
 
 
@@ -401,9 +510,17 @@ class Carhart4(FactorModel):
     Notes
     -----
     ``R_it - RF_t = a_i + b_i (Mkt-RF)_t + s_i SMB_t + h_i HML_t + m_i Mom_t + e_it``.
+
+    Examples
+    --------
+    >>> import eventstudy as es
+    >>> es.Carhart4().param_names
+    ['alpha', 'b_Mkt-RF', 'b_SMB', 'b_HML', 'b_Mom']
+    >>> factors = es.load_factors("carhart")  # doctest: +SKIP
     """
 
     factors: tuple[str, ...] = ("Mkt-RF", "SMB", "HML", "Mom")
+    key: ClassVar[str] = "carhart4"
     name: ClassVar[str] = "Carhart 4"
 
 
@@ -414,9 +531,17 @@ class FamaFrench5(FactorModel):
     Notes
     -----
     ``R_it - RF_t = a_i + b_i (Mkt-RF)_t + s_i SMB_t + h_i HML_t + r_i RMW_t + c_i CMA_t + e_it``.
+
+    Examples
+    --------
+    >>> import eventstudy as es
+    >>> es.FamaFrench5().param_names
+    ['alpha', 'b_Mkt-RF', 'b_SMB', 'b_HML', 'b_RMW', 'b_CMA']
+    >>> factors = es.load_factors("ff5")  # doctest: +SKIP
     """
 
     factors: tuple[str, ...] = ("Mkt-RF", "SMB", "HML", "RMW", "CMA")
+    key: ClassVar[str] = "ff5"
     name: ClassVar[str] = "Fama-French 5"
 
 
@@ -430,14 +555,30 @@ class CAPM(_MarketLine):
     factors' ``Mkt-RF`` column (``market=None``, the default) or ``market - RF`` for a
     returns column ``market``. The intercept is estimated (Jensen's alpha), so a mispriced
     security does not bias the ARs; ``sigma_i^2 = SSR_i / (n_i - 2)``.
+
+    Examples
+    --------
+    >>> import eventstudy as es
+    >>> es.CAPM().param_names  # on the factors' Mkt-RF; CAPM("SPY") uses a market ticker
+    ['alpha', 'beta']
+    >>> factors = es.load_factors("ff3")  # doctest: +SKIP
+    >>> res = es.EventStudy(events, returns, model=es.CAPM(), factors=factors).fit()  # doctest: +SKIP
     """
 
+    key: ClassVar[str] = "capm"
     name: ClassVar[str] = "CAPM"
 
     def required_factors(self) -> list[str]:
         return ["RF"] if self.market is not None else ["Mkt-RF", "RF"]
 
-    def design(self, data, pos_est, pos_evt, ret_col, mkt_col):  # type: ignore[no-untyped-def]
+    def design(
+        self,
+        data: ModelData,
+        pos_est: IntArray,
+        pos_evt: IntArray,
+        ret_col: IntArray,
+        mkt_col: IntArray,
+    ) -> Design:
         def side(pos: IntArray) -> tuple[FloatArray, FloatArray, FloatArray]:
             rf = data.factor("RF", pos)
             y = data.ret(pos, ret_col) - rf
@@ -533,11 +674,25 @@ class ScholesWilliams(_SingleMarketModel):
 
     ``AR_t = R_t - alpha_SW - beta_SW R_mt`` and ``sigma^2 = SSR / (n - 2)``. The
     prediction-error term uses ``(X'X)^-1`` of ``[1, R_m]`` (an approximation).
+
+    Examples
+    --------
+    >>> import eventstudy as es
+    >>> es.ScholesWilliams("SPY").param_names
+    ['alpha', 'beta']
     """
 
+    key: ClassVar[str] = "scholes_williams"
     name: ClassVar[str] = "Scholes-Williams"
 
-    def design(self, data, pos_est, pos_evt, ret_col, mkt_col):  # type: ignore[no-untyped-def]
+    def design(
+        self,
+        data: ModelData,
+        pos_est: IntArray,
+        pos_evt: IntArray,
+        ret_col: IntArray,
+        mkt_col: IntArray,
+    ) -> Design:
         return _lagged_market_design(data, pos_est, pos_evt, ret_col, mkt_col, 1, self.param_names)
 
     def estimate(self, design: Design, chunk_size: int = 20_000) -> ModelFit:
@@ -566,16 +721,33 @@ class Dimson(_SingleMarketModel):
     intercept is ``alpha_D = mean(R_t) - beta_D mean(R_mt)`` and ``AR_t = R_t - alpha_D -
     beta_D R_mt``; ``sigma^2 = SSR / (n - 2)`` of those residuals. The prediction-error
     term uses ``(X'X)^-1`` of ``[1, R_m]`` (an approximation).
+
+    Examples
+    --------
+    >>> import eventstudy as es
+    >>> es.Dimson("SPY", lags=1).param_names  # beta sums the lag, current and lead slopes
+    ['alpha', 'beta']
     """
 
     lags: int = 1
+    key: ClassVar[str] = "dimson"
     name: ClassVar[str] = "Dimson"
 
     def __post_init__(self) -> None:
         if int(self.lags) < 1:
-            raise SpecError(f"Dimson(lags={self.lags}): use at least one lag and lead")
+            raise SpecError(
+                f"Dimson(lags={self.lags}): lags must be a positive integer (at least one lag "
+                "and lead)"
+            )
 
-    def design(self, data, pos_est, pos_evt, ret_col, mkt_col):  # type: ignore[no-untyped-def]
+    def design(
+        self,
+        data: ModelData,
+        pos_est: IntArray,
+        pos_evt: IntArray,
+        ret_col: IntArray,
+        mkt_col: IntArray,
+    ) -> Design:
         return _lagged_market_design(
             data, pos_est, pos_evt, ret_col, mkt_col, int(self.lags), self.param_names
         )
@@ -604,24 +776,71 @@ GARCH_PARAM_UNITS: dict[str, str] = {
     "nu": "unitless (Student t degrees of freedom)",
 }
 
+#: Starting points of the GARCH likelihood after arch's own (``None``): ``(alpha[1], beta[1])``
+#: with ``omega = s^2 (1 - alpha[1] - beta[1])`` (``s^2`` the OLS residual variance, so every
+#: start has the sample's unconditional variance), the mean from OLS and ``nu = 8`` for
+#: Student t. They span high persistence with little news (0.02, 0.97), the usual daily-equity
+#: fit (0.05, 0.90), more news (0.10, 0.80; 0.15, 0.60) and almost no persistence (0.20, 0.30).
+GARCH_STARTS: tuple[tuple[float, float] | None, ...] = (
+    None,
+    (0.05, 0.90),
+    (0.02, 0.97),
+    (0.10, 0.80),
+    (0.15, 0.60),
+    (0.20, 0.30),
+)
+#: a later start replaces the incumbent only when it raises the log-likelihood by more than this
+GARCH_LOGLIK_TOL = 1e-6
+#: optimiser tolerance (scipy's SLSQP ``ftol``) of every fit: tighter than arch's default, so
+#: that fits from different starts that reach one optimum agree on its likelihood to ~1e-8
+GARCH_TOL = 1e-8
+GARCH_VARIANCES: tuple[str, ...] = ("filter", "forecast")
+
 
 @dataclass(frozen=True)
 class GarchMarketModel(_SingleMarketModel):
     """Market model with GARCH(1,1) errors (Bollerslev 1986), fitted with ``arch``.
+
+    Parameters
+    ----------
+    market : str
+        Returns column of the market.
+    dist : {"normal", "t"}
+        Innovation distribution.
+    starts : int
+        How many of the starting points :data:`GARCH_STARTS` to try (1 = arch's default
+        only; default all six). The fit with the highest log-likelihood is kept.
+    variance : {"filter", "forecast"}
+        Event-window ``Var(AR_t)``: ``"filter"`` runs the GARCH recursion on through the event
+        window on the event-window residuals (a day-0 shock raises days +1, +2, ...);
+        ``"forecast"`` is the forecast made at the end of the estimation window (event-window
+        returns do not enter).
 
     Notes
     -----
     ``R_t = alpha + beta R_mt + e_t``, ``e_t = sqrt(h_t) z_t``,
     ``h_t = omega + a e_{t-1}^2 + b h_{t-1}``, ``z_t`` normal or standardised Student t,
     fitted by maximum likelihood on the estimation-window complete cases (returns scaled
-    to percent, as arch expects). The fitted parameters are then fixed (``arch``'s
-    ``.fix``) on the estimation + event days to get event-window residuals and the
-    conditional variance ``h_t``, used as ``Var(AR_t)`` (no parameter-uncertainty term).
-    ``sigma^2`` reports ``SSR / (n - 2)`` of the estimation residuals. ``arch`` fits one
-    series at a time: this is the one model that loops over events. A fit that does not
-    converge falls back to the OLS market model with a :class:`GarchConvergenceWarning`;
-    the ids of those events are listed in ``results.meta["model_notes"]["garch_fallback"]``.
-    Requires the optional extra ``eventstudy[garch]``.
+    to percent, as arch expects), from each starting point of :data:`GARCH_STARTS`; the fit
+    with the highest log-likelihood among those that converge is kept (a later start must
+    beat the incumbent by :data:`GARCH_LOGLIK_TOL`, so arch's default wins ties). Every fit
+    uses the optimiser tolerance :data:`GARCH_TOL`.
+
+    The event-window variances continue from the estimation fit's last conditional
+    variance ``h_T`` and residual ``e_T`` (no new backcast on a longer sample):
+    ``h_{T+1} = omega + a e_T^2 + b h_T``, then ``h_{s+1} = omega + a e_s^2 + b h_s`` on
+    observed event-window days (``variance="filter"``) and
+    ``h_{s+1} = omega + (a + b) h_s`` (the conditional expectation, ``E e_s^2 = h_s``) on
+    sessions without a residual - the sessions between the estimation and event windows,
+    missing days - and on every day with ``variance="forecast"``, which is then arch's
+    analytic multi-step forecast from the end of the estimation window. ``h_t`` is
+    ``Var(AR_t)`` (no parameter-uncertainty term). ``sigma^2`` reports ``SSR / (n - 2)`` of
+    the estimation residuals. ``arch`` fits one series at a time: this is the one model
+    that loops over events (the variance recursion is vectorised across events). An event
+    where no start converges falls back to the OLS market model with a
+    :class:`GarchConvergenceWarning`; the ids of those events are listed in
+    ``results.meta["model_notes"]["garch_fallback"]``. Requires the optional extra
+    ``eventstudy[garch]``.
 
     The per-event GARCH estimates are ``results.meta["model_notes"]["garch_params"]``
     (NaN rows for fallbacks), columns named by ``model_notes["garch_param_names"]`` with
@@ -629,18 +848,50 @@ class GarchMarketModel(_SingleMarketModel):
     ``alpha`` is a decimal daily return and ``beta`` unitless, the variance intercept
     ``omega`` is in percent² (daily variance of percent returns, as ``arch`` fits them:
     divide by 10,000 for decimal²), ``alpha[1]`` and ``beta[1]`` are unitless, and so is
-    the Student t ``nu`` (degrees of freedom).
+    the Student t ``nu`` (degrees of freedom). Each event's maximised log-likelihood (of the
+    percent returns) is ``model_notes["garch_loglik"]``, whether the kept fit converged
+    ``model_notes["garch_converged"]``, which start won ``model_notes["garch_start"]`` (index
+    into :data:`GARCH_STARTS`; -1 for a fallback) and how many starts converged
+    ``model_notes["garch_n_converged"]``.
+
+    Examples
+    --------
+    >>> from eventstudy import GarchMarketModel
+    >>> GarchMarketModel("SPY", starts=6, variance="forecast").variance
+    'forecast'
     """
 
-    dist: str = "normal"
+    dist: Literal["normal", "t"] = "normal"
+    starts: int = len(GARCH_STARTS)
+    variance: Literal["filter", "forecast"] = "filter"
+    key: ClassVar[str] = "garch"
     name: ClassVar[str] = "GARCH(1,1) market model"
 
     def __post_init__(self) -> None:
         if self.dist not in {"normal", "t"}:
             raise SpecError(f"GarchMarketModel(dist={self.dist!r}); use 'normal' or 't'")
+        if isinstance(self.starts, bool) or not 1 <= int(self.starts) <= len(GARCH_STARTS):
+            raise SpecError(
+                f"GarchMarketModel(starts={self.starts!r}); use 1 to {len(GARCH_STARTS)} "
+                "starting points (1 = arch's default only)"
+            )
+        if self.variance not in GARCH_VARIANCES:
+            raise SpecError(
+                f"GarchMarketModel(variance={self.variance!r}); use 'filter' or 'forecast'"
+            )
 
-    def design(self, data, pos_est, pos_evt, ret_col, mkt_col):  # type: ignore[no-untyped-def]
-        return MarketModel(self.market).design(data, pos_est, pos_evt, ret_col, mkt_col)
+    def design(
+        self,
+        data: ModelData,
+        pos_est: IntArray,
+        pos_evt: IntArray,
+        ret_col: IntArray,
+        mkt_col: IntArray,
+    ) -> Design:
+        design = MarketModel(self.market).design(data, pos_est, pos_evt, ret_col, mkt_col)
+        # sessions between the estimation and the event window (no residual on them)
+        design.aux_est["gap"] = (pos_evt[:, 0] - pos_est[:, -1] - 1).astype(float)
+        return design
 
     def estimate(self, design: Design, chunk_size: int = 20_000) -> ModelFit:
         try:
@@ -651,33 +902,56 @@ class GarchMarketModel(_SingleMarketModel):
             ) from exc
         fit = super().estimate(design, chunk_size)  # OLS: starting point and fallback
         n, L2 = design.y_evt.shape
-        var_evt = np.full((n, L2), np.nan)
-        garch_params = np.full((n, 5 if self.dist == "normal" else 6), np.nan)
-        used_garch = np.zeros(n, dtype=bool)
+        width = 5 if self.dist == "normal" else 6
+        garch_params = np.full((n, width), np.nan)
+        last = np.full((n, 2), np.nan)  # e_T and h_T of the estimation fit (percent units)
+        record = {
+            "garch_loglik": np.full(n, np.nan),
+            "garch_converged": np.zeros(n, dtype=bool),
+            "garch_start": np.full(n, -1, dtype=np.int64),
+            "garch_n_converged": np.zeros(n, dtype=np.int64),
+        }
         mask_evt = _complete(design.y_evt, design.X_evt)
         failed: list[int] = []
         for i in range(n):  # arch fits one series at a time (documented exception)
             if fit.singular[i] or not np.isfinite(fit.sigma2[i]):
                 continue
-            res = _fit_one_garch(arch_model, design, mask_evt, i, self.dist)
+            res = _fit_one_garch(arch_model, design, mask_evt, i, self.dist, int(self.starts))
             if res is None:
                 failed.append(i)
-                var_evt[i] = np.where(mask_evt[i], fit.sigma2[i], np.nan)
                 continue
-            params, resid_est, h_evt = res
-            fit.params[i] = params[:2]
-            fit.resid_est[i] = resid_est
-            var_evt[i] = h_evt
-            garch_params[i, : len(params)] = params
-            used_garch[i] = True
-        fit.var_evt = var_evt
+            garch_params[i, : len(res.params)] = res.params
+            fit.params[i] = res.params[:2]
+            fit.resid_est[i] = res.resid_est
+            last[i] = res.last
+            record["garch_loglik"][i] = res.loglik
+            record["garch_converged"][i] = True
+            record["garch_start"][i] = res.start
+            record["garch_n_converged"][i] = res.n_converged
+        used_garch = np.isfinite(garch_params[:, 0])
+        h = garch_event_variance(
+            garch_params[:, 2:5],
+            last,
+            _event_residuals(design, garch_params),
+            mask_evt,
+            _unobserved_steps(design),
+            forecast=self.variance == "forecast",
+        )
+        ols_var = np.where(mask_evt, fit.sigma2[:, None], np.nan)
+        fit.var_evt = np.where(
+            used_garch[:, None],
+            h,
+            np.where(np.isin(np.arange(n), failed)[:, None], ols_var, np.nan),
+        )
         fit.xtx_inv = None
-        names = list(GARCH_PARAM_UNITS)[: garch_params.shape[1]]
+        names = list(GARCH_PARAM_UNITS)[:width]
         fit.notes.update(
             garch_params=garch_params,
             used_garch=used_garch,
             garch_param_names=names,
             garch_param_units={k: GARCH_PARAM_UNITS[k] for k in names},
+            garch_variance=self.variance,
+            **record,
         )
         ssr = np.nansum(fit.resid_est**2, axis=1)
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -697,10 +971,36 @@ class GarchMarketModel(_SingleMarketModel):
         return fit
 
 
+@dataclass(frozen=True)
+class _GarchFit:
+    """One event's kept GARCH fit: parameters (mean in decimal units), estimation residuals
+    (decimal), ``(e_T, h_T)`` in percent units, log-likelihood, winning start, converged starts."""
+
+    params: FloatArray
+    resid_est: FloatArray
+    last: FloatArray
+    loglik: float
+    start: int
+    n_converged: int
+
+
+def garch_starting_values(
+    ols_params: FloatArray, s2: float, start: tuple[float, float] | None, dist: str
+) -> FloatArray | None:
+    """arch's parameter vector ``[Const, m, omega, alpha[1], beta[1](, nu)]`` for one start
+    of :data:`GARCH_STARTS` (percent units; ``None`` for arch's own starting values)."""
+    if start is None:
+        return None
+    a, b = start
+    values = [ols_params[0] * 100.0, ols_params[1], s2 * 1e4 * (1.0 - a - b), a, b]
+    return np.asarray(values + ([8.0] if dist == "t" else []), dtype=float)
+
+
 def _fit_one_garch(
-    arch_model: Any, design: Design, mask_evt: BoolArray, i: int, dist: str
-) -> tuple[FloatArray, FloatArray, FloatArray] | None:
-    """Fit one event's GARCH market model; ``None`` when it does not converge."""
+    arch_model: Any, design: Design, mask_evt: BoolArray, i: int, dist: str, starts: int = 1
+) -> _GarchFit | None:
+    """Fit one event's GARCH market model from ``starts`` starting points and keep the best
+    converged log-likelihood; ``None`` when no start converges."""
     import pandas as pd
 
     me = design.mask_est[i]
@@ -708,21 +1008,160 @@ def _fit_one_garch(
     am = arch_model(
         pd.Series(y_e), x=pd.DataFrame({"m": x_e}), mean="LS", vol="GARCH", p=1, q=1, dist=dist
     )
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # arch's optimiser chatter; convergence is checked below
-        res = am.fit(disp="off", show_warning=False)
-    if res.convergence_flag != 0 or not np.all(np.isfinite(res.params)):
+    xe = design.X_est[i, me]
+    ols, *_ = np.linalg.lstsq(xe, design.y_est[i, me], rcond=None)
+    s2 = float(np.mean((design.y_est[i, me] - xe @ ols) ** 2))
+    best: Any = None
+    won, n_ok = -1, 0
+    for k, start in enumerate(GARCH_STARTS[:starts]):
+        sv = garch_starting_values(ols, s2, start, dist)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # arch's optimiser chatter; convergence is checked
+            try:
+                res = am.fit(starting_values=sv, disp="off", show_warning=False, tol=GARCH_TOL)
+            except (ValueError, np.linalg.LinAlgError):  # a start arch rejects
+                continue
+        if res.convergence_flag != 0 or not np.all(np.isfinite(res.params)):
+            continue
+        n_ok += 1
+        if best is None or res.loglikelihood > best.loglikelihood + GARCH_LOGLIK_TOL:
+            best, won = res, k
+    if best is None:
         return None
-    mv = mask_evt[i]
-    y_all = np.concatenate([y_e, design.y_evt[i, mv] * 100.0])
-    x_all = np.concatenate([x_e, design.X_evt[i, mv, 1] * 100.0])
-    full = arch_model(
-        pd.Series(y_all), x=pd.DataFrame({"m": x_all}), mean="LS", vol="GARCH", p=1, q=1, dist=dist
-    ).fix(res.params.to_numpy())
-    p = res.params.to_numpy().copy()
-    params = np.concatenate([[p[0] / 100.0, p[1]], p[2:]])
+    p = best.params.to_numpy().copy()
     resid_est = np.full(me.shape, np.nan)
-    resid_est[me] = full.resid.to_numpy()[: me.sum()] / 100.0
-    h_evt = np.full(mv.shape, np.nan)
-    h_evt[mv] = (full.conditional_volatility.to_numpy()[me.sum() :] / 100.0) ** 2
-    return params, resid_est, h_evt
+    resid_est[me] = best.resid.to_numpy() / 100.0
+    e_t = float(best.resid.to_numpy()[-1])
+    h_t = float(best.conditional_volatility.to_numpy()[-1] ** 2)
+    return _GarchFit(
+        params=np.concatenate([[p[0] / 100.0, p[1]], p[2:]]),
+        resid_est=resid_est,
+        last=np.array([e_t, h_t]),
+        loglik=float(best.loglikelihood),
+        start=won,
+        n_converged=n_ok,
+    )
+
+
+def _event_residuals(design: Design, params: FloatArray) -> FloatArray:
+    """Event-window residuals in percent, ``100 (R - alpha - beta R_m)``."""
+    return 100.0 * (design.y_evt - params[:, :1] - params[:, 1:2] * design.X_evt[..., 1])
+
+
+def _unobserved_steps(design: Design) -> FloatArray:
+    """Sessions without a residual between the estimation fit's last observation and the
+    first event-window day: missing days at the end of the estimation window plus the gap
+    between the windows."""
+    mask = design.mask_est
+    L1 = mask.shape[1]
+    last_obs = L1 - 1 - np.argmax(mask[:, ::-1], axis=1)
+    gap = design.aux_est.get("gap", np.zeros(mask.shape[0]))
+    return (L1 - 1 - last_obs) + np.nan_to_num(gap)
+
+
+def garch_event_variance(
+    omega_alpha_beta: FloatArray,
+    last: FloatArray,
+    resid_evt: FloatArray,
+    observed: BoolArray,
+    steps_before: FloatArray,
+    *,
+    forecast: bool = False,
+) -> FloatArray:
+    """Event-window conditional variances (decimal²) of GARCH(1,1) fits, all events at once.
+
+    Parameters
+    ----------
+    omega_alpha_beta : (n, 3)
+        ``omega`` (percent²), ``alpha[1]``, ``beta[1]``.
+    last : (n, 2)
+        ``(e_T, h_T)``: the estimation fit's last residual and conditional variance (percent).
+    resid_evt : (n, L2)
+        Event-window residuals (percent).
+    observed : (n, L2) bool
+        Days with a residual.
+    steps_before : (n,)
+        Sessions without a residual between ``T`` and the first event-window day.
+    forecast : bool
+        Use no event-window residual (the forecast from the end of the estimation window).
+
+    Notes
+    -----
+    ``h_{T+1} = omega + a e_T^2 + b h_T``; a session without a residual steps
+    ``h <- omega + (a + b) h`` (``E e^2 = h``); an observed event day steps
+    ``h <- omega + a e^2 + b h`` unless ``forecast``. One pass per event-window day,
+    vectorised across events; days without a residual are NaN in the output.
+    """
+    omega, a, b = (omega_alpha_beta[:, j] for j in range(3))
+    phi = a + b
+    h = omega + a * last[:, 0] ** 2 + b * last[:, 1]
+    u = np.asarray(steps_before, dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        geometric = np.where(np.isclose(phi, 1.0), u, (1.0 - phi**u) / (1.0 - phi))
+    h = omega * geometric + phi**u * h  # u expectation steps over the unobserved sessions
+    out = np.full(resid_evt.shape, np.nan)
+    for t in range(resid_evt.shape[1]):  # the recursion runs over days, across all events
+        out[:, t] = np.where(observed[:, t], h, np.nan)
+        shock = observed[:, t] & (not forecast)
+        e2 = np.where(shock, np.nan_to_num(resid_evt[:, t]) ** 2, h)
+        h = omega + a * e2 + b * h
+    return out / 1e4
+
+
+# ----------------------------------------------------------------------------- registry
+_M = TypeVar("_M", bound=type[NormalReturnModel])
+
+#: Normal-return models by spec key (``[model] name = <key>``); :func:`register_model` adds one.
+MODELS: dict[str, type[NormalReturnModel]] = {}
+
+
+def register_model(cls: _M) -> _M:
+    """Add a model class to :data:`MODELS` under its ``key`` (usable as a decorator).
+
+    Raises
+    ------
+    SpecError
+        When the class is not a :class:`NormalReturnModel` dataclass with its own ``key``,
+        or another class already holds the key.
+    """
+    if not (isinstance(cls, type) and issubclass(cls, NormalReturnModel)):
+        raise SpecError(f"register_model needs a NormalReturnModel subclass, got {cls!r}")
+    if not cls.__dict__.get("key"):
+        raise SpecError(
+            f"{cls.__name__} has no spec key: give it key: ClassVar[str] = '<name>' to register it"
+        )
+    if "__dataclass_fields__" not in cls.__dict__:
+        raise SpecError(f"{cls.__name__} must be a frozen dataclass to be registered")
+    held = MODELS.get(cls.key)
+    if held is not None and held is not cls:
+        raise SpecError(f"model key {cls.key!r} is taken by {held.__name__}; choose another key")
+    MODELS[cls.key] = cls
+    return cls
+
+
+def model_fields(cls: type[NormalReturnModel]) -> dict[str, Any]:
+    """A model's options: its init dataclass fields and their (resolved) types - the keys a
+    TOML ``[model]`` table accepts besides ``name``."""
+    import typing
+
+    try:
+        hints = typing.get_type_hints(cls)
+    except (NameError, TypeError):  # an annotation that does not resolve: any value
+        hints = {}
+    return {f.name: hints.get(f.name, Any) for f in dataclasses.fields(cls) if f.init}
+
+
+for _cls in (  # the order of the spec's error messages: the original names, then the new
+    ConstantMean,
+    MarketAdjusted,
+    MarketModel,
+    CAPM,
+    FamaFrench3,
+    Carhart4,
+    FamaFrench5,
+    ScholesWilliams,
+    Dimson,
+    GarchMarketModel,
+    FactorModel,
+):
+    register_model(_cls)

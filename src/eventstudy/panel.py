@@ -34,7 +34,14 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["ROW_FIELDS", "EventPanel", "SessionPositions", "SessionValues"]
+__all__ = [
+    "ROW_FIELDS",
+    "EventPanel",
+    "SessionPositions",
+    "SessionValues",
+    "check_window",
+    "window_columns",
+]
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -60,7 +67,9 @@ class SessionPositions:
         base = self.base if rows is None else self.base[rows]
         pos = np.asarray(base, dtype=np.int64)[:, None] + np.asarray(self.offsets)[None, :]
         t = len(self.sessions)
-        pad = np.append(np.asarray(self.sessions, dtype="datetime64[ns]"), np.datetime64("NaT"))
+        pad = np.append(
+            np.asarray(self.sessions, dtype="datetime64[ns]"), np.datetime64("NaT", "ns")
+        )
         return pad[np.where((pos >= 0) & (pos < t), pos, t)]
 
 
@@ -277,3 +286,53 @@ setattr(  # noqa: B010
     "market_est",
     property(_get_market_est, _set_market_est, doc="``market_est`` (or derived from its source)."),
 )
+
+
+# ----------------------------------------------------------------------------- windows
+def check_window(rel: Any, window: Any) -> tuple[int, int]:
+    """A CAR window ``(first, last)`` in the units of ``rel`` (the event grid's relative days),
+    validated: a pair of integers, in order, inside ``rel``. The one place every accessor and
+    test checks a window, so the messages agree.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from eventstudy.panel import check_window
+    >>> check_window(np.arange(-2, 3), [0, 1])
+    (0, 1)
+    """
+    rel = np.asarray(rel)
+    try:
+        a, b = int(window[0]), int(window[1])
+        if len(window) != 2:
+            raise ValueError
+    except (TypeError, ValueError, IndexError, KeyError):
+        from .exceptions import SpecError
+
+        raise SpecError(f"window {window!r} is not a pair of integers (first, last)") from None
+    from .exceptions import SpecError
+
+    if a > b:
+        raise SpecError(f"window ({a}, {b}) is reversed: did you mean ({b}, {a})?")
+    if a < int(rel.min()) or b > int(rel.max()):
+        raise SpecError(
+            f"window ({a}, {b}) is outside the event window {int(rel.min())}..{int(rel.max())}"
+        )
+    return a, b
+
+
+def window_columns(rel: Any, window: Any) -> npt.NDArray[np.bool_]:
+    """Which columns of the event grid a window covers (every column for ``None``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from eventstudy.panel import window_columns
+    >>> window_columns(np.arange(-2, 3), (0, 1))  # days -2..2: which are in [0, 1]
+    array([False, False,  True,  True, False])
+    """
+    rel = np.asarray(rel)
+    if window is None:
+        return np.ones(len(rel), dtype=bool)
+    a, b = check_window(rel, window)
+    return (rel >= a) & (rel <= b)

@@ -30,24 +30,21 @@ from __future__ import annotations
 
 import copy
 import math
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from .exceptions import InsufficientDataError
+from .events import check_used
 from .panel import ROW_FIELDS, EventPanel, SessionPositions, SessionValues
 from .results import EventStudyResults
 
-if TYPE_CHECKING:  # pragma: no cover
-    from .study import EventStudy
-
 __all__ = [
     "DEFAULT_CHUNK_EVENTS",
+    "StudyEngine",
     "fit_chunked",
     "fit_dask",
     "partition_events",
@@ -60,6 +57,22 @@ BoolArray = npt.NDArray[np.bool_]
 #: Events per block of the chunked engine: about 1 GB of working arrays per block with the
 #: default windows (240 estimation + 21 event days, market model).
 DEFAULT_CHUNK_EVENTS = 50_000
+
+
+class StudyEngine(Protocol):
+    """What an executor needs from a study: the engine-level API of
+    :class:`~eventstudy.study.EventStudy` (this module never imports ``study``, so the
+    dependency runs one way: ``study`` -> ``parallel``)."""
+
+    events: pd.DataFrame
+
+    def fit(self) -> EventStudyResults: ...
+
+    def fit_block(self, events: pd.DataFrame, *, strict: bool = True) -> EventStudyResults: ...
+
+    def market_series(self) -> tuple[FloatArray | None, bool]: ...
+
+    def results_from(self, panel: EventPanel, status: pd.DataFrame) -> EventStudyResults: ...
 
 
 # ----------------------------------------------------------------------------- partitions
@@ -110,12 +123,9 @@ class _Part:
     panel: EventPanel
 
 
-def _fit_part(study: EventStudy, events: pd.DataFrame, rows: IntArray) -> _Part:
+def _fit_part(study: StudyEngine, events: pd.DataFrame, rows: IntArray) -> _Part:
     """Fit ``events`` (input rows ``rows``) with the ordinary engine (no warning, no raise)."""
-    part = copy.copy(study)
-    part.events = events
-    part._partition_run = True
-    res = part._fit_numpy()
+    res = study.fit_block(events, strict=False)
     panel = res.panel
     if panel.est_positions is None or panel.evt_positions is None:  # pragma: no cover
         raise RuntimeError("the engine's panel should hold its dates as grid positions")
@@ -286,46 +296,18 @@ class _PanelWriter:
         )
 
 
-def _market_series(study: EventStudy) -> tuple[FloatArray | None, bool]:
-    """The model's market returns on the session grid when every event uses that market,
-    and whether the model's ``market_est`` is that series by construction."""
-    name = study.model.market_name
-    events = study.events
-    if name is None or ("benchmark" in events.columns and events["benchmark"].notna().any()):
-        return None, False
-    data = study._align().data
-    col = data.columns.get(name)
-    if col is None:
-        return None, False
-    series = np.ascontiguousarray(data.returns[: data.n_sessions, col], dtype=np.float64)
-    return series, bool(study.model.market_est_is_market)
-
-
 def _results(
-    study: EventStudy,
+    study: StudyEngine,
     status: pd.DataFrame,
     writer: _PanelWriter,
     n_used: int,
     engine: str,
     n_parts: int,
 ) -> EventStudyResults:
-    study._warn_drops(status)
-    if n_used == 0:
-        summary = "; ".join(f"{r} ({c})" for r, c in Counter(status["reason"]).most_common(5))
-        raise InsufficientDataError(f"no event could be used: {summary}")
+    check_used(status)
     panel = writer.panel(n_used)
     panel.meta.update(n_events=len(status), n_used=n_used, engine=engine, partitions=n_parts)
-    params = study._params_frame(panel, {"r2": panel.r2}, np.ones(n_used, dtype=bool))
-    return EventStudyResults(
-        panel=panel,
-        status=status,
-        params=params,
-        model=study.model,
-        windows={"estimation": study.estimation_window, "event": study.event_window},
-        return_kind=study.return_kind,
-        meta=panel.meta,
-        market_values=study.market_values,
-    )
+    return study.results_from(panel, status)
 
 
 def _merge_status(n: int, parts: Sequence[tuple[IntArray, pd.DataFrame]]) -> pd.DataFrame:
@@ -337,7 +319,7 @@ def _merge_status(n: int, parts: Sequence[tuple[IntArray, pd.DataFrame]]) -> pd.
 
 
 # ----------------------------------------------------------------------------- engines
-def fit_chunked(study: EventStudy, *, chunk_events: int | None = None) -> EventStudyResults:
+def fit_chunked(study: StudyEngine, *, chunk_events: int | None = None) -> EventStudyResults:
     """Run ``study`` block by block on this machine with bounded peak memory.
 
     Parameters
@@ -364,7 +346,7 @@ def fit_chunked(study: EventStudy, *, chunk_events: int | None = None) -> EventS
     n = len(events)
     size = int(chunk_events) if chunk_events is not None else DEFAULT_CHUNK_EVENTS
     blocks = partition_events(events, math.ceil(n / max(1, size)))
-    market, exact = _market_series(study)
+    market, exact = study.market_series()
     writer = _PanelWriter(n, market, exact=exact)
     statuses: list[tuple[IntArray, pd.DataFrame]] = []
     used = np.zeros(n, dtype=bool)
@@ -382,7 +364,7 @@ def fit_chunked(study: EventStudy, *, chunk_events: int | None = None) -> EventS
 
 
 def fit_dask(
-    study: EventStudy, *, client: Any = None, partitions: int | None = None
+    study: StudyEngine, *, client: Any = None, partitions: int | None = None
 ) -> EventStudyResults:
     """Run ``study`` on a ``dask.distributed`` cluster, partitioning the events by ticker.
 
@@ -439,7 +421,7 @@ def fit_dask(
     for rows, st in statuses:
         used[rows[st["status"].to_numpy() == "used"]] = True
     rank = np.cumsum(used) - 1
-    market, exact = _market_series(study)
+    market, exact = study.market_series()
     writer = _PanelWriter(int(used.sum()), market, exact=exact)
     for rows, fut in zip(blocks, futures, strict=True):
         part: _Part = fut.result()

@@ -16,9 +16,12 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from . import abnormal
+from ._notebook import register_figure_display
+from .abnormal import CaarMethod
 from .exceptions import DataError, SpecError
+from .inference.guidance import critical_value
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
@@ -32,27 +35,23 @@ __all__ = [
     "plot_ar_paths",
     "plot_caar",
     "plot_car_bars",
+    "plot_decomposition",
     "plot_fit",
     "plot_fits",
     "plot_overlay",
     "plot_prices",
 ]
 
-Band = Literal["cross_sectional", "model"]
-BANDS: tuple[str, ...] = ("cross_sectional", "model")
+Band = Literal["auto", "cross_sectional", "kolari_pynnonen", "model"]
+BANDS: tuple[str, ...] = ("auto", "cross_sectional", "kolari_pynnonen", "model")
 Window = tuple[int, int]
 
 
+# Figures are made without pyplot; a Jupyter kernel is told how to show them (once).
+register_figure_display()
+
+
 # ----------------------------------------------------------------------------- helpers
-def critical_value(level: float) -> float:
-    """Two-sided normal critical value of a confidence ``level`` (1.959964 for 0.95)."""
-    if isinstance(level, bool) or not isinstance(level, int | float) or not 0.0 < level < 1.0:
-        raise SpecError(
-            f"confidence level must be strictly between 0 and 1 (e.g. 0.95), got {level!r}"
-        )
-    return float(stats.norm.ppf(1.0 - (1.0 - float(level)) / 2.0))
-
-
 def _new_axes(ax: Axes | None, figsize: tuple[float, float] = (7.0, 4.0)) -> tuple[Figure, Axes]:
     """The figure of ``ax``, or a fresh figure (not registered with pyplot) and its axes."""
     if ax is not None:
@@ -63,6 +62,33 @@ def _new_axes(ax: Axes | None, figsize: tuple[float, float] = (7.0, 4.0)) -> tup
 
     fig = Figure(figsize=figsize, layout="constrained")
     return fig, fig.add_subplot()
+
+
+def _relative_day_axis(ax: Axes, dates: pd.Series | None = None) -> None:
+    """Whole trading days on a relative-day x axis; with ``dates`` (the session of each
+    relative day, indexed by it) a second axis on top labels the ticks with their dates."""
+    from matplotlib.ticker import FixedLocator, MaxNLocator
+
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_xlabel("trading days relative to the event")
+    if dates is None or dates.dropna().empty:
+        return
+    known = dates.dropna()
+    top = ax.secondary_xaxis("top")
+    ticks = [float(t) for t in ax.get_xticks() if int(t) in known.index]
+    top.xaxis.set_major_locator(FixedLocator(ticks))
+    top.set_xticks(ticks, [pd.Timestamp(known.loc[int(t)]).strftime("%Y-%m-%d") for t in ticks])
+    top.tick_params(labelsize="x-small", labelrotation=30)
+
+
+def _session_dates(ar: pd.DataFrame) -> pd.Series | None:
+    """The session of each relative day when every event shares it (one day 0), else None."""
+    if "date" not in ar.columns:
+        return None
+    per_day = ar.dropna(subset=["date"]).groupby("rel_day")["date"].nunique()
+    if per_day.empty or (per_day > 1).any():
+        return None
+    return ar.dropna(subset=["date"]).groupby("rel_day")["date"].first()
 
 
 def _tidy(obj: Any, attr: str, *args: Any) -> pd.DataFrame:
@@ -97,6 +123,7 @@ def caar_path(
     level: float = 0.95,
     band: Band | None = "cross_sectional",
     start: int | None = None,
+    how: CaarMethod = "mean_car",
 ) -> pd.DataFrame:
     """The CAAR path of a tidy AR frame with a two-sided confidence band.
 
@@ -112,16 +139,29 @@ def caar_path(
         ignores the small prediction-error covariance between days). ``None``: no band.
     start
         Relative day from which ARs are cumulated (default: the first day of the frame).
-        A firm missing on a day is left out of that day's mean; its CAR resumes afterwards
-        from the ARs it has.
+        A firm missing on a day adds nothing to its CAR that day (the CAR carries on).
+    how
+        The CAAR formula (:func:`eventstudy.abnormal.caar_path`, the one the results'
+        ``caar()`` and tables use): ``"mean_car"`` (mean of the events' CARs to date) or
+        ``"aar_sum"`` (running sum of the AARs).
 
     Returns
     -------
     DataFrame with ``rel_day, aar, caar, se, lower, upper, n`` (one row per relative day).
+
+    Examples
+    --------
+    >>> from eventstudy.plotting import caar_path  # doctest: +SKIP
+    >>> caar_path(res.ar, level=0.95)  # rel_day, caar, lower, upper, n  # doctest: +SKIP
     """
     _require(ar, ["event_id", "rel_day", "ar"], "caar_path")
     if band is not None and band not in BANDS:
         raise SpecError(f"band={band!r} is not valid; choose one of {list(BANDS)} or None")
+    if band == "kolari_pynnonen":
+        raise SpecError(
+            "band='kolari_pynnonen' needs the residual correlations: use plot_caar(results)"
+        )
+    band = "cross_sectional" if band == "auto" else band  # a frame alone: no clustering data
     z = critical_value(level)
     wide = ar.pivot_table(
         index="rel_day", columns="event_id", values="ar", aggfunc="first", dropna=False
@@ -132,13 +172,10 @@ def caar_path(
     if wide.empty:
         raise DataError("caar_path: no abnormal returns on or after the start day")
     values = wide.to_numpy(dtype=float)
-    present = ~np.isnan(values)
-    car = np.nancumsum(values, axis=0)
-    car[~present] = np.nan  # a firm without a return that day does not enter that day's mean
-    n = present.sum(axis=1)
-    aar = _nanmean_rows(values)
-    caar = _nanmean_rows(car)
-    se = _band_se(ar, wide, car, n, band)
+    # the one CAAR formula (events x days in eventstudy.abnormal, days x events here)
+    aar, caar, n = abnormal.caar_path(values.T, how)
+    car = abnormal.running_car(values.T).T  # each event's CAR to date (NaN before its first AR)
+    se = _band_se(ar, wide, car, band)
     return pd.DataFrame(
         {
             "rel_day": wide.index.to_numpy(dtype=int),
@@ -158,13 +195,12 @@ def _nanmean_rows(x: np.ndarray) -> np.ndarray:
     return np.where(count > 0, total / np.maximum(count, 1), np.nan)
 
 
-def _band_se(
-    ar: pd.DataFrame, wide: pd.DataFrame, car: np.ndarray, n: np.ndarray, band: str | None
-) -> np.ndarray:
+def _band_se(ar: pd.DataFrame, wide: pd.DataFrame, car: np.ndarray, band: str | None) -> np.ndarray:
+    """Standard error of the CAAR over the events with a CAR to date (``count``)."""
     if band is None:
         return np.full(len(wide), np.nan)
+    count = (~np.isnan(car)).sum(axis=1)
     if band == "cross_sectional":
-        count = (~np.isnan(car)).sum(axis=1)
         mean = _nanmean_rows(car)
         ss = np.nansum((car - mean[:, None]) ** 2, axis=1)
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -174,50 +210,98 @@ def _band_se(
         index="rel_day", columns="event_id", values="var_ar", aggfunc="first", dropna=False
     )
     var = var_wide.reindex(index=wide.index, columns=wide.columns).to_numpy(dtype=float)
-    var_car = np.nancumsum(var, axis=0)
+    # Var(CAR) sums the variances of the days with an AR (as abnormal.var_car does)
+    var_car = np.nancumsum(np.where(np.isnan(wide.to_numpy(dtype=float)), 0.0, var), axis=0)
     with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(
-            n > 0, np.sqrt(np.nansum(np.where(np.isnan(car), 0.0, var_car), axis=1)) / n, np.nan
-        )
+        total = np.nansum(np.where(np.isnan(car), 0.0, var_car), axis=1)
+        return np.where(count > 0, np.sqrt(total) / np.maximum(count, 1), np.nan)
 
 
 def plot_caar(
     data: Any,
     *,
     level: float = 0.95,
-    band: Band | None = "cross_sectional",
+    band: Band | None = "auto",
     start: int | None = None,
     label: str | None = None,
     percent: bool = True,
+    dates: bool = False,
     ax: Axes | None = None,
+    how: CaarMethod | None = None,
 ) -> Figure:
     """The CAAR over the event window with its two-sided ``level`` confidence band.
 
+    The x axis is in whole trading days; ``dates=True`` labels the ticks with their session
+    dates on a second axis on top (when every event shares one day 0).
+
     ``data`` is a results object, a tidy AR frame (see :func:`caar_path`) or a path frame with
     ``rel_day, caar`` and optionally ``lower, upper``. Values are shown in percent when
-    ``percent`` (the line's data are ``100 * caar``).
+    ``percent`` (the line's data are ``100 * caar``). ``band="auto"`` (default) is the
+    clustering-robust ``"kolari_pynnonen"`` band when a results object's events cluster
+    strongly (:func:`eventstudy.inference.guidance.choose_band`), else ``"cross_sectional"``;
+    ``"kolari_pynnonen"`` widens the cross-sectional band by
+    :func:`eventstudy.inference.guidance.kp_band_inflation` (needs a results object). The
+    legend names the Kolari-Pynnönen band when it is drawn. ``how`` is the CAAR formula of
+    :func:`eventstudy.abnormal.caar_path`; default: a results object's ``caar_method`` (the
+    one its primary test estimates, as in ``res.caar()`` and the CAAR table), else
+    ``"mean_car"``.
+
+    Examples
+    --------
+    >>> from eventstudy.plotting import plot_caar  # doctest: +SKIP
+    >>> fig = plot_caar(res, level=0.90, band="cross_sectional")  # doctest: +SKIP
+    >>> fig.axes[0].set_ylim(-15, 5)  # doctest: +SKIP
     """
-    path = _as_path(data, level=level, band=band, start=start)
+    from .inference.guidance import choose_band, kp_widened_path
+
+    panel = getattr(data, "panel", None)
+    chosen = choose_band(panel, band) if band == "auto" else band
+    kp = chosen == "kolari_pynnonen"
+    if kp and panel is None:
+        raise SpecError("band='kolari_pynnonen' needs a results object (its residual correlations)")
+    other: Band | None = band if chosen == band else "cross_sectional"
+    method: CaarMethod = how or getattr(data, "caar_method", None) or "mean_car"
+    path = _as_path(
+        data, level=level, band="cross_sectional" if kp else other, start=start, how=method
+    )
+    if kp:
+        path = kp_widened_path(panel, path, level)  # type: ignore[arg-type]  # checked above
     fig, ax = _new_axes(ax)
-    _draw_path(ax, path, label=label or "CAAR", percent=percent, level=level)
+    name = "Kolari-Pynnönen" if kp else None
+    _draw_path(ax, path, label=label or "CAAR", percent=percent, level=level, band_name=name)
     ax.axhline(0.0, color="0.5", linewidth=0.8)
     ax.axvline(0.0, color="0.5", linewidth=0.8, linestyle=":")
-    ax.set_xlabel("trading days relative to the event")
+    _relative_day_axis(ax, _session_dates(_tidy(data, "ar")) if dates else None)
     ax.set_ylabel("CAAR (%)" if percent else "CAAR")
     ax.set_title("Cumulative average abnormal return")
     ax.legend(loc="best")
     return fig
 
 
-def _as_path(data: Any, *, level: float, band: Band | None, start: int | None) -> pd.DataFrame:
+def _as_path(
+    data: Any,
+    *,
+    level: float,
+    band: Band | None,
+    start: int | None,
+    how: CaarMethod = "mean_car",
+) -> pd.DataFrame:
     frame = _tidy(data, "ar")
     if "caar" in frame.columns and "ar" not in frame.columns:
         _require(frame, ["rel_day", "caar"], "plot_caar")
         return frame.sort_values("rel_day")
-    return caar_path(frame, level=level, band=band, start=start)
+    return caar_path(frame, level=level, band=band, start=start, how=how)
 
 
-def _draw_path(ax: Axes, path: pd.DataFrame, *, label: str, percent: bool, level: float) -> None:
+def _draw_path(
+    ax: Axes,
+    path: pd.DataFrame,
+    *,
+    label: str,
+    percent: bool,
+    level: float,
+    band_name: str | None = None,
+) -> None:
     scale = 100.0 if percent else 1.0
     x = path["rel_day"].to_numpy(dtype=float)
     (line,) = ax.plot(
@@ -233,7 +317,7 @@ def _draw_path(ax: Axes, path: pd.DataFrame, *, label: str, percent: bool, level
             scale * path["upper"].to_numpy(dtype=float),
             color=line.get_color(),
             alpha=0.2,
-            label=f"{level:.0%} confidence band",
+            label=f"{level:.0%} confidence band" + (f" ({band_name})" if band_name else ""),
         )
 
 
@@ -245,6 +329,9 @@ def plot_car_bars(
     value: str = "car",
     level: float | None = 0.95,
     percent: bool = True,
+    top: int | None = None,
+    bottom: int | None = None,
+    max_bars: int = 40,
     ax: Axes | None = None,
 ) -> Figure:
     """Each firm's CAR over ``window`` as bars sorted from the worst to the best (winners and
@@ -253,18 +340,34 @@ def plot_car_bars(
     ``data`` is a results object (``car(window)`` is called), a tidy CAR frame with ``ticker``
     and ``value`` (``car`` by default, or e.g. ``bhar``), or a tidy AR frame (``rel_day, ar``),
     whose ARs are summed over ``window``.
+
+    ``bottom`` / ``top`` draw only the that many lowest / highest firms (a dotted line marks
+    the firms left out between them). Without either, a cross-section of more than
+    ``max_bars`` firms shows its ``max_bars // 2`` lowest and highest: a bar per firm of the
+    S&P 500 would be a figure 180 inches wide. The title says how many firms are shown.
+
+    Examples
+    --------
+    >>> from eventstudy.plotting import plot_car_bars  # doctest: +SKIP
+    >>> fig = plot_car_bars(res, window=(0, 1), top=10, bottom=10)  # doctest: +SKIP
     """
     frame = _cross_section(data, window, value)
     frame = frame.dropna(subset=[value]).sort_values(value, kind="stable").reset_index(drop=True)
     if frame.empty:
         raise DataError("plot_car_bars: no firm has a value in the window")
+    total = len(frame)
+    frame, gap = _extremes(frame, top, bottom, max_bars)
     scale = 100.0 if percent else 1.0
-    fig, ax = _new_axes(ax, figsize=(max(6.0, 0.35 * len(frame) + 2.0), 4.5))
+    fig, ax = _new_axes(ax, figsize=(max(6.0, 0.35 * (len(frame) + gap) + 2.0), 4.5))
     colors = _group_colors(frame)
     yerr = None
     if level is not None and "se_car" in frame.columns and frame["se_car"].notna().any():
         yerr = scale * critical_value(level) * frame["se_car"].to_numpy(dtype=float)
-    x = np.arange(len(frame))
+    x = np.arange(len(frame), dtype=float)
+    if gap:  # one empty slot between the lowest and the highest firms
+        n_low = int(frame.attrs["n_low"])
+        x[n_low:] += 1.0
+        ax.axvline(n_low, color="0.5", linewidth=0.8, linestyle=":")
     ax.bar(x, scale * frame[value].to_numpy(dtype=float), color=colors, yerr=yerr, capsize=2)
     ax.set_xticks(x, frame["ticker"].astype(str).tolist(), rotation=90)
     ax.axhline(0.0, color="0.5", linewidth=0.8)
@@ -272,9 +375,40 @@ def plot_car_bars(
     name = value.upper()
     ax.set_ylabel(f"{name} (%)" if percent else name)
     suffix = f" over {_window_label(window)}" if window is not None else ""
-    ax.set_title(f"{name} by firm{suffix}")
+    shown = "" if len(frame) == total else f" ({_shown_text(frame, total)})"
+    ax.set_title(f"{name} by firm{suffix}{shown}")
     _group_legend(ax, frame)
     return fig
+
+
+def _extremes(
+    frame: pd.DataFrame, top: int | None, bottom: int | None, max_bars: int
+) -> tuple[pd.DataFrame, int]:
+    """The ``bottom`` lowest and ``top`` highest rows of a sorted frame, and 1 when rows were
+    left out between them (else 0). ``frame.attrs["n_low"]`` counts the lowest rows kept."""
+    for name, count in (("top", top), ("bottom", bottom), ("max_bars", max_bars)):
+        if count is not None and (
+            isinstance(count, bool) or not isinstance(count, int) or count < 0
+        ):
+            raise SpecError(f"plot_car_bars: {name} must be a non-negative integer, got {count!r}")
+    if top is None and bottom is None:
+        if len(frame) <= max_bars:
+            return frame, 0
+        top = bottom = max_bars // 2
+    n_low, n_high = min(bottom or 0, len(frame)), min(top or 0, len(frame))
+    if n_low + n_high >= len(frame):
+        return frame, 0
+    kept = pd.concat([frame.iloc[:n_low], frame.iloc[len(frame) - n_high :]])
+    kept = kept.reset_index(drop=True)
+    kept.attrs["n_low"] = n_low
+    return kept, 1 if n_low and n_high else 0
+
+
+def _shown_text(frame: pd.DataFrame, total: int) -> str:
+    n_low = int(frame.attrs.get("n_low", 0))
+    n_high = len(frame) - n_low
+    parts = [f"{n_low} lowest" if n_low else "", f"{n_high} highest" if n_high else ""]
+    return f"{' and '.join(p for p in parts if p)} of {total}"
 
 
 def _cross_section(data: Any, window: Window | None, value: str) -> pd.DataFrame:
@@ -328,11 +462,18 @@ def plot_ar_path(
     *,
     level: float = 0.95,
     percent: bool = True,
+    dates: bool = False,
     ax: Axes | None = None,
 ) -> Figure:
     """One event's AR path with its own band ``± z·sqrt(var_ar)``.
 
     ``key`` is an ``event_id`` or, when it names a ticker with a single event, a ticker.
+    The x axis is in whole trading days; ``dates=True`` adds the session dates on top.
+
+    Examples
+    --------
+    >>> from eventstudy.plotting import plot_ar_path  # doctest: +SKIP
+    >>> fig = plot_ar_path(res, "NVDA", dates=True)  # doctest: +SKIP
     """
     ar = _tidy(data, "ar")
     _require(ar, ["event_id", "rel_day", "ar", "var_ar"], "plot_ar_path")
@@ -350,12 +491,63 @@ def plot_ar_path(
         scale * (y + half),
         color=line.get_color(),
         alpha=0.2,
-        label=f"{level:.0%} band (± z·√var_ar)",
+        label=f"{level:.0%} band (± {z:.2f} s.e. of the AR)",
     )
     ax.axhline(0.0, color="0.5", linewidth=0.8)
-    ax.set_xlabel("trading days relative to the event")
+    _relative_day_axis(ax, rows.set_index("rel_day")["date"] if dates and "date" in rows else None)
     ax.set_ylabel("abnormal return (%)" if percent else "abnormal return")
     ax.set_title(f"Abnormal returns of {key}")
+    ax.legend(loc="best")
+    return fig
+
+
+def plot_decomposition(
+    data: Any,
+    key: str,
+    *,
+    cumulative: bool = False,
+    percent: bool = True,
+    dates: bool = True,
+    ax: Axes | None = None,
+) -> Figure:
+    """One event's actual, normal (model-predicted) and abnormal return by relative day.
+
+    The chart for an article: how much of the day's move was the market (the normal return
+    ``ret - ar``) and how much was the news (the abnormal return ``ar``). With
+    ``cumulative=True`` the three are summed from the start of the event window (so the
+    abnormal line is the CAR path). ``dates=True`` (default) labels the ticks with their
+    session dates on top.
+
+    ``data`` is a results object or its tidy AR frame (``rel_day, ret, normal, ar``); ``key``
+    is an ``event_id`` or the ticker of a single event.
+
+    Examples
+    --------
+    >>> from eventstudy.plotting import plot_decomposition  # doctest: +SKIP
+    >>> fig = plot_decomposition(res, "NVDA", cumulative=True)  # doctest: +SKIP
+    """
+    ar = _tidy(data, "ar")
+    _require(ar, ["event_id", "rel_day", "ret", "normal", "ar"], "plot_decomposition")
+    rows = _one_event(ar, key).sort_values("rel_day")
+    scale = 100.0 if percent else 1.0
+    x = rows["rel_day"].to_numpy(dtype=float)
+    series = {
+        "actual return": rows["ret"].to_numpy(dtype=float),
+        "normal return (model)": rows["normal"].to_numpy(dtype=float),
+        "abnormal return": rows["ar"].to_numpy(dtype=float),
+    }
+    if cumulative:  # a missing day adds nothing and is not drawn as zero
+        series = {k: np.where(np.isnan(v), np.nan, np.nancumsum(v)) for k, v in series.items()}
+    fig, ax = _new_axes(ax)
+    styles = {"actual return": "-", "normal return (model)": "--", "abnormal return": "-"}
+    for (label, y), colour in zip(series.items(), ("0.3", "C0", "C3"), strict=True):
+        ax.plot(x, scale * y, styles[label], color=colour, marker="o", markersize=3, label=label)
+    ax.axhline(0.0, color="0.5", linewidth=0.8)
+    ax.axvline(0.0, color="0.5", linewidth=0.8, linestyle=":")
+    _relative_day_axis(ax, rows.set_index("rel_day")["date"] if dates and "date" in rows else None)
+    what = "cumulative return" if cumulative else "return"
+    ax.set_ylabel(f"{what} (%)" if percent else what)
+    ax.set_title(f"{key}: actual = normal + abnormal")
     ax.legend(loc="best")
     return fig
 
@@ -382,6 +574,11 @@ def fit_data(res: Any, key: str) -> dict[str, Any]:
     Returns ``{"estimation": DataFrame[date, market, firm], "event": DataFrame[rel_day, date,
     market, firm], "alpha": float, "beta": float, "label": str}``; estimation-window firm
     returns are the residuals plus the fitted values (the panel stores residuals only).
+
+    Examples
+    --------
+    >>> from eventstudy.plotting import fit_data  # doctest: +SKIP
+    >>> fit_data(res, "NVDA")["beta"]  # doctest: +SKIP
     """
     panel = getattr(res, "panel", res)
     if getattr(panel, "market_est", None) is None or getattr(panel, "params", None) is None:
@@ -452,6 +649,11 @@ def plot_fit(
     frames directly: ``estimation`` with ``market, firm``, ``alpha``, ``beta`` and optionally
     ``event`` with ``market, firm`` (and ``rel_day``). Event days are labelled with their
     relative day (only those in ``label_days`` when given).
+
+    Examples
+    --------
+    >>> from eventstudy.plotting import plot_fit  # doctest: +SKIP
+    >>> fig = plot_fit(res, "NVDA")  # doctest: +SKIP
     """
     if not isinstance(estimation, pd.DataFrame):
         if key is None:
@@ -544,7 +746,13 @@ def plot_ar_paths(
     percent: bool = True,
     ncols: int = 5,
 ) -> Figure:
-    """Small multiples of :func:`plot_ar_path`: one panel per event (default: every event)."""
+    """Small multiples of :func:`plot_ar_path`: one panel per event (default: every event).
+
+    Examples
+    --------
+    >>> from eventstudy.plotting import plot_ar_paths  # doctest: +SKIP
+    >>> fig = plot_ar_paths(res, ["NVDA", "AVGO", "VST"], ncols=3)  # doctest: +SKIP
+    """
     ar = _tidy(data, "ar")
     _require(ar, ["event_id", "rel_day", "ar", "var_ar"], "plot_ar_paths")
     keys = list(keys) if keys is not None else _event_keys(ar)
@@ -553,14 +761,21 @@ def plot_ar_paths(
         plot_ar_path(ar, key, level=level, percent=percent, ax=ax)
         _tidy_panel(ax, str(key))
     unit = " (%)" if percent else ""
-    fig.suptitle(f"Abnormal returns{unit} with {level:.0%} bands (± z·√var_ar)")
+    z = critical_value(level)
+    fig.suptitle(f"Abnormal returns{unit} with {level:.0%} bands (± {z:.2f} s.e. of the AR)")
     return fig
 
 
 def plot_fits(
     res: Any, keys: Sequence[str] | None = None, *, percent: bool = True, ncols: int = 5
 ) -> Figure:
-    """Small multiples of :func:`plot_fit`: one estimation-window fit per event."""
+    """Small multiples of :func:`plot_fit`: one estimation-window fit per event.
+
+    Examples
+    --------
+    >>> from eventstudy.plotting import plot_fits  # doctest: +SKIP
+    >>> fig = plot_fits(res, ncols=4)  # doctest: +SKIP
+    """
     keys = list(keys) if keys is not None else _event_keys(_tidy(res, "ar"))
     fig, axes = _grid(len(keys), ncols, (2.6, 2.4))
     for key, ax in zip(keys, axes, strict=True):
@@ -594,17 +809,26 @@ def plot_overlay(
 
     ``studies`` maps a label to a results object / tidy AR frame / path frame, or is a sequence
     of them (labelled ``(1)``, ``(2)``, ...).
+
+    Examples
+    --------
+    >>> from eventstudy.plotting import plot_overlay  # doctest: +SKIP
+    >>> fig = plot_overlay({"R1 release": res_r1, "sell-off": res_selloff})  # doctest: +SKIP
     """
     items = _labelled(studies)
     if not items:
         raise SpecError("plot_overlay needs at least one study")
     fig, ax = _new_axes(ax)
     for label, data in items:
-        path = _as_path(data, level=level, band=band, start=start)
+        # each study's own CAAR formula (a results object's caar_method)
+        how: CaarMethod = (
+            "aar_sum" if getattr(data, "caar_method", None) == "aar_sum" else "mean_car"
+        )
+        path = _as_path(data, level=level, band=band, start=start, how=how)
         _draw_path(ax, path, label=label, percent=percent, level=level)
     ax.axhline(0.0, color="0.5", linewidth=0.8)
     ax.axvline(0.0, color="0.5", linewidth=0.8, linestyle=":")
-    ax.set_xlabel("trading days relative to the event")
+    _relative_day_axis(ax)
     ax.set_ylabel("CAAR (%)" if percent else "CAAR")
     ax.set_title("Cumulative average abnormal returns")
     ax.legend(loc="best")
@@ -635,6 +859,11 @@ def plot_prices(
     ``normalize`` rebases each series to 100 at its first price shown. ``events`` is an
     events frame (its ``date`` column) or a list of dates. ``highlight`` names a ticker (e.g.
     the market) drawn as a thick black reference line.
+
+    Examples
+    --------
+    >>> from eventstudy.plotting import plot_prices  # doctest: +SKIP
+    >>> fig = plot_prices(prices, ["NVDA", "SPY"], events=["2025-01-27"], highlight="SPY")  # doctest: +SKIP
     """
     _require(prices, ["date", "ticker", column], "plot_prices")
     names = list(tickers) if tickers is not None else list(dict.fromkeys(prices["ticker"]))

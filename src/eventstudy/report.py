@@ -24,18 +24,23 @@ from collections.abc import Mapping, Sequence
 from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 import numpy as np
 import pandas as pd
 
-from .exceptions import EventStudyWarning, OutputError, SpecError, user_stacklevel
+from ._fileio import OutputFolder
+from .exceptions import EventStudyWarning, SpecError, user_stacklevel
 from .tables import (
     CLUSTER_MARK,
     CLUSTER_NOTE,
     DEFAULT_TEST,
+    counts,
     format_number,
     headline_test,
+    md_escape,
     model_name,
+    one_line,
     parse_window,
     render_html,
     render_latex,
@@ -47,11 +52,13 @@ from .tables import (
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
 
+    from .abnormal import CaarMethod
     from .inference.conventions import Conventions
 
 __all__ = [
     "EXPORT_FORMATS",
     "caar_table",
+    "csv_safe",
     "default_windows",
     "ensure_writable",
     "export",
@@ -87,7 +94,13 @@ WIDTH = 86
 
 # ----------------------------------------------------------------------------- inputs
 def default_windows(res: Any) -> list[Window]:
-    """``[0, 0]``, ``[-1, 1]`` and the whole event window (those that fit in it)."""
+    """``[0, 0]``, ``[-1, 1]`` and the whole event window (those that fit in it).
+
+    Examples
+    --------
+    >>> from eventstudy import report  # doctest: +SKIP
+    >>> report.default_windows(res)  # [(0, 0), (-1, 1), (-10, 10)]  # doctest: +SKIP
+    """
     rel = np.asarray(res.panel.evt_rel)
     lo, hi = int(rel.min()), int(rel.max())
     candidates = [(0, 0), (-1, 1), (lo, hi)]
@@ -122,8 +135,11 @@ def _fmt_window(value: Any) -> str:
 # ----------------------------------------------------------------------------- provenance
 def package_versions() -> dict[str, str]:
     """Installed versions (read from package metadata: nothing is imported)."""
-    versions = {"python": platform.python_version()}
-    for name in PACKAGES:
+    from ._version import __version__
+
+    # the distribution is named pyeventstudy; the library's own version is its __version__
+    versions = {"python": platform.python_version(), "eventstudy": __version__}
+    for name in PACKAGES[1:]:
         try:
             versions[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
@@ -143,6 +159,11 @@ def provenance(
     ``data`` is the data layer's record (``prices.attrs["provenance"]``: source, path or
     vintage, options); without it, ``res.meta["data_provenance"]`` is used when present.
     ``spec`` (a :class:`~eventstudy.spec.StudySpec`) adds the study name and spec file.
+
+    Examples
+    --------
+    >>> from eventstudy import report  # doctest: +SKIP
+    >>> report.provenance(res)["versions"]["eventstudy"]  # doctest: +SKIP
     """
     conv = _conventions(conventions)
     meta = getattr(res, "meta", {}) or {}
@@ -232,6 +253,11 @@ def caar_table(
 
     Columns ``window, start, end, caar, se, statistic, p_value, n, test``; ``caar`` is the
     test's estimate (the mean CAR) and ``se = caar / statistic``.
+
+    Examples
+    --------
+    >>> from eventstudy import report  # doctest: +SKIP
+    >>> report.caar_table(res, [(0, 0), (-1, 1)], test="kolari_pynnonen")  # doctest: +SKIP
     """
     wins = _windows(res, windows)
     rows = study_rows(res, wins, test=test, conventions=_conventions(conventions))
@@ -244,7 +270,7 @@ def caar_table(
             "se": rows["se"].to_numpy(),
             "statistic": rows["statistic"].to_numpy(),
             "p_value": rows["p_value"].to_numpy(),
-            "n": rows["n"].to_numpy(),
+            "n": counts(rows["n"]),
             "test": rows["test"].to_numpy(),  # single_firm_t for a single event
             "clustered": rows["clustered"].to_numpy(dtype=bool),
         }
@@ -260,18 +286,35 @@ def tests_table(
     daily: bool = False,
 ) -> pd.DataFrame:
     """Every requested test on every window (and each day with ``daily=True``), tidy rows of
-    :func:`eventstudy.inference.run_tests`."""
+    :func:`eventstudy.inference.run_tests`.
+
+    Examples
+    --------
+    >>> from eventstudy import report  # doctest: +SKIP
+    >>> report.tests_table(res, [(0, 0)], tests=["patell", "bmp"])  # doctest: +SKIP
+    """
     from .inference import run_tests
 
     wins = _windows(res, windows)
     names = list(tests) if not isinstance(tests, str) else tests
-    return run_tests(
+    out = run_tests(
         res.panel, tests=names, windows=wins, daily=daily, conventions=_conventions(conventions)
     )
+    # events that cluster strongly: the robust headline test's rows come first
+    lead = headline_test(res, getattr(res, "primary_test", DEFAULT_TEST))
+    if lead == "kolari_pynnonen" and (out["test"] == lead).any():
+        out = pd.concat([out[out["test"] == lead], out[out["test"] != lead]], ignore_index=True)
+    return out
 
 
 def firm_table(res: Any, windows: Sequence[Any] | None = None) -> pd.DataFrame:
-    """Each event's CAR and its standard error for every window, wide (one row per event)."""
+    """Each event's CAR and its standard error for every window, wide (one row per event).
+
+    Examples
+    --------
+    >>> from eventstudy import report  # doctest: +SKIP
+    >>> report.firm_table(res, [(0, 0), (0, 1)])  # doctest: +SKIP
+    """
     wins = _windows(res, windows)
     base: pd.DataFrame | None = None
     for w in wins:
@@ -286,7 +329,13 @@ def firm_table(res: Any, windows: Sequence[Any] | None = None) -> pd.DataFrame:
 
 def group_table(res: Any, windows: Sequence[Any] | None = None) -> pd.DataFrame:
     """Descriptive CARs by group: number of events, then per window the mean and median CAR
-    and the share of negative CARs (no test: the tests run on all events together)."""
+    and the share of negative CARs (no test: the tests run on all events together).
+
+    Examples
+    --------
+    >>> from eventstudy import report  # doctest: +SKIP
+    >>> report.group_table(res, [(0, 0)])  # doctest: +SKIP
+    """
     wins = _windows(res, windows)
     rows: list[dict[str, Any]] = []
     first = res.car(wins[0]).fillna({"group": "(none)"})
@@ -316,7 +365,13 @@ def summary_text(
     data: Mapping[str, Any] | None = None,
 ) -> str:
     """A statsmodels-style text summary: header (model, windows, N used/dropped, conventions),
-    the CAAR table per window (``test``'s s.e., t and p) and the table of every test."""
+    the CAAR table per window (``test``'s s.e., t and p) and the table of every test.
+
+    Examples
+    --------
+    >>> from eventstudy import report  # doctest: +SKIP
+    >>> print(report.summary_text(res, [(0, 0)], title="DeepSeek sell-off"))  # doctest: +SKIP
+    """
     conv = _conventions(conventions)
     wins = _windows(res, windows)
     caar = caar_table(res, wins, test=test, conventions=conv)
@@ -331,6 +386,20 @@ def summary_text(
     lines += _text_table(_test_text_rows(tab), right_from=2)
     lines += [rule, *_notes_block(res, tab, conv, record, clustered=bool(mark))]
     return "\n".join(lines)
+
+
+def _cluster_note(res: Any, *, marked: bool) -> str:
+    """The clustering note: the graded, design-aware advice of the study's events (after the
+    † when tests are marked); empty for events that do not overlap and no marked test."""
+    from .inference.guidance import clustering_advice
+
+    panel = getattr(res, "panel", None)
+    if panel is None:
+        return CLUSTER_NOTE if marked else ""
+    advice = clustering_advice(panel)
+    if marked:
+        return f"{CLUSTER_MARK} {advice.note}"
+    return advice.note if advice.degree != "none" else ""
 
 
 def _center(text: str) -> str:
@@ -374,7 +443,7 @@ def _caar_text_rows(caar: pd.DataFrame) -> list[list[str]]:
                 format_number(r["se"], 4),
                 format_number(r["statistic"], 3),
                 format_number(r["p_value"], 3),
-                str(int(r["n"])) if np.isfinite(r["n"]) else "",
+                str(int(r["n"])) if pd.notna(r["n"]) else "",
             ]
         )
     return rows
@@ -419,8 +488,9 @@ def _notes_block(
     clustered: bool = False,
 ) -> list[str]:
     notes = [f"Conventions: {conv.describe()}"]
-    if clustered or bool(tab["clustered"].any()):
-        notes.append(CLUSTER_NOTE)
+    advice = _cluster_note(res, marked=clustered or bool(tab["clustered"].any()))
+    if advice:
+        notes.append(advice)
     notes.append(STARS_NOTE)
     dropped = res.status[res.status["status"] != "used"]
     notes += [f"Dropped {row['event_id']}: {row['reason']}" for _, row in dropped.iterrows()]
@@ -432,7 +502,13 @@ def _notes_block(
 
 # ----------------------------------------------------------------------------- figures
 def figure_png(fig: Figure | bytes, *, dpi: int = 100) -> bytes:
-    """A figure rendered as PNG bytes (bytes are passed through: render once, use twice)."""
+    """A figure rendered as PNG bytes (bytes are passed through: render once, use twice).
+
+    Examples
+    --------
+    >>> from eventstudy import report  # doctest: +SKIP
+    >>> png = report.figure_png(res.plot_caar(), dpi=150)  # doctest: +SKIP
+    """
     if isinstance(fig, bytes):
         return fig
     buffer = io.BytesIO()
@@ -441,7 +517,13 @@ def figure_png(fig: Figure | bytes, *, dpi: int = 100) -> bytes:
 
 
 def figure_to_base64(fig: Figure | bytes, *, dpi: int = 100) -> str:
-    """A figure as a base64-encoded PNG (for self-contained HTML)."""
+    """A figure as a base64-encoded PNG (for self-contained HTML).
+
+    Examples
+    --------
+    >>> from eventstudy import report  # doctest: +SKIP
+    >>> text = report.figure_to_base64(res.plot_caar())  # doctest: +SKIP
+    """
     return base64.b64encode(figure_png(fig, dpi=dpi)).decode("ascii")
 
 
@@ -467,6 +549,11 @@ def study_figures(
     ``car_bars`` shows each firm's CAR over ``window``; ``prices`` (one panel per group, the
     model's market included) needs the tidy ``prices`` frame; ``fit`` needs a model with a
     market regressor and is skipped otherwise.
+
+    Examples
+    --------
+    >>> from eventstudy import report  # doctest: +SKIP
+    >>> figures = report.study_figures(res, ["caar", "prices"], prices=prices)  # doctest: +SKIP
     """
     from . import plotting
 
@@ -614,10 +701,16 @@ def to_markdown(
     data: Mapping[str, Any] | None = None,
     spec: Any = None,
 ) -> str:
-    """A Markdown report: tables, figures (``{caption: relative PNG path}``) and provenance."""
+    """A Markdown report: tables, figures (``{caption: relative PNG path}``) and provenance.
+
+    Examples
+    --------
+    >>> from eventstudy import report  # doctest: +SKIP
+    >>> text = report.to_markdown(res, figures={"caar": "figures/caar.png"})  # doctest: +SKIP
+    """
     conv = _conventions(conventions)
     record = provenance(res, conventions=conv, data=data, spec=spec)
-    out = [f"# {title or 'Event study results'}", "", _intro(record), ""]
+    out = [f"# {md_escape(title or 'Event study results')}", "", md_escape(_intro(record)), ""]
     for caption, frame in _sections(res, windows, tests, test, conv).items():
         header, rows = _frame_rows(frame)
         out += [f"## {caption}", "", render_markdown(header, rows)]
@@ -628,7 +721,9 @@ def to_markdown(
             out += [legend.replace("*", "\\*"), ""]
     for name, path in (figures or {}).items():
         caption = FIGURE_TITLES.get(name, name)
+        caption, path = md_escape(caption), quote(str(path), safe="/")
         out += [f"## {caption}", "", f"![{caption}]({path})", ""]
+    # JSON escapes line breaks: no user string can close the fence (it would need a line)
     out += ["## Provenance", "", "```json", provenance_json(record), "```", ""]
     return "\n".join(out)
 
@@ -664,16 +759,6 @@ def _html_intro(record: Mapping[str, Any]) -> str:
     return text.replace(marks[0], "<strong>").replace(marks[1], "</strong>")
 
 
-_CSS = """
-body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 1100px; color: #222; }
-table.eventstudy-table { border-collapse: collapse; margin: 0.5em 0 1.5em; font-size: 0.9em; }
-table.eventstudy-table th, table.eventstudy-table td { padding: 2px 10px; }
-table.eventstudy-table thead th { border-bottom: 1px solid #444; }
-pre.provenance { background: #f5f5f5; padding: 0.8em; font-size: 0.8em; overflow-x: auto; }
-img { max-width: 100%; }
-"""
-
-
 def to_html(
     res: Any,
     windows: Sequence[Any] | None = None,
@@ -687,40 +772,69 @@ def to_html(
     spec: Any = None,
     standalone: bool = True,
 ) -> str:
-    """A self-contained HTML report: tables, figures embedded as base64 PNGs, provenance."""
+    """A self-contained HTML report: the headline first, then sections with a table of contents.
+
+    The headline states the question (the spec's ``description``, else a default), the sample,
+    the main CAAR (the first window) with its test, p-value and interval, and the CAAR figure;
+    each other figure sits beside the table it illustrates (layout: :mod:`eventstudy._report_html`).
+    Figures are embedded as base64 PNGs and nothing is loaded from outside.
+
+    Examples
+    --------
+    >>> from pathlib import Path  # doctest: +SKIP
+    >>> from eventstudy import report  # doctest: +SKIP
+    >>> Path("report.html").write_text(report.to_html(res, title="DeepSeek sell-off"))  # doctest: +SKIP
+    """
+    from . import _report_html as page
+
     conv = _conventions(conventions)
     record = provenance(res, conventions=conv, data=data, spec=spec)
-    heading = html.escape(title or "Event study results")
-    body = [f"<h1>{heading}</h1>", f"<p>{_html_intro(record)}</p>"]
-    for caption, frame in _sections(res, windows, tests, test, conv).items():
-        header, rows = _frame_rows(frame)
-        body += [f"<h2>{html.escape(caption)}</h2>", render_html(header, rows)]
-        legend = _tests_legend(frame)
-        if legend:
-            body.append(f"<p><em>{html.escape(legend)}</em></p>")
-    for name, fig in (figures or {}).items():
-        caption = FIGURE_TITLES.get(name, name)
-        body += [
-            f"<h2>{html.escape(caption)}</h2>",
-            f'<img alt="{html.escape(caption)}" src="data:image/png;base64,{figure_to_base64(fig)}">',
-        ]
-    body += [
-        "<h2>Provenance</h2>",
-        f'<pre class="provenance">{html.escape(provenance_json(record))}</pre>',
-    ]
-    content = "\n".join(body)
-    if not standalone:
-        return f'<div class="eventstudy-report">\n{content}\n</div>\n'
-    return (
-        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
-        f"<title>{heading}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n{content}\n</body>\n</html>\n"
+    wins = _windows(res, windows)
+    caar = caar_table(res, wins, test=test, conventions=conv)
+    tab = tests_table(res, wins, tests=tests, conventions=conv)
+    level = float(getattr(spec, "confidence", 0.95) or 0.95)
+    sections: dict[str, tuple[str, str]] = {}
+    for caption, frame in _sections(res, wins, tests, test, conv).items():
+        if caption == "CAAR by window":
+            header, rows = page.caar_columns(caar)
+            note = f"Standard error, statistic and p of the {caar['test'].iloc[0]} test. "
+            legend = note + _tests_legend(frame)
+        elif caption == "Tests":
+            header, rows = page.tests_columns(_test_display(tab))
+            legend = "Each cell: statistic with stars (p-value). " + _tests_legend(frame)
+        else:
+            header, rows = _frame_rows(frame)
+            legend = _tests_legend(frame)
+        sections[caption] = (render_html(header, rows), legend)
+    figs = {
+        name: (FIGURE_TITLES.get(name, name), figure_to_base64(fig))
+        for name, fig in (figures or {}).items()
+    }
+    question = getattr(spec, "description", None) or page.default_question(
+        record, [window_label(w) for w in wins]
+    )
+    return page.layout(
+        title=title or "Event study results",
+        question=str(question),
+        record=record,
+        provenance_text=provenance_json(record),
+        sections=sections,
+        head=page.headline(caar, _test_display(tab), level),
+        figures=figs,
+        standalone=standalone,
     )
 
 
 def repr_html(res: Any) -> str:
-    """Compact HTML for Jupyter (``_repr_html_``): header, CAAR table, provenance."""
+    """Compact HTML for Jupyter (``_repr_html_``): header, CAAR table, provenance.
+
+    Examples
+    --------
+    >>> from eventstudy import report  # doctest: +SKIP
+    >>> html = report.repr_html(res)  # what Jupyter shows for res  # doctest: +SKIP
+    """
     try:
-        conv = _conventions(None)
+        conv = _conventions(getattr(res, "conventions", None))  # the results' own (issue 12)
         wins = default_windows(res)
         caar = _caar_display(caar_table(res, wins, conventions=conv))
         record = provenance(res, conventions=conv)
@@ -731,7 +845,7 @@ def repr_html(res: Any) -> str:
     header, rows = _frame_rows(caar)
     parts = [
         f"<strong>Event study results</strong><p>{_html_intro(record)}</p>",
-        render_html(header, rows, caption=f"CAAR by window ({DEFAULT_TEST})"),
+        render_html(header, rows, caption=f"CAAR by window ({headline_test(res)})"),
         "<details><summary>Provenance</summary>"
         f"<pre>{html.escape(provenance_json(record))}</pre></details>",
     ]
@@ -748,11 +862,17 @@ def to_latex(
     data: Mapping[str, Any] | None = None,
     spec: Any = None,
 ) -> str:
-    """LaTeX (booktabs) tables: the CAAR by window and the tests, with a provenance comment."""
+    """LaTeX (booktabs) tables: the CAAR by window and the tests, with a provenance comment.
+
+    Examples
+    --------
+    >>> from eventstudy import report  # doctest: +SKIP
+    >>> print(report.to_latex(res, [(0, 0), (0, 1)]))  # doctest: +SKIP
+    """
     conv = _conventions(conventions)
     record = provenance(res, conventions=conv, data=data, spec=spec)
     sections = _sections(res, windows, tests, test, conv)
-    out = [f"% {line}" for line in provenance_lines(record)]
+    out = [f"% {one_line(line)}" for line in provenance_lines(record)]  # a comment each
     for caption in ("CAAR by window", "Tests"):
         header, rows = _frame_rows(sections[caption])
         notes = (
@@ -778,6 +898,7 @@ def export(
     figures: Mapping[str, Figure | bytes] | None = None,
     data: Mapping[str, Any] | None = None,
     spec: Any = None,
+    overwrite: bool = False,
 ) -> dict[str, Path]:
     """Write the results to ``folder``; returns ``{name: path}`` of every file written.
 
@@ -785,6 +906,17 @@ def export(
     (``car`` stacks every window); ``md``, ``html``, ``tex``: the reports. Figures (a dict of
     name to Figure) are saved as ``figures/<name>.png``, linked from the Markdown report and
     embedded in the HTML one; ``provenance.json`` is always written.
+
+    Files are written under the file-safety contract of ``eventstudy._fileio`` (see
+    ``docs/security.md``): atomically, never through a symbolic link, never over a file
+    eventstudy did not write; ``overwrite=True`` also replaces earlier outputs edited since.
+    Every name is checked before the first file is written.
+
+    Examples
+    --------
+    >>> from eventstudy import report  # doctest: +SKIP
+    >>> figures = report.study_figures(res, ["caar", "car_bars"])  # doctest: +SKIP
+    >>> report.export(res, "out/", formats=("csv", "html"), figures=figures)  # doctest: +SKIP
     """
     formats = (formats,) if isinstance(formats, str) else tuple(formats)
     bad = [f for f in formats if f not in EXPORT_FORMATS]
@@ -792,37 +924,52 @@ def export(
         raise SpecError(f"unknown export format(s) {bad}; valid: {', '.join(EXPORT_FORMATS)}")
     conv = _conventions(conventions)
     wins = _windows(res, windows)
-    out = ensure_writable(Path(folder))
-    written: dict[str, Path] = {}
+    out = OutputFolder(folder, overwrite=overwrite)
+    payloads: dict[str, bytes] = {}
     tables = _export_tables(res, wins, tests, test, conv)
     for fmt in ("csv", "parquet"):
         if fmt in formats:
             for name, frame in tables.items():
-                written[f"{name}.{fmt}"] = _write_table(frame, out / f"{name}.{fmt}", fmt)
+                payloads[f"{name}.{fmt}"] = _table_bytes(frame, fmt)
     pngs = {name: figure_png(fig) for name, fig in (figures or {}).items()}
     figure_paths: dict[str, str] = {}
     for name, png in pngs.items():
-        path = out / "figures" / f"{name}.png"
-        path.parent.mkdir(exist_ok=True)
-        path.write_bytes(png)
-        written[f"figures/{name}.png"] = path
+        payloads[f"figures/{name}.png"] = png
         figure_paths[name] = f"figures/{name}.png"
     common: dict[str, Any] = {"tests": tests, "test": test, "conventions": conv}
     if "md" in formats:
         text = to_markdown(
             res, wins, title=title, figures=figure_paths, data=data, spec=spec, **common
         )
-        written["report.md"] = _write_text(out / "report.md", text)
+        payloads["report.md"] = text.encode("utf-8")
     if "html" in formats:
         text = to_html(res, wins, title=title, figures=pngs, data=data, spec=spec, **common)
-        written["report.html"] = _write_text(out / "report.html", text)
+        payloads["report.html"] = text.encode("utf-8")
     if "tex" in formats:
-        written["report.tex"] = _write_text(
-            out / "report.tex", to_latex(res, wins, data=data, spec=spec, **common)
-        )
+        text = to_latex(res, wins, data=data, spec=spec, **common)
+        payloads["report.tex"] = text.encode("utf-8")
     record = provenance(res, conventions=conv, data=data, spec=spec)
-    written["provenance.json"] = _write_text(out / "provenance.json", provenance_json(record))
-    return written
+    payloads["provenance.json"] = provenance_json(record).encode("utf-8")
+    return out.write_all(payloads)
+
+
+def _default_band_path(res: Any, path: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
+    """The CAAR path with the default band (``plot_caar``'s): Kolari-Pynnönen-widened when
+    the events cluster strongly, else as computed; the ``band`` column says which."""
+    from .inference.guidance import choose_band, kp_widened_path
+
+    if choose_band(res.panel, "auto") == "kolari_pynnonen":
+        return kp_widened_path(res.panel, path, level)
+    return path.assign(band="cross_sectional")
+
+
+def _caar_method(res: Any, test: str) -> CaarMethod:
+    """The CAAR formula ``test`` estimates (:func:`eventstudy.abnormal.caar_path`): the CAAR
+    path exported, drawn and tabled is then one number per day (issue 12)."""
+    from .inference._registry import REGISTRY
+
+    spec = REGISTRY.get(headline_test(res, test))
+    return spec.caar if spec is not None else "mean_car"
 
 
 def _export_tables(
@@ -838,7 +985,7 @@ def _export_tables(
         "car": per_window(res.car),
         "bhar": per_window(res.bhar),
         "caar": caar_table(res, wins, test=test, conventions=conv),
-        "caar_path": caar_path(res.ar),
+        "caar_path": _default_band_path(res, caar_path(res.ar, how=_caar_method(res, test))),
         "groups": group_table(res, wins),
         "tests": tests_table(res, wins, tests=tests, conventions=conv, daily=True),
         "status": res.status,
@@ -850,32 +997,57 @@ def _export_tables(
 
 
 def ensure_writable(folder: Path) -> Path:
-    """Create ``folder`` if needed and check a file can be written in it (else OutputError)."""
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        probe = folder / ".eventstudy-write-test"
-        probe.write_bytes(b"")
-        probe.unlink()
-    except OSError as exc:
-        raise OutputError(
-            f"output folder {folder} is not writable: {exc.strerror or exc}"
-        ) from None
+    """Create ``folder`` if needed and check a file can be created in it (else OutputError).
+
+    The probe is a fresh temporary file (created exclusively: a planted link is never
+    followed, no existing file is touched).
+
+    Examples
+    --------
+    >>> from pathlib import Path  # doctest: +SKIP
+    >>> from eventstudy import report  # doctest: +SKIP
+    >>> report.ensure_writable(Path("out"))  # doctest: +SKIP
+    """
+    OutputFolder(folder)
     return folder
 
 
-def _write_table(frame: pd.DataFrame, path: Path, fmt: str) -> Path:
+#: first characters that make a spreadsheet read a CSV cell as a formula (OWASP CSV injection)
+CSV_FORMULA_START: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(value: Any) -> Any:
+    """A text cell neutralised for spreadsheets: a leading ``= + - @``, tab or carriage return
+    gets a single quote in front (as OWASP recommends); anything but ``str`` is unchanged.
+
+    Examples
+    --------
+    >>> from eventstudy.report import csv_safe
+    >>> csv_safe("=HYPERLINK(1)"), csv_safe("NVDA"), csv_safe(-0.05)
+    ("'=HYPERLINK(1)", 'NVDA', -0.05)
+    """
+    if isinstance(value, str) and value.startswith(CSV_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def _table_bytes(frame: pd.DataFrame, fmt: str) -> bytes:
     clean = frame.copy()
     clean.attrs = {}
-    for col in clean.columns:  # Parquet wants one type per column: stringify mixed objects
-        if clean[col].dtype == object:
-            clean[col] = clean[col].map(lambda v: None if v is None or v is pd.NA else str(v))
+    for col in clean.columns:
+        values = clean[col]
+        if isinstance(values.dtype, pd.CategoricalDtype):
+            values = values.astype(object)
+        text = values.dtype == object or pd.api.types.is_string_dtype(values.dtype)
+        if text and fmt == "csv":  # text cells only: numbers are never touched
+            values = values.map(csv_safe)
+        if values.dtype == object:  # Parquet wants one type per column: stringify mixed objects
+            values = values.map(lambda v: None if v is None or v is pd.NA else str(v))
+        clean[col] = values
+    buffer = io.BytesIO()
     if fmt == "csv":
-        clean.to_csv(path, index=False)
+        clean.columns = [csv_safe(str(c)) for c in clean.columns]
+        clean.to_csv(buffer, index=False)
     else:
-        clean.to_parquet(path, index=False)
-    return path
-
-
-def _write_text(path: Path, text: str) -> Path:
-    path.write_text(text, encoding="utf-8")
-    return path
+        clean.to_parquet(buffer, index=False)
+    return buffer.getvalue()

@@ -7,9 +7,11 @@ added by other modules.
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -18,6 +20,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from . import abnormal
+from .data.guards import normalise_ticker
 from .exceptions import EventStudyWarning, SpecError, user_stacklevel
 from .panel import EventPanel
 
@@ -25,6 +28,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
 
     from .inference import Conventions
+    from .summary import EventStudySummary
 
 __all__ = ["EventStudyResults"]
 
@@ -52,6 +56,13 @@ class EventStudyResults:
     return_kind : "simple" or "log"
     meta : dict
         Inputs and options recorded for provenance.
+
+    Examples
+    --------
+    >>> res = es.EventStudy(events, returns, model=es.MarketModel("SPY")).fit()  # doctest: +SKIP
+    >>> res.caar((0, 1))                     # CAAR over days 0 and 1  # doctest: +SKIP
+    >>> res.tests(windows=[(0, 0), (-1, 1)])  # every test, tidy rows  # doctest: +SKIP
+    >>> res.plot_caar()                      # a matplotlib Figure  # doctest: +SKIP
     """
 
     panel: EventPanel
@@ -62,37 +73,47 @@ class EventStudyResults:
     return_kind: Literal["simple", "log"]
     meta: dict[str, Any] = field(default_factory=dict)
     market_values: pd.Series | pd.DataFrame | None = field(default=None, repr=False)
+    #: the inference choices made at fit or spec time (statsmodels' ``cov_type`` rule): the
+    #: default of ``tests()``, the summary, the report and the Jupyter view; change them
+    #: with :meth:`with_conventions`, which returns a new result
+    conventions: Conventions | None = field(default=None, repr=False)
+    #: ``"auto"``: the clustering-robust choice of
+    #: :func:`eventstudy.inference.guidance.choose_headline`
+    primary_test: str = "auto"
 
     # ------------------------------------------------------------------ helpers
     def _cols(self, window: tuple[int, int] | None) -> BoolArray:
-        rel = self.panel.evt_rel
-        if window is None:
-            return np.ones(len(rel), dtype=bool)
-        if not (isinstance(window, (tuple, list)) and len(window) == 2):
-            raise SpecError(f"window must be (first, last) relative days, got {window!r}")
-        a, b = int(window[0]), int(window[1])
-        if a > b or a < rel[0] or b > rel[-1]:
-            raise SpecError(
-                f"window {window} is not inside the event window {int(rel[0])}..{int(rel[-1])}"
-            )
-        return (rel >= a) & (rel <= b)
+        from .panel import window_columns
 
-    def _ids(self) -> dict[str, Any]:
+        return window_columns(self.panel.evt_rel, window)
+
+    def _ids(self, extra: bool = False) -> dict[str, Any]:
+        """Identifiers of the used events; with ``extra`` also every extra column of the
+        input events frame (``meta["event_columns"]``, looked up by ``event_id``)."""
         p = self.panel
         group = p.group if p.group is not None else np.full(p.n_events, None, dtype=object)
-        return {
+        out = {
             "event_id": p.event_id.astype(str),
             "ticker": p.ticker.astype(str),
             "group": np.asarray(group, dtype=object),
         }
+        columns = self.meta.get("event_columns") if extra else None
+        if isinstance(columns, pd.DataFrame) and len(columns.columns):
+            rows = columns.reindex(out["event_id"])
+            out.update({str(c): rows[c].to_numpy() for c in columns.columns if c not in out})
+        return out
 
     # ------------------------------------------------------------------ accessors
-    @property
+    @cached_property
     def ar(self) -> pd.DataFrame:
         """Abnormal returns, one row per event and event-window day.
 
         Columns ``event_id, ticker, group, rel_day, date, ret, normal, ar, var_ar, sar`` with
         ``sar = ar / sqrt(var_ar)`` (the standardised AR).
+
+        Examples
+        --------
+        >>> res.ar.head()  # event_id, ticker, rel_day, date, ret, normal, ar, var_ar, sar  # doctest: +SKIP
         """
         p = self.panel
         n, L = p.ar.shape
@@ -115,13 +136,17 @@ class EventStudyResults:
             }
         )
 
-    @property
+    @cached_property
     def residuals(self) -> pd.DataFrame:
         """Estimation-window residuals, one row per event and estimation day.
 
         Columns ``event_id, ticker, group, rel_day, date, resid``; days not used by the
         complete-case estimation are ``NaN``. For diagnostics (residual distribution,
         the pseudo-event test's reference distribution).
+
+        Examples
+        --------
+        >>> res.residuals.groupby("ticker")["resid"].std()  # doctest: +SKIP
         """
         p = self.panel
         n, L = p.resid_est.shape
@@ -137,11 +162,20 @@ class EventStudyResults:
             }
         )
 
-    def car(self, window: tuple[int, int] | None = None) -> pd.DataFrame:
+    def car(
+        self, window: tuple[int, int] | None = None, level: float | None = None
+    ) -> pd.DataFrame:
         """Cumulative abnormal return per event over ``window`` (default: the event window).
 
         ``car`` sums the non-missing ARs (``n_days`` of them); ``var_car`` is the full
         Campbell-Lo-MacKinlay covariance form (see :func:`eventstudy.abnormal.var_car`).
+        With ``level`` (e.g. 0.95) the columns ``lower, upper`` give the two-sided interval
+        ``car -/+ t_{L_i - k} se_car`` (Student t with the event's residual df, as
+        ``single_firm_t``).
+
+        Examples
+        --------
+        >>> res.car((-1, 1))  # one row per event: car, se_car, t, ...  # doctest: +SKIP
         """
         p = self.panel
         cols = self._cols(window)
@@ -151,34 +185,67 @@ class EventStudyResults:
         var = abnormal.var_car(
             p.sigma2, x, p.xtx_inv, p.ar, cols, var_ar=p.var_ar if garch_like else None
         )
-        out = pd.DataFrame(self._ids())
+        out = pd.DataFrame(self._ids(extra=True))
         out["car"] = total
         out["var_car"] = var
         out["se_car"] = np.sqrt(var)
         out["n_days"] = n_days
+        if level is not None:
+            from scipy import stats
+
+            from .plotting import critical_value
+
+            critical_value(level)  # checks the level
+            q = stats.t.ppf(0.5 + level / 2.0, np.asarray(p.dof, dtype=float))
+            out["lower"] = total - q * out["se_car"].to_numpy()
+            out["upper"] = total + q * out["se_car"].to_numpy()
         return out
 
-    @property
+    @cached_property
     def aar(self) -> pd.DataFrame:
-        """Average abnormal return by relative day: ``rel_day, aar, n`` (events with an AR)."""
+        """Average abnormal return by relative day: ``rel_day, aar, n`` (events with an AR).
+
+        Examples
+        --------
+        >>> res.aar.plot(x="rel_day", y="aar")  # doctest: +SKIP
+        """
         mean, n = abnormal.aar(self.panel.ar)
         return pd.DataFrame({"rel_day": self.panel.evt_rel, "aar": mean, "n": n})
 
-    def caar(self, window: tuple[int, int] | None = None) -> pd.DataFrame:
+    def caar(
+        self,
+        window: tuple[int, int] | None = None,
+        level: float | None = None,
+        band: str = "auto",
+        how: abnormal.CaarMethod | None = None,
+    ) -> pd.DataFrame:
         """Cumulative AAR from the start of ``window``: ``rel_day, aar, caar, n``.
 
-        Days where no event has an AR contribute nothing to the cumulation (and show NaN AAR).
+        ``how`` picks the CAAR of :func:`eventstudy.abnormal.caar_path` - the one formula
+        ``plot_caar`` and the tables use too: ``"mean_car"`` (the mean of the events' CARs to
+        date) or ``"aar_sum"`` (the running sum of the AARs); default: the one the primary
+        test estimates (:attr:`caar_method`). They differ only when returns are missing.
+        With ``level`` (e.g. 0.95) the columns ``se, lower, upper, band`` give the band
+        ``plot_caar`` draws (:func:`eventstudy.inference.guidance.caar_interval`: the
+        cross-sectional band, widened by Kolari-Pynnönen's factor when the events cluster
+        strongly; ``band`` names which).
+
+        Examples
+        --------
+        >>> res.caar((0, 5))[["rel_day", "caar"]]  # doctest: +SKIP
         """
         cols = self._cols(window)
-        mean, n = abnormal.aar(self.panel.ar[:, cols])
-        return pd.DataFrame(
-            {
-                "rel_day": self.panel.evt_rel[cols],
-                "aar": mean,
-                "caar": np.cumsum(np.nan_to_num(mean, nan=0.0)),
-                "n": n,
-            }
-        )
+        mean, path, n = abnormal.caar_path(self.panel.ar[:, cols], how or self.caar_method)
+        out = pd.DataFrame({"rel_day": self.panel.evt_rel[cols], "aar": mean, "caar": path, "n": n})
+        if level is not None:
+            from .inference.guidance import caar_interval
+
+            se, z, name = caar_interval(self.panel, cols, level, band)
+            out["se"] = se
+            out["lower"] = out["caar"].to_numpy() - z * se
+            out["upper"] = out["caar"].to_numpy() + z * se
+            out["band"] = name
+        return out
 
     def bhar(
         self,
@@ -191,6 +258,11 @@ class EventStudyResults:
         benchmark's returns (the events' ``benchmark``, else the model's market, else
         ``EventStudy(benchmark=...)``). Columns ``event_id, ticker, group, bhar, bh_return,
         bh_normal, n_days``. See :func:`eventstudy.abnormal.bhar` for log returns.
+
+        Examples
+        --------
+        >>> res.bhar((0, 20))  # doctest: +SKIP
+        >>> res.bhar((0, 20), against="benchmark")  # needs a benchmark  # doctest: +SKIP
         """
         p = self.panel
         cols = self._cols(window)
@@ -206,7 +278,7 @@ class EventStudyResults:
         else:
             raise SpecError(f"against={against!r}; use 'model' or 'benchmark'")
         value, bh_r, bh_o, n_days = abnormal.bhar(p.ret_evt, other, cols, self.return_kind)
-        out = pd.DataFrame(self._ids())
+        out = pd.DataFrame(self._ids(extra=True))
         out["bhar"] = value
         out["bh_return"] = bh_r
         out["bh_normal"] = bh_o
@@ -216,16 +288,28 @@ class EventStudyResults:
     def dollar(self, window: tuple[int, int] | None = None) -> pd.DataFrame:
         """Dollar abnormal value: CAR over ``window`` times the market value before the window.
 
-        Columns ``event_id, ticker, group, mv_date, market_value, car, dollar_abnormal,
-        bh_return, dollar_return`` where ``dollar_return`` is the total change in value
+        Columns ``event_id, ticker, group, mv_date, mv_used_date, market_value, car,
+        dollar_abnormal, bh_return, dollar_return`` where ``mv_date`` is the close before the
+        window, ``mv_used_date`` the close the market value was actually measured at (NaT for
+        a constant per ticker; an earlier close warns :class:`~eventstudy.dollar_values.
+        StaleMarketValueWarning`) and ``dollar_return`` the total change in value
         (buy-and-hold return times market value) - the abnormal share is
         ``dollar_abnormal``. With log returns ``car`` is a sum of log ARs (documented).
+        ``EventStudy(shares=...)`` measures every value at the study's own close before the
+        window.
+
+        Examples
+        --------
+        >>> res.dollar((0, 0))  # needs market_values= in EventStudy  # doctest: +SKIP
         """
+        from .dollar_values import market_value_dates, warn_stale
+
         p = self.panel
         if p.market_value is None:
             raise SpecError(
-                "no market values: pass EventStudy(market_values=...) - a Series by ticker or "
-                "a tidy frame ticker, date, market_value"
+                "no market values: pass EventStudy(shares=...) (with prices=) or "
+                "EventStudy(market_values=...) - a Series by ticker or a tidy frame ticker, "
+                "date, market_value"
             )
         c = self.car(window)
         b = self.bhar(window, against="model")
@@ -237,8 +321,11 @@ class EventStudyResults:
             mv_date = p.evt_dates[:, first - 1]
             mv = market_value_asof(self.market_values, p.ticker, mv_date)
         _warn_missing_market_values(p.ticker, mv_date, mv)
-        out = pd.DataFrame(self._ids())
+        used = market_value_dates(self.market_values, p.ticker, mv_date)
+        warn_stale(p.ticker, mv_date, used)
+        out = pd.DataFrame(self._ids(extra=True))
         out["mv_date"] = pd.DatetimeIndex(mv_date).as_unit("ns")
+        out["mv_used_date"] = pd.DatetimeIndex(used).as_unit("ns")
         out["market_value"] = mv
         out["car"] = c["car"].to_numpy()
         out["dollar_abnormal"] = c["car"].to_numpy() * mv
@@ -252,50 +339,131 @@ class EventStudyResults:
         tests: str | Sequence[str] = "all",
         windows: Sequence[tuple[int, int]] | None = None,
         *,
-        daily: bool = True,
+        daily: bool | None = None,
         conventions: Conventions | None = None,
         alternative: str = "two-sided",
         by: str | None = None,
+        conventions_column: bool = False,
     ) -> pd.DataFrame:
         """Run significance tests on the panel; see :func:`eventstudy.inference.run_tests`.
 
         Returns tidy rows: ``test, window, rel_day, estimate, statistic, p_value, distribution,
-        df, n, stars, clustered, conventions``. ``clustered`` is True on a test that assumes
+        df, n, stars, clustered``. With ``windows=[...]`` only the window rows are returned
+        unless ``daily=True`` asks for each day's test too (without windows the daily rows are
+        the result). The conventions used are in ``.attrs["conventions"]`` (one line of text);
+        ``conventions_column=True`` adds them as a column (as in the CSV exports). ``clustered`` is True on a test that assumes
         independent abnormal returns while event windows overlap in calendar time (prefer
         ``brown_warner_1985``, ``kolari_pynnonen`` or the portfolio test then). With
         ``by="group"`` the tests run on each group's events separately and a ``group`` column
         leads the table.
+
+        Examples
+        --------
+        >>> res.tests(windows=[(0, 0), (-1, 1)])  # doctest: +SKIP
+        >>> res.tests(["patell", "bmp"], alternative="less")  # doctest: +SKIP
+        >>> res.tests(conventions=es.Conventions.profile("estudy2"))  # doctest: +SKIP
         """
         from .inference import Conventions as _Conventions
         from .inference import run_tests
+
+        used = conventions or self.conventions or _Conventions()
+        with_days = windows is None if daily is None else daily
+        # memoised on the arguments (run_tests also keeps each test's rows with the panel)
+        key = (
+            tests if isinstance(tests, str) else tuple(tests),
+            None if windows is None else tuple(tuple(w) for w in windows),
+            with_days,
+            used,
+            alternative,
+            by,
+            conventions_column,
+        )
+        memo: dict[Any, pd.DataFrame] = self.__dict__.setdefault("_tests_memo", {})
+        if key in memo:
+            return memo[key].copy()
 
         def run(panel: EventPanel) -> pd.DataFrame:
             return run_tests(
                 panel,
                 tests=tests,
                 windows=windows,
-                daily=daily,
-                conventions=conventions or _Conventions(),
+                daily=with_days,
+                conventions=used,
                 alternative=alternative,  # type: ignore[arg-type]
             )
 
-        return self._by_group(run, by)
+        table = self._by_group(run, by)
+        table.attrs["conventions"] = used.describe()
+        if not conventions_column and "conventions" in table:
+            # ~250 characters in every row push the useful columns off screen
+            table = table.drop(columns="conventions")
+        memo[key] = table
+        return table.copy()
+
+    def with_conventions(
+        self, conventions: Conventions | None = None, *, primary_test: str | None = None
+    ) -> EventStudyResults:
+        """A new result with other default conventions and/or primary test (the numbers of
+        the fit are shared; what is derived from them is computed afresh).
+
+        Parameters
+        ----------
+        conventions
+            The :class:`~eventstudy.inference.Conventions` that ``tests()``, ``summary()``, the
+            report and the Jupyter view use by default (``None``: keep the current ones).
+        primary_test
+            The test whose estimate, standard error and p-value the CAAR tables show (a name of
+            ``eventstudy.inference.TEST_NAMES``; ``None``: keep the current one).
+
+        Examples
+        --------
+        >>> robust = res.with_conventions(primary_test="brown_warner_1985")  # doctest: +SKIP
+        >>> r2 = res.with_conventions(es.Conventions.profile("estudy2"))  # doctest: +SKIP
+        """
+        from .inference import TEST_NAMES
+
+        test = self.primary_test if primary_test is None else primary_test
+        if test != "auto" and test not in TEST_NAMES:
+            raise SpecError(
+                f"primary_test={test!r} is not a test; choose 'auto' or one of {list(TEST_NAMES)}"
+            )
+        return dataclasses.replace(
+            self,
+            conventions=self.conventions if conventions is None else conventions,
+            primary_test=test,
+        )
+
+    @property
+    def caar_method(self) -> abnormal.CaarMethod:
+        """The CAAR the primary test estimates (``"mean_car"`` or ``"aar_sum"``): what
+        ``caar()`` and ``plot_caar()`` draw by default, so table and figure agree."""
+        from .inference._registry import REGISTRY
+        from .inference.guidance import choose_headline
+
+        spec = REGISTRY.get(choose_headline(self.panel, self.primary_test))
+        return spec.caar if spec is not None else "mean_car"
 
     def _by_group(self, run: Callable[[EventPanel], pd.DataFrame], by: str | None) -> pd.DataFrame:
         """``run(panel)`` on the whole panel, or on each group's events (``by="group"``) with
-        a leading ``group`` column."""
+        a leading ``group`` column.
+        """
         if by is None:
             return run(self.panel)
-        if by != "group":
-            raise SpecError(f"by={by!r} is not supported; use by='group' or None")
-        labels = self.panel.group
-        if labels is None:
+        ids = self._ids(extra=True)
+        if by not in ids or by == "event_id":
+            extra = [c for c in ids if c not in ("event_id", "ticker", "group")]
+            raise SpecError(
+                f"by={by!r} is not a column of the events; use 'group', 'ticker' or one of "
+                f"the events frame's extra columns {extra}"
+            )
+        labels = np.asarray(ids[by], dtype=object)
+        if by == "group" and self.panel.group is None:
             raise SpecError("by='group' needs group labels: give the events frame a 'group' column")
-        labels = np.asarray(labels, dtype=object)
         frames = []
-        for label in pd.unique(labels):  # one pass per group (a handful), not per event
-            part = run(self.panel.take(labels == label))
-            part.insert(0, "group", label)
+        for label in pd.unique(labels):  # one pass per label (a handful), not per event
+            same = pd.isna(labels) if pd.isna(label) else labels == label
+            part = run(self.panel.take(np.asarray(same, dtype=bool)))
+            part.insert(0, by, label)
             frames.append(part)
         return pd.concat(frames, ignore_index=True)
 
@@ -305,10 +473,17 @@ class EventStudyResults:
         *,
         alternative: str = "two-sided",
         by: str | None = None,
+        sample: str = "common",
     ) -> pd.DataFrame:
         """Clustered-date remedy: one equally weighted portfolio per event date, its CAR tested
         against its own estimation-window variance; see
-        :func:`eventstudy.inference.portfolio_test` (``by="group"``: per group)."""
+        :func:`eventstudy.inference.portfolio_test` (``by="group"``: per group; ``sample``:
+        the firms of each estimation day, ``"common"`` or ``"all"``).
+
+        Examples
+        --------
+        >>> res.portfolio_test([(0, 0), (0, 1)])  # doctest: +SKIP
+        """
         from .inference import portfolio_test
 
         return self._by_group(
@@ -316,24 +491,40 @@ class EventStudyResults:
                 panel,
                 windows=windows,
                 alternative=alternative,  # type: ignore[arg-type]  # checked by the test
+                sample=sample,
             ),
             by,
         )
 
     def sur_wald_test(
-        self, window: tuple[int, int] | None = None, *, by: str | None = None
+        self,
+        window: tuple[int, int] | None = None,
+        *,
+        by: str | None = None,
+        reference: str = "F",
     ) -> pd.DataFrame:
         """Clustered-date remedy: event-day dummies estimated as a system (SUR) with Wald tests
-        that all firms' effects are zero and that their average is zero; see
-        :func:`eventstudy.inference.sur_wald_test` (``by="group"``: per group)."""
+        that all firms' effects are zero and that their average is zero, referred to the exact
+        F (Hotelling) or, with ``reference="chi2"``, to chi2; see
+        :func:`eventstudy.inference.sur_wald_test` (``by="group"``: per group).
+
+        Examples
+        --------
+        >>> res.sur_wald_test((0, 1))  # doctest: +SKIP
+        """
         from .inference import sur_wald_test
 
-        return self._by_group(lambda panel: sur_wald_test(panel, window), by)
+        return self._by_group(lambda panel: sur_wald_test(panel, window, reference), by)
 
     def single_firm_tests(
         self, windows: Sequence[tuple[int, int]] | None = None, **kwargs: Any
     ) -> pd.DataFrame:
-        """Per-event t tests on AR and CAR with the prediction-error-corrected variance."""
+        """Per-event t tests on AR and CAR with the prediction-error-corrected variance.
+
+        Examples
+        --------
+        >>> res.single_firm_tests([(0, 0), (-1, 1)])  # doctest: +SKIP
+        """
         from .inference import single_firm_t
 
         return single_firm_t(self.panel, windows=windows, **kwargs)
@@ -341,7 +532,12 @@ class EventStudyResults:
     def pseudo_event_test(
         self, windows: Sequence[tuple[int, int]] | None = None, **kwargs: Any
     ) -> pd.DataFrame:
-        """Each firm's event CAR against the distribution of its own estimation-window CARs."""
+        """Each firm's event CAR against the distribution of its own estimation-window CARs.
+
+        Examples
+        --------
+        >>> res.pseudo_event_test([(0, 1)])  # doctest: +SKIP
+        """
         from .inference import pseudo_event_test
 
         return pseudo_event_test(self.panel, windows=windows, **kwargs)
@@ -349,23 +545,160 @@ class EventStudyResults:
     def bootstrap_caar(
         self, windows: Sequence[tuple[int, int]] | None = None, **kwargs: Any
     ) -> pd.DataFrame:
-        """Bootstrap confidence intervals for CAAR; see :func:`eventstudy.inference.bootstrap_caar`."""
+        """Bootstrap confidence intervals for CAAR; see :func:`eventstudy.inference.bootstrap_caar`.
+
+        Examples
+        --------
+        >>> res.bootstrap_caar([(0, 1)], n_boot=999, seed=0)  # doctest: +SKIP
+        """
         from .inference import bootstrap_caar
 
         return bootstrap_caar(self.panel, windows=windows, **kwargs)
 
     def clustering(self) -> pd.DataFrame:
-        """How many events share their day 0 (the diagnostic behind clustered-date remedies)."""
+        """How many events share their day 0 (the diagnostic behind clustered-date remedies).
+
+        Examples
+        --------
+        >>> res.clustering()  # events sharing each day 0  # doctest: +SKIP
+        """
         from .inference import clustering
 
         return clustering(self.panel)
 
-    # ------------------------------------------------------------------ presentation
-    def summary(self, **kwargs: Any) -> str:
-        """Text summary (statsmodels style); see :func:`eventstudy.report.summary_text`."""
-        from .report import summary_text
+    # ------------------------------------------------------------------ second stage
+    def cross_section(self, formula: str, **kwargs: Any) -> Any:
+        """Regress CARs (``car``/``bhar``/``scar``) on characteristics with statsmodels; see
+        :func:`eventstudy.second_stage.cross_section` (HC3 by default).
 
-        return summary_text(self, **kwargs)
+        Examples
+        --------
+        >>> fit = res.cross_section("car ~ log_size + leverage", data=characteristics)  # doctest: +SKIP
+        >>> fit.summary()  # doctest: +SKIP
+        """
+        from .second_stage.crosssection import cross_section
+
+        return cross_section(self, formula, **kwargs)
+
+    def cross_section_frame(self, window: tuple[int, int] | None = None, **kwargs: Any) -> Any:
+        """The frame a cross-sectional formula sees: outcomes and characteristics per event.
+
+        Examples
+        --------
+        >>> res.cross_section_frame((0, 1), data=characteristics).head()  # doctest: +SKIP
+        """
+        from .second_stage.crosssection import cross_section_frame
+
+        return cross_section_frame(self, window, **kwargs)
+
+    def bhar_tests(self, window: tuple[int, int] | None = None, **kwargs: Any) -> pd.DataFrame:
+        """Mean BHAR: conventional, skewness-adjusted and bootstrapped skewness-adjusted t
+        (Lyon, Barber & Tsai 1999); see :func:`eventstudy.second_stage.bhar_tests`.
+
+        Examples
+        --------
+        >>> res.bhar_tests((0, 20))  # doctest: +SKIP
+        """
+        from .second_stage.longhorizon import bhar_tests
+
+        return bhar_tests(self, window, **kwargs)
+
+    def variance_tests(self, window: tuple[int, int] | None = None, **kwargs: Any) -> pd.DataFrame:
+        """Event-induced variance tests (squared SAR, Harrington & Shrider 2007); see
+        :func:`eventstudy.second_stage.variance_tests`.
+
+        Examples
+        --------
+        >>> res.variance_tests((0, 1))  # doctest: +SKIP
+        """
+        from .second_stage.volatility import variance_tests
+
+        return variance_tests(self.panel, window, **kwargs)
+
+    def variance_ratio(self, window: tuple[int, int] | None = None) -> pd.DataFrame:
+        """Per-event ratio of event- to estimation-window residual variance (Beaver 1968).
+
+        Examples
+        --------
+        >>> res.variance_ratio((0, 1))  # doctest: +SKIP
+        """
+        from .second_stage.volatility import variance_ratio
+
+        return variance_ratio(self.panel, window)
+
+    def plot_car_scatter(self, x: str, **kwargs: Any) -> Figure:
+        """CAR against one characteristic with the fitted OLS line.
+
+        Examples
+        --------
+        >>> fig = res.plot_car_scatter("log_size", chars=characteristics)  # doctest: +SKIP
+        """
+        from .second_stage.plots import plot_car_scatter
+
+        return plot_car_scatter(self, x, **kwargs)
+
+    def plot_car_distribution(self, **kwargs: Any) -> Figure:
+        """Histogram, or violins by group, of the CARs.
+
+        Examples
+        --------
+        >>> fig = res.plot_car_distribution(window=(0, 0))  # doctest: +SKIP
+        """
+        from .second_stage.plots import plot_car_distribution
+
+        return plot_car_distribution(self, **kwargs)
+
+    # ------------------------------------------------------------------ presentation
+    def summary(
+        self,
+        windows: Sequence[tuple[int, int]] | None = None,
+        *,
+        tests: str | Sequence[str] = "all",
+        test: str | None = None,
+        conventions: Conventions | None = None,
+        title: str | None = None,
+        data: dict[str, Any] | None = None,
+    ) -> EventStudySummary:
+        """The summary (statsmodels style): one object, built once, rendered as text
+        (``print``), HTML (Jupyter), Markdown or LaTeX.
+
+        Parameters
+        ----------
+        windows
+            CAR windows of the tables (default: the standard windows inside the event window).
+        tests
+            Tests of the tests table (``"all"`` or names).
+        test
+            The CAAR table's test (default: the results' :attr:`primary_test`).
+        conventions
+            Test conventions (default: the results' :attr:`conventions`, else the papers').
+        title
+            Heading.
+        data
+            The data layer's provenance record (default: the one recorded at fit).
+
+        Returns
+        -------
+        EventStudySummary
+            A ``str`` (the text summary) with ``as_markdown()``, ``as_html()``,
+            ``as_latex()`` and the ``tables`` it was built from.
+
+        Examples
+        --------
+        >>> print(res.summary())  # doctest: +SKIP
+        >>> res.summary(windows=[(0, 0), (0, 1)]).as_markdown()  # doctest: +SKIP
+        """
+        from .summary import EventStudySummary
+
+        return EventStudySummary.from_results(
+            self,
+            windows,
+            tests=tests,
+            test=test,
+            conventions=conventions,
+            title=title,
+            data=data,
+        )
 
     def _repr_html_(self) -> str:
         from .report import repr_html
@@ -378,59 +711,233 @@ class EventStudyResults:
         return (
             f"<EventStudyResults: {self.panel.model or type(self.model).__name__}, "
             f"{used} of {total} events used, event window {self.windows.get('event')}, "
-            f"{self.return_kind} returns>"
+            f"{self.return_kind} returns, primary test {self.primary_test}, "
+            f"conventions {self.conventions.name if self.conventions is not None else 'default'}>"
         )
 
     def provenance(self, **kwargs: Any) -> dict[str, Any]:
-        """Inputs, conventions, data source and package versions of this result."""
+        """Inputs, conventions, data source and package versions of this result.
+
+        Examples
+        --------
+        >>> res.provenance()["model"]  # doctest: +SKIP
+        """
         from .report import provenance
 
         return provenance(self, **kwargs)
 
-    def to_markdown(self, **kwargs: Any) -> str:
-        """Markdown report with the provenance block."""
+    def _report_options(
+        self,
+        windows: Sequence[tuple[int, int]] | None,
+        tests: str | Sequence[str],
+        test: str | None,
+        conventions: Conventions | None,
+    ) -> dict[str, Any]:
+        """The report functions' common options, defaulting to the results' own choices."""
+        return {
+            "windows": windows,
+            "tests": tests,
+            "test": self.primary_test if test is None else test,
+            "conventions": self.conventions if conventions is None else conventions,
+        }
+
+    def to_markdown(
+        self,
+        windows: Sequence[tuple[int, int]] | None = None,
+        *,
+        tests: str | Sequence[str] = "all",
+        test: str | None = None,
+        conventions: Conventions | None = None,
+        title: str | None = None,
+        figures: dict[str, str] | None = None,
+        data: dict[str, Any] | None = None,
+        spec: Any = None,
+    ) -> str:
+        """Markdown report with the provenance block (:func:`eventstudy.report.to_markdown`;
+        ``test`` and ``conventions`` default to the results' :attr:`primary_test` and
+        :attr:`conventions`).
+
+        Examples
+        --------
+        >>> text = res.to_markdown(title="DeepSeek sell-off")  # doctest: +SKIP
+        """
         from .report import to_markdown
 
-        return to_markdown(self, **kwargs)
+        options = self._report_options(windows, tests, test, conventions)
+        return to_markdown(self, **options, title=title, figures=figures, data=data, spec=spec)
 
-    def to_html(self, **kwargs: Any) -> str:
-        """Self-contained HTML report (figures embedded)."""
+    def to_html(
+        self,
+        windows: Sequence[tuple[int, int]] | None = None,
+        *,
+        tests: str | Sequence[str] = "all",
+        test: str | None = None,
+        conventions: Conventions | None = None,
+        title: str | None = None,
+        figures: dict[str, Any] | None = None,
+        data: dict[str, Any] | None = None,
+        spec: Any = None,
+        standalone: bool = True,
+    ) -> str:
+        """Self-contained HTML report, figures embedded (:func:`eventstudy.report.to_html`;
+        ``test`` and ``conventions`` default to the results' own).
+
+        Examples
+        --------
+        >>> html = res.to_html(title="DeepSeek sell-off")  # headline, contents, sections  # doctest: +SKIP
+        """
         from .report import to_html
 
-        return to_html(self, **kwargs)
+        options = self._report_options(windows, tests, test, conventions)
+        return to_html(
+            self,
+            **options,
+            title=title,
+            figures=figures,
+            data=data,
+            spec=spec,
+            standalone=standalone,
+        )
 
-    def to_latex(self, **kwargs: Any) -> str:
-        """LaTeX tables of the results."""
+    def to_latex(
+        self,
+        windows: Sequence[tuple[int, int]] | None = None,
+        *,
+        tests: str | Sequence[str] = "all",
+        test: str | None = None,
+        conventions: Conventions | None = None,
+        data: dict[str, Any] | None = None,
+        spec: Any = None,
+    ) -> str:
+        """LaTeX tables of the results (:func:`eventstudy.report.to_latex`; ``test`` and
+        ``conventions`` default to the results' own).
+
+        Examples
+        --------
+        >>> print(res.to_latex())  # doctest: +SKIP
+        """
         from .report import to_latex
 
-        return to_latex(self, **kwargs)
+        options = self._report_options(windows, tests, test, conventions)
+        return to_latex(self, **options, data=data, spec=spec)
 
-    def export(self, folder: str | Path, **kwargs: Any) -> dict[str, Path]:
-        """Write tables and reports (CSV, Parquet, Markdown, HTML, LaTeX) into ``folder``."""
-        from .report import export
+    def export(
+        self,
+        folder: str | Path,
+        formats: Sequence[str] | None = None,
+        *,
+        windows: Sequence[tuple[int, int]] | None = None,
+        tests: str | Sequence[str] = "all",
+        test: str | None = None,
+        conventions: Conventions | None = None,
+        title: str | None = None,
+        figures: dict[str, Any] | None = None,
+        data: dict[str, Any] | None = None,
+        spec: Any = None,
+        overwrite: bool = False,
+    ) -> dict[str, Path]:
+        """Write tables and reports (CSV, Parquet, Markdown, HTML, LaTeX) into ``folder``
+        (:func:`eventstudy.report.export`; ``formats`` defaults to every format, ``test`` and
+        ``conventions`` to the results' own).
 
-        return export(self, Path(folder), **kwargs)
+        Examples
+        --------
+        >>> res.export("out/", formats=("csv", "html"))  # returns {name: path}  # doctest: +SKIP
+        """
+        from .report import EXPORT_FORMATS, export
 
-    def plot_caar(self, **kwargs: Any) -> Figure:
-        """CAAR path over the event window with a confidence band."""
+        options = self._report_options(windows, tests, test, conventions)
+        return export(
+            self,
+            Path(folder),
+            EXPORT_FORMATS if formats is None else formats,
+            **options,
+            title=title,
+            figures=figures,
+            data=data,
+            spec=spec,
+            overwrite=overwrite,
+        )
+
+    def plot_caar(
+        self,
+        *,
+        level: float = 0.95,
+        band: Literal["auto", "cross_sectional", "kolari_pynnonen", "model"] | None = "auto",
+        start: int | None = None,
+        label: str | None = None,
+        percent: bool = True,
+        dates: bool = False,
+        ax: Any = None,
+        how: abnormal.CaarMethod | None = None,
+    ) -> Figure:
+        """CAAR path over the event window with a confidence band
+        (:func:`eventstudy.plotting.plot_caar`; ``how`` defaults to :attr:`caar_method`, so
+        the figure shows the numbers of ``caar()`` and of the CAAR table).
+
+        Examples
+        --------
+        >>> fig = res.plot_caar()  # doctest: +SKIP
+        >>> fig.axes[0].set_title("DeepSeek sell-off")  # doctest: +SKIP
+        >>> fig.savefig("caar.png", dpi=200)  # doctest: +SKIP
+        """
         from .plotting import plot_caar
 
-        return plot_caar(self, **kwargs)
+        return plot_caar(
+            self,
+            level=level,
+            band=band,
+            start=start,
+            label=label,
+            percent=percent,
+            dates=dates,
+            ax=ax,
+            how=how,
+        )
 
     def plot_car_bars(self, **kwargs: Any) -> Figure:
-        """CAR (or AR) per firm, sorted: the cross-section of winners and losers."""
+        """CAR (or AR) per firm, sorted: the cross-section of winners and losers.
+
+        Examples
+        --------
+        >>> fig = res.plot_car_bars(window=(0, 0))  # doctest: +SKIP
+        """
         from .plotting import plot_car_bars
 
         return plot_car_bars(self, **kwargs)
 
     def plot_ar_path(self, key: str, **kwargs: Any) -> Figure:
-        """One event's AR path with its own prediction-error band."""
+        """One event's AR path with its own prediction-error band.
+
+        Examples
+        --------
+        >>> fig = res.plot_ar_path("NVDA")  # doctest: +SKIP
+        """
         from .plotting import plot_ar_path
 
         return plot_ar_path(self, key, **kwargs)
 
+    def plot_decomposition(
+        self, key: str, *, cumulative: bool = False, percent: bool = True, dates: bool = True
+    ) -> Figure:
+        """One event's actual, normal and abnormal return by relative day (see
+        :func:`eventstudy.plotting.plot_decomposition`).
+
+        Examples
+        --------
+        >>> fig = res.plot_decomposition("NVDA", cumulative=True)  # doctest: +SKIP
+        """
+        from .plotting import plot_decomposition
+
+        return plot_decomposition(self, key, cumulative=cumulative, percent=percent, dates=dates)
+
     def plot_fit(self, key: str, **kwargs: Any) -> Figure:
-        """Estimation-window fit of one event: firm vs market with the fitted line."""
+        """Estimation-window fit of one event: firm vs market with the fitted line.
+
+        Examples
+        --------
+        >>> fig = res.plot_fit("NVDA")  # doctest: +SKIP
+        """
         from .plotting import plot_fit
 
         return plot_fit(self, key, **kwargs)
@@ -476,7 +983,8 @@ def market_value_asof(
         return out
     names = np.asarray(tickers).astype(str)
     if isinstance(source, pd.Series):
-        vals = pd.Series(source.to_numpy(dtype=np.float64), index=source.index.astype("str"))
+        keys = pd.Index([normalise_ticker(t) for t in source.index])  # the one ticker rule
+        vals = pd.Series(source.to_numpy(dtype=np.float64), index=keys)
         vals = vals[~vals.index.duplicated(keep="last")]
         return vals.reindex(names).to_numpy(dtype=np.float64)
     need = [c for c in ("ticker", "date", "market_value") if c not in source.columns]
@@ -491,7 +999,7 @@ def market_value_asof(
     right = pd.DataFrame(
         {
             "date": pd.DatetimeIndex(pd.to_datetime(source[date_col])).as_unit("ns"),
-            "ticker": source["ticker"].astype("str").to_numpy(),
+            "ticker": [normalise_ticker(t) for t in source["ticker"]],
             "market_value": source["market_value"].to_numpy(dtype=np.float64),
         }
     ).sort_values("date")

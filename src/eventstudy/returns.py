@@ -17,11 +17,14 @@ Conventions
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Literal
 
 import numpy as np
 import pandas as pd
 
+from ._boundary import library_errors
+from .data.guards import check_allow, check_recorded_splits
 from .data.validate import PRICE_FIELDS, _return_like_tickers, parse_dates
 from .exceptions import DataError, SpecError
 
@@ -54,7 +57,14 @@ def _wide_prices(prices: pd.DataFrame, price: str) -> pd.DataFrame:
             wide.index = pd.DatetimeIndex(parse_dates(wide.index, context="wide prices"))
         elif wide.index.tz is not None:
             wide.index = wide.index.tz_localize(None)
-    wide.index = pd.DatetimeIndex(wide.index).as_unit("ns").rename("date")
+    if not isinstance(wide.index, pd.DatetimeIndex):  # a tidy frame's text dates
+        wide.index = pd.DatetimeIndex(parse_dates(wide.index, context="prices' dates"))
+    if wide.index.hasnans:
+        raise DataError("prices have rows without a date; every row needs a date")
+    try:
+        wide.index = pd.DatetimeIndex(wide.index).as_unit("ns").rename("date")
+    except (ValueError, OverflowError) as exc:  # out of pandas' nanosecond range
+        raise DataError(f"prices' dates are out of range ({exc}); check the years") from exc
     if wide.index.has_duplicates:
         raise DataError(
             f"duplicate dates in the price frame: "
@@ -62,6 +72,26 @@ def _wide_prices(prices: pd.DataFrame, price: str) -> pd.DataFrame:
         )
     wide.columns = pd.Index([str(c) for c in wide.columns], name="ticker")
     return wide.sort_index().astype("float64")
+
+
+def _one_security_table(prices: pd.DataFrame, ticker: str | None) -> pd.DataFrame:
+    """A single security's Yahoo-layout table (``Date, Open, High, Low, Close, Adj Close,
+    Volume``, as ``pd.read_csv("NVDA.csv")`` gives it) as the tidy frame; other frames pass
+    through. Without this its RangeIndex was parsed as dates, or, with ``index_col="Date"``,
+    the fields were taken for tickers ``Open``, ``High``, ..."""
+    from .data.readers import _detect_layout, read_prices
+
+    if "ticker" in prices.columns or _detect_layout([str(c) for c in prices.columns]) != "ohlc":
+        return prices
+    name = ticker or prices.attrs.get("ticker")
+    if not name:
+        raise DataError(
+            "these prices are one security's Yahoo-layout table (columns "
+            f"{[str(c) for c in prices.columns]}): pass ticker='NVDA' (its symbol) to "
+            "compute_returns, or read the file with es.read_prices('NVDA.csv'), which takes the "
+            "ticker from the file name"
+        )
+    return read_prices(prices, ticker=str(name))
 
 
 def _check_prices(wide: pd.DataFrame, price: str) -> None:
@@ -91,11 +121,14 @@ def _check_prices(wide: pd.DataFrame, price: str) -> None:
         )
 
 
+@library_errors("compute_returns")
 def compute_returns(
     prices: pd.DataFrame,
     *,
     kind: ReturnKind | str = "simple",
     price: str = "adj_close",
+    allow: Iterable[str] | str | None = None,
+    ticker: str | None = None,
 ) -> pd.DataFrame:
     """Compute simple or log returns per ticker.
 
@@ -109,6 +142,14 @@ def compute_returns(
         ``"simple"`` (default) or ``"log"``.
     price
         Field of the tidy frame to use (default ``"adj_close"``). Ignored for a wide frame.
+    allow
+        ``["unadjusted_splits"]`` accepts a tidy frame whose ``price`` series moves by the
+        ratio of a split recorded in its ``splits`` field on that day (by default a
+        :class:`~eventstudy.exceptions.DataError`: the series is not split-adjusted).
+    ticker
+        The symbol of a single security's Yahoo-layout table (``Date, Open, High, Low, Close,
+        Adj Close, Volume`` — what ``pd.read_csv("NVDA.csv")`` gives): its returns column is
+        named ``ticker``.
 
     Returns
     -------
@@ -117,11 +158,28 @@ def compute_returns(
         first date of each series and where a price is missing; across a missing price the
         return spans the gap and is stamped on the later date. ``attrs["return_kind"]`` is
         ``kind`` and ``attrs["price"]`` the field used.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import eventstudy as es
+    >>> prices = pd.DataFrame(
+    ...     {"date": pd.to_datetime(["2025-01-24", "2025-01-27"]), "ticker": "NVDA",
+    ...      "adj_close": [142.62, 118.42]})
+    >>> round(float(es.compute_returns(prices).loc["2025-01-27", "NVDA"]), 4)
+    -0.1697
     """
+    if not isinstance(prices, pd.DataFrame):
+        raise SpecError(
+            f"prices must be a pandas DataFrame (tidy or wide), got {type(prices).__name__}"
+        )
     if kind not in ("simple", "log"):
         raise SpecError(f"kind={kind!r} is not valid; use 'simple' or 'log'")
+    prices = _one_security_table(prices, ticker)
     wide = _wide_prices(prices, price)
     _check_prices(wide, price)
+    if {"date", "ticker"} <= set(prices.columns):
+        check_recorded_splits(prices, wide, price, check_allow(allow))
     # Per-ticker previous observed price: forward-fill, then shift. The mask keeps NaN
     # wherever today's price is missing, so the gap's return lands on the later date.
     previous = wide.ffill().shift(1)

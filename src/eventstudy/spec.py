@@ -11,15 +11,21 @@ Layout (every table but ``[events]`` is optional)::
     description = "..."
 
     [events]
-    date = 2025-01-27            # one announcement date for every ticker (TOML date or string)
+    date = 2025-01-27            # one announcement date for every ticker (TOML date or string;
+                                 # a date-time such as 2025-01-24T17:00:00 keeps its time of
+                                 # day: after the close, day 0 rolls to the next session)
     timing = "bmo"               # optional: bmo / dur / amc
     tickers = ["XOM"]            # tickers without a group, and/or
     [events.groups]              # tickers by group
     chips = ["NVDA", "AVGO"]
     # ... or instead of date/tickers/groups: file = "events.csv" (relative to the spec file;
-    # columns ticker, date, optional event_id, timing, benchmark, group)
+    # columns ticker, date, optional event_id, timing, benchmark, group; with dd/mm/yyyy
+    # dates that the file cannot tell from mm/dd/yyyy, add date_format = "%d/%m/%Y")
+    benchmark = "SPY"            # optional: buy-and-hold benchmark when the model has no market
 
-    [model]
+    [model]                      # name: a key of eventstudy.models.MODELS; every other key is
+                                 # a field of that model class (lags = 2 for dimson, dist = "t"
+                                 # for garch, factors = ["Mkt-RF", "SMB"] for factor, ...)
     name = "market"              # see MODELS; capm, ff3, carhart4 and ff5 read Fama-French
     market = "SPY"               # factors (eventstudy run --factors-dir DIR)
 
@@ -28,6 +34,7 @@ Layout (every table but ``[events]`` is optional)::
     event = [-10, 10]            # estimation = [2001-03-26, 2001-09-10] (TOML dates or
                                  # "YYYY-MM-DD" strings; inclusive, the same for every event)
     car = [[0, 0], [0, 1], [-5, 1], [-1, 5]]   # the first is the window of the CAR-by-firm bars
+    min_estimation_obs = 100     # optional: events with fewer complete estimation days are dropped
 
     [data]
     return_kind = "simple"       # or "log"
@@ -35,10 +42,13 @@ Layout (every table but ``[events]`` is optional)::
     start = 2023-12-01           # optional: derived from the windows when absent
     end = 2025-03-31
     factors_vintage = "202604"   # optional: vintage of local factor CSVs (they state none)
+    allow = ["split_like_moves"] # optional: input checks to waive (eventstudy.data.guards)
 
     [tests]
     names = ["cross_sectional_t", "patell", "bmp"]  # optional: default every test
-    primary = "cross_sectional_t"      # the test whose estimate, s.e. and p the CAAR tables show
+    primary = "auto"                   # the test whose estimate, s.e. and p the CAAR tables show
+                                       # ("auto": kolari_pynnonen if events cluster strongly,
+                                       # else cross_sectional_t)
     conventions = "default"            # a profile name, or a table of Conventions fields
                                        # (with an optional "profile" key)
 
@@ -47,6 +57,10 @@ Layout (every table but ``[events]`` is optional)::
     figures = ["caar", "car_bars", "ar_paths", "fit", "prices"]
     confidence = 0.95
 
+    [engine]                     # optional
+    name = "numpy"               # or "chunked" (bounded memory) / "dask"
+    chunk_size = 20000           # events per estimation chunk
+
 ``car`` windows are always relative days. With an event window given by dates they count
 sessions from that window's first date (day 0 = its first session), as the engine labels
 date windows (see :func:`eventstudy.events.resolve_window`).
@@ -54,17 +68,23 @@ date windows (see :func:`eventstudy.events.resolve_window`).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-import difflib
 import tomllib
-from collections.abc import Iterable, Mapping, Sequence
+import types
+import typing
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, cast
 
 import pandas as pd
 
-from .exceptions import SpecError
+from ._boundary import library_errors
+from ._spec_values import _choice, _invalid, _string, _window
+from .data.guards import check_allow, normalise_ticker, parse_day_month
+from .exceptions import DataError, SpecError, suggest
+from .models import MODELS, NormalReturnModel, model_fields
 
 if TYPE_CHECKING:  # pragma: no cover
     from .inference.conventions import Conventions
@@ -76,6 +96,7 @@ __all__ = [
     "ModelSpec",
     "StudySpec",
     "load_spec",
+    "parse_model",
     "parse_spec",
     "suggest",
 ]
@@ -84,21 +105,39 @@ Window = tuple[int, int]
 #: An estimation or event window: relative trading days, or (start, end) dates (inclusive).
 StudyWindow = tuple[int, int] | tuple[pd.Timestamp, pd.Timestamp]
 
-# model name -> (class in eventstudy.models, keys it requires, keys it accepts)
-MODELS: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
-    "constant_mean": ("ConstantMean", (), ()),
-    "market_adjusted": ("MarketAdjusted", ("market",), ("market",)),
-    "market": ("MarketModel", ("market",), ("market",)),
-    "capm": ("CAPM", (), ("market",)),  # without a market: the factors' Mkt-RF
-    "ff3": ("FamaFrench3", (), ()),
-    "carhart4": ("Carhart4", (), ()),
-    "ff5": ("FamaFrench5", (), ()),
-    "scholes_williams": ("ScholesWilliams", ("market",), ("market",)),
-    "dimson": ("Dimson", ("market",), ("market", "lags")),
-    "garch": ("GarchMarketModel", ("market",), ("market",)),
+# The models a spec names are the registry eventstudy.models.MODELS (key -> class); a
+# [model] table accepts "name" and the fields of that class (checked against their types).
+
+#: The Fama-French data sets of ``eventstudy.load_factors``, smallest first, and their columns.
+_FACTOR_SETS: tuple[tuple[str, frozenset[str]], ...] = (
+    ("ff3", frozenset({"Mkt-RF", "SMB", "HML", "RF"})),
+    ("carhart", frozenset({"Mkt-RF", "SMB", "HML", "Mom", "RF"})),
+    ("ff5", frozenset({"Mkt-RF", "SMB", "HML", "RMW", "CMA", "RF"})),
+    ("ff5mom", frozenset({"Mkt-RF", "SMB", "HML", "RMW", "CMA", "Mom", "RF"})),
+)
+
+
+def factors_dataset(model: NormalReturnModel) -> str | None:
+    """The smallest Fama-French data set holding every factor ``model`` needs (``None``: it
+    needs none, or one outside those sets - pass ``factors=`` yourself)."""
+    need = set(model.required_factors())
+    if not need:
+        return None
+    return next((name for name, columns in _FACTOR_SETS if need <= columns), None)
+
+
+def _default_dataset(cls: type[NormalReturnModel]) -> str | None:
+    try:
+        return factors_dataset(cls())
+    except (SpecError, TypeError):  # a model without defaults for every field
+        return None
+
+
+#: models estimated on Fama-French factors with their default options -> the data set of
+#: ``eventstudy.load_factors`` they need (derived from the models' ``required_factors``)
+FACTOR_DATASETS: dict[str, str] = {
+    key: dataset for key, cls in MODELS.items() if (dataset := _default_dataset(cls)) is not None
 }
-# models estimated on Fama-French factors -> the dataset of eventstudy.load_factors they need
-FACTOR_DATASETS: dict[str, str] = {"capm": "ff3", "ff3": "ff3", "carhart4": "carhart", "ff5": "ff5"}
 
 FORMATS: tuple[str, ...] = ("csv", "parquet", "md", "html", "tex")
 FIGURES: tuple[str, ...] = ("caar", "car_bars", "ar_paths", "fit", "prices")
@@ -107,27 +146,23 @@ TIMINGS: tuple[str, ...] = ("bmo", "dur", "amc")
 
 _TABLES: dict[str, tuple[str, ...]] = {
     "study": ("name", "description"),
-    "events": ("date", "timing", "tickers", "groups", "file"),
-    "model": ("name", "market", "lags"),
-    "windows": ("estimation", "event", "car"),
-    "data": ("return_kind", "calendar", "start", "end", "factors_vintage"),
+    "events": ("date", "timing", "tickers", "groups", "file", "benchmark", "date_format"),
+    "model": ("name",),  # and the fields of the model classes: see _model_keys
+    "windows": ("estimation", "event", "car", "min_estimation_obs"),
+    "data": ("return_kind", "calendar", "start", "end", "factors_vintage", "allow", "shares"),
     "tests": ("names", "primary", "conventions"),
     "output": ("formats", "figures", "confidence"),
+    "engine": ("name", "chunk_size"),
+    # the second stage (issue 16): validated by eventstudy.second_stage.spec_sections
+    "outcome": ("kind", "market", "model", "measure", "zero", "windows"),
+    "cross_section": ("formula", "window", "data", "cov", "cluster", "weights", "against"),
+    "long_horizon": ("window", "against", "n_boot", "seed"),
 }
+ENGINES: tuple[str, ...] = ("numpy", "chunked", "dask")
 _EVENTS_FILE_COLUMNS = ("ticker", "date", "event_id", "timing", "benchmark", "group")
 
 
 # ----------------------------------------------------------------------------- error helpers
-def suggest(value: str, valid: Iterable[str]) -> str:
-    """`` did you mean 'x'?`` for the closest valid name, or an empty string."""
-    close = difflib.get_close_matches(str(value), list(valid), n=1, cutoff=0.6)
-    return f" did you mean {close[0]!r}?" if close else ""
-
-
-def _invalid(where: str, value: object, valid: Sequence[str], what: str = "value") -> SpecError:
-    hint = suggest(str(value), valid) if isinstance(value, str) else ""
-    verdict = "" if what.startswith("unknown") else " is not valid"
-    return SpecError(f"{where}: {what} {value!r}{verdict};{hint} valid: {', '.join(valid)}")
 
 
 def _check_keys(table: Mapping[str, Any], allowed: Sequence[str], where: str) -> None:
@@ -142,8 +177,14 @@ def _table(raw: Mapping[str, Any], name: str) -> dict[str, Any]:
         raise SpecError(
             f"[{name}] must be a table (a [{name}] section), got {type(value).__name__}"
         )
-    _check_keys(value, _TABLES[name], f"[{name}]")
+    _check_keys(value, _model_keys() if name == "model" else _TABLES[name], f"[{name}]")
     return dict(value)
+
+
+def _model_keys() -> tuple[str, ...]:
+    """Keys of a ``[model]`` table: ``name`` and the option of any registered model."""
+    options = (key for cls in MODELS.values() for key in model_fields(cls))
+    return ("name", *dict.fromkeys(options))
 
 
 # ----------------------------------------------------------------------------- value parsers
@@ -153,22 +194,6 @@ def _date(value: object, where: str) -> pd.Timestamp:
         if not pd.isna(ts):
             return pd.Timestamp(pd.Timestamp(ts).date())
     raise SpecError(f"{where} must be a date such as 2025-01-27, got {value!r}")
-
-
-def _window(value: object, where: str) -> Window:
-    ok = (
-        isinstance(value, list | tuple)
-        and len(value) == 2
-        and all(isinstance(v, int) and not isinstance(v, bool) for v in value)
-    )
-    if not ok:
-        raise SpecError(
-            f"{where} must be a pair of integer trading days [start, end], got {value!r}"
-        )
-    start, end = int(value[0]), int(value[1])  # type: ignore[index]
-    if start > end:
-        raise SpecError(f"{where} = [{start}, {end}]: the start must not be after the end")
-    return (start, end)
 
 
 def _study_window(value: object, where: str) -> StudyWindow:
@@ -220,18 +245,18 @@ def _dates(window: StudyWindow) -> tuple[pd.Timestamp, pd.Timestamp] | None:
     return (a, b) if isinstance(a, pd.Timestamp) and isinstance(b, pd.Timestamp) else None
 
 
+def _positive_int(value: object, where: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise SpecError(f"{where} must be a positive integer, got {value!r}")
+    return value
+
+
 def _str_list(value: object, where: str) -> tuple[str, ...]:
     if isinstance(value, str) or not isinstance(value, list):
         raise SpecError(f"{where} must be a list of strings, got {value!r}")
     if not all(isinstance(v, str) and v.strip() for v in value):
         raise SpecError(f"{where} must hold non-empty strings, got {value!r}")
     return tuple(v.strip() for v in value)
-
-
-def _choice(value: object, valid: Sequence[str], where: str) -> str:
-    if not isinstance(value, str) or value not in valid:
-        raise _invalid(where, value, valid)
-    return value
 
 
 def _choices(value: object, valid: Sequence[str], where: str) -> tuple[str, ...]:
@@ -241,36 +266,32 @@ def _choices(value: object, valid: Sequence[str], where: str) -> tuple[str, ...]
     return tuple(dict.fromkeys(items))
 
 
-def _string(value: object, where: str) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise SpecError(f"{where} must be a non-empty string, got {value!r}")
-    return value.strip()
-
-
 # ----------------------------------------------------------------------------- the spec
 @dataclass(frozen=True)
 class ModelSpec:
-    """The normal-return model: a name from :data:`MODELS` and its options."""
+    """The normal-return model: a key of :data:`eventstudy.models.MODELS` and its options.
+
+    ``market`` is the model's market column (the prices a study must load), passed to the
+    model when its class has a ``market`` field; ``options`` are the other fields of the
+    model class given in the spec (``{"lags": 2}``, ``{"dist": "t"}``,
+    ``{"factors": ("Mkt-RF", "SMB")}``).
+    """
 
     name: str = "market"
     market: str | None = "SPY"
-    lags: int | None = None
+    options: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def factors_dataset(self) -> str | None:
         """The factor set (``eventstudy.load_factors(model=...)``) the model needs, if any."""
-        return FACTOR_DATASETS.get(self.name)
+        return factors_dataset(self.build())
 
-    def build(self) -> Any:
-        """The model object of :mod:`eventstudy.models` this spec names."""
-        from . import models
-
-        cls = getattr(models, MODELS[self.name][0])
-        kwargs: dict[str, Any] = {}
-        if "market" in MODELS[self.name][2] and self.market is not None:
+    def build(self) -> NormalReturnModel:
+        """The model object this spec names: ``MODELS[name](**options)``."""
+        cls = MODELS[self.name]
+        kwargs = dict(self.options)
+        if "market" in model_fields(cls) and self.market is not None:
             kwargs["market"] = self.market
-        if self.lags is not None:
-            kwargs["lags"] = self.lags
         return cls(**kwargs)
 
 
@@ -293,21 +314,49 @@ class StudySpec:
     start: pd.Timestamp | None = None
     end: pd.Timestamp | None = None
     factors_vintage: str | None = None  # recorded for local factor files without a vintage line
+    #: strftime format of the events file's dates (e.g. "%d/%m/%Y"); None: ISO or inferred
+    date_format: str | None = None
+    #: input checks waived (eventstudy.data.guards.INPUT_CHECKS), passed as EventStudy(allow=)
+    allow: tuple[str, ...] = ()
     tests: tuple[str, ...] | None = None  # None: every available test
-    primary_test: str = "cross_sectional_t"  # whose estimate, se and p the CAAR tables show
+    primary_test: str = "auto"  # whose estimate, se and p the CAAR tables show ("auto": by design)
     conventions: Mapping[str, Any] = field(default_factory=dict)  # {"profile": ..., field: value}
     formats: tuple[str, ...] = ("csv", "md", "html")
     figures: tuple[str, ...] = FIGURES
     confidence: float = 0.95
     description: str = ""
     source: Path | None = None
+    min_estimation_obs: int = 100  # eventstudy.study.DEFAULT_MIN_ESTIMATION_OBS
+    benchmark: str | None = None
+    engine: Literal["numpy", "chunked", "dask"] = "numpy"
+    chunk_size: int = 20_000
+    #: an in-memory events frame (``eventstudy.event_study``); wins over date/tickers and file
+    events_table: pd.DataFrame | None = field(default=None, compare=False, repr=False)
+    #: second-stage sections ([outcome], [cross_section], [long_horizon]); see
+    #: eventstudy.second_stage.spec_sections (empty: not requested)
+    outcome: Mapping[str, Any] = field(default_factory=dict, compare=False)
+    cross_section: Mapping[str, Any] = field(default_factory=dict, compare=False)
+    long_horizon: Mapping[str, Any] = field(default_factory=dict, compare=False)
+    #: [data] shares: {ticker: shares} (inline table) or a CSV file (ticker, shares or
+    #: ticker, date, shares) for dollar values at the study's own closes (issue 15)
+    shares: Mapping[str, float] | Path | None = field(default=None, compare=False)
 
     # -- derived views -------------------------------------------------------------------
+    def shares_input(self) -> Mapping[str, float] | pd.DataFrame | None:
+        """``[data] shares`` as ``EventStudy(shares=...)`` takes it (a file is read here)."""
+        if not isinstance(self.shares, Path):
+            return self.shares
+        from .dollar_values import read_shares_file
+
+        return read_shares_file(self.shares)
+
     def events_frame(self) -> pd.DataFrame:
         """The events as a DataFrame (``ticker, date`` and whichever of ``event_id, timing,
         benchmark, group`` the spec gives)."""
+        if self.events_table is not None:
+            return self.events_table.copy()
         if self.events_file is not None:
-            return read_events_file(self.events_file)
+            return read_events_file(self.events_file, date_format=self.date_format)
         assert self.events_date is not None
         frame = pd.DataFrame(
             {
@@ -338,6 +387,8 @@ class StudySpec:
         slack for holidays and the first return lost to differencing). A window given by
         dates is covered with the same slack (20 days before, 10 after)."""
         dates = pd.to_datetime(self.events_frame()["date"])
+        if isinstance(dates.dtype, pd.DatetimeTZDtype):  # a TOML offset date-time
+            dates = dates.dt.tz_localize(None)
         first, last = dates.min().normalize(), dates.max().normalize()
         starts, ends = [first - pd.Timedelta(days=20)], [last + pd.Timedelta(days=10)]
         for window in (self.estimation_window, self.event_window):
@@ -362,8 +413,16 @@ class StudySpec:
 
 
 # ----------------------------------------------------------------------------- parsing
+@library_errors("study spec")
 def load_spec(path: str | Path) -> StudySpec:
-    """Read and validate a study spec from a TOML file (relative paths resolve against it)."""
+    """Read and validate a study spec from a TOML file (relative paths resolve against it).
+
+    Examples
+    --------
+    >>> import eventstudy as es  # doctest: +SKIP
+    >>> spec = es.load_spec("examples/deepseek_selloff.toml")  # doctest: +SKIP
+    >>> spec.model.name, spec.car_windows  # doctest: +SKIP
+    """
     path = Path(path)
     if not path.is_file():
         raise SpecError(f"study spec {str(path)!r} not found")
@@ -376,16 +435,26 @@ def load_spec(path: str | Path) -> StudySpec:
     return parse_spec(raw, base_dir=path.parent, source=path)
 
 
+@library_errors("study spec")
 def parse_spec(
     raw: Mapping[str, Any], base_dir: str | Path | None = None, source: Path | None = None
 ) -> StudySpec:
-    """Validate a parsed TOML mapping into a :class:`StudySpec`."""
+    """Validate a parsed TOML mapping into a :class:`StudySpec`.
+
+    Examples
+    --------
+    >>> import tomllib  # doctest: +SKIP
+    >>> from eventstudy.spec import parse_spec  # doctest: +SKIP
+    >>> spec = parse_spec(tomllib.loads(open("study.toml").read()), base_dir=".")  # doctest: +SKIP
+    """
     _check_keys(raw, tuple(_TABLES), "study spec")
     study = _table(raw, "study")
     windows = _table(raw, "windows")
     data = _table(raw, "data")
     output = _table(raw, "output")
-    spec_events = _parse_events(_table(raw, "events"), Path(base_dir or "."))
+    engine = _table(raw, "engine")
+    events_table = _table(raw, "events")
+    spec_events = _parse_events(events_table, Path(base_dir or "."))
     spec = StudySpec(
         name=_string(study.get("name", source.stem if source else "event study"), "study.name"),
         description=str(study.get("description", "")),
@@ -407,15 +476,63 @@ def parse_spec(
             if "factors_vintage" in data
             else None
         ),
+        allow=tuple(sorted(_spec_allow(data.get("allow", [])))),
+        shares=_parse_shares(data["shares"], Path(base_dir or ".")) if "shares" in data else None,
         **_parse_tests(_table(raw, "tests")),
         formats=_choices(output.get("formats", ["csv", "md", "html"]), FORMATS, "output.formats"),
         figures=_choices(output.get("figures", list(FIGURES)), FIGURES, "output.figures"),
         confidence=_parse_confidence(output.get("confidence", 0.95)),
         source=source,
+        min_estimation_obs=_positive_int(
+            windows.get("min_estimation_obs", 100), "windows.min_estimation_obs"
+        ),
+        benchmark=(
+            _string(events_table["benchmark"], "events.benchmark")
+            if "benchmark" in events_table
+            else None
+        ),
+        engine=cast(
+            Literal["numpy", "chunked", "dask"],
+            _choice(engine.get("name", "numpy"), ENGINES, "engine.name"),
+        ),
+        chunk_size=_positive_int(engine.get("chunk_size", 20_000), "engine.chunk_size"),
         **spec_events,
+        **_second_stage(raw, Path(base_dir or "."), windows),
     )
     _check_consistency(spec)
     return spec
+
+
+def _parse_shares(value: object, base_dir: Path) -> Mapping[str, float] | Path:
+    """``[data] shares``: an inline table ``{NVDA = 24.49e9}`` or the path of a CSV file."""
+    if isinstance(value, str):
+        path = (base_dir / value).resolve()
+        if not path.is_file():
+            raise SpecError(f"data.shares: file {value!r} not found (relative to {base_dir})")
+        return path
+    if isinstance(value, Mapping) and value:
+        out: dict[str, float] = {}
+        for ticker, count in value.items():
+            if isinstance(count, bool) or not isinstance(count, int | float) or not count > 0:
+                raise SpecError(
+                    f"data.shares.{ticker}: {count!r} is not a positive number of shares"
+                )
+            out[str(ticker)] = float(count)
+        return out
+    raise SpecError(
+        "data.shares must be an inline table of share counts ({NVDA = 24.49e9}) or the path "
+        f"of a CSV file (ticker, shares or ticker, date, shares); got {value!r}"
+    )
+
+
+def _second_stage(raw: Mapping[str, Any], base_dir: Path, windows: Mapping[str, Any]) -> Any:
+    """``[outcome]``, ``[cross_section]``, ``[long_horizon]`` (eventstudy.second_stage)."""
+    for name in ("outcome", "cross_section", "long_horizon"):
+        _table(raw, name)  # unknown keys, with "did you mean"
+    from .second_stage.spec_sections import parse_second_stage
+
+    event = _study_window(windows.get("event", [-10, 10]), "windows.event")
+    return parse_second_stage(raw, base_dir, event)
 
 
 def _parse_events(table: dict[str, Any], base_dir: Path) -> dict[str, Any]:
@@ -430,35 +547,51 @@ def _parse_events(table: dict[str, Any], base_dir: Path) -> dict[str, Any]:
             )
         path = Path(_string(table["file"], "events.file"))
         path = path if path.is_absolute() else base_dir / path
-        read_events_file(path)  # validate now, so a bad file is a spec error before any download
-        return {"events_file": path, "timing": timing}
+        date_format = (
+            _string(table["date_format"], "events.date_format") if "date_format" in table else None
+        )
+        # validate now, so a bad file is a spec error before any download
+        read_events_file(path, date_format=date_format)
+        return {"events_file": path, "timing": timing, "date_format": date_format}
     if "date" not in table:
         raise SpecError("[events] needs date (one announcement date for all tickers) or file")
-    tickers = list(_str_list(table["tickers"], "events.tickers")) if "tickers" in table else []
+    tickers = [normalise_ticker(t) for t in _str_list(table.get("tickers", []), "events.tickers")]
     groups: dict[str, str | None] = dict.fromkeys(tickers)
     group_table = table.get("groups", {})
     if not isinstance(group_table, Mapping):
         raise SpecError("events.groups must be a table of group = [tickers]")
     for group, members in group_table.items():
-        for ticker in _str_list(members, f"events.groups.{group}"):
+        for ticker in map(normalise_ticker, _str_list(members, f"events.groups.{group}")):
             if ticker in groups:
                 raise SpecError(f"[events]: ticker {ticker!r} is listed twice")
             groups[ticker] = group
     if not groups:
         raise SpecError("[events] names no tickers: give tickers = [...] or [events.groups]")
     return {
-        "events_date": _date(table["date"], "events.date"),
+        "events_date": _event_date(table["date"], "events.date"),
         "tickers": tuple(groups),
         "groups": groups,
         "timing": timing,
     }
 
 
-def read_events_file(path: Path) -> pd.DataFrame:
-    """Read an events CSV (``ticker``, ``date``, optional ``event_id, timing, benchmark, group``)."""
+def read_events_file(path: Path, date_format: str | None = None) -> pd.DataFrame:
+    """Read an events CSV (``ticker``, ``date``, optional ``event_id, timing, benchmark, group``).
+
+    Dates are ISO, or ``dd/mm/yyyy`` / ``mm/dd/yyyy`` in the order the file shows (a field
+    above 12) or ``date_format`` gives; an ambiguous file (``04/02/2025`` and no day above 12)
+    is refused. A time of day is kept (after the close, day 0 rolls to the next session).
+    Tickers and benchmarks are upper-cased (:func:`eventstudy.data.guards.normalise_ticker`).
+    """
     if not path.is_file():
         raise SpecError(f"events file {str(path)!r} not found")
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
+    try:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, ValueError) as exc:
+        raise SpecError(
+            f"events file {path.name} is not a readable CSV ({' '.join(str(exc).split())[:200]}); "
+            "give a UTF-8 CSV with a header row: ticker,date[,event_id,timing,benchmark,group]"
+        ) from None
     frame.columns = [str(c).strip().lower() for c in frame.columns]
     for col in frame.columns:
         if col not in _EVENTS_FILE_COLUMNS:
@@ -468,34 +601,127 @@ def read_events_file(path: Path) -> pd.DataFrame:
         raise SpecError(f"events file {path.name} lacks the column(s) {missing}")
     if frame.empty:
         raise SpecError(f"events file {path.name} has no rows")
-    dates = pd.to_datetime(frame["date"], errors="coerce")
+    try:
+        ordered = parse_day_month(
+            frame["date"], date_format=date_format, context=f"events file {path.name}"
+        )
+    except DataError as exc:
+        raise SpecError(f"{exc} (in the spec: [events] date_format = ...)") from None
+    dates = ordered if ordered is not None else _text_dates(frame["date"])
     bad = frame.loc[dates.isna(), "date"]
     if len(bad):
         raise SpecError(
             f"events file {path.name}: unreadable date {bad.iloc[0]!r} in row {bad.index[0] + 2}"
         )
     frame["date"] = dates
+    for col in ("ticker", "benchmark"):
+        if col in frame:
+            frame[col] = frame[col].map(normalise_ticker, na_action="ignore")
     if "timing" in frame:
         for value in frame["timing"].dropna():
             _choice(value, TIMINGS, f"events file {path.name}: timing")
     return frame
 
 
+def _text_dates(values: pd.Series) -> pd.Series:
+    """ISO or other unambiguous text dates; unreadable ones (and mixed UTC offsets) are NaT."""
+    try:
+        return pd.to_datetime(values, errors="coerce", format="mixed")
+    except (TypeError, ValueError):
+        return pd.Series(pd.NaT, index=values.index)
+
+
+def _event_date(value: object, where: str) -> pd.Timestamp:
+    """``events.date``: a date, or a date-time whose time of day is kept, exactly as in an
+    events file (an announcement at or after the close rolls day 0 to the next session)."""
+    if isinstance(value, dt.datetime):
+        return pd.Timestamp(value)
+    if isinstance(value, str) and value.strip():
+        try:
+            ordered = parse_day_month(pd.Series([value.strip()]), context=where)
+        except DataError as exc:
+            raise SpecError(str(exc)) from None
+        parsed = ordered if ordered is not None else _text_dates(pd.Series([value.strip()]))
+        if not pd.isna(parsed.iloc[0]):
+            return pd.Timestamp(parsed.iloc[0])
+    return _date(value, where)
+
+
+def _spec_allow(value: object) -> frozenset[str]:
+    if isinstance(value, str) or not isinstance(value, list):
+        raise SpecError(f"data.allow must be a list of check names, got {value!r}")
+    return check_allow(value, "data.allow")
+
+
+def parse_model(table: Mapping[str, Any]) -> ModelSpec:
+    """Validate a ``[model]`` table (``{"name": "market", "market": "SPY"}``) into a
+    :class:`ModelSpec`.
+
+    Examples
+    --------
+    >>> from eventstudy.spec import parse_model  # doctest: +SKIP
+    >>> parse_model({"name": "market", "market": "SPY"}).build()  # doctest: +SKIP
+    """
+    return _parse_model(dict(table))
+
+
 def _parse_model(table: dict[str, Any]) -> ModelSpec:
+    """``name`` picks the class from :data:`MODELS`; every other key must be one of its
+    dataclass fields, checked against the field's type, and the model is built once so its
+    own validation (``Dimson(lags=0)``) speaks here."""
     name = _choice(table.get("name", "market"), tuple(MODELS), "model.name")
-    _, required, accepted = MODELS[name]
-    for key in ("market", "lags"):
-        if key in table and key not in accepted:
+    cls = MODELS[name]
+    fields = model_fields(cls)
+    options: dict[str, Any] = {}
+    for key, value in table.items():
+        if key == "name":
+            continue
+        if key not in fields:
             raise SpecError(
-                f"model.{key} does not apply to the {name!r} model (it takes {list(accepted)})"
+                f"model.{key} does not apply to the {name!r} model (it takes {list(fields)})"
             )
-    market = _string(table.get("market", "SPY"), "model.market") if "market" in required else None
-    if "market" in table and "market" not in required:
-        market = _string(table["market"], "model.market")
-    lags = table.get("lags")
-    if lags is not None and (not isinstance(lags, int) or isinstance(lags, bool) or lags < 1):
-        raise SpecError(f"model.lags must be a positive integer, got {lags!r}")
-    return ModelSpec(name=name, market=market, lags=lags)
+        options[key] = _model_option(value, fields[key], f"model.{key}")
+    market = options.pop("market", None)
+    if market is None and "market" in fields:
+        default = next(f.default for f in dataclasses.fields(cls) if f.name == "market")
+        market = default if isinstance(default, str) else None
+    spec = ModelSpec(
+        name=name, market=None if market is None else normalise_ticker(market), options=options
+    )
+    try:
+        spec.build()
+    except SpecError as exc:
+        raise SpecError(f"[model] {exc}") from None
+    return spec
+
+
+def _model_option(value: object, hint: Any, where: str) -> Any:
+    """A TOML value checked against a model field's type (``str``, ``int``, ``float``,
+    ``bool``, ``Literal[...]``, ``tuple[str, ...]``, optional ones)."""
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin in (typing.Union, types.UnionType):
+        present = [a for a in args if a is not type(None)]
+        hint = present[0] if len(present) == 1 else Any
+        origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin is Literal:
+        return _choice(value, tuple(str(a) for a in args), where)
+    if hint is bool:
+        if not isinstance(value, bool):
+            raise SpecError(f"{where} must be true or false, got {value!r}")
+        return value
+    if hint is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise SpecError(f"{where} must be an integer, got {value!r}")
+        return value
+    if hint is float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise SpecError(f"{where} must be a number, got {value!r}")
+        return float(value)
+    if hint is str:
+        return _string(value, where)
+    if origin is tuple:
+        return _str_list(value, where)
+    return value
 
 
 def _parse_car_windows(value: object) -> tuple[Window, ...]:
@@ -511,8 +737,8 @@ def _parse_tests(table: dict[str, Any]) -> dict[str, Any]:
     names = None
     if "names" in table:
         names = _choices(table["names"], available_tests(), "tests.names")
-    valid = available_tests()
-    primary = _choice(table.get("primary", "cross_sectional_t"), valid, "tests.primary")
+    valid = (*available_tests(), "auto")  # "auto": robust when events cluster strongly
+    primary = _choice(table.get("primary", "auto"), valid, "tests.primary")
     conventions = table.get("conventions", "default")
     options: dict[str, Any]
     if isinstance(conventions, str):
@@ -540,10 +766,11 @@ def _validate_conventions(options: Mapping[str, Any]) -> None:
 
 
 def available_tests() -> tuple[str, ...]:
-    """Names of the tests :func:`eventstudy.inference.run_tests` knows."""
-    from .inference import TEST_NAMES
+    """Names of the tests :func:`eventstudy.inference.run_tests` knows: the keys of the one
+    test registry (``eventstudy.inference._registry.REGISTRY``), in reporting order."""
+    from .inference import api  # importing it registers the library's tests
 
-    return tuple(TEST_NAMES)
+    return tuple(api.REGISTRY)
 
 
 def _parse_confidence(value: object) -> float:

@@ -29,8 +29,7 @@ none): their abnormal returns share days, so they are not independent observatio
 from __future__ import annotations
 
 import dataclasses
-import warnings
-from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -39,15 +38,17 @@ import numpy.typing as npt
 import pandas as pd
 
 from . import abnormal
+from ._boundary import library_errors
 from .calendar import trading_sessions
+from .data.guards import check_allow, check_returns_frame, looks_like_percent, normalise_ticker
 from .events import (
-    EventsDroppedWarning,
     check_overlap,
+    check_used,
     prepare_events,
     resolve_window,
     validate_windows,
 )
-from .exceptions import DataError, InsufficientDataError, SpecError, user_stacklevel
+from .exceptions import DataError, SpecError
 from .models import MarketModel, ModelData, NormalReturnModel
 from .panel import EventPanel, SessionPositions
 from .results import EventStudyResults, market_value_asof
@@ -61,8 +62,6 @@ IntArray = npt.NDArray[np.int64]
 #: the default 240-session window. Below that the market-model beta is noisy; the same
 #: floor is used by easy-es and is far above the regression minimum (k + 1).
 DEFAULT_MIN_ESTIMATION_OBS = 100
-
-_FACTOR_PERCENT_THRESHOLD = 0.05
 
 
 @dataclass
@@ -106,6 +105,13 @@ class EventStudy:
     market_values
         Market values for dollar abnormal values: a Series indexed by ticker, or a tidy
         frame ``ticker, date, market_value`` (as-of the session before the event window).
+    shares
+        Share counts for dollar abnormal values (instead of ``market_values``; needs
+        ``prices=``): a number per ticker (mapping or Series; today's count, current split
+        basis), a tidy frame ``ticker, date, shares`` or a frame indexed by date with one
+        column per ticker (counts as reported). Market values are then ``shares x`` the raw
+        close of the study's own prices at the close before each (sub-)window
+        (:func:`eventstudy.dollar_values.market_values_from_shares`).
     benchmark
         Returns column for buy-and-hold benchmarks when neither the events' ``benchmark``
         column nor the model's market gives one.
@@ -114,8 +120,34 @@ class EventStudy:
         :data:`DEFAULT_MIN_ESTIMATION_OBS` = 100); events with fewer are dropped.
     chunk_size
         Events per estimation chunk (bounds memory).
+    allow
+        Input checks to waive, by name (see :data:`eventstudy.data.guards.INPUT_CHECKS`):
+        ``"price_like_returns"`` (a returns column that is never negative),
+        ``"percent_returns"`` (median ``|r|`` above 0.05), ``"unadjusted_splits"`` (with
+        ``prices=``: a move matching a split recorded in the prices' ``splits`` field),
+        ``"split_like_moves"`` (no :class:`~eventstudy.exceptions.SuspectedSplitWarning`).
+        Each check otherwise stops a silent wrong number; waive it only for data you know.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> import eventstudy as es
+    >>> rng = np.random.default_rng(0)
+    >>> dates = pd.bdate_range("2024-01-01", periods=300, name="date")
+    >>> market = rng.normal(0.0, 0.01, 300)
+    >>> returns = pd.DataFrame({"SPY": market,
+    ...     "AAA": 1.2 * market + rng.normal(0, 0.01, 300),
+    ...     "BBB": 0.8 * market + rng.normal(0, 0.01, 300)}, index=dates)
+    >>> returns.iloc[280, 1:] -= 0.05  # a -5% shock to both firms on session 280
+    >>> events = pd.DataFrame({"ticker": ["AAA", "BBB"], "date": dates[280]})
+    >>> res = es.EventStudy(events, returns, model=es.MarketModel("SPY"), calendar=None).fit()
+    >>> res.car((0, 0))[["ticker", "car"]].round(3)
+      ticker    car
+    0    AAA -0.037
+    1    BBB -0.055
     """
 
+    @library_errors("EventStudy(...)")
     def __init__(
         self,
         events: pd.DataFrame,
@@ -132,6 +164,8 @@ class EventStudy:
         benchmark: str | None = None,
         min_estimation_obs: int = DEFAULT_MIN_ESTIMATION_OBS,
         chunk_size: int = 20_000,
+        allow: Iterable[str] | str | None = None,
+        shares: Any = None,
     ) -> None:
         if returns is None and prices is None:
             raise SpecError("EventStudy needs returns= (wide returns frame) or prices=")
@@ -147,6 +181,9 @@ class EventStudy:
         self.estimation_window, self.event_window = validate_windows(
             estimation_window, event_window
         )
+        for name, value in (("min_estimation_obs", min_estimation_obs), ("chunk_size", chunk_size)):
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+                raise SpecError(f"{name}={value!r}; use a positive integer")
         if int(min_estimation_obs) < 1:
             raise SpecError(f"min_estimation_obs={min_estimation_obs}; use a positive integer")
         if int(chunk_size) < 1:
@@ -164,10 +201,27 @@ class EventStudy:
         self.return_kind: Literal["simple", "log"] = return_kind
         self.calendar = calendar
         self.factors = factors
+        if market_values is not None and not isinstance(market_values, (pd.Series, pd.DataFrame)):
+            raise SpecError(
+                "market_values must be a Series indexed by ticker or a frame ticker, date, "
+                f"market_value; got {type(market_values).__name__}"
+            )
+        if shares is not None:  # market values from the study's own raw closes
+            from .dollar_values import market_values_from_shares
+
+            if market_values is not None:
+                raise SpecError("give either shares= or market_values=, not both")
+            if prices is None:
+                raise SpecError(
+                    "shares= measures market values at the study's raw closes: pass prices= "
+                    "(from load_prices) instead of returns=, or pass market_values="
+                )
+            market_values = market_values_from_shares(shares, prices)
         self.market_values = market_values
-        self.benchmark = benchmark
+        self.benchmark = None if benchmark is None else normalise_ticker(benchmark)
         self.min_estimation_obs = int(min_estimation_obs)
         self.chunk_size = int(chunk_size)
+        self.allow = check_allow(allow)
 
     # ------------------------------------------------------------------ inputs
     def _returns_frame(self) -> pd.DataFrame:
@@ -177,7 +231,7 @@ class EventStudy:
             except ImportError as exc:  # pragma: no cover - until returns.py lands
                 raise SpecError("prices= needs eventstudy.compute_returns; pass returns=") from exc
             assert self.prices is not None
-            return compute_returns(self.prices, kind=self.return_kind)
+            return compute_returns(self.prices, kind=self.return_kind, allow=self.allow)
         return self.returns
 
     def _clean_returns(self, raw: pd.DataFrame) -> pd.DataFrame:
@@ -192,10 +246,11 @@ class EventStudy:
         frame = raw
         if "date" in frame.columns and not isinstance(frame.index, pd.DatetimeIndex):
             frame = frame.set_index("date")
-        try:
-            idx = pd.DatetimeIndex(pd.to_datetime(frame.index))
-        except (TypeError, ValueError):
-            # e.g. tz-aware and tz-naive dates mixed: keep each date's own wall-clock date
+        if isinstance(frame.index, pd.DatetimeIndex):
+            idx = frame.index
+        else:
+            # text (day/month order checked), integers YYYYMMDD, or tz-aware and tz-naive
+            # stamps mixed (each keeps its own wall-clock date); anything else is a DataError
             from .data.validate import parse_dates
 
             idx = pd.DatetimeIndex(parse_dates(frame.index, context="returns index"))
@@ -219,7 +274,19 @@ class EventStudy:
                 f"({int(inf.sum())} infinite value(s) in all): a zero or missing price; fix the "
                 "prices or set those returns to NaN"
             )
-        out = pd.DataFrame(values, index=idx, columns=[str(c) for c in frame.columns])
+        columns = pd.Index([normalise_ticker(c) for c in frame.columns])
+        if columns.has_duplicates:
+            same = [
+                str(c)
+                for c in frame.columns
+                if normalise_ticker(c) in columns[columns.duplicated()]
+            ]
+            raise DataError(
+                f"returns columns {same[:6]} name the same ticker (tickers are matched "
+                "upper-case, without spaces); keep one column per ticker"
+            )
+        out = pd.DataFrame(values, index=idx, columns=columns)
+        check_returns_frame(out, return_kind=self.return_kind, allow=self.allow)
         return out.sort_index()
 
     def _grid(self, returns: pd.DataFrame) -> pd.DatetimeIndex:
@@ -254,8 +321,8 @@ class EventStudy:
         vals = pd.DataFrame(
             np.array(f[need].to_numpy(dtype=np.float64), copy=True), index=idx, columns=need
         )
-        med = np.nanmedian(np.abs(vals.to_numpy()), axis=0)
-        if np.any(med > _FACTOR_PERCENT_THRESHOLD):
+        percent, med = looks_like_percent(vals.to_numpy(), axis=0)
+        if percent.any():
             raise DataError(
                 f"factors look like percent (median |value| {dict(zip(need, np.round(med, 4), strict=True))}); "
                 "divide by 100 - factors must be decimal returns"
@@ -284,10 +351,7 @@ class EventStudy:
         return _Aligned(grid, data, tickers, first, last)
 
     # ------------------------------------------------------------------ fit
-    #: set on the per-partition copies made by :mod:`eventstudy.parallel`: a partition
-    #: whose events are all dropped returns its status instead of raising
-    _partition_run: bool = False
-
+    @library_errors("EventStudy.fit")
     def fit(
         self,
         engine: Literal["numpy", "chunked", "dask"] = "numpy",
@@ -312,9 +376,14 @@ class EventStudy:
             Number of Dask partitions (default: twice the workers' threads).
         chunk_events
             Events per block for ``engine="chunked"`` (default 50,000).
+
+        Examples
+        --------
+        >>> res = es.EventStudy(events, returns, model=es.MarketModel("SPY")).fit()  # doctest: +SKIP
+        >>> res = es.EventStudy(events, returns).fit(engine="chunked", chunk_events=10_000)  # doctest: +SKIP
         """
         if engine == "numpy":
-            res = self._fit_numpy()
+            res = self.fit_block(self.events)
         else:
             from . import parallel
 
@@ -326,6 +395,25 @@ class EventStudy:
                 raise SpecError(f"engine={engine!r}; use 'numpy', 'chunked' or 'dask'")
         res.meta["data_provenance"] = self.data_provenance()
         return res
+
+    def estimate_memory(self, tests: Iterable[str] | str = "all", engine: str = "numpy") -> Any:
+        """Predicted peak memory of :meth:`fit` with ``engine`` followed by ``tests``, before
+        anything is allocated (:func:`eventstudy.memory.estimate_memory`; issue 14).
+
+        Examples
+        --------
+        >>> study.estimate_memory(["bmp", "grank"]).total / 1e9  # GB  # doctest: +SKIP
+        """
+        from .memory import estimate_memory, window_length
+
+        return estimate_memory(
+            len(self.events),
+            window_length(self.estimation_window),
+            window_length(self.event_window),
+            tests if isinstance(tests, str) else list(tests),
+            engine=engine,
+            k=self.model.k,
+        )
 
     def data_provenance(self) -> dict[str, Any]:
         """Where the study's data came from, for ``results.provenance()`` and the reports.
@@ -349,36 +437,53 @@ class EventStudy:
             }
         return data
 
-    def _fit_numpy(self) -> EventStudyResults:
-        """The single-machine engine (also each block of the chunked and Dask engines)."""
+    # -------------------------------------------------- engine-level API (executors)
+    # The executors of :mod:`eventstudy.parallel` drive a study through these three public
+    # methods only (they never import this module): fit a block of events, read the shared
+    # market series, and assemble the merged panel into results.
+
+    def fit_block(self, events: pd.DataFrame, *, strict: bool = True) -> EventStudyResults:
+        """Fit ``events`` with the single-machine engine (every event in memory at once).
+
+        Parameters
+        ----------
+        events
+            Events of this study (all of them, or one block of the chunked / Dask engines).
+        strict
+            ``True``: warn about dropped events and raise when none can be used (what
+            :meth:`fit` does). ``False`` (a block of a larger run): neither; the status
+            still lists every event, and the merged run warns or raises once.
+
+        Returns
+        -------
+        EventStudyResults
+            The block's results (the panel holds its dates as grid positions).
+        """
         al = self._align()
         grid = al.grid
         ev = prepare_events(
-            self.events,
+            events,
             calendar=self.calendar,
             sessions=grid if self.calendar is None else None,
             known_tickers=al.tickers,
             on_unknown="keep",
         )
         n = len(ev)
-        market = self.model.market_name
+        market = _market_key(self.model)
         if market is not None and market not in al.data.columns and (ev["benchmark"].isna()).any():
             raise SpecError(
                 f"the model's market {market!r} is not a column of the returns; add its returns "
                 f"or name another market (columns: {al.tickers[:20]}...)"
             )
-        ret_col = np.array([al.data.columns.get(t, -1) for t in ev["ticker"]], dtype=np.int64)
-        bench_names = [b if isinstance(b, str) else market for b in ev["benchmark"]]
-        mkt_col = np.array(
-            [al.data.columns.get(b, -1) if b is not None else -1 for b in bench_names],
-            dtype=np.int64,
-        )
-        bh_names = [
-            b if isinstance(b, str) else (market or self.benchmark) for b in ev["benchmark"]
-        ]
-        bh_col = np.array(
-            [al.data.columns.get(b, -1) if b is not None else -1 for b in bh_names], dtype=np.int64
-        )
+        # column lookups as pandas indexers: no Python call per event (issue 14)
+        ret_col = _column_positions(al.data.columns, ev["ticker"])
+        bench = ev["benchmark"].to_numpy(dtype=object)
+        named = pd.Series(bench).map(type).isin([str]).to_numpy()
+        default = np.full(len(bench), market, dtype=object)  # None stays None
+        bench_names = np.where(named, bench, default).tolist()
+        mkt_col = _column_positions(al.data.columns, pd.Series(bench_names, dtype=object))
+        bh_names = np.where(named, bench, np.full(len(bench), market or self.benchmark, object))
+        bh_col = _column_positions(al.data.columns, pd.Series(bh_names, dtype=object))
         if self.benchmark is not None and self.benchmark not in al.data.columns:
             raise SpecError(f"benchmark={self.benchmark!r} is not a column of the returns")
 
@@ -417,21 +522,39 @@ class EventStudy:
         status = self._status(ev, reasons, merged["n_est"], merged["n_event"])
         status["overlaps"] = _overlapping_events(ev, evt_w.positions, pos0, len(grid))
         used = status["status"].to_numpy() == "used"
-        if not self._partition_run:
-            self._warn_drops(status)
-        if not used.any() and not self._partition_run:
-            summary = "; ".join(f"{r} ({c})" for r, c in Counter(status["reason"]).most_common(5))
-            raise InsufficientDataError(f"no event could be used: {summary}")
+        if strict:
+            check_used(status)
         panel = self._panel(ev, al, merged, used, est_w, evt_w, chunks)
-        params = self._params_frame(panel, merged, used)
+        return self.results_from(panel, status)
+
+    def market_series(self) -> tuple[FloatArray | None, bool]:
+        """The model's market returns on the session grid, when every event uses that market
+        (no per-event ``benchmark``), and whether the model's ``market_est`` is that series by
+        construction (``NormalReturnModel.market_est_is_market``); ``(None, False)`` otherwise.
+        """
+        name = _market_key(self.model)
+        events = self.events
+        if name is None or ("benchmark" in events.columns and events["benchmark"].notna().any()):
+            return None, False
+        data = self._align().data
+        col = data.columns.get(name)
+        if col is None:
+            return None, False
+        series = np.ascontiguousarray(data.returns[: data.n_sessions, col], dtype=np.float64)
+        return series, bool(self.model.market_est_is_market)
+
+    def results_from(self, panel: EventPanel, status: pd.DataFrame) -> EventStudyResults:
+        """The results of this study for an assembled ``panel`` of used events and the
+        ``status`` of every event (the one constructor of :class:`EventStudyResults` in the
+        engines)."""
         return EventStudyResults(
             panel=panel,
             status=status,
-            params=params,
+            params=params_frame(panel),
             model=self.model,
             windows={"estimation": self.estimation_window, "event": self.event_window},
             return_kind=self.return_kind,
-            meta=panel.meta,
+            meta={**panel.meta, "event_columns": _event_columns(self.events, status)},
             market_values=self.market_values,
         )
 
@@ -623,19 +746,6 @@ class EventStudy:
             }
         ).astype({"event_id": "str", "ticker": "str", "status": "str", "reason": "str"})
 
-    @staticmethod
-    def _warn_drops(status: pd.DataFrame) -> None:
-        dropped = status[status["status"] == "dropped"]
-        if len(dropped) == 0:
-            return
-        kinds = Counter(r.split(" (")[0] for r in dropped["reason"])
-        summary = "; ".join(f"{c} x {r}" for r, c in kinds.most_common())
-        warnings.warn(
-            f"{len(dropped)} of {len(status)} events dropped: {summary} (see results.status)",
-            EventsDroppedWarning,
-            stacklevel=user_stacklevel(),
-        )
-
     def _panel(
         self,
         ev: pd.DataFrame,
@@ -733,18 +843,50 @@ class EventStudy:
         values = market_value_asof(self.market_values, ev["ticker"].to_numpy(dtype=object), asof)
         return values, asof
 
-    def _params_frame(
-        self, panel: EventPanel, m: dict[str, Any], used: npt.NDArray[np.bool_]
-    ) -> pd.DataFrame:
-        cols: dict[str, Any] = {
-            "event_id": panel.event_id.astype(str),
-            "ticker": panel.ticker.astype(str),
-        }
-        if panel.params is not None:
-            for j, name in enumerate(panel.param_names):
-                cols[name] = panel.params[:, j]
-        cols.update(sigma2=panel.sigma2, dof=panel.dof, r2=m["r2"][used], nobs=panel.nobs)
-        return pd.DataFrame(cols)
+
+#: columns of the events frame the study itself reads; every other column is carried along
+_EVENT_FIELDS = frozenset(
+    {"ticker", "date", "timestamp", "event_id", "timing", "benchmark", "group"}
+)
+
+
+def _event_columns(events: pd.DataFrame, status: pd.DataFrame) -> pd.DataFrame:
+    """The extra columns of the events frame (e.g. ``surprise``, ``size``), indexed by
+    ``event_id`` (``status`` lists the events in input order), for the result tables."""
+    extra = [c for c in events.columns if c not in _EVENT_FIELDS]
+    frame = events[extra].reset_index(drop=True)
+    if len(frame) != len(status):  # not the frame the status describes: carry nothing
+        return pd.DataFrame(index=pd.Index(status["event_id"].astype(str), name="event_id"))
+    return frame.set_axis(pd.Index(status["event_id"].astype(str), name="event_id"))
+
+
+def _market_key(model: NormalReturnModel) -> str | None:
+    """The model's market as a returns column: tickers are matched by one rule everywhere
+    (:func:`eventstudy.data.guards.normalise_ticker`), so ``MarketModel("spy")`` finds SPY."""
+    name = model.market_name
+    return None if name is None else normalise_ticker(name)
+
+
+def params_frame(panel: EventPanel) -> pd.DataFrame:
+    """``results.params``: one row per used event - ids, the model's coefficients (named by
+    ``panel.param_names``), ``sigma2``, ``dof``, ``r2`` and ``nobs``."""
+    cols: dict[str, Any] = {
+        "event_id": panel.event_id.astype(str),
+        "ticker": panel.ticker.astype(str),
+    }
+    if panel.params is not None:
+        for j, name in enumerate(panel.param_names):
+            cols[name] = panel.params[:, j]
+    cols.update(sigma2=panel.sigma2, dof=panel.dof, r2=panel.r2, nobs=panel.nobs)
+    return pd.DataFrame(cols)
+
+
+def _column_positions(columns: dict[str, int], names: pd.Series) -> npt.NDArray[np.int64]:
+    """Column of each name in the returns matrix (-1 when absent or None), vectorised."""
+    keys = pd.Index(list(columns), dtype=object)
+    where = keys.get_indexer(pd.Index(names.to_numpy(dtype=object), dtype=object))
+    pos = np.fromiter(columns.values(), dtype=np.int64, count=len(columns))
+    return np.where(where >= 0, pos[np.maximum(where, 0)] if len(pos) else -1, -1).astype(np.int64)
 
 
 def _overlapping_events(

@@ -30,12 +30,15 @@ __all__ = [
     "ROW_COLUMNS",
     "etable",
     "format_number",
+    "md_escape",
+    "one_line",
     "parse_window",
     "render_html",
     "render_latex",
     "render_markdown",
     "star_marks",
     "study_rows",
+    "tex_escape",
 ]
 
 Window = tuple[int, int]
@@ -58,15 +61,25 @@ ROW_COLUMNS = [
 CLUSTER_MARK = "†"
 CLUSTER_NOTE = (
     f"{CLUSTER_MARK} events share calendar dates: this test assumes independent abnormal returns "
-    "and over-rejects; prefer brown_warner_1985, kolari_pynnonen or a portfolio test."
+    "and over-rejects when they cluster; prefer kolari_pynnonen or a portfolio test "
+    "(results.clustering() grades the clustering and advises by design)."
 )
-DEFAULT_TEST = "cross_sectional_t"
+#: ``"auto"``: ``cross_sectional_t``, or ``kolari_pynnonen`` when events cluster strongly
+#: (:func:`eventstudy.inference.guidance.choose_headline`)
+DEFAULT_TEST = "auto"
 _WINDOW = re.compile(r"^\s*[\[(]?\s*(-?\d+)\s*[,;: ]\s*(-?\d+)\s*[\])]?\s*$")
 
 
 # ----------------------------------------------------------------------------- small helpers
 def parse_window(value: Any) -> Window:
-    """``(a, b)``, ``[a, b]`` or the string ``"[a, b]"`` as a tuple of ints."""
+    """``(a, b)``, ``[a, b]`` or the string ``"[a, b]"`` as a tuple of ints.
+
+    Examples
+    --------
+    >>> from eventstudy.tables import parse_window
+    >>> parse_window([-1, 1]), parse_window("[0, 5]")
+    ((-1, 1), (0, 5))
+    """
     if isinstance(value, str):
         match = _WINDOW.match(value)
         if match:
@@ -88,14 +101,40 @@ def window_label(window: Window) -> str:
 
 
 def star_marks(p: float, stars: Sequence[float] = (0.10, 0.05, 0.01)) -> str:
-    """One ``*`` per threshold the p-value is strictly below (``""`` for NaN)."""
+    """One ``*`` per threshold the p-value is strictly below (``""`` for NaN).
+
+    Examples
+    --------
+    >>> from eventstudy.tables import star_marks
+    >>> star_marks(0.003), star_marks(0.07), star_marks(0.5)
+    ('***', '*', '')
+    """
     if p is None or not np.isfinite(p):
         return ""
     return "*" * sum(p < s for s in stars)
 
 
+def counts(values: Any) -> Any:
+    """Event counts as integers (``27``, not ``27.0`` in a CSV); missing stays missing.
+
+    Examples
+    --------
+    >>> counts([27.0, float("nan")]).tolist()
+    [27, <NA>]
+    """
+    numbers = pd.Series(np.asarray(values, dtype=float)).round()
+    return numbers.astype("Int64").array
+
+
 def format_number(value: float, digits: int) -> str:
-    """Fixed-point number with ``digits`` decimals; an empty string for missing values."""
+    """Fixed-point number with ``digits`` decimals; an empty string for missing values.
+
+    Examples
+    --------
+    >>> from eventstudy.tables import format_number
+    >>> format_number(-0.07781, 4)
+    '-0.0778'
+    """
     if value is None or not np.isfinite(value):
         return ""
     text = f"{value:.{digits}f}"
@@ -124,6 +163,11 @@ def study_rows(
 
     ``estimate`` and ``p_value`` are the test's; ``se = estimate / statistic`` is the standard
     error the test implies; ``n`` is the number of events it used.
+
+    Examples
+    --------
+    >>> from eventstudy.tables import study_rows  # doctest: +SKIP
+    >>> study_rows(res, [(0, 0), (0, 1)], test="patell")  # doctest: +SKIP
     """
     wins = [parse_window(w) for w in windows]
     rows = _test_rows(res, test, wins, conventions)
@@ -143,7 +187,7 @@ def study_rows(
             "se": se,
             "statistic": statistic,
             "p_value": rows["p_value"].to_numpy(dtype=float),
-            "n": rows["n"].to_numpy(dtype=float),
+            "n": counts(rows["n"]),
             "model": model_name(res),
             "test": used_test,
             # the test assumes independence while event windows overlap in calendar time
@@ -166,7 +210,8 @@ def _test_rows(res: Any, test: str, windows: list[Window], conventions: Any) -> 
 
     panel = getattr(res, "panel", res)
     extra = {"conventions": conventions} if conventions is not None else {}
-    if headline_test(res, test) != test:  # a single event: its own t
+    test = headline_test(res, test)
+    if test == "single_firm_t":  # a single event: its own t
         return single_firm_t(panel, windows=windows, daily=False, **extra)
     frame = run_tests(panel, tests=[test], windows=windows, daily=False, **extra)
     frame = frame[frame["test"] == test]
@@ -175,13 +220,18 @@ def _test_rows(res: Any, test: str, windows: list[Window], conventions: Any) -> 
     return frame
 
 
-def headline_test(res: Any, test: str) -> str:
+def headline_test(res: Any, test: str = DEFAULT_TEST) -> str:
     """The test a table of ``res`` reports for ``test``: ``single_firm_t`` when the study has
-    a single event and ``test`` needs a cross-section, else ``test`` itself."""
-    from .inference._registry import REGISTRY
+    a single event and ``test`` needs a cross-section; for ``"auto"`` the clustering-robust
+    ``kolari_pynnonen`` when the events cluster strongly, else ``cross_sectional_t``; else
+    ``test`` itself (:func:`eventstudy.inference.guidance.choose_headline`). The default
+    ``test`` stands for the results' own primary test (``res.primary_test``, chosen at fit or
+    spec time), so every table of one result reports the same test."""
+    from .inference.guidance import choose_headline
 
-    one = getattr(getattr(res, "panel", res), "n_events", None) == 1
-    return "single_firm_t" if one and test in REGISTRY and REGISTRY[test].min_events > 1 else test
+    if test == DEFAULT_TEST:
+        test = str(getattr(res, "primary_test", test))
+    return choose_headline(getattr(res, "panel", res), test)
 
 
 def study_label(res: Any) -> str:
@@ -212,7 +262,7 @@ def etable(
     stars: Sequence[float] = (0.10, 0.05, 0.01),
     labels: Sequence[str] | None = None,
     test: str = DEFAULT_TEST,
-    digits: int = 4,
+    digits: int | None = None,
     percent: bool = False,
     type: str = "df",  # the argument name pyfixest uses
     caption: str | None = None,
@@ -238,9 +288,16 @@ def etable(
     test
         Test run on results objects (its estimate, p-value and implied standard error).
     digits, percent
-        Decimals shown; ``percent`` shows estimates and standard errors in percent.
+        Decimals shown (default 4, or 2 with ``percent``); ``percent`` shows estimates and
+        standard errors in percent.
     type
         ``"df"`` (a DataFrame of strings), ``"md"``, ``"tex"`` or ``"html"`` (a string).
+
+    Examples
+    --------
+    >>> import eventstudy as es
+    >>> es.etable(res_a, res_b, windows=[(0, 0), (0, 1)])  # doctest: +SKIP
+    >>> print(es.etable(res_a, windows=[(0, 0)], type="latex"))  # doctest: +SKIP
     """
     if type not in TYPES:
         raise SpecError(f"type={type!r} is not valid; choose one of {list(TYPES)}")
@@ -249,6 +306,17 @@ def etable(
     if not studies:
         raise SpecError("etable needs at least one results object or tidy frame")
     levels = _check_stars(stars)
+    digits = (2 if percent else 4) if digits is None else digits
+    if all(is_regression(s) for s in studies):  # cross-sectional regressions (issue 16)
+        return regression_table(
+            *studies,
+            stat=stat,
+            stars=levels,
+            labels=labels,
+            digits=digits,
+            type=type,
+            caption=caption,
+        )
     wins = [parse_window(w) for w in windows] if windows is not None else None
     rows = _collect(studies, wins, test, conventions)
     rows = _relabel(rows, labels)
@@ -271,7 +339,9 @@ def _collect(
         else:
             if windows is None:
                 raise SpecError("etable: give windows=[(a, b), ...] when passing results objects")
-            frame = study_rows(item, windows, test=test, conventions=conventions)
+            # each result's own conventions unless the caller names some (issue 12)
+            own = conventions if conventions is not None else getattr(item, "conventions", None)
+            frame = study_rows(item, windows, test=test, conventions=own)
             if frame["study"].iloc[0] in seen:  # two results with the same name stay apart
                 frame["study"] = f"{frame['study'].iloc[0]} ({i + 1})"
         seen.update(frame["study"].astype(str))
@@ -382,9 +452,12 @@ def _notes(stat: str, stars: tuple[float, ...], percent: bool, rows: pd.DataFram
     marks = ", ".join(f"{'*' * (i + 1)} p<{s:g}" for i, s in enumerate(stars))
     unit = " CAARs in percent." if percent else ""
     clustered = f" {CLUSTER_NOTE}" if rows["clustered"].any() else ""
+    # the test behind the numbers (a result's primary test unless the caller named one)
+    named = ", ".join(dict.fromkeys(rows["test"].dropna().astype(str))) if "test" in rows else ""
+    tests = f" Test: {named}." if named else ""
     return (
         f"{what} in parentheses; {marks}; N = number of events (largest over windows)."
-        f"{unit}{clustered}"
+        f"{unit}{tests}{clustered}"
     )
 
 
@@ -415,13 +488,24 @@ def render_markdown(
     notes: str = "",
     rules: Sequence[int] = (),
 ) -> str:
-    """A GitHub-flavoured Markdown table (``|`` in cells escaped); caption and notes around it."""
+    """A GitHub-flavoured Markdown table (cells escaped by :func:`md_escape`); caption and
+    notes around it.
+
+    Examples
+    --------
+    >>> from eventstudy.tables import render_markdown
+    >>> print(render_markdown(["window", "CAAR"], [["[0, 0]", "-0.0778"]]))
+    | window | CAAR |
+    | --- | ---: |
+    | [0, 0] | -0.0778 |
+    <BLANKLINE>
+    """
 
     def line(cells: Sequence[str]) -> str:
-        return "| " + " | ".join(str(c).replace("|", "\\|") for c in cells) + " |"
+        return "| " + " | ".join(md_escape(c).replace("|", "\\|") for c in cells) + " |"
 
     align = ["---"] + ["---:"] * (len(header) - 1)
-    lines = [f"**{caption}**", ""] if caption else []
+    lines = [f"**{md_escape(caption)}**", ""] if caption else []
     lines += [line(header), "| " + " | ".join(align) + " |", *(line(r) for r in rows)]
     if notes:
         lines += ["", f"*{notes}*"]
@@ -445,9 +529,46 @@ _TEX_ESCAPES = {
 }
 
 
+#: every character ``str.splitlines`` (and TeX, and Markdown) may end a line at
+_LINE_BREAKS = re.compile(r"[\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]+")
+
+
+def one_line(text: object) -> str:
+    """``text`` with every line break replaced by a space: a user string can never begin a
+    line of a report (where a LaTeX command or Markdown block would become live).
+
+    Examples
+    --------
+    >>> from eventstudy.tables import one_line
+    >>> one_line("two\\nlines")
+    'two lines'
+    """
+    return _LINE_BREAKS.sub(" ", str(text))
+
+
 def tex_escape(text: str) -> str:
-    """Escape LaTeX's special characters."""
-    return "".join(_TEX_ESCAPES.get(ch, ch) for ch in str(text))
+    r"""Escape LaTeX's special characters; line breaks become spaces (see :func:`one_line`).
+
+    Examples
+    --------
+    >>> from eventstudy.tables import tex_escape
+    >>> print(tex_escape("5% & $"))
+    5\% \& \$
+    """
+    return "".join(_TEX_ESCAPES.get(ch, ch) for ch in one_line(text))
+
+
+def md_escape(text: object) -> str:
+    r"""A user string made inert in Markdown: HTML-escaped (no raw tags), on one line, and
+    ``](`` broken so it cannot form a link or image.
+
+    Examples
+    --------
+    >>> from eventstudy.tables import md_escape
+    >>> print(md_escape("<b>[x](y)</b>"))
+    &lt;b&gt;[x]\(y)&lt;/b&gt;
+    """
+    return html.escape(one_line(text), quote=False).replace("](", "]\\(")
 
 
 def render_latex(
@@ -458,7 +579,13 @@ def render_latex(
     notes: str = "",
     rules: Sequence[int] = (),
 ) -> str:
-    """A booktabs ``table`` environment; ``rules`` are row positions preceded by a midrule."""
+    """A booktabs ``table`` environment; ``rules`` are row positions preceded by a midrule.
+
+    Examples
+    --------
+    >>> from eventstudy.tables import render_latex  # doctest: +SKIP
+    >>> print(render_latex(["window", "CAAR"], [["[0, 0]", "-0.0778"]], caption="CAAR"))  # doctest: +SKIP
+    """
     spec = "l" + "r" * (len(header) - 1)
     lines = [r"\begin{table}[htbp]", r"\centering"]
     if caption:
@@ -485,7 +612,14 @@ def render_html(
     notes: str = "",
     rules: Sequence[int] = (),
 ) -> str:
-    """An HTML ``<table>`` (cells escaped); ``rules`` rows get a top border."""
+    """An HTML ``<table>`` (cells escaped); ``rules`` rows get a top border.
+
+    Examples
+    --------
+    >>> from eventstudy.tables import render_html
+    >>> render_html(["window", "CAAR"], [["[0, 0]", "-0.0778"]]).startswith('<table class="eventstudy-table">')
+    True
+    """
     out = ['<table class="eventstudy-table">']
     if caption:
         out.append(f"<caption>{html.escape(caption)}</caption>")
@@ -505,3 +639,81 @@ def render_html(
         )
     out.append("</table>")
     return "\n".join(out) + "\n"
+
+
+# ----------------------------------------------------------------------------- regressions (issue 16)
+def is_regression(obj: object) -> bool:
+    """Whether ``obj`` is a statsmodels regression result (what :func:`eventstudy.second_stage.cross_section` returns)."""
+    return (
+        hasattr(obj, "params")
+        and hasattr(obj, "bse")
+        and hasattr(obj, "model")
+        and hasattr(obj, "pvalues")
+    )
+
+
+def regression_table(
+    *fits: Any,
+    stat: str = "t",
+    stars: tuple[float, ...] = (0.10, 0.05, 0.01),
+    labels: Sequence[str] | None = None,
+    digits: int = 4,
+    type: str = "df",
+    caption: str | None = None,
+) -> pd.DataFrame | str:
+    """Side-by-side table of cross-sectional regressions (pyfixest's ``etable`` layout).
+
+    One row pair per coefficient (estimate with stars; t, s.e. or p in parentheses), then
+    ``N``, ``R2``, ``Dropped`` (events lacking a variable) and ``Errors`` (covariance). The
+    layout is that of :func:`eventstudy.etable`, which calls this for statsmodels results.
+
+    Examples
+    --------
+    >>> import pandas as pd, statsmodels.formula.api as smf
+    >>> df = pd.DataFrame({"car": [0.1, -0.2, 0.05, 0.0, -0.1], "beta": [1.0, 1.5, 0.8, 1.1, 1.3]})
+    >>> table = regression_table(smf.ols("car ~ beta", df).fit(cov_type="HC3"))
+    >>> list(table.index.get_level_values("row").unique())
+    ['Intercept', 'beta', 'N', 'R2', 'Dropped', 'Errors']
+    """
+    names = list(labels) if labels is not None else [f"({i + 1})" for i in range(len(fits))]
+    if len(names) != len(fits):
+        raise SpecError(f"labels has {len(names)} entries for {len(fits)} regressions")
+    terms = list(dict.fromkeys(t for f in fits for t in f.params.index))
+    index: list[tuple[str, str]] = []
+    cells: dict[str, list[str]] = {n: [] for n in names}
+    for term in terms:
+        index += [(str(term), "estimate"), (str(term), stat)]
+        for name, fit in zip(names, fits, strict=True):
+            if term not in fit.params.index:
+                cells[name] += ["", ""]
+                continue
+            p = float(fit.pvalues[term])
+            cells[name].append(
+                format_number(float(fit.params[term]), digits) + star_marks(p, stars)
+            )
+            value = {"t": (fit.tvalues[term], 2), "se": (fit.bse[term], digits), "p": (p, 3)}[stat]
+            text = format_number(float(value[0]), value[1])
+            cells[name].append(f"({text})" if text else "")
+    footer = {
+        "N": lambda f: str(int(f.nobs)),
+        "R2": lambda f: format_number(float(f.rsquared), 3),
+        "Dropped": lambda f: str(getattr(f, "es_n_dropped", "")),
+        "Errors": lambda f: (
+            str(getattr(f, "es_cov", f.cov_type))
+            + (" WLS" if getattr(f, "es_weights", None) else "")
+        ),
+    }
+    for label, get in footer.items():
+        index.append((label, ""))
+        for name, fit in zip(names, fits, strict=True):
+            cells[name].append(get(fit))
+    table = pd.DataFrame(cells, index=pd.MultiIndex.from_tuples(index, names=["row", "stat"]))
+    what = {"t": "t statistics", "se": "standard errors", "p": "p-values"}[stat]
+    marks = ", ".join(f"{'*' * (i + 1)} p<{s:g}" for i, s in enumerate(sorted(stars, reverse=True)))
+    table.attrs["notes"] = (
+        f"{what} in parentheses; {marks}; N = events in the regression, Dropped = events "
+        "lacking a variable."
+    )
+    if type == "df":
+        return table
+    return render_table(table, type, caption=caption, notes=table.attrs["notes"])

@@ -15,11 +15,23 @@ name, the manifest is then replaced to point at it, and only then is the old fil
 so a process killed at any moment leaves the manifest pointing at a complete file, and
 temporary files (``.*.tmp``) are never read.
 
+Untrusted files: the manifest is validated before use (a wrong structure is a
+:class:`CacheError` naming the fix), and every path read or removed is resolved and must lie
+inside the cache folder (an entry's ``file`` is a plain file name). Writers (several
+processes may share a cache) hold a file lock (``filelock``) while they write a Parquet file
+and merge their entry into the manifest as it is on disk, so concurrent writers lose nothing;
+under the lock any temporary file, and any ``TICKER-<hash>.parquet`` the manifest no longer
+lists, is an orphan of a killed writer and is swept.
+
 Reads verify the sha256 recorded in the manifest: a corrupt or truncated file raises
 :class:`CacheError`; :func:`fetch_through_cache` then downloads again (online) or reports
 the error (offline).
 
-Coverage: a cached entry serves any request inside its recorded span without touching the
+Coverage: an entry records the span of sessions it actually holds: the requested span, except
+that a response ending more than :data:`TRUNCATION_DAYS` calendar days before the requested
+end (a truncated answer, or a halted ticker) is recorded as ending at its last date. Downloads
+are cached batch by batch, so an interrupt (Ctrl-C) keeps the batches already done.
+A cached entry serves any request inside its recorded span without touching the
 network. A request only partly covered (e.g. an earlier start) downloads the *union* of
 both spans again and replaces the entry, so adjusted prices within one entry always come
 from one download (never stitched across vintages). Offline, a partial cover is a miss.
@@ -32,21 +44,21 @@ import hashlib
 import io
 import json
 import os
-import tempfile
-import time
-from collections.abc import Sequence
+import re
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from .._fileio import atomic_write, is_temp_name
 from ..exceptions import CacheError, DataUnavailableError, OutputError
 from .validate import empty_tidy, finalize_tidy
 
 if TYPE_CHECKING:
-    from .yahoo import YahooDownloader
+    from .yahoo import DownloadResult, YahooDownloader
 
 __all__ = [
     "PriceCache",
@@ -57,6 +69,11 @@ __all__ = [
 ]
 
 _FORMAT = 1
+#: a response ending more than this many calendar days before the requested end is truncated
+TRUNCATION_DAYS = 7
+#: seconds a writer waits for another process's lock on the cache
+LOCK_TIMEOUT = 120.0
+_DATA_FILE = re.compile(r"^[^/\\:]+-[0-9a-f]{16}\.parquet$")  # no folder or drive part
 
 
 def sha256_bytes(data: bytes) -> str:
@@ -67,38 +84,15 @@ def sha256_bytes(data: bytes) -> str:
 def write_bytes_atomic(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` atomically (temp file in the same folder, fsync, os.replace).
 
-    Raises :class:`OutputError` if the file cannot be written; ``path`` then keeps its old
-    content and no temporary file is left behind.
+    The parent folder is created. Raises :class:`OutputError` if the file cannot be written
+    (or ``path`` is a symbolic link); ``path`` then keeps its old content and no temporary
+    file is left behind. See ``eventstudy._fileio.atomic_write``.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException as exc:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        if isinstance(exc, OSError):
-            raise OutputError(f"could not write {path}: {exc}") from exc
-        raise
-    _fsync_dir(path.parent)
-
-
-def _fsync_dir(folder: Path) -> None:
-    # Persist the rename itself; not supported on every platform (e.g. Windows).
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"could not create {path.parent}: {exc.strerror or exc}") from None
+    atomic_write(path, data)
 
 
 def read_verified(path: Path, expected_sha256: str) -> bytes:
@@ -150,22 +144,66 @@ class PriceCache:
         self.root = Path(root).expanduser()
         self.folder = self.root / "prices"
         self.manifest_path = self.folder / "manifest.json"
+        self.lock_path = self.folder / "manifest.lock"
+        self._memo: tuple[tuple[int, int, int], dict[str, Any]] | None = None
+
+    # ------------------------------------------------------------------ untrusted files
+    def _fix(self) -> str:
+        return (
+            f"delete the folder {self.folder} to rebuild the cache (or set "
+            "EVENTSTUDY_CACHE_DIR to another folder)"
+        )
 
     def manifest(self) -> dict[str, Any]:
-        """The manifest (empty if absent); :class:`CacheError` if unreadable."""
-        if not self.manifest_path.exists():
-            return {"format": _FORMAT, "entries": {}}
-        try:
-            data = json.loads(self.manifest_path.read_text())
-            if not isinstance(data.get("entries"), dict):
-                raise ValueError("no 'entries' mapping")
-            return data
-        except (OSError, ValueError) as exc:
-            raise CacheError(
-                f"cache manifest {self.manifest_path} is unreadable ({exc}); delete the folder "
-                f"{self.folder} to rebuild the cache"
-            ) from exc
+        """The manifest (empty if absent); :class:`CacheError` if unreadable or of the wrong
+        structure (the message names the fix).
 
+        A validated manifest is reused while the file is unchanged (same inode, size and
+        modification time: every write replaces it), so a lookup per ticker stays cheap.
+        """
+        if self.manifest_path.is_symlink():
+            raise CacheError(
+                f"cache manifest {self.manifest_path} is a symbolic link; {self._fix()}"
+            )
+        try:
+            st = self.manifest_path.stat()
+        except FileNotFoundError:
+            return {"format": _FORMAT, "entries": {}}
+        except OSError as exc:
+            raise CacheError(
+                f"cache manifest {self.manifest_path} is unreadable ({exc}); {self._fix()}"
+            ) from exc
+        signature = (st.st_ino, st.st_size, st.st_mtime_ns)
+        if self._memo is None or self._memo[0] != signature:
+            try:
+                data = json.loads(self.manifest_path.read_text())
+            except (OSError, ValueError) as exc:
+                raise CacheError(
+                    f"cache manifest {self.manifest_path} is unreadable ({exc}); {self._fix()}"
+                ) from exc
+            problem = _shape_problem(data)
+            if problem is not None:
+                raise CacheError(
+                    f"cache manifest {self.manifest_path} has the wrong structure ({problem}); "
+                    f"{self._fix()}"
+                )
+            self._memo = (signature, data)
+        data = self._memo[1]
+        return {**data, "entries": dict(data["entries"])}  # callers may change the copy
+
+    def data_path(self, name: str) -> Path:
+        """The path of the cache file ``name``; :class:`CacheError` unless it is a plain file
+        name whose resolved path lies inside the cache folder."""
+        path = self.folder / name
+        inside = path.resolve().is_relative_to(self.folder.resolve())
+        if not _DATA_FILE.match(name) or not inside or path.is_symlink():
+            raise CacheError(
+                f"{name!r} is not a file of the cache folder {self.folder} (a manifest entry "
+                "may only name a TICKER-<hash>.parquet file inside it)"
+            )
+        return path
+
+    # ------------------------------------------------------------------ reading
     def lookup(self, ticker: str, start: pd.Timestamp, end: pd.Timestamp) -> CacheLookup:
         """Find ``ticker`` covering ``[start, end]``; verify the file's checksum."""
         try:
@@ -177,13 +215,48 @@ class PriceCache:
         covered = pd.Timestamp(entry["start"]) <= start and end <= pd.Timestamp(entry["end"])
         if not covered:
             return CacheLookup("partial", entry=entry)
-        path = self.folder / entry["file"]
         try:
+            path = self.data_path(entry["file"])
             frame = parquet_bytes_to_frame(read_verified(path, entry["sha256"]), path)
         except CacheError as exc:
             return CacheLookup("corrupt", entry=entry, error=exc)
         frame = finalize_tidy(frame)
         return CacheLookup("hit", frame=frame[frame["date"].between(start, end)], entry=entry)
+
+    # ------------------------------------------------------------------ writing
+    def ensure_writable(self) -> None:
+        """Create the cache folder and take its lock once; :class:`CacheError` if it cannot
+        be written (before anything is downloaded)."""
+        with self._locked():
+            pass
+
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[None]:
+        """Hold the cache's inter-process lock (``filelock``)."""
+        from filelock import FileLock, Timeout
+
+        for path in (self.lock_path, self.manifest_path):  # both are written: never via a link
+            if path.is_symlink():
+                raise CacheError(f"{path} in the cache is a symbolic link; {self._fix()}")
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            lock = FileLock(self.lock_path, timeout=LOCK_TIMEOUT)
+            lock.acquire()
+        except Timeout:
+            raise CacheError(
+                f"the cache {self.folder} is locked by another process (lock file "
+                f"{self.lock_path}) for more than {LOCK_TIMEOUT:.0f} s; wait for it to finish, "
+                "or delete the lock file if no eventstudy process is running"
+            ) from None
+        except OSError as exc:
+            raise CacheError(
+                f"the cache folder {self.folder} is not writable ({exc.strerror or exc}); "
+                "fix its permissions or set EVENTSTUDY_CACHE_DIR to a writable folder"
+            ) from None
+        try:
+            yield
+        finally:
+            lock.release()
 
     def put(
         self,
@@ -193,16 +266,15 @@ class PriceCache:
         end: pd.Timestamp,
         info: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
-        """Store ``frame`` (one ticker's tidy rows) as covering ``[start, end]``."""
+        """Store ``frame`` (one ticker's tidy rows) as covering ``[start, end]``.
+
+        Holds the cache lock while writing; the entry is merged into the manifest as it is on
+        disk (another process's entries are kept).
+        """
         data = frame_to_parquet_bytes(finalize_tidy(frame))
         digest = sha256_bytes(data)
         name = f"{ticker}-{digest[:16]}.parquet"
-        write_bytes_atomic(self.folder / name, data)
-        try:
-            manifest = self.manifest()
-        except CacheError:
-            manifest = {"format": _FORMAT, "entries": {}}  # rebuilt: old entries are lost
-        old = manifest["entries"].get(ticker)
+        path = self.data_path(name)
         dates = frame["date"]
         entry = {
             "file": name,
@@ -216,24 +288,67 @@ class PriceCache:
             "stored_at": datetime.now(UTC).isoformat(timespec="seconds"),
             **(info or {}),
         }
-        manifest["entries"][ticker] = entry
-        write_bytes_atomic(
-            self.manifest_path, json.dumps(manifest, indent=2, sort_keys=True).encode()
-        )
-        if old is not None and old["file"] != name:
-            with contextlib.suppress(OSError):
-                (self.folder / old["file"]).unlink()
-        self._sweep_stale_temp_files()
+        with self._locked():
+            self._write(path, data)
+            try:
+                manifest = self.manifest()
+            except CacheError:
+                manifest = {"format": _FORMAT, "entries": {}}  # rebuilt: old entries are lost
+            manifest["entries"][ticker] = entry
+            self._write(self.manifest_path, json.dumps(manifest, indent=2, sort_keys=True).encode())
+            self._sweep(manifest)
         return entry
 
-    def _sweep_stale_temp_files(self, max_age: float = 3600.0) -> None:
-        # Temp files of killed writers are never read; drop them once surely abandoned
-        # (an hour old, so a concurrent writer's live temp file is left alone).
-        now = time.time()
-        for tmp in self.folder.glob(".*.tmp"):
-            with contextlib.suppress(OSError):
-                if now - tmp.stat().st_mtime > max_age:
-                    tmp.unlink()
+    def _write(self, path: Path, data: bytes) -> None:
+        try:
+            write_bytes_atomic(path, data)
+        except OutputError as exc:  # the cache keeps its previous content
+            raise OutputError(
+                f"cannot write the cache ({exc}); free disk space, fix the permissions of "
+                f"{self.folder} or set EVENTSTUDY_CACHE_DIR to another folder"
+            ) from exc
+
+    def _sweep(self, manifest: dict[str, Any]) -> None:
+        """Remove orphans (called with the lock held, so no writer is mid-way): temporary
+        files of killed writers and data files no entry lists (replaced versions)."""
+        listed = {e["file"] for e in manifest["entries"].values()}
+        for path in self.folder.iterdir():
+            orphan = is_temp_name(path.name) or (
+                _DATA_FILE.match(path.name) is not None and path.name not in listed
+            )
+            if orphan and not path.is_symlink() and path.is_file():
+                with contextlib.suppress(OSError):
+                    path.unlink()
+
+    def sweep(self) -> None:
+        """Remove orphaned temporary and unlisted data files now (see :meth:`put`)."""
+        if not self.folder.is_dir():
+            return
+        with self._locked():
+            self._sweep(self.manifest())
+
+
+def _shape_problem(data: Any) -> str | None:
+    """What is wrong with a parsed manifest (``None``: nothing). An entry's ``file`` must be a
+    ``TICKER-<hash>.parquet`` name (no folder part, so it stays inside the cache folder)."""
+    if not isinstance(data, dict) or not isinstance(data.get("entries"), dict):
+        return "no 'entries' mapping"
+    for ticker, entry in data["entries"].items():
+        if not isinstance(entry, dict):
+            return f"entry {ticker!r} is not a mapping"
+        for key in ("file", "sha256", "start", "end"):
+            if not isinstance(entry.get(key), str):
+                return f"entry {ticker!r} has no text field {key!r}"
+        if not _DATA_FILE.match(entry["file"]):
+            return (
+                f"entry {ticker!r}: {entry['file']!r} is not a file of the cache folder (a "
+                "manifest entry may only name a TICKER-<hash>.parquet file inside it)"
+            )
+        try:
+            date.fromisoformat(entry["start"]), date.fromisoformat(entry["end"])
+        except ValueError as exc:
+            return f"entry {ticker!r}: {exc}"
+    return None
 
 
 def last_settled_date(now: pd.Timestamp | None = None) -> pd.Timestamp:
@@ -243,6 +358,20 @@ def last_settled_date(now: pd.Timestamp | None = None) -> pd.Timestamp:
     if now.tzinfo is not None:
         now = now.tz_convert("UTC").tz_localize(None)
     return now.normalize() - pd.Timedelta(days=1)
+
+
+def held_end(frame: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> pd.Timestamp | None:
+    """The last date an entry for ``frame``, requested for ``[start, end]``, may claim to cover.
+
+    ``end`` unless the data stop more than :data:`TRUNCATION_DAYS` calendar days earlier (a
+    truncated response, or a ticker that stopped trading): then the last date held, so a later
+    request past it downloads again instead of being served a short history. ``None`` when
+    nothing can be recorded (no rows, or ``end`` before ``start``).
+    """
+    if frame.empty or end < start:
+        return None
+    last = pd.Timestamp(frame["date"].max())
+    return last if (end - last).days > TRUNCATION_DAYS else end
 
 
 def fetch_through_cache(
@@ -287,18 +416,24 @@ def fetch_through_cache(
         else:
             to_download[ticker] = (start, end)
     if to_download:
+        cache.ensure_writable()  # an unwritable cache fails before anything is downloaded
         # Tickers sharing a span go in one batch download.
         by_span: dict[tuple[pd.Timestamp, pd.Timestamp], list[str]] = {}
         for ticker, span in to_download.items():
             by_span.setdefault(span, []).append(ticker)
         for (lo, hi), group in by_span.items():
-            result = downloader.download(group, lo, hi)
-            failed.update(result.failed)
-            for ticker, frame in result.frames.items():
-                frame = frame[frame["date"] <= settled]  # no intraday or future rows
-                if lo <= settled:
-                    entries[ticker] = cache.put(ticker, frame, lo, min(hi, settled), result.info)
-                frames.append(frame[frame["date"].between(start, end)])
+
+            def keep(batch: DownloadResult, lo: pd.Timestamp = lo, hi: pd.Timestamp = hi) -> None:
+                # cached as each batch completes: an interrupt keeps the batches already done
+                failed.update(batch.failed)
+                for ticker, frame in batch.frames.items():
+                    frame = frame[frame["date"] <= settled]  # no intraday or future rows
+                    held = held_end(frame, lo, min(hi, settled))
+                    if held is not None:
+                        entries[ticker] = cache.put(ticker, frame, lo, held, batch.info)
+                    frames.append(frame[frame["date"].between(start, end)])
+
+            downloader.download(group, lo, hi, on_batch=keep)
     out = finalize_tidy(pd.concat(frames, ignore_index=True)) if frames else empty_tidy()
     out.attrs["provenance"] = {
         "source": "yahoo",

@@ -28,6 +28,7 @@ import pandas as pd
 
 from .. import config
 from ..exceptions import CacheError, DataError, DataUnavailableError, SpecError
+from .guards import looks_like_percent
 from .validate import parse_dates, to_timestamp
 
 __all__ = ["FRENCH_URL", "load_factors", "parse_french_csv", "parse_french_zip"]
@@ -152,10 +153,11 @@ def _to_decimal(table: pd.DataFrame, scale: Scale, context: str) -> tuple[pd.Dat
     if scale == "auto":
         others = [c for c in numeric.columns if c != "RF"]
         values = numeric[others] if others else numeric
-        threshold = 0.05 if others else 0.002
-        scale = (
-            "percent" if float(np.nanmedian(np.abs(values.to_numpy()))) > threshold else "decimal"
-        )
+        if others:  # the one percent rule of returns and factors (eventstudy.data.guards)
+            percent = bool(looks_like_percent(values.to_numpy(), axis=None)[0])
+        else:  # an RF-only file: daily RF in decimals stays below 0.002
+            percent = float(np.nanmedian(np.abs(values.to_numpy()))) > 0.002
+        scale = "percent" if percent else "decimal"
     elif scale not in ("percent", "decimal"):
         raise SpecError(f"scale={scale!r} is not valid; use 'auto', 'percent' or 'decimal'")
     return (numeric / 100.0 if scale == "percent" else numeric), scale
@@ -172,9 +174,12 @@ def _cached_zip(
     cached: bytes | None = None
     if path.exists() and manifest.exists() and not refresh:
         try:
+            for own in (path, manifest):  # cache files are untrusted: never read via a link
+                if own.is_symlink():
+                    raise CacheError(f"{own} is a symbolic link")
             meta = json.loads(manifest.read_text())
             cached = read_verified(path, meta["sha256"])
-        except (CacheError, ValueError, KeyError, OSError) as exc:
+        except (CacheError, ValueError, KeyError, TypeError, OSError) as exc:  # untrusted shape
             if offline:
                 raise CacheError(
                     f"cached factor file {path} is corrupt ({exc}); go online to re-download it"
@@ -204,7 +209,13 @@ def _cached_zip(
             "load_factors(path=... or factors_dir=...), CLI --factors-dir DIR",
             failed={name: f"download failed ({reason})"},
         ) from exc
-    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise CacheError(
+            f"the cache folder {folder} is not writable ({exc.strerror or exc}); fix its "
+            "permissions or set EVENTSTUDY_CACHE_DIR to a writable folder"
+        ) from None
     digest = hashlib.sha256(raw).hexdigest()
     write_bytes_atomic(path, raw)
     meta_out = {
@@ -306,6 +317,12 @@ def load_factors(
     -------
     pandas.DataFrame
         Index ``date``, decimal factor columns in the order ``Mkt-RF, SMB, HML, RMW, CMA, Mom, RF``.
+
+    Examples
+    --------
+    >>> import eventstudy as es
+    >>> factors = es.load_factors("ff3", start="2024-01-01", end="2024-12-31")  # doctest: +SKIP
+    >>> factors = es.load_factors("ff5", factors_dir="french/")  # local CSVs  # doctest: +SKIP
     """
     key = str(model).strip().lower()
     key = _ALIASES.get(key, key)

@@ -245,6 +245,14 @@ def load_market_values(
     -------
     pandas.DataFrame
         Columns ``ticker, date, price_date, shares, price, market_value, source``.
+
+    Examples
+    --------
+    >>> import eventstudy as es
+    >>> mv = es.load_market_values(["NVDA"], ["2025-01-27"], shares={"NVDA": 24.4e9},
+    ...                            prices=prices)  # doctest: +SKIP
+    >>> res = es.EventStudy(events, returns, model=es.MarketModel("SPY"), market_values=mv).fit()  # doctest: +SKIP
+    >>> res.dollar((0, 0))  # doctest: +SKIP
     """
     wanted = normalise_tickers(tickers)
     if shares_basis not in ("as_reported", "current"):
@@ -316,6 +324,13 @@ def load_market_values(
         right_on="shares_date",
         by="ticker",
     )
+    absent = sorted(set(wanted) - set(counts["ticker"].astype(str)))
+    if shares is not None and absent:  # not a date problem: the ticker has no count at all
+        raise DataUnavailableError(
+            f"market value unavailable: {', '.join(absent)} not in shares= (it has "
+            f"{', '.join(sorted(set(counts['ticker'].astype(str))))}); add their share counts",
+            failed={t: "not in shares=" for t in absent},
+        )
     lacking = merged["shares"].isna()
     if lacking.any():
         first = {str(t): d for t, d in counts.groupby("ticker")["date"].min().items()}

@@ -33,6 +33,7 @@ from typing import Any, Literal
 
 import pandas as pd
 
+from .._boundary import library_errors
 from ..exceptions import DataError, DataUnavailableError, SpecError
 from .validate import (
     PRICE_FIELDS,
@@ -246,10 +247,18 @@ def _frame_to_tidy(
     value_column: str | None,
     date_column: str | None,
     context: str,
+    date_format: str | None = None,
 ) -> pd.DataFrame:
     if frame.empty:
         raise DataError(f"{context}: no rows")
     frame = _with_date_column(frame)
+    col = _date_column(frame, date_column, context)
+    dtype = frame[col].dtype
+    text = pd.api.types.is_object_dtype(dtype) or pd.api.types.is_string_dtype(dtype)
+    if date_format is not None or text:
+        # text dates once, with the day/month order guard (eventstudy.data.guards)
+        frame = frame.copy()
+        frame[col] = parse_dates(frame[col], context=context, date_format=date_format).to_numpy()
     if layout == "auto":
         layout = _detect_layout([str(c) for c in frame.columns])
     if layout == "ohlc":
@@ -282,6 +291,7 @@ def _read_folder(folder: Path, tickers: list[str] | None, **options: Any) -> pd.
     return pd.concat(parts, ignore_index=True)
 
 
+@library_errors("read_prices")
 def read_prices(
     source: str | os.PathLike[str] | pd.DataFrame,
     *,
@@ -291,6 +301,7 @@ def read_prices(
     ticker: str | None = None,
     value_column: str | None = None,
     date_column: str | None = None,
+    date_format: str | None = None,
 ) -> pd.DataFrame:
     """Read prices you already have into the tidy long frame.
 
@@ -311,6 +322,10 @@ def read_prices(
         The ticker of a single-security DataFrame (``ohlc`` layout); files use their name.
     value_column, date_column
         Override the detected value column (``long``) and date column.
+    date_format
+        strftime format of text dates, e.g. ``"%d/%m/%Y"``. Without it ``dd/mm/yyyy`` and
+        ``mm/dd/yyyy`` dates are read in the order the data show (a field above 12) and
+        refused as ambiguous when nothing tells; ISO dates are always fine.
 
     Returns
     -------
@@ -334,6 +349,7 @@ def read_prices(
         "field": field,
         "value_column": value_column,
         "date_column": date_column,
+        "date_format": date_format,
     }
     files: dict[str, Path] = {}  # what was read, for the provenance record
     if isinstance(source, pd.DataFrame):

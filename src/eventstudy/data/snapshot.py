@@ -20,13 +20,13 @@ from typing import Any
 
 import pandas as pd
 
+from .._fileio import MANIFEST_NAME, OutputFolder, is_temp_name
 from ..exceptions import CacheError, DataError, OutputError
 from .cache import (
     frame_to_parquet_bytes,
     parquet_bytes_to_frame,
     read_verified,
     sha256_bytes,
-    write_bytes_atomic,
 )
 from .validate import TIDY_COLUMNS, finalize_tidy, validate_tidy
 
@@ -49,9 +49,10 @@ def is_snapshot(folder: Path) -> bool:
     if not path.is_file():
         return False
     try:
-        return json.loads(path.read_text()).get("format") == FORMAT
+        data = json.loads(path.read_text())
     except (OSError, ValueError):
         return False
+    return isinstance(data, dict) and data.get("format") == FORMAT
 
 
 def export_snapshot(
@@ -68,8 +69,10 @@ def export_snapshot(
     prices
         The tidy long frame (from :func:`load_prices` or :func:`read_prices`).
     folder
-        Destination folder (created). An existing snapshot is replaced only with
-        ``overwrite=True``.
+        Destination folder (created). It must be empty, new, or one of eventstudy's own
+        snapshots; an existing snapshot is replaced only with ``overwrite=True``, and then only
+        the files its manifest lists (any other file in the folder is left alone). Files are
+        written under the file-safety contract of ``eventstudy._fileio``.
     factors
         The factor frame of a factor model (from :func:`load_factors`: index ``date``,
         decimal columns), stored beside the prices with its attributes (vintage, files,
@@ -79,12 +82,22 @@ def export_snapshot(
     -------
     pathlib.Path
         The folder.
+
+    Examples
+    --------
+    >>> import eventstudy as es
+    >>> prices = es.load_prices(["NVDA", "SPY"], "2024-01-01", "2025-03-31")  # doctest: +SKIP
+    >>> folder = es.export_snapshot(prices, "snapshots/selloff")  # doctest: +SKIP
+    >>> again = es.load_snapshot(folder)  # bit for bit the same frame  # doctest: +SKIP
     """
     target = Path(folder).expanduser()
     missing = [c for c in TIDY_COLUMNS if c not in prices.columns]
     if missing:
         raise DataError(f"export_snapshot needs the tidy price frame; missing column(s) {missing}")
-    if (target / _MANIFEST).exists() and not overwrite:
+    owned = _snapshot_files(target)
+    if owned is None:
+        _refuse_foreign_folder(target)
+    elif not overwrite:
         raise OutputError(
             f"{target} already holds a snapshot; pass overwrite=True to replace it "
             "(CLI: eventstudy snapshot ... --overwrite)"
@@ -92,11 +105,9 @@ def export_snapshot(
     tidy = finalize_tidy(prices)
     validate_tidy(tidy, context="snapshot")
     data = frame_to_parquet_bytes(tidy)
-    try:
-        target.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise OutputError(f"cannot create snapshot folder {target}: {exc}") from exc
-    write_bytes_atomic(target / _DATA, data)
+    out = OutputFolder(target, overwrite=overwrite, owned=owned)
+    out.check([_DATA, _MANIFEST, *([_FACTORS] if factors is not None else [])])
+    out.write(_DATA, data)
     manifest = {
         "format": FORMAT,
         "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -115,7 +126,7 @@ def export_snapshot(
         table = factors.copy()
         table.attrs = {}
         raw = frame_to_parquet_bytes(table.rename_axis("date").reset_index())
-        write_bytes_atomic(target / _FACTORS, raw)
+        out.write(_FACTORS, raw)
         manifest["factors"] = {
             "file": _FACTORS,
             "sha256": sha256_bytes(raw),
@@ -123,10 +134,62 @@ def export_snapshot(
             "columns": [str(c) for c in factors.columns],
             "attrs": _jsonable(factors.attrs),
         }
-    elif (target / _FACTORS).exists():  # overwriting a factor snapshot with a price-only one
-        (target / _FACTORS).unlink()
-    write_bytes_atomic(target / _MANIFEST, json.dumps(manifest, indent=2).encode())
+    elif out.owns(_FACTORS):  # overwriting a factor snapshot with a price-only one
+        out.remove(_FACTORS)
+    out.write(_MANIFEST, json.dumps(manifest, indent=2).encode())
     return target
+
+
+def _snapshot_files(folder: Path) -> dict[str, str | None] | None:
+    """``{name: sha256}`` of the files an existing snapshot's manifest lists (its own files),
+    or ``None`` when ``folder`` holds no snapshot. Names are checked to be plain file names."""
+    if not is_snapshot(folder):
+        return None
+    try:
+        manifest = _manifest(folder)
+    except CacheError as exc:
+        raise OutputError(
+            f"{folder} holds a snapshot whose manifest is not a valid snapshot manifest ({exc}); "
+            "choose another folder"
+        ) from None
+    files: dict[str, str | None] = {_MANIFEST: None}
+    for entry in (manifest, manifest.get("factors")):
+        if isinstance(entry, dict) and entry.get("file") in (_DATA, _FACTORS):
+            sha = entry.get("sha256")
+            files[str(entry["file"])] = sha if isinstance(sha, str) else None
+    return files
+
+
+def _refuse_foreign_folder(folder: Path) -> None:
+    """A snapshot goes only into a new or empty folder (or over one of its own snapshots).
+
+    Examples
+    --------
+    >>> import eventstudy as es
+    >>> prices = es.load_snapshot("snapshots/selloff")  # doctest: +SKIP
+    """
+    if folder.is_symlink() and not folder.exists():
+        raise OutputError(f"{folder} is a dangling symbolic link; choose another folder")
+    if not folder.exists():
+        return
+    if not folder.is_dir():
+        raise OutputError(f"{folder} exists and is not a folder; choose another --out")
+    own = OutputFolder(folder).files  # files an interrupted export of ours left behind
+    try:
+        present = sorted(
+            p.name
+            for p in folder.iterdir()
+            if not is_temp_name(p.name) and p.name != MANIFEST_NAME and p.name not in own
+        )
+    except OSError as exc:
+        raise OutputError(f"cannot read the folder {folder}: {exc.strerror or exc}") from None
+    if present:
+        shown = ", ".join(present[:5]) + (", ..." if len(present) > 5 else "")
+        raise OutputError(
+            f"{folder} is not empty ({shown}) and is not an eventstudy snapshot; a snapshot "
+            "goes into a new or empty folder, and eventstudy never overwrites or deletes files "
+            "it did not write: choose another --out"
+        )
 
 
 def load_snapshot(folder: str | os.PathLike[str]) -> pd.DataFrame:
@@ -136,6 +199,11 @@ def load_snapshot(folder: str | os.PathLike[str]) -> pd.DataFrame:
     ------
     CacheError
         The manifest is missing or unreadable, or the data file fails its checksum.
+
+    Examples
+    --------
+    >>> import eventstudy as es
+    >>> prices = es.load_snapshot("snapshots/selloff")  # doctest: +SKIP
     """
     source = Path(folder).expanduser()
     manifest = _manifest(source)
@@ -153,6 +221,11 @@ def load_snapshot(folder: str | os.PathLike[str]) -> pd.DataFrame:
 def load_snapshot_factors(folder: str | os.PathLike[str]) -> pd.DataFrame | None:
     """The factors stored by ``export_snapshot(..., factors=...)`` (checksum verified, the
     original attributes such as the vintage restored), or ``None`` when the snapshot has none.
+
+    Examples
+    --------
+    >>> import eventstudy as es
+    >>> factors = es.load_snapshot_factors("snapshots/selloff")  # None if none were stored  # doctest: +SKIP
     """
     source = Path(folder).expanduser()
     entry = _manifest(source).get("factors")
@@ -174,8 +247,16 @@ def _manifest(source: Path) -> dict[str, Any]:
         raise CacheError(f"{source} is not a snapshot folder (no {_MANIFEST})") from exc
     except (OSError, ValueError) as exc:
         raise CacheError(f"snapshot manifest {path} is unreadable: {exc}") from exc
-    if manifest.get("format") != FORMAT:
-        raise CacheError(
-            f"{path} is not an eventstudy snapshot manifest (format {manifest.get('format')!r})"
-        )
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        shown = manifest.get("format") if isinstance(manifest, dict) else type(manifest).__name__
+        raise CacheError(f"{path} is not an eventstudy snapshot manifest (format {shown!r})")
+    factors = manifest.get("factors")
+    entries = [manifest, *([factors] if factors is not None else [])]
+    for entry in entries:  # an untrusted file: names must stay inside the folder
+        ok = isinstance(entry, dict) and entry.get("file") in (_DATA, _FACTORS)
+        if not ok or not isinstance(entry.get("sha256"), str):
+            raise CacheError(
+                f"snapshot manifest {path} has the wrong structure (each file must be "
+                f"{_DATA} or {_FACTORS} with a sha256); export the snapshot again"
+            )
     return manifest

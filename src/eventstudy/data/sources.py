@@ -20,6 +20,7 @@ from typing import Any, Protocol, runtime_checkable
 import pandas as pd
 
 from .. import config
+from .._boundary import library_errors
 from ..exceptions import DataUnavailableError, SpecError
 from .readers import Layout, price_files, read_prices
 from .validate import finalize_tidy, normalise_tickers, to_timestamp
@@ -221,6 +222,7 @@ class YahooSource:
         )
 
 
+@library_errors("load_prices")
 def load_prices(
     tickers: str | Iterable[str],
     start: DateLike,

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from ..exceptions import DataError, SpecError
+from .guards import parse_day_month
 
 __all__ = [
     "PRICE_COLUMNS",
@@ -83,7 +84,10 @@ def to_timestamp(value: Any, name: str) -> pd.Timestamp:
 
 
 def _naive_wall_time(value: Any) -> Any:
-    ts = pd.Timestamp(value)
+    try:
+        ts = pd.Timestamp(value)
+    except (ValueError, TypeError, OverflowError):  # reported with the other unparsable rows
+        return pd.NaT
     return ts.tz_localize(None) if ts.tzinfo is not None else ts
 
 
@@ -108,8 +112,19 @@ def _parse_text_dates(text: pd.Series) -> pd.Series:
     return parsed
 
 
-def parse_dates(values: pd.Series | pd.Index, *, context: str) -> pd.Series:
+def _parse_dates(
+    values: pd.Series | pd.Index, *, context: str, date_format: str | None = None
+) -> pd.Series:
     """Parse dates to tz-naive ``datetime64[ns]`` session dates (midnight).
+
+    Any failure of pandas' own parsing (out-of-range years, booleans, mixed types) is a
+    :class:`DataError` naming ``context``; the rules follow.
+
+    Text dates in ``dd/mm/yyyy`` or ``mm/dd/yyyy`` form are read in the order the data show
+    (a first field above 12: day first; a second one: month first) or ``date_format`` gives
+    (a strftime format such as ``"%d/%m/%Y"``); when nothing tells, e.g. ``04/02/2025`` with
+    no day above 12, a :class:`DataError` asks for ``date_format`` (see
+    :func:`eventstudy.data.guards.parse_day_month`). ISO dates are always fine.
 
     Timezone-aware values are converted to their local wall time before the time of
     day is dropped, so an exchange-local midnight (as yfinance's ``history`` gives)
@@ -128,7 +143,10 @@ def parse_dates(values: pd.Series | pd.Index, *, context: str) -> pd.Series:
         else:
             text = raw.astype("str").str.strip()
             text = text.where(raw.notna() & (text != ""))
-            if text.dropna().str.fullmatch(r"\d{8}").all() and text.notna().any():
+            ordered = parse_day_month(text, date_format=date_format, context=context)
+            if ordered is not None:
+                parsed = ordered
+            elif text.dropna().str.fullmatch(r"\d{8}").all() and text.notna().any():
                 parsed = pd.to_datetime(text, format="%Y%m%d", errors="coerce")
             else:
                 parsed = _parse_text_dates(text)
@@ -149,6 +167,22 @@ def parse_dates(values: pd.Series | pd.Index, *, context: str) -> pd.Series:
             f"{list(parsed.index[missing][:_MAX_ROWS_IN_MESSAGE])}); every row needs a date"
         )
     return pd.Series(pd.DatetimeIndex(parsed).normalize().as_unit("ns"), name="date")
+
+
+def parse_dates(
+    values: pd.Series | pd.Index, *, context: str, date_format: str | None = None
+) -> pd.Series:
+    """Parse dates to tz-naive session dates (see :func:`_parse_dates` for the rules);
+    every failure is a :class:`DataError` naming ``context``."""
+    try:
+        return _parse_dates(values, context=context, date_format=date_format)
+    except SpecError:
+        raise
+    except (ValueError, TypeError, OverflowError) as exc:  # pandas' own parsing failed
+        raise DataError(
+            f"{context}: dates could not be read ({' '.join(str(exc).split())[:200]}); use ISO "
+            "dates such as 2025-01-27 between the years 1678 and 2261"
+        ) from exc
 
 
 def empty_tidy() -> pd.DataFrame:

@@ -330,9 +330,18 @@ class YahooDownloader:
             pending = limited
 
     def download(
-        self, tickers: Sequence[str], start: pd.Timestamp, end: pd.Timestamp
+        self,
+        tickers: Sequence[str],
+        start: pd.Timestamp,
+        end: pd.Timestamp,
+        *,
+        on_batch: Callable[[DownloadResult], None] | None = None,
     ) -> DownloadResult:
-        """Download ``tickers`` for the inclusive span in throttled batches."""
+        """Download ``tickers`` for the inclusive span in throttled batches.
+
+        ``on_batch`` receives each completed batch's own result as soon as it arrives (the
+        cache stores it then, so an interrupt between batches loses none that completed).
+        """
         wanted = list(dict.fromkeys(t.upper() for t in tickers))
         result = DownloadResult(
             info={
@@ -349,13 +358,18 @@ class YahooDownloader:
             if self.progress is not None
             else (len(wanted) > 5 and (sys.stderr.isatty() or _in_notebook()))
         )
-        from tqdm.auto import tqdm
+        from .._notebook import progress_bar  # tqdm.auto without its TqdmWarning
 
-        with tqdm(total=len(wanted), desc="Yahoo", unit="ticker", disable=not show) as bar:
+        with progress_bar(total=len(wanted), desc="Yahoo", unit="ticker", disable=not show) as bar:
             for first in range(0, len(wanted), self.batch_size):
                 if first:
                     self.sleep(self.pause)
                 batch = wanted[first : first + self.batch_size]
-                self._batch(batch, start, end, result)
+                part = DownloadResult(info=result.info)
+                self._batch(batch, start, end, part)
+                result.frames.update(part.frames)
+                result.failed.update(part.failed)
+                if on_batch is not None:
+                    on_batch(part)
                 bar.update(len(batch))
         return result

@@ -2,7 +2,9 @@
 
 The engine (``EventStudy``) is the general path; this builder serves :func:`simulate`, which
 needs thousands of pseudo-event panels from plain arrays quickly: it fits the market model
-``R_it = a_i + b_i m_t + e_it`` by OLS for all events at once with closed-form sums.
+``R_it = a_i + b_i m_t + e_it`` for all events at once with the engine's one least-squares
+solver (:func:`eventstudy.estimation.batched_ols`), so simulated and real panels share the
+estimator, its singularity rules and the parameter names ``alpha, beta``.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 
+from ..estimation import batched_ols
 from ..exceptions import InsufficientDataError
 from ..panel import EventPanel
 
@@ -45,18 +48,8 @@ def panel_from_blocks(
         raise InsufficientDataError(
             f"some events have fewer than {min_obs} estimation observations"
         )
-    y0 = np.where(mask, y_est, 0.0)
-    m0 = np.where(mask, m_est, 0.0)
-    sm, sy = m0.sum(1), y0.sum(1)
-    smm, smy = (m0 * m0).sum(1), (m0 * y0).sum(1)
-    mbar, ybar = sm / nobs, sy / nobs
-    sxx = smm - nobs * mbar**2
-    beta = (smy - nobs * mbar * ybar) / sxx
-    alpha = ybar - beta * mbar
-    resid = np.where(mask, y_est - alpha[:, None] - beta[:, None] * m_est, np.nan)
-    dof = nobs - 2
-    sigma2 = np.nansum(resid**2, axis=1) / dof
-    xtx = np.stack([np.stack([nobs, sm], 1), np.stack([sm, smm], 1)], 1).astype(float)
+    fit = batched_ols(np.stack([np.ones_like(m_est), m_est], axis=2), y_est, mask, has_const=True)
+    alpha, beta = fit.params[:, 0], fit.params[:, 1]
     normal = alpha[:, None] + beta[:, None] * m_evt
     nat = np.full((n, l1), np.datetime64("NaT", "ns"))
     return EventPanel(
@@ -71,21 +64,21 @@ def panel_from_blocks(
         evt_dates=evt_dates
         if evt_dates is not None
         else np.full((n, l2), np.datetime64("NaT", "ns")),
-        resid_est=resid,
+        resid_est=fit.resid,
         ret_evt=y_evt,
         normal_evt=normal,
         ar=y_evt - normal,
-        sigma2=sigma2,
-        nobs=nobs.astype(np.int64),
-        dof=dof.astype(np.int64),
+        sigma2=fit.sigma2,
+        nobs=fit.nobs.astype(np.int64),
+        dof=fit.dof.astype(np.int64),
         k=2,
         return_kind=return_kind,
         sigma2_ddof="n - k",
         model="market model",
-        xtx_inv=np.linalg.inv(xtx),
+        xtx_inv=fit.xtx_inv,
         x_evt=np.stack([np.ones_like(m_evt), m_evt], axis=2),
-        params=np.column_stack([alpha, beta]),
-        param_names=["const", "market"],
+        params=fit.params,
+        param_names=["alpha", "beta"],  # the engine's names (MarketModel.param_names)
         market_est=m_est,
         market_evt=m_evt,
     )

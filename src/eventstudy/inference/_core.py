@@ -13,15 +13,30 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from scipy import stats
 
+from ..abnormal import car_var_factor, prediction_error_factor
 from ..exceptions import DataError, InsufficientDataError, SpecError
-from ..panel import EventPanel
-from .conventions import ALTERNATIVES, Conventions
+from ..panel import EventPanel, check_window
+from . import _correlation
 
-FloatArray = npt.NDArray[np.float64]
-BoolArray = npt.NDArray[np.bool_]
-Window = tuple[int, int]
+# the leaf helpers live in _stats (no cycle with clustering); the test modules import
+# them from here as well, hence the re-exports
+from ._stats import (  # noqa: F401
+    BoolArray,
+    FloatArray,
+    Window,
+    check_alternative,
+    combine_tails,
+    count,
+    memo_for,
+    nanmean,
+    nanvar,
+    p_values,
+    stars_from_p,
+    window_sum,
+)
+from .conventions import Conventions
+from .kp_rbar import KPLayout, kp_layout, kp_rbars
 
 RESULT_COLUMNS = [
     "test",
@@ -41,95 +56,6 @@ RESULT_COLUMNS = [
     "clustered",
     "conventions",
 ]
-
-
-# ----------------------------------------------------------------------------- reductions
-def count(x: FloatArray, axis: int) -> npt.NDArray[np.int64]:
-    """Number of non-missing values along ``axis``."""
-    return np.sum(~np.isnan(x), axis=axis)
-
-
-#: rows per block when averaging a tall panel over events (bounds the temporaries)
-_BLOCK_ROWS = 65_536
-
-
-def nanmean(x: FloatArray, axis: int) -> FloatArray:
-    """Mean over non-missing values; NaN (without a warning) where there are none.
-
-    Over the events of a tall ``(n, L)`` panel (``axis=0``) it sums blocks of rows, so no
-    full-size temporary is made (``np.nansum`` copies the whole array: 1.9 GB for the
-    estimation residuals of a million events).
-    """
-    if axis == 0 and x.ndim == 2 and x.shape[0] > _BLOCK_ROWS:
-        s = np.zeros(x.shape[1])
-        c = np.zeros(x.shape[1], dtype=np.int64)
-        for lo in range(0, x.shape[0], _BLOCK_ROWS):  # blocks of events, not single events
-            block = x[lo : lo + _BLOCK_ROWS]
-            ok = ~np.isnan(block)
-            s += np.where(ok, block, 0.0).sum(axis=0)
-            c += ok.sum(axis=0)
-    else:
-        c = count(x, axis)
-        s = np.nansum(x, axis=axis)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(c > 0, s / np.maximum(c, 1), np.nan)
-
-
-def window_sum(x: FloatArray) -> float:
-    """Sum over a window's days that have a value; NaN when none has (an empty window has no
-    CAAR - not 0)."""
-    x = np.asarray(x, dtype=float)
-    return float(np.nansum(x)) if np.isfinite(x).any() else np.nan
-
-
-def nanvar(x: FloatArray, axis: int, ddof: int = 1) -> FloatArray:
-    """Variance over non-missing values with denominator ``count - ddof``; NaN if too few."""
-    c = count(x, axis)
-    m = np.expand_dims(nanmean(x, axis), axis)
-    ss = np.nansum((x - m) ** 2, axis=axis)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(c > ddof, ss / np.maximum(c - ddof, 1), np.nan)
-
-
-def p_values(
-    stat: FloatArray, distribution: str, df: FloatArray | float | None, alternative: str
-) -> FloatArray:
-    """p-values of a statistic under a normal or Student-t reference distribution."""
-    stat = np.asarray(stat, dtype=float)
-    if distribution == "normal":
-        lower, upper = stats.norm.cdf(stat), stats.norm.sf(stat)
-    elif distribution == "t":
-        dfa = np.asarray(df, dtype=float)
-        with np.errstate(invalid="ignore"):
-            lower, upper = stats.t.cdf(stat, dfa), stats.t.sf(stat, dfa)
-    else:  # pragma: no cover - programming error
-        raise ValueError(distribution)
-    return combine_tails(np.asarray(lower), np.asarray(upper), alternative)
-
-
-def combine_tails(lower: FloatArray, upper: FloatArray, alternative: str) -> FloatArray:
-    """p-value from the lower-tail ``P(S <= s)`` and upper-tail ``P(S >= s)`` probabilities."""
-    if alternative == "less":
-        return np.asarray(lower, dtype=float)
-    if alternative == "greater":
-        return np.asarray(upper, dtype=float)
-    return np.minimum(1.0, 2.0 * np.minimum(lower, upper))
-
-
-def stars_from_p(p: FloatArray) -> npt.NDArray[np.object_]:
-    """``***`` below 1 %, ``**`` below 5 %, ``*`` below 10 %, else empty."""
-    p = np.asarray(p, dtype=float)
-    out = np.full(p.shape, "", dtype=object)
-    with np.errstate(invalid="ignore"):
-        out[p < 0.10] = "*"
-        out[p < 0.05] = "**"
-        out[p < 0.01] = "***"
-    return out
-
-
-def check_alternative(alternative: str) -> None:
-    if alternative not in ALTERNATIVES:
-        raise SpecError(f"alternative={alternative!r} is not valid; choose one of {ALTERNATIVES}")
 
 
 # ----------------------------------------------------------------------------- panel checks
@@ -165,23 +91,23 @@ def normalise_windows(panel: EventPanel, windows: Sequence[Window] | None) -> li
         return [(int(rel[0]), int(rel[-1]))]
     out: list[Window] = []
     for w in windows:
-        try:
-            a, b = (int(w[0]), int(w[1]))
-        except (TypeError, ValueError, IndexError) as exc:
-            raise SpecError(f"window {w!r} is not a pair of integers (start, end)") from exc
-        if a > b:
-            raise SpecError(f"window {w!r}: start is after end")
-        if a < rel.min() or b > rel.max():
-            raise SpecError(
-                f"window {w!r} is outside the event window [{int(rel.min())}, {int(rel.max())}]"
-            )
-        out.append((a, b))
+        out.append(check_window(rel, w))
     return out
 
 
 # ----------------------------------------------------------------------------- context
 class Context:
     """Quantities shared by the tests, computed once per panel and conventions."""
+
+    @classmethod
+    def of(cls, panel: EventPanel, conventions: Conventions) -> Context:
+        """The one context of ``panel`` under ``conventions`` (built on first use and kept
+        with the panel): every test run on the same panel and conventions shares it."""
+        contexts = memo_for(panel).setdefault("contexts", {})
+        ctx = contexts.get(conventions)
+        if ctx is None:
+            ctx = contexts[conventions] = cls(panel, conventions)
+        return ctx
 
     def __init__(self, panel: EventPanel, conventions: Conventions) -> None:
         check_panel(panel, conventions)
@@ -199,6 +125,7 @@ class Context:
         "pe_factor",
         "patell_var",
         "residual_corr",
+        "kp_layout",
         "aar_est",
     )
 
@@ -219,16 +146,30 @@ class Context:
     @cached_property
     def residual_corr(self) -> FloatArray:
         """Pairwise correlations of estimation-window residuals (Kolari-Pynnönen ``r_ij``)."""
-        from .clustering import residual_correlation
-
-        return residual_correlation(self.panel).matrix
+        memo = memo_for(self.panel)  # it needs no conventions: one per panel
+        if "residual_corr" not in memo:
+            memo["residual_corr"] = _correlation.residual_correlation(self.panel).matrix
+        return memo["residual_corr"]
 
     def kp_rbar(self, cols: BoolArray, present: BoolArray) -> float:
         """Kolari-Pynnönen ``r_bar`` of the statistics over the event-grid columns ``cols``
         of the ``present`` events: ``r_ij`` weighted by the sessions their windows share."""
-        from .clustering import kp_rbar, shared_session_weights
+        return float(self.kp_rbars(np.asarray(cols, dtype=bool)[None, :], present[:, None])[0])
 
-        return kp_rbar(self.residual_corr, shared_session_weights(self.panel, cols), present)
+    @cached_property
+    def kp_layout(self) -> KPLayout:
+        """Events grouped by identical window dates, for :func:`~.kp_rbar.kp_rbars` (one
+        per panel: it needs no conventions, so every context of the panel shares it)."""
+        memo = memo_for(self.panel)
+        if "kp_layout" not in memo:
+            memo["kp_layout"] = kp_layout(self.panel)
+        layout: KPLayout = memo["kp_layout"]
+        return layout
+
+    def kp_rbars(self, col_sets: BoolArray, present: BoolArray) -> FloatArray:
+        """:meth:`kp_rbar` for several column sets (rows of ``col_sets``; ``present`` is
+        ``(n, C)``) in one pass over group sums: no ``n x n`` matrix (issue 14)."""
+        return kp_rbars(self.panel, col_sets, present, layout=self.kp_layout)
 
     # -- presence and firm sums
     @cached_property
@@ -316,7 +257,7 @@ class Context:
         if mats is None:
             return np.ones_like(self.ar)
         xtx_inv, x = mats
-        return 1.0 + np.einsum("ntk,nkl,ntl->nt", x, xtx_inv, x)
+        return prediction_error_factor(x, xtx_inv)
 
     @cached_property
     def sar(self) -> FloatArray:
@@ -351,14 +292,12 @@ class Context:
 
         Campbell, Lo & MacKinlay (1997, eq. 4.4.13): ``Var(CAR_i) = sigma_i^2`` times this factor.
         """
-        g = (self.present & cols[None, :]).astype(float)
-        gg = g.sum(axis=1)
+        ok = self.present & cols[None, :]
         mats = self.xtx_inv_and_x
         if mats is None:
-            return gg
+            return car_var_factor(ok, None, None)
         xtx_inv, x = mats
-        xg = np.einsum("ntk,nt->nk", np.nan_to_num(x), g)
-        return gg + np.einsum("nk,nkl,nl->n", xg, xtx_inv, xg)
+        return car_var_factor(ok, np.nan_to_num(x), xtx_inv)
 
     def scar(self, cols: BoolArray) -> FloatArray:
         """Standardised CAR ``CAR_i / sqrt(Var(CAR_i))`` with the full prediction-error covariance."""

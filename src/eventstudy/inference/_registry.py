@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
 
+from ..abnormal import CaarMethod
 from ..exceptions import InsufficientDataError
 from ..panel import EventPanel
+from ._cluster_measures import cluster_measures, clustering_degree
 from ._core import (
     Columns,
     Context,
@@ -35,12 +37,17 @@ class TestSpec:
     """One test: its daily and CAR-window computations.
 
     ``naive`` marks tests that assume cross-sectionally independent abnormal returns; their
-    rows get ``clustered=True`` when events share calendar dates.
+    rows get ``clustered=True`` when events cluster strongly in calendar time
+    (:func:`~eventstudy.inference.guidance.clustering_degree`).
     ``z_like`` marks daily statistics that are approximately N(0, 1), which estudy2's
     ``daily_average`` CAR aggregation ``sum_t z_t / sqrt(T)`` may combine.
     ``min_events`` is the cross-section the test needs (2 for tests built on a
-    cross-sectional dispersion).
+    cross-sectional dispersion). ``needs`` names the panel fields the test reads beyond the
+    abnormal returns (Lamb: the market returns); ``run_tests(tests="all")`` skips a test
+    whose fields the panel lacks, so callers never name tests to leave out.
     """
+
+    __test__: ClassVar[bool] = False  # not a pytest test class (its name starts with Test)
 
     name: str
     daily: DailyFn
@@ -48,12 +55,28 @@ class TestSpec:
     naive: bool
     z_like: bool = True
     min_events: int = 1
+    needs: frozenset[str] = frozenset()
+    #: the CAAR the test estimates (:func:`eventstudy.abnormal.caar_path`): the mean CAR, or
+    #: the sum of the daily AARs (Brown-Warner, Lamb); they differ only when returns are missing
+    caar: CaarMethod = "mean_car"
+
+    def applies_to(self, panel: EventPanel) -> bool:
+        """Whether the panel has the events (``min_events``) and the fields (``needs``)."""
+        has_fields = all(getattr(panel, name, None) is not None for name in self.needs)
+        return has_fields and panel.n_events >= self.min_events
 
 
+#: Every test by name, in registration order (= reporting order: ``inference.api`` imports
+#: the parametric tests, then the non-parametric ones). The one registry: ``TEST_NAMES``,
+#: ``run_tests(tests="all")`` and ``spec.available_tests()`` are derived from it.
 REGISTRY: dict[str, TestSpec] = {}
 
 
 def register(spec: TestSpec) -> TestSpec:
+    """Add a test to :data:`REGISTRY` (one line per test, next to its computations)."""
+    held = REGISTRY.get(spec.name)
+    if held is not None and held != spec:
+        raise ValueError(f"test name {spec.name!r} is already registered")
     REGISTRY[spec.name] = spec
     return spec
 
@@ -110,9 +133,7 @@ def run_spec_columns(
             "for a single event use single_firm_t or pseudo_event_test"
         )
     if clustered is None:
-        from .clustering import events_share_dates
-
-        clustered = events_share_dates(ctx.panel)
+        clustered = clustering_degree(cluster_measures(ctx.panel)) == "strong"
     flag = bool(clustered and spec.naive)
     parts = []
     if daily:

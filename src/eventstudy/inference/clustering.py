@@ -19,8 +19,20 @@ import pandas as pd
 from scipy import stats
 
 from ..exceptions import InsufficientDataError, SpecError
-from ..panel import EventPanel
-from ._core import FloatArray, Window, check_alternative, nanmean, p_values, stars_from_p
+from ..panel import EventPanel, window_columns
+
+# the calendar-overlap and KP correlation helpers live in _correlation (below the test
+# context); re-exported here, their documented public home
+from ._correlation import (  # noqa: F401
+    ResidualCorrelation,
+    _day0,
+    _overlapping_rows,
+    events_share_dates,
+    kp_rbar,
+    residual_correlation,
+    shared_session_weights,
+)
+from ._stats import FloatArray, Window, check_alternative, nanmean, p_values, stars_from_p
 from .conventions import Alternative
 
 __all__ = [
@@ -33,31 +45,6 @@ __all__ = [
 ]
 
 
-def _day0(panel: EventPanel) -> npt.NDArray[np.datetime64]:
-    return np.asarray(panel.day0, dtype="datetime64[ns]")
-
-
-def events_share_dates(panel: EventPanel) -> bool:
-    """True when at least two events have overlapping event windows in calendar time."""
-    return bool(_overlapping_rows(panel).any())
-
-
-def _overlapping_rows(panel: EventPanel) -> npt.NDArray[np.bool_]:
-    """Events whose event window shares a session with another event's window.
-
-    A row's window dates are distinct, so event *i* overlaps another exactly when one of its
-    dates occurs more than once in the whole panel: a sort of the ``n * L2`` dates, no
-    ``n x n`` matrix (which needed 66 GiB at 94k events).
-    """
-    dates = np.asarray(panel.evt_dates, dtype="datetime64[ns]")
-    valid = ~np.isnat(dates)
-    rows = np.nonzero(valid)[0]
-    _, inv, counts = np.unique(dates[valid], return_inverse=True, return_counts=True)
-    overlapping = np.zeros(panel.n_events, dtype=bool)
-    overlapping[rows[counts[inv] > 1]] = True
-    return overlapping
-
-
 def clustering(panel: EventPanel) -> pd.DataFrame:
     """Event-date clustering diagnostic (one row).
 
@@ -68,12 +55,27 @@ def clustering(panel: EventPanel) -> pd.DataFrame:
         (most events on one day 0), ``share_clustered`` (share of events whose day 0 is shared
         with another event), ``share_overlapping`` (share of events whose event window
         overlaps another event's in calendar time) and ``clustered`` (True when any two event
-        windows overlap: tests assuming independence are then flagged).
+        windows overlap: tests assuming independence are then flagged), then the graded
+        measures of :func:`~eventstudy.inference.guidance.cluster_measures`
+        (``share_top_date``, ``mean_cluster_size``, ``mean_overlapping``), ``degree``
+        (``"none"``, ``"mild"`` or ``"strong"``, :func:`~eventstudy.inference.guidance.clustering_degree`),
+        the event-induced variance test (``variance_ratio``, ``variance_p``,
+        ``event_induced_variance``) and ``advice`` (the note of
+        :func:`~eventstudy.inference.guidance.clustering_advice`).
+
+    Examples
+    --------
+    >>> from eventstudy.inference import clustering  # doctest: +SKIP
+    >>> clustering(res.panel)  # how many events share each day 0  # doctest: +SKIP
     """
+    from .guidance import clustering_advice
+
     n = panel.n_events
     d0 = _day0(panel)
     _, inv0, counts = np.unique(d0, return_inverse=True, return_counts=True)
     overlapping = _overlapping_rows(panel)
+    advice = clustering_advice(panel)
+    m = advice.measures
     return pd.DataFrame(
         {
             "n_events": [n],
@@ -82,130 +84,21 @@ def clustering(panel: EventPanel) -> pd.DataFrame:
             "share_clustered": [float((counts[inv0] > 1).mean()) if n else 0.0],
             "share_overlapping": [float(overlapping.mean()) if n else 0.0],
             "clustered": [bool(overlapping.any())],
+            **{
+                k: [m[k]]
+                for k in (
+                    "share_top_date",
+                    "mean_cluster_size",
+                    "mean_overlapping",
+                    "degree",
+                    "variance_ratio",
+                    "variance_p",
+                    "event_induced_variance",
+                )
+            },
+            "advice": [advice.note],
         }
     )
-
-
-# ----------------------------------------------------------------------------- KP r-bar
-@dataclass(frozen=True)
-class ResidualCorrelation:
-    """Average cross-correlation of estimation-window residuals (Kolari & Pynnönen 2010).
-
-    Attributes
-    ----------
-    rbar : float
-        Average of ``r_ij`` over all pairs ``i < j`` (pairs without common event dates: 0).
-    n_pairs_estimated : int
-        Pairs with overlapping event windows whose correlation was estimated.
-    n_pairs : int
-        All pairs.
-    matrix : (n, n) ndarray
-        Pairwise correlations on common estimation dates (NaN where not estimated), for every
-        pair: the tests weight them by the sessions two windows share
-        (:func:`shared_session_weights`).
-    """
-
-    rbar: float
-    n_pairs_estimated: int
-    n_pairs: int
-    matrix: FloatArray
-
-
-def residual_correlation(panel: EventPanel, min_common: int = 30) -> ResidualCorrelation:
-    """Average pairwise correlation of estimation-window residuals for events sharing dates.
-
-    Parameters
-    ----------
-    panel : EventPanel
-    min_common : int
-        Minimum number of common estimation dates for a pair's correlation to be estimated.
-
-    Notes
-    -----
-    Kolari & Pynnönen (2010, sec. 2): ``r_ij`` is the sample correlation of the residuals
-    ``e_iu`` and ``e_ju`` over the calendar dates ``u`` on which both have an
-    estimation-window residual (Pearson, pairwise complete). Only pairs whose event windows
-    overlap in calendar time are correlated in the event window, so only they contribute;
-    the others enter the average as 0:
-
-    .. math:: \\bar r = \\frac{2}{N(N-1)}\\sum_{i<j} r_{ij} \\, 1[\\text{windows overlap}]
-
-    Computed for all pairs at once with matrix products (no loop over events).
-    """
-    n = panel.n_events
-    if n < 2:
-        return ResidualCorrelation(0.0, 0, 0, np.full((n, n), np.nan))
-    x, m = _calendar_matrix(panel)
-    nij = m @ m.T
-    sx = x @ m.T  # sx[i, j] = sum of e_i over the dates i shares with j
-    sxx = (x * x) @ m.T
-    sxy = x @ x.T
-    with np.errstate(invalid="ignore", divide="ignore"):
-        cov = sxy - sx * sx.T / nij
-        var_i = sxx - sx**2 / nij
-        r = cov / np.sqrt(var_i * var_i.T)
-    estimated = (nij >= min_common) & np.isfinite(r)
-    every_day = np.ones(np.asarray(panel.evt_rel).shape[0], dtype=bool)
-    use = (shared_session_weights(panel, every_day) > 0) & estimated  # windows overlap
-    iu = np.triu_indices(n, 1)
-    pairs = use[iu]
-    total = len(pairs)
-    rbar = float(r[iu][pairs].sum() / total)
-    return ResidualCorrelation(rbar, int(pairs.sum()), total, np.where(estimated, r, np.nan))
-
-
-def shared_session_weights(panel: EventPanel, cols: npt.NDArray[np.bool_]) -> FloatArray:
-    """How much two events' (sub-)windows coincide in calendar time: ``w_ij = S_ij /
-    sqrt(L_i L_j)``.
-
-    ``S_ij`` is the number of sessions the two windows (the event-grid columns ``cols``)
-    share and ``L_i`` the sessions in event *i*'s window. With returns uncorrelated over
-    time and contemporaneous correlation ``r_ij``, ``corr(CAR_i, CAR_j) = r_ij w_ij``: 1 for
-    the same day 0, 0 for windows without a common session (e.g. day 0 of events on
-    different dates). Windows are contiguous sessions, so the overlap of two windows is
-    the overlap of two intervals of session positions (no loop over events or days).
-    """
-    dates = np.asarray(panel.evt_dates, dtype="datetime64[ns]")[:, np.asarray(cols, dtype=bool)]
-    if dates.shape[1] == 0:  # an empty window: no session in common
-        return np.zeros((dates.shape[0], dates.shape[0]))
-    valid = ~np.isnat(dates)
-    _, codes = np.unique(dates[valid], return_inverse=True)  # session positions
-    pos = np.full(dates.shape, -1, dtype=np.int64)
-    pos[valid] = codes
-    has = valid.any(axis=1)
-    start = np.where(valid, pos, np.iinfo(np.int64).max).min(axis=1)
-    end = np.where(valid, pos, -1).max(axis=1)
-    length = np.where(has, end - start + 1, 0).astype(float)
-    shared = np.minimum.outer(end, end) - np.maximum.outer(start, start) + 1
-    shared = np.where(np.outer(has, has), np.clip(shared, 0, None), 0).astype(float)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        weights = shared / np.sqrt(np.outer(length, length))
-    return np.nan_to_num(weights, nan=0.0)
-
-
-def kp_rbar(correlation: FloatArray, weights: FloatArray, present: npt.NDArray[np.bool_]) -> float:
-    """Kolari-Pynnönen average correlation of the statistics of the ``present`` events:
-    ``2 / (N (N - 1)) * sum_{i<j} r_ij w_ij`` (pairs without an estimated ``r_ij``: 0)."""
-    idx = np.flatnonzero(present)
-    n = len(idx)
-    if n < 2:
-        return 0.0
-    sub = np.nan_to_num(correlation[np.ix_(idx, idx)]) * weights[np.ix_(idx, idx)]
-    return float(sub[np.triu_indices(n, 1)].sum() / (n * (n - 1) / 2))
-
-
-def _calendar_matrix(panel: EventPanel) -> tuple[FloatArray, FloatArray]:
-    """Residuals on the union of estimation dates: values (0 where missing) and a 0/1 mask."""
-    dates = np.asarray(panel.est_dates, dtype="datetime64[ns]")
-    resid = np.asarray(panel.resid_est, dtype=float)
-    valid = ~np.isnat(dates) & ~np.isnan(resid)
-    uniq, inv = np.unique(dates[valid], return_inverse=True)
-    rows = np.nonzero(valid)[0]
-    x = np.zeros((resid.shape[0], len(uniq)))
-    m = np.zeros_like(x)
-    x[rows, inv] = resid[valid]
-    m[rows, inv] = 1.0
-    return x, m
 
 
 # ----------------------------------------------------------------------------- common regressors
@@ -219,10 +112,7 @@ def _window_indicator(panel: EventPanel, window: Window | None) -> npt.NDArray[n
     rel = np.asarray(panel.evt_rel)
     if window is None:
         window = (0, 0) if 0 in rel else (int(rel[0]), int(rel[0]))
-    a, b = window
-    if a > b or a < rel.min() or b > rel.max():
-        raise SpecError(f"window {window!r} is outside the event window [{rel.min()}, {rel.max()}]")
-    return ((rel >= a) & (rel <= b)).astype(float)
+    return window_columns(rel, window).astype(float)
 
 
 @dataclass(frozen=True)
@@ -306,6 +196,7 @@ def portfolio_test(
     panel: EventPanel,
     windows: Sequence[Window] | None = None,
     alternative: Alternative = "two-sided",
+    sample: str = "common",
 ) -> pd.DataFrame:
     """Portfolio approach for clustered dates: one equally weighted portfolio per event date.
 
@@ -315,12 +206,19 @@ def portfolio_test(
     windows : list of (start, end), optional
         CAR windows (default: day 0 when on the grid, else the first event day).
     alternative : {"two-sided", "less", "greater"}
+    sample : {"common", "all"}
+        Which firms make the portfolio on an estimation day. ``"common"`` (default): the
+        days on which every firm of the date has data, the same firms every day (a firm that
+        listed late shortens the estimation sample of all). ``"all"``: every firm with data
+        that day (the portfolio's composition changes; every estimation day is used);
+        market-model and market-adjusted panels only.
 
     Returns
     -------
     pandas.DataFrame
         One row per (event date, window): ``date, window, n, estimate`` (portfolio CAR),
-        ``statistic, p_value, distribution, df, stars``.
+        ``statistic, p_value, distribution, df, stars``, ``refit`` and ``sample`` (the rule
+        used).
 
     Notes
     -----
@@ -336,14 +234,24 @@ def portfolio_test(
     all events of the date have the same regressors and estimation days (balanced panel,
     common market). When they do not (a firm missing some estimation days), a market model is
     re-estimated by OLS on the estimation days all the date's firms share (returns rebuilt as
-    ``e + a + b m``; column ``refit`` says so); other models raise ``SpecError``. Student t
-    with ``L - k`` df.
+    ``e + a + b m``; column ``refit`` says so); other models raise ``SpecError``. With
+    ``sample="all"`` the portfolio return of a day is the mean return of the firms with data
+    that day, regressed by OLS on the market over every estimation day with at least one firm
+    (market-adjusted: the mean residual); the event-window AR is the mean return of the firms
+    present less the portfolio's normal return. Student t with ``L - k`` df.
+
+    Examples
+    --------
+    >>> from eventstudy.inference import portfolio_test  # doctest: +SKIP
+    >>> portfolio_test(res.panel, [(0, 0), (0, 1)])  # doctest: +SKIP
     """
     check_alternative(alternative)
+    if sample not in ("common", "all"):
+        raise SpecError(f"sample={sample!r} is not valid; use 'common' or 'all'")
     wins: list[Window | None] = list(windows) if windows is not None else [None]
     rows = []
     for idx in _date_groups(panel):
-        sys_ = _common_system(panel, idx)
+        sys_ = _common_system(panel, idx) if sample == "common" else _all_firms_system(panel, idx)
         e_p = sys_.resid.mean(axis=0)
         dof = len(e_p) - panel.k
         if dof < 2:
@@ -362,8 +270,42 @@ def portfolio_test(
     out["distribution"] = "t"
     out["alternative"] = alternative
     out["stars"] = stars_from_p(out["p_value"].to_numpy())
+    out["sample"] = sample
     out.insert(0, "test", "portfolio")
     return out
+
+
+def _all_firms_system(panel: EventPanel, idx: npt.NDArray[np.int64]) -> _System:
+    """One date's portfolio of the firms with data each day (``sample="all"``), as a
+    one-row system: its estimation residuals and event-window ARs."""
+    p = panel
+    resid = np.asarray(p.resid_est, dtype=float)[idx]
+    if p.k == 0:
+        keep = np.isfinite(resid).any(axis=0)
+        e_p = nanmean(resid[:, keep], 0)
+        ar_p = nanmean(np.asarray(p.ar, dtype=float)[idx], 0)
+        return _System(np.zeros((0, 0)), np.zeros((ar_p.shape[0], 0)), e_p[None], ar_p[None], False)
+    if p.k != 2 or p.market_est is None or p.market_evt is None or p.params is None:
+        raise SpecError(
+            "portfolio_test(sample='all') needs a market model or market-adjusted panel; "
+            "use sample='common'"
+        )
+    m = np.asarray(p.market_est, dtype=float)[idx]
+    m_evt = np.asarray(p.market_evt, dtype=float)[idx]
+    if not (
+        np.allclose(m, m[:1], equal_nan=True) and np.allclose(m_evt, m_evt[:1], equal_nan=True)
+    ):
+        raise SpecError(_UNEQUAL)
+    params = np.asarray(p.params, dtype=float)[idx]
+    y = resid + params[:, :1] + params[:, 1:2] * m  # the returns, rebuilt
+    days = np.isfinite(y).any(axis=0) & np.isfinite(m[0])
+    r_p = nanmean(y[:, days], 0)
+    xc = np.column_stack([np.ones(days.sum()), m[0, days]])
+    xtx_inv = np.linalg.inv(xc.T @ xc)
+    coef = xtx_inv @ xc.T @ r_p
+    x_evt = np.column_stack([np.ones(m_evt.shape[1]), m_evt[0]])
+    ar_p = nanmean(np.asarray(p.ret_evt, dtype=float)[idx], 0) - x_evt @ coef
+    return _System(xtx_inv, x_evt, (r_p - xc @ coef)[None], ar_p[None], True)
 
 
 def _label(panel: EventPanel, w: Window | None) -> str:
@@ -373,7 +315,9 @@ def _label(panel: EventPanel, w: Window | None) -> str:
 
 
 # ----------------------------------------------------------------------------- SUR Wald
-def sur_wald_test(panel: EventPanel, window: Window | None = None) -> pd.DataFrame:
+def sur_wald_test(
+    panel: EventPanel, window: Window | None = None, reference: str = "F"
+) -> pd.DataFrame:
     """Multivariate regression with event-day dummies (SUR) and its Wald tests, per event date.
 
     Parameters
@@ -382,12 +326,17 @@ def sur_wald_test(panel: EventPanel, window: Window | None = None) -> pd.DataFra
     window : (start, end), optional
         Event days whose dummies are summed (default: day 0). The tested effect of firm *i* is
         ``gamma_i = g'AR_i``, the sum of its event-day dummy coefficients over the window.
+    reference : {"F", "chi2"}
+        Reference distribution of the Wald statistics: ``"F"`` (default), the exact
+        finite-sample Hotelling distribution; ``"chi2"``, the large-sample one (which
+        over-rejects with few estimation days per firm).
 
     Returns
     -------
     pandas.DataFrame
-        Two rows per event date: ``hypothesis`` = ``"all zero"`` (``chi2(N)``) and
-        ``"average zero"`` (``chi2(1)``), with ``statistic``, ``df``, ``p_value``, ``n``,
+        Two rows per event date: ``hypothesis`` = ``"all zero"`` and ``"average zero"``, with
+        ``statistic`` (the Wald statistic ``W``), ``distribution`` (``"F"`` or ``"chi2"``),
+        ``df``, ``df2`` (the F's denominator df; NaN for chi2), ``p_value``, ``n``,
         ``estimate`` (the average effect).
 
     Notes
@@ -404,11 +353,28 @@ def sur_wald_test(panel: EventPanel, window: Window | None = None) -> pd.DataFra
 
     .. math:: Cov(\\gamma_i, \\gamma_j) = \\sigma_{ij}\\,(g'g + (X_w g)'(X'X)^{-1}(X_w g))
 
-    Wald statistics: ``W_all = gamma' V^{-1} gamma ~ chi2(N)`` and
-    ``W_avg = (1'gamma)^2 / (1'V 1) ~ chi2(1)``. Needs ``L - k > N`` common estimation days.
+    Wald statistics ``W_all = gamma' V^{-1} gamma`` and ``W_avg = (1'gamma)^2 / (1'V 1)``.
+    With normal errors ``gamma ~ N(0, Sigma c)`` under the null, independent of
+    ``(L - k) Sigma_hat ~ Wishart(Sigma, nu = L - k)``, so ``W_all`` is Hotelling's ``T^2``
+    (Hotelling 1931; Anderson 2003, sec. 5.2) and exactly
+
+    .. math:: \\frac{\\nu - N + 1}{\\nu N} W_{all} \\sim F(N, \\nu - N + 1), \\qquad
+              W_{avg} \\sim F(1, \\nu)
+
+    ``W_avg`` is the square of the portfolio t of :func:`portfolio_test` (the same residual
+    variance of the equally weighted sum and the same ``nu = L - k``), so its F(1, nu)
+    p-value is the portfolio t's two-sided t(nu) p-value. ``reference="chi2"`` gives the
+    large-sample ``chi2(N)`` and ``chi2(1)``. Needs ``L - k > N`` common estimation days.
     Unbalanced market-model panels are re-estimated on the common days, as in
     :func:`portfolio_test` (column ``refit``).
+
+    Examples
+    --------
+    >>> from eventstudy.inference import sur_wald_test  # doctest: +SKIP
+    >>> sur_wald_test(res.panel, (0, 1))  # doctest: +SKIP
     """
+    if reference not in ("F", "chi2"):
+        raise SpecError(f"reference={reference!r} is not valid; use 'F' (exact) or 'chi2'")
     g = _window_indicator(panel, window)
     rows = []
     for idx in _date_groups(panel):
@@ -435,12 +401,21 @@ def sur_wald_test(panel: EventPanel, window: Window | None = None) -> pd.DataFra
         date = _day0(panel)[idx[0]]
         label = _label(panel, window)
         est = float(gamma.mean())
-        rows.append((date, label, "all zero", n_firms, est, w_all, n_firms, sys_.refit))
-        rows.append((date, label, "average zero", n_firms, est, w_avg, 1, sys_.refit))
-    cols = ["date", "window", "hypothesis", "n", "estimate", "statistic", "df", "refit"]
+        rows.append(
+            (date, label, "all zero", n_firms, est, w_all, n_firms, dof - n_firms + 1, sys_.refit)
+        )
+        rows.append((date, label, "average zero", n_firms, est, w_avg, 1, dof, sys_.refit))
+    cols = ["date", "window", "hypothesis", "n", "estimate", "statistic", "df", "df2", "refit"]
     out = pd.DataFrame(rows, columns=cols)
-    out["p_value"] = stats.chi2.sf(out["statistic"].to_numpy(), out["df"].to_numpy())
-    out["distribution"] = "chi2"
+    w, df1 = out["statistic"].to_numpy(), out["df"].to_numpy(dtype=float)
+    if reference == "F":
+        df2 = out["df2"].to_numpy(dtype=float)
+        nu = np.where(out["hypothesis"] == "all zero", df2 + df1 - 1, df2)  # L - k
+        out["p_value"] = stats.f.sf(w * df2 / (nu * df1), df1, df2)
+    else:
+        out["df2"] = np.nan
+        out["p_value"] = stats.chi2.sf(w, df1)
+    out["distribution"] = reference
     out["stars"] = stars_from_p(out["p_value"].to_numpy())
     out.insert(0, "test", "sur_wald")
     return out

@@ -87,6 +87,15 @@ class Conventions:
         Return kind the statistics require; a panel of another kind raises ``SpecError``.
     name : str
         Name of the profile, stated in every result.
+
+    Examples
+    --------
+    >>> import eventstudy as es
+    >>> es.Conventions(residual_variance="sample").residual_variance
+    'sample'
+    >>> es.Conventions.profile("estudy2").name  # reproduces the R package estudy2
+    'estudy2'
+    >>> res.tests(conventions=es.Conventions.profile("estudy2"))  # doctest: +SKIP
     """
 
     residual_variance: ResidualVariance = "model"
@@ -119,7 +128,14 @@ class Conventions:
 
     @classmethod
     def profile(cls, name: str) -> Conventions:
-        """A named set of conventions: ``"default"`` (the original papers) or ``"estudy2"``."""
+        """A named set of conventions: ``"default"`` (the original papers) or ``"estudy2"``.
+
+        Examples
+        --------
+        >>> import eventstudy as es
+        >>> es.Conventions.profile("estudy2").name
+        'estudy2'
+        """
         if name == "default":
             return cls()
         if name == "estudy2":
@@ -142,13 +158,27 @@ class Conventions:
         raise SpecError(f"unknown conventions profile {name!r}; choose 'default' or 'estudy2'")
 
     def replace(self, **changes: Any) -> Conventions:
-        """A copy with some fields changed (the profile name becomes ``"<name>+custom"``)."""
+        """A copy with some fields changed (the profile name becomes ``"<name>+custom"``).
+
+        Examples
+        --------
+        >>> import eventstudy as es
+        >>> es.Conventions().replace(sign_pvalue="normal").sign_pvalue
+        'normal'
+        """
         if "name" not in changes:
             changes["name"] = f"{self.name}+custom"
         return replace(self, **changes)
 
     def describe(self) -> str:
-        """One-line statement of every field, recorded in each result row."""
+        """One-line statement of every field, recorded in each result row.
+
+        Examples
+        --------
+        >>> import eventstudy as es
+        >>> es.Conventions().describe()[:8]
+        'default:'
+        """
         parts = [f"{f.name}={getattr(self, f.name)}" for f in fields(self) if f.name != "name"]
         return f"{self.name}: " + ", ".join(parts)
 

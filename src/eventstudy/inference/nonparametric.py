@@ -8,8 +8,9 @@ out), all events at once.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import lru_cache
+from typing import TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -31,6 +32,7 @@ from ._core import (
     window_sum,
 )
 from ._registry import TestSpec, register, run_spec
+from ._stats import _BLOCK_ROWS
 from .conventions import Alternative, Conventions
 
 __all__ = [
@@ -45,6 +47,7 @@ __all__ = [
 ]
 
 _DEFAULT = Conventions()
+_T = TypeVar("_T")
 
 
 def _window_cars(ctx: Context, windows: Sequence[Window]) -> FloatArray:
@@ -109,6 +112,12 @@ def sign_test(
 
     p-value exact binomial ``Bin(N_t, 1/2)`` (two-sided: twice the smaller tail), or normal
     (``sign_pvalue="normal"``).
+
+    Examples
+    --------
+    >>> from eventstudy.inference import sign_test  # doctest: +SKIP
+    >>> sign_test(res.panel, windows=[(0, 0), (-1, 1)], daily=False)  # doctest: +SKIP
+    >>> res.tests(["sign"], windows=[(0, 0), (-1, 1)])  # the same rows  # doctest: +SKIP
     """
     return run_spec(_SIGN, panel, windows, daily, conventions, alternative)
 
@@ -158,52 +167,119 @@ def generalized_sign(
     .. math:: Z_t = \\frac{w_t - N_t \\hat p}{\\sqrt{N_t \\hat p (1-\\hat p)}}
 
     Standard normal. For a window, ``w`` counts positive CARs against the same ``p``.
+
+    Examples
+    --------
+    >>> from eventstudy.inference import generalized_sign  # doctest: +SKIP
+    >>> generalized_sign(res.panel, windows=[(0, 0), (-1, 1)], daily=False)  # doctest: +SKIP
+    >>> res.tests(["generalized_sign"], windows=[(0, 0), (-1, 1)])  # the same rows  # doctest: +SKIP
     """
     return run_spec(_GSIGN, panel, windows, daily, conventions, alternative)
 
 
 # ----------------------------------------------------------------------------- rank family
-def _combined(ctx: Context) -> FloatArray:
-    """Estimation residuals then event ARs, one row per event: ``(n, L1 + L2)``."""
-    return np.concatenate([ctx.est, ctx.ar], axis=1)
+#: rows ranked at once (bounds the ``(rows, L)`` temporaries of the sort)
+_RANK_BLOCK = 8_192
 
 
 def _ranks(x: FloatArray) -> FloatArray:
-    return np.asarray(stats.rankdata(x, axis=1, nan_policy="omit"), dtype=float)
+    """Average ranks within each row, ``NaN`` kept out and returned as ``NaN``.
+
+    Equals ``scipy.stats.rankdata(x, axis=1, nan_policy="omit")`` (ties share the mean of
+    their positions) with one sort per block of rows and no per-row work: a tie group's
+    rank is the mean of its first and last sorted position.
+    """
+    x = np.asarray(x, dtype=float)
+    out = np.empty(x.shape)
+    for lo in range(0, x.shape[0], _RANK_BLOCK):  # blocks of events, not single events
+        out[lo : lo + _RANK_BLOCK] = _block_ranks(x[lo : lo + _RANK_BLOCK])
+    return out
+
+
+def _block_ranks(x: FloatArray) -> FloatArray:
+    n, width = x.shape
+    order = np.argsort(x, axis=1)  # NaN sorts last
+    xs = np.take_along_axis(x, order, axis=1)
+    starts = np.ones((n, width), dtype=bool)
+    starts[:, 1:] = xs[:, 1:] != xs[:, :-1]  # a new value (NaN != NaN: never tied)
+    position = np.arange(1, width + 1, dtype=np.int64)
+    first = np.maximum.accumulate(np.where(starts, position, 0), axis=1)
+    ends = np.ones((n, width), dtype=bool)
+    ends[:, :-1] = starts[:, 1:]
+    last = np.minimum.accumulate(np.where(ends, position, width + 1)[:, ::-1], axis=1)[:, ::-1]
+    ranks = np.empty((n, width))
+    np.put_along_axis(ranks, order, (first + last) / 2.0, axis=1)
+    ranks[np.isnan(x)] = np.nan
+    return ranks
 
 
 def _variance_divisor(ctx: Context, daily_series: FloatArray) -> float:
     if ctx.conv.rank_variance_days == "mean_obs":
-        return float(np.mean(count(_combined(ctx), 1)))
+        return float(np.mean(count(ctx.est, 1) + count(ctx.ar, 1)))
     return float(np.isfinite(daily_series).sum())
 
 
-def _ts_scaled(ctx: Context, scores: FloatArray, scale: str) -> tuple[FloatArray, float]:
-    """Daily cross-sectional aggregate of ``scores`` and its time-series sd over all days.
+def _score_sums(ctx: Context, kind: str) -> tuple[FloatArray, npt.NDArray[np.int64]]:
+    """Per-day sum over events of one kind of score and the events with a score, for the
+    estimation and event days together (``(L1 + L2,)`` each).
+
+    The ``(n, L1 + L2)`` scores are never held whole: blocks of events are ranked (one
+    sort per block, :func:`_ranks`) and summed, and both rank scores come from one ranking.
+    """
+    store = ctx.__dict__.setdefault("_nonparametric_memo", {})
+    if ("sums", kind) not in store:
+        kinds = ("corrado", "modified") if kind != "median_sign" else ("median_sign",)
+        width = ctx.est.shape[1] + ctx.ar.shape[1]
+        sums = {k: np.zeros(width) for k in kinds}
+        counts = np.zeros(width, dtype=np.int64)
+        for lo in range(0, ctx.n, _RANK_BLOCK):  # blocks of events, not single events
+            x = np.concatenate([ctx.est[lo : lo + _RANK_BLOCK], ctx.ar[lo : lo + _RANK_BLOCK]], 1)
+            ok = ~np.isnan(x)
+            counts += ok.sum(axis=0)
+            for k, scores in _block_scores(x, kinds).items():
+                sums[k] += np.where(ok, scores, 0.0).sum(axis=0)
+        for k in kinds:
+            store[("sums", k)] = (sums[k], counts)
+    return store[("sums", kind)]
+
+
+def _block_scores(x: FloatArray, kinds: Sequence[str]) -> dict[str, FloatArray]:
+    """Scores of a block of events (rows of estimation residuals then event ARs)."""
+    if kinds == ("median_sign",):
+        return {"median_sign": np.sign(x - np.nanmedian(x, axis=1, keepdims=True))}
+    k = _ranks(x)
+    n_i = count(x, 1)[:, None]
+    return {"corrado": k - (n_i + 1) / 2.0, "modified": k / (n_i + 1) - 0.5}
+
+
+def _ts_scaled(ctx: Context, kind: str, scale: str) -> tuple[FloatArray, float]:
+    """Daily cross-sectional aggregate of the scores and its time-series sd over all days.
 
     ``scale="mean"``: ``Q_u = (1/N_u) sum_i s_iu``; ``scale="sqrt"``: ``(1/sqrt(N_u)) sum_i s_iu``.
     """
-    n_u = count(scores, 0)
-    total = ctx.firm_sum(scores)
+    total, n_u = _score_sums(ctx, kind)
+    if ctx.conv.firm_sum == "rowmean_times_n":  # as Context.firm_sum
+        total = total * ctx.n / np.maximum(n_u, 1)
+    total = np.where(n_u > 0, total, np.nan)
     q = _divide(total, n_u if scale == "mean" else np.sqrt(n_u))
     s = float(np.sqrt(np.nansum(q**2) / _variance_divisor(ctx, q)))
     return q, s
 
 
-def _rank_family(ctx: Context, scores: FloatArray, scale: str) -> tuple[FloatArray, float]:
-    q, s = _ts_scaled(ctx, scores, scale)
+def _rank_family(ctx: Context, kind: str, scale: str) -> tuple[FloatArray, float]:
+    q, s = _ts_scaled(ctx, kind, scale)
     return q[ctx.est.shape[1] :], s
 
 
-def _family_daily(ctx: Context, scores: FloatArray, scale: str, alt: str) -> Rows:
-    q_evt, s = _rank_family(ctx, scores, scale)
+def _family_daily(ctx: Context, kind: str, scale: str, alt: str) -> Rows:
+    q_evt, s = _rank_family(ctx, kind, scale)
     return _normal_rows(ctx.aar, q_evt / s, ctx.n_t, alt)
 
 
 def _family_window(
-    ctx: Context, scores: FloatArray, scale: str, windows: Sequence[Window], alt: str
+    ctx: Context, kind: str, scale: str, windows: Sequence[Window], alt: str
 ) -> Rows:
-    q_evt, s = _rank_family(ctx, scores, scale)
+    q_evt, s = _rank_family(ctx, kind, scale)
     est, stat, n = [], [], []
     for w in windows:
         days = ctx.window_days(w) & np.isfinite(q_evt)
@@ -211,23 +287,6 @@ def _family_window(
         stat.append(float(q_evt[days].sum() / (s * np.sqrt(days.sum()))) if days.any() else np.nan)
         n.append(int(ctx.present[:, days].any(axis=1).sum()))
     return _normal_rows(np.array(est), np.array(stat), np.array(n), alt)
-
-
-def _corrado_scores(ctx: Context) -> FloatArray:
-    x = _combined(ctx)
-    k = _ranks(x)
-    return k - (count(x, 1)[:, None] + 1) / 2.0
-
-
-def _modified_rank_scores(ctx: Context) -> FloatArray:
-    x = _combined(ctx)
-    return _ranks(x) / (count(x, 1)[:, None] + 1) - 0.5
-
-
-def _median_sign_scores(ctx: Context) -> FloatArray:
-    x = _combined(ctx)
-    med = np.nanmedian(x, axis=1, keepdims=True)
-    return np.sign(x - med)
 
 
 def corrado_rank(
@@ -251,6 +310,12 @@ def corrado_rank(
     ``u`` over all estimation and event days, ``T`` days with data (``"mean_obs"``:
     ``mean(n_i)``). Standard normal. A window of ``L_w`` days: ``sum_t T_t / sqrt(L_w)``
     (Campbell & Wasley 1993).
+
+    Examples
+    --------
+    >>> from eventstudy.inference import corrado_rank  # doctest: +SKIP
+    >>> corrado_rank(res.panel, windows=[(0, 0), (-1, 1)], daily=False)  # doctest: +SKIP
+    >>> res.tests(["corrado_rank"], windows=[(0, 0), (-1, 1)])  # the same rows  # doctest: +SKIP
     """
     return run_spec(_RANK, panel, windows, daily, conventions, alternative)
 
@@ -275,6 +340,12 @@ def corrado_zivney_rank(
               S^2 = \\frac{1}{T}\\sum_u \\Big(N_u^{-1/2}\\sum_i (U_{iu} - 1/2)\\Big)^2
 
     Standard normal; windows as for :func:`corrado_rank`.
+
+    Examples
+    --------
+    >>> from eventstudy.inference import corrado_zivney_rank  # doctest: +SKIP
+    >>> corrado_zivney_rank(res.panel, windows=[(0, 0), (-1, 1)], daily=False)  # doctest: +SKIP
+    >>> res.tests(["corrado_zivney_rank"], windows=[(0, 0), (-1, 1)])  # the same rows  # doctest: +SKIP
     """
     return run_spec(_MRANK, panel, windows, daily, conventions, alternative)
 
@@ -297,22 +368,104 @@ def corrado_zivney_sign(
               S^2 = \\frac{1}{T}\\sum_u \\Big(N_u^{-1/2}\\sum_i G_{iu}\\Big)^2
 
     Standard normal; windows as for :func:`corrado_rank`.
+
+    Examples
+    --------
+    >>> from eventstudy.inference import corrado_zivney_sign  # doctest: +SKIP
+    >>> corrado_zivney_sign(res.panel, windows=[(0, 0), (-1, 1)], daily=False)  # doctest: +SKIP
+    >>> res.tests(["corrado_zivney_sign"], windows=[(0, 0), (-1, 1)])  # the same rows  # doctest: +SKIP
     """
     return run_spec(_CSIGN, panel, windows, daily, conventions, alternative)
 
 
 # ----------------------------------------------------------------------------- GRANK
+def _memo(ctx: Context, key: str, make: Callable[[], _T]) -> _T:
+    """A value computed once per test context (shared by the tests of one run)."""
+    store = ctx.__dict__.setdefault("_nonparametric_memo", {})
+    if key not in store:
+        store[key] = make()
+    return store[key]
+
+
+def _grank_sar_est(ctx: Context, rows: slice) -> FloatArray:
+    """Estimation-window SARs ``e_iu / sigma_i`` of the events ``rows``."""
+    return np.asarray(ctx.est[rows] / np.sqrt(ctx.sigma2[rows])[:, None], dtype=float)
+
+
+def _grank_base(ctx: Context) -> tuple[npt.NDArray[np.float32], FloatArray]:
+    """Within-event ranks of the estimation SARs (ranked once per context, kept as float32:
+    half-integers below 2**24 are exact) and the SARs per event."""
+
+    def ranks() -> npt.NDArray[np.float32]:
+        out = np.empty(ctx.est.shape, dtype=np.float32)
+        for lo in range(0, ctx.n, _RANK_BLOCK):  # blocks of events, not single events
+            out[lo : lo + _RANK_BLOCK] = _block_ranks(
+                _grank_sar_est(ctx, slice(lo, lo + _RANK_BLOCK))
+            )
+        return out
+
+    return (
+        _memo(ctx, "sar_est_ranks", ranks),
+        _memo(ctx, "sar_est_count", lambda: count(ctx.est, 1).astype(float)),
+    )
+
+
+def _grank_u(ctx: Context, scar_star: FloatArray, rows: slice = slice(None)) -> FloatArray:
+    """``U = rank(GSAR) / (T_i + 1) - 1/2`` of ``[SAR_est, SCAR*]`` for the events ``rows``,
+    ``(rows, L1 + 1)``.
+
+    The estimation SARs are ranked once per context; adding the one value ``SCAR*_i`` moves
+    an estimation rank up by 1 where ``SCAR*`` is smaller (1/2 where tied, the average-rank
+    rule), and ``SCAR*``'s own rank is ``1 + #smaller + #tied / 2``: the ranks of
+    ``rankdata`` on the ``(n, L1 + 1)`` matrix, without sorting it again for every window.
+    """
+    base_all, n_est_all = _grank_base(ctx)
+    sar_est, base, n_est = _grank_sar_est(ctx, rows), base_all[rows], n_est_all[rows]
+    star = scar_star[rows]
+    s = star[:, None]
+    above = sar_est > s
+    ranks = np.empty((len(star), sar_est.shape[1] + 1))
+    np.add(base, above, out=ranks[:, :-1])
+    n_above = above.sum(axis=1)
+    tied = sar_est == s
+    n_tied = tied.sum(axis=1)
+    if n_tied.any():  # ties are rare with continuous returns
+        ranks[:, :-1] += 0.5 * tied
+    below = n_est - n_above - n_tied
+    ranks[:, -1] = np.where(np.isnan(star), np.nan, below + 1.0 + 0.5 * n_tied)
+    t_i = n_est + ~np.isnan(star)
+    ranks /= (t_i + 1)[:, None]
+    ranks -= 0.5
+    return ranks
+
+
+def _grank_column_means(
+    ctx: Context, scar_star: FloatArray
+) -> tuple[npt.NDArray[np.int64], FloatArray]:
+    """Events with a ``U`` and the mean ``U`` per column, from blocks of events: the same
+    blocks and sums as :func:`nanmean` over the whole ``(n, L1 + 1)`` matrix, which is never
+    held (1.9 GB at a million events)."""
+    if ctx.n <= _BLOCK_ROWS:
+        u = _grank_u(ctx, scar_star)
+        return count(u, 0), nanmean(u, 0)
+    width = ctx.est.shape[1] + 1
+    total, c = np.zeros(width), np.zeros(width, dtype=np.int64)
+    for lo in range(0, ctx.n, _BLOCK_ROWS):  # blocks of events, not single events
+        u = _grank_u(ctx, scar_star, slice(lo, lo + _BLOCK_ROWS))
+        ok = ~np.isnan(u)
+        total += np.where(ok, u, 0.0).sum(axis=0)
+        c += ok.sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return c, np.where(c > 0, total / np.maximum(c, 1), np.nan)
+
+
 def _grank_one(ctx: Context, cols: npt.NDArray[np.bool_]) -> tuple[float, float, float, int]:
     """GRANK t, its df, the CAAR and N for one window (one-day windows give the daily test)."""
     car, _ = ctx.car(cols)
     scar = ctx.scar(cols)
     sd = np.sqrt(nanvar(scar, 0, ddof=1))
     scar_star = scar / sd  # re-standardised for event-induced volatility
-    sar_est = ctx.est / np.sqrt(ctx.sigma2)[:, None]
-    g = np.concatenate([sar_est, scar_star[:, None]], axis=1)
-    u = _ranks(g) / (count(g, 1)[:, None] + 1) - 0.5
-    n_t = count(u, 0)
-    ubar = nanmean(u, 0)
+    n_t, ubar = _grank_column_means(ctx, scar_star)
     has = n_t > 0
     t_days = int(has.sum())
     s2 = np.sum((n_t[has] / ctx.n) * ubar[has] ** 2) / t_days
@@ -359,6 +512,12 @@ def grank(
               t_{grank} = Z\\sqrt{\\frac{T-2}{T-1-Z^2}} \\sim t(T-2)
 
     ``T`` = estimation days + 1. Cross-sectional correlation enters through ``S_U``.
+
+    Examples
+    --------
+    >>> from eventstudy.inference import grank  # doctest: +SKIP
+    >>> grank(res.panel, windows=[(0, 0), (-1, 1)], daily=False)  # doctest: +SKIP
+    >>> res.tests(["grank"], windows=[(0, 0), (-1, 1)])  # the same rows  # doctest: +SKIP
     """
     return run_spec(_GRANK, panel, windows, daily, conventions, alternative)
 
@@ -461,36 +620,46 @@ def wilcoxon(
 
     The statistic column holds ``W+``. p-value exact (``N_t <= 50`` and no ties) or normal
     with mean ``N(N+1)/4`` and tie-corrected variance ``N(N+1)(2N+1)/24 - sum(t^3 - t)/48``.
+
+    Examples
+    --------
+    >>> from eventstudy.inference import wilcoxon  # doctest: +SKIP
+    >>> wilcoxon(res.panel, windows=[(0, 0), (-1, 1)], daily=False)  # doctest: +SKIP
+    >>> res.tests(["wilcoxon"], windows=[(0, 0), (-1, 1)])  # the same rows  # doctest: +SKIP
     """
     return run_spec(_WILCOXON, panel, windows, daily, conventions, alternative)
 
 
 def _rank_daily(ctx: Context, alt: str) -> Rows:
-    return _family_daily(ctx, _corrado_scores(ctx), "mean", alt)
+    return _family_daily(ctx, "corrado", "mean", alt)
 
 
 def _rank_window(ctx: Context, windows: Sequence[Window], alt: str) -> Rows:
-    return _family_window(ctx, _corrado_scores(ctx), "mean", windows, alt)
+    return _family_window(ctx, "corrado", "mean", windows, alt)
 
 
 def _mrank_daily(ctx: Context, alt: str) -> Rows:
-    return _family_daily(ctx, _modified_rank_scores(ctx), "sqrt", alt)
+    return _family_daily(ctx, "modified", "sqrt", alt)
 
 
 def _mrank_window(ctx: Context, windows: Sequence[Window], alt: str) -> Rows:
-    return _family_window(ctx, _modified_rank_scores(ctx), "sqrt", windows, alt)
+    return _family_window(ctx, "modified", "sqrt", windows, alt)
 
 
 def _csign_daily(ctx: Context, alt: str) -> Rows:
-    return _family_daily(ctx, _median_sign_scores(ctx), "sqrt", alt)
+    return _family_daily(ctx, "median_sign", "sqrt", alt)
 
 
 def _csign_window(ctx: Context, windows: Sequence[Window], alt: str) -> Rows:
-    return _family_window(ctx, _median_sign_scores(ctx), "sqrt", windows, alt)
+    return _family_window(ctx, "median_sign", "sqrt", windows, alt)
 
 
-_SIGN = register(TestSpec("sign", _sign_daily, _sign_window, naive=True))
-_GSIGN = register(TestSpec("generalized_sign", _gsign_daily, _gsign_window, naive=True))
+# the sign, generalised sign and Wilcoxon tests count signs / ranks across events: with one
+# event they say nothing (p = 1), so a single-event study leaves them out (min_events=2)
+_SIGN = register(TestSpec("sign", _sign_daily, _sign_window, naive=True, min_events=2))
+_GSIGN = register(
+    TestSpec("generalized_sign", _gsign_daily, _gsign_window, naive=True, min_events=2)
+)
 _CSIGN = register(TestSpec("corrado_zivney_sign", _csign_daily, _csign_window, naive=False))
 _RANK = register(TestSpec("corrado_rank", _rank_daily, _rank_window, naive=False))
 _MRANK = register(TestSpec("corrado_zivney_rank", _mrank_daily, _mrank_window, naive=False))
@@ -498,5 +667,5 @@ _GRANK = register(
     TestSpec("grank", _grank_daily, _grank_window, naive=False, z_like=False, min_events=2)
 )
 _WILCOXON = register(
-    TestSpec("wilcoxon", _wilcoxon_daily, _wilcoxon_window, naive=True, z_like=False)
+    TestSpec("wilcoxon", _wilcoxon_daily, _wilcoxon_window, naive=True, z_like=False, min_events=2)
 )

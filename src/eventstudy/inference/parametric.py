@@ -146,6 +146,12 @@ def brown_warner_1980(
 
     and for a window ``CAAR = sum_t AAR_t`` with ``Var(CAAR) = sum_t Var(AAR_t)``.
     Student t with ``mean(L_i - k)`` df (``portfolio_df="model"``) or ``mean(L_i) - 1``.
+
+    Examples
+    --------
+    >>> from eventstudy.inference import brown_warner_1980  # doctest: +SKIP
+    >>> brown_warner_1980(res.panel, windows=[(0, 0), (-1, 1)], daily=False)  # doctest: +SKIP
+    >>> res.tests(["brown_warner_1980"], windows=[(0, 0), (-1, 1)])  # the same rows  # doctest: +SKIP
     """
     return run_spec(_BW1980, panel, windows, daily, conventions, alternative)
 
@@ -204,6 +210,12 @@ def brown_warner_1985(
 
     For a window of ``L_w`` days: ``t = CAAR / (S sqrt(L_w))``. Student t with ``T - 1`` df
     (``portfolio_df="model"``, ``T`` estimation days with data) or ``mean(L_i) - 1``.
+
+    Examples
+    --------
+    >>> from eventstudy.inference import brown_warner_1985  # doctest: +SKIP
+    >>> brown_warner_1985(res.panel, windows=[(0, 0), (-1, 1)], daily=False)  # doctest: +SKIP
+    >>> res.tests(["brown_warner_1985"], windows=[(0, 0), (-1, 1)])  # the same rows  # doctest: +SKIP
     """
     return run_spec(_BW1985, panel, windows, daily, conventions, alternative)
 
@@ -245,6 +257,12 @@ def cross_sectional_t(
 
     Student t with ``N_t - 1`` df; for a window the same on ``CAR_i``. Robust to
     event-induced variance, not to cross-sectional correlation.
+
+    Examples
+    --------
+    >>> from eventstudy.inference import cross_sectional_t  # doctest: +SKIP
+    >>> cross_sectional_t(res.panel, windows=[(0, 0), (-1, 1)], daily=False)  # doctest: +SKIP
+    >>> res.tests(["cross_sectional_t"], windows=[(0, 0), (-1, 1)])  # the same rows  # doctest: +SKIP
     """
     return run_spec(_CS_T, panel, windows, daily, conventions, alternative)
 
@@ -294,6 +312,12 @@ def patell(
     ``SAR_it`` is Student t with ``L_i - k`` df, hence the variance ``(L_i-k)/(L_i-k-2)``.
     For a window, ``SCAR_i = CAR_i / sqrt(sigma_i^2 (g'g + (X_w g)'(X'X)^{-1}(X_w g)))``
     (Campbell, Lo & MacKinlay 1997, J2). Standard normal.
+
+    Examples
+    --------
+    >>> from eventstudy.inference import patell  # doctest: +SKIP
+    >>> patell(res.panel, windows=[(0, 0), (-1, 1)], daily=False)  # doctest: +SKIP
+    >>> res.tests(["patell"], windows=[(0, 0), (-1, 1)])  # the same rows  # doctest: +SKIP
     """
     return run_spec(_PATELL, panel, windows, daily, conventions, alternative)
 
@@ -335,6 +359,12 @@ def boehmer_musumeci_poulsen(
 
     with the Patell SAR (prediction-error corrected); for a window, on ``SCAR_i``.
     Student t with ``N_t - 1`` df.
+
+    Examples
+    --------
+    >>> from eventstudy.inference import boehmer_musumeci_poulsen  # doctest: +SKIP
+    >>> boehmer_musumeci_poulsen(res.panel, windows=[(0, 0), (-1, 1)], daily=False)  # doctest: +SKIP
+    >>> res.tests(["bmp"], windows=[(0, 0), (-1, 1)])  # the same rows  # doctest: +SKIP
     """
     return run_spec(_BMP, panel, windows, daily, conventions, alternative)
 
@@ -347,16 +377,15 @@ def _kp_adjustment(rbar: FloatArray, n: FloatArray) -> FloatArray:
 
 def _kp_daily(ctx: Context, alt: str) -> Rows:
     days = np.eye(ctx.ar.shape[1], dtype=bool)  # day t alone: pairs sharing that session
-    present = ~np.isnan(ctx.sar)
-    rbar = np.array([ctx.kp_rbar(days[t], present[:, t]) for t in range(len(days))])
+    rbar = ctx.kp_rbars(days, ~np.isnan(ctx.sar))
     return _bmp(ctx.sar, alt, ctx.aar, _kp_adjustment(rbar, count(ctx.sar, 0).astype(float)))
 
 
 def _kp_window(ctx: Context, windows: Sequence[Window], alt: str) -> Rows:
     scar = _scar_matrix(ctx, windows)
     caar = nanmean(np.column_stack([c for _, c in _window_cars(ctx, windows)]), 0)
-    present = ~np.isnan(scar)
-    rbar = np.array([ctx.kp_rbar(ctx.window_days(w), present[:, k]) for k, w in enumerate(windows)])
+    cols = np.array([ctx.window_days(w) for w in windows], dtype=bool).reshape(len(windows), -1)
+    rbar = ctx.kp_rbars(cols, ~np.isnan(scar))
     return _bmp(scar, alt, caar, _kp_adjustment(rbar, count(scar, 0).astype(float)))
 
 
@@ -386,6 +415,12 @@ def kolari_pynnonen(
     counts only when both events' day ``t`` is the same session, and for a CAR window in
     proportion to the overlap. With one shared day 0 this is the paper's ``r_bar``.
     Student t, ``N - 1`` df.
+
+    Examples
+    --------
+    >>> from eventstudy.inference import kolari_pynnonen  # doctest: +SKIP
+    >>> kolari_pynnonen(res.panel, windows=[(0, 0), (-1, 1)], daily=False)  # doctest: +SKIP
+    >>> res.tests(["kolari_pynnonen"], windows=[(0, 0), (-1, 1)])  # the same rows  # doctest: +SKIP
     """
     return run_spec(_KP, panel, windows, daily, conventions, alternative)
 
@@ -452,14 +487,33 @@ def lamb(
     ``SS_m = sum_u (m_u - mbar)^2`` over the estimation window (averaged over events when
     their market paths differ). A window uses ``CAAR / (S sqrt(sum_t C_t))``.
     Distribution by ``Conventions.lamb_distribution``.
+
+    Examples
+    --------
+    >>> from eventstudy.inference import lamb  # doctest: +SKIP
+    >>> lamb(res.panel, windows=[(0, 0), (-1, 1)], daily=False)  # doctest: +SKIP
+    >>> res.tests(["lamb"], windows=[(0, 0), (-1, 1)])  # the same rows  # doctest: +SKIP
     """
     return run_spec(_LAMB, panel, windows, daily, conventions, alternative)
 
 
-_BW1980 = register(TestSpec("brown_warner_1980", _bw1980_daily, _bw1980_window, naive=True))
-_BW1985 = register(TestSpec("brown_warner_1985", _bw1985_daily, _bw1985_window, naive=False))
+_BW1980 = register(
+    TestSpec("brown_warner_1980", _bw1980_daily, _bw1980_window, naive=True, caar="aar_sum")
+)
+_BW1985 = register(
+    TestSpec("brown_warner_1985", _bw1985_daily, _bw1985_window, naive=False, caar="aar_sum")
+)
 _CS_T = register(TestSpec("cross_sectional_t", _cs_daily, _cs_window, naive=True, min_events=2))
 _PATELL = register(TestSpec("patell", _patell_daily, _patell_window, naive=True))
 _BMP = register(TestSpec("bmp", _bmp_daily, _bmp_window, naive=True, min_events=2))
 _KP = register(TestSpec("kolari_pynnonen", _kp_daily, _kp_window, naive=False, min_events=2))
-_LAMB = register(TestSpec("lamb", _lamb_daily, _lamb_window, naive=False))
+_LAMB = register(
+    TestSpec(
+        "lamb",
+        _lamb_daily,
+        _lamb_window,
+        naive=False,
+        needs=frozenset({"market_est", "market_evt"}),  # a market regressor
+        caar="aar_sum",
+    )
+)

@@ -187,6 +187,12 @@ def simulate(
     return, so each AR grows by exactly ``delta``. All pseudo-studies of a chunk are fitted in
     one batched least-squares pass; each test is then vectorised across the events of a
     pseudo-study. The band is Clopper & Pearson (1934).
+
+    Examples
+    --------
+    >>> import eventstudy as es
+    >>> sim = es.simulate(returns, market="SPY", n_reps=200)  # doctest: +SKIP
+    >>> es.plot_power(sim)  # doctest: +SKIP
     """
     check_alternative(alternative)
     if n_events < 2 or n_reps < 1:
@@ -210,7 +216,7 @@ def simulate(
     deltas = np.asarray(abnormal, dtype=float)
     pvals = np.full((len(names), len(deltas), n_reps), np.nan)
 
-    from tqdm import tqdm
+    from .._notebook import progress_bar as tqdm  # text bar unless ipywidgets can draw one
 
     bar = tqdm(total=n_reps, disable=not progress, desc="simulate", unit="study")
     for start in range(0, n_reps, chunk_size):
@@ -285,9 +291,19 @@ def plot_power(
 
     Draws on ``ax`` when given (e.g. to put shared-date and random-date simulations side by
     side), else on a new figure. Returns the matplotlib ``Figure`` (nothing is shown).
+
+    Examples
+    --------
+    >>> import eventstudy as es
+    >>> sim = es.simulate(returns, market="SPY", n_reps=200)  # doctest: +SKIP
+    >>> fig = es.plot_power(sim, level=0.05)  # doctest: +SKIP
+    >>> fig.savefig("power.png")  # doctest: +SKIP
     """
     from matplotlib.figure import Figure
 
+    from .._notebook import register_figure_display
+
+    register_figure_display()  # a Jupyter kernel shows the returned figure once
     need = {"test", "abnormal", "level", "rejection_rate", "ci_low", "ci_high"}
     if not need <= set(sim.columns):
         raise SpecError(

@@ -43,6 +43,12 @@ def single_firm_t(
     using the full covariance of the prediction errors over the window (not only the
     diagonal). ``t = AR / sqrt(Var)`` is Student t with ``L_i - k`` df under normal
     residuals (``prediction_error=False`` drops the estimation-error term).
+
+    Examples
+    --------
+    >>> from eventstudy.inference import single_firm_t  # doctest: +SKIP
+    >>> single_firm_t(res.panel, windows=[(0, 0)], daily=False)  # doctest: +SKIP
+    >>> res.single_firm_tests([(0, 0)])  # one row per event  # doctest: +SKIP
     """
     check_alternative(alternative)
     ctx = Context(panel, conventions)

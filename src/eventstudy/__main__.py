@@ -1,0 +1,8 @@
+"""``python -m eventstudy``: the same command line as the ``eventstudy`` script."""
+
+import sys
+
+from .cli import main
+
+if __name__ == "__main__":
+    sys.exit(main())

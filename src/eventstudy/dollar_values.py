@@ -1,0 +1,187 @@
+"""Market values for dollar abnormal returns from share counts and the study's own closes.
+
+``EventStudy(shares=...)`` turns share counts into market values with
+:func:`market_values_from_shares` (shares x the raw close of every session of the study's
+prices), so the value of each (sub-)window is the one at the close just before it;
+:func:`market_value_dates` says which close a market value was actually measured at and
+:func:`warn_stale` warns when that close is earlier than the one the window asks for.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from .data.guards import normalise_ticker
+from .exceptions import DataError, EventStudyWarning, SpecError, user_stacklevel
+
+__all__ = [
+    "StaleMarketValueWarning",
+    "market_value_dates",
+    "market_values_from_shares",
+    "read_shares_file",
+    "shares_frame",
+    "warn_stale",
+]
+
+
+class StaleMarketValueWarning(EventStudyWarning):
+    """A market value was measured at a close earlier than the close before the window."""
+
+
+def shares_frame(shares: Any) -> tuple[Mapping[str, float] | pd.DataFrame, str]:
+    """User share counts in the form :func:`eventstudy.load_market_values` takes, and their
+    split basis.
+
+    ``shares`` is a number per ticker (a mapping or a Series indexed by ticker: today's
+    count, on the current split basis), a tidy frame ``ticker, date, shares`` or a wide frame
+    indexed by date with one column per ticker (counts as reported at each date, restated
+    on the current basis with the prices' ``splits`` column when there is one).
+    """
+    if isinstance(shares, pd.Series):
+        shares = shares.to_dict()
+    if isinstance(shares, Mapping):
+        return {normalise_ticker(str(t)): float(v) for t, v in shares.items()}, "current"
+    if isinstance(shares, pd.DataFrame):
+        if {"ticker", "date", "shares"} <= set(shares.columns):
+            return shares, "as_reported"
+        try:
+            index = pd.DatetimeIndex(shares.index)
+        except (TypeError, ValueError) as exc:
+            raise SpecError(_SHAPE) from exc
+        long = shares.set_axis(index, axis=0).rename_axis("date").reset_index()
+        long = long.melt(id_vars="date", var_name="ticker", value_name="shares").dropna()
+        return long[["ticker", "date", "shares"]], "as_reported"
+    raise SpecError(_SHAPE + f"; got {type(shares).__name__}")
+
+
+_SHAPE = (
+    "shares= must be a number per ticker ({'NVDA': 24.49e9} or a Series), a tidy frame "
+    "ticker, date, shares, or a frame indexed by date with one column per ticker"
+)
+
+
+def read_shares_file(path: Path) -> Mapping[str, float] | pd.DataFrame:
+    """Share counts from a CSV file: columns ``ticker, shares`` (one count per ticker) or
+    ``ticker, date, shares`` (counts by date). The file is untrusted input: its columns and
+    values are checked, with the file and row named in any error."""
+    try:
+        frame = pd.read_csv(path, dtype={"ticker": "str"})
+    except (OSError, ValueError, pd.errors.ParserError) as exc:
+        raise DataError(f"shares file {path}: cannot be read as CSV ({exc})") from exc
+    frame.columns = [str(c).strip().lower() for c in frame.columns]
+    if not {"ticker", "shares"} <= set(frame.columns):
+        raise DataError(
+            f"shares file {path}: needs columns ticker, shares (optionally date); "
+            f"it has {list(frame.columns)}"
+        )
+    counts = pd.to_numeric(frame["shares"], errors="coerce")
+    bad = ~(counts > 0) | frame["ticker"].isna()
+    if bad.any():
+        row = int(np.flatnonzero(bad.to_numpy())[0])
+        raise DataError(
+            f"shares file {path}, row {row + 2}: {frame['shares'].iloc[row]!r} for "
+            f"{frame['ticker'].iloc[row]!r} is not a positive share count"
+        )
+    if "date" in frame.columns:
+        return frame.assign(shares=counts)[["ticker", "date", "shares"]]
+    if frame["ticker"].duplicated().any():
+        dup = frame.loc[frame["ticker"].duplicated(), "ticker"].iloc[0]
+        raise DataError(f"shares file {path}: {dup} appears twice; add a date column")
+    return dict(zip(frame["ticker"].astype(str), counts.astype(float), strict=True))
+
+
+def market_values_from_shares(shares: Any, prices: pd.DataFrame) -> pd.DataFrame:
+    """Market value of every ticker of ``shares`` at every close of ``prices``.
+
+    Returns :func:`eventstudy.load_market_values`'s frame (``ticker, date, price_date,
+    shares, price, market_value, source``): ``shares x close`` with the raw close (the
+    split-consistent ``close`` field; ``adj_close`` only when a file has no raw close, which
+    ``source`` says) and the last share count on or before each close.
+    """
+    from .data.marketcap import load_market_values
+
+    if not isinstance(prices, pd.DataFrame) or "ticker" not in prices.columns:
+        raise SpecError(
+            "shares= computes market values from the study's raw closes: pass prices= as "
+            "returned by load_prices (a tidy frame with ticker, date, close)"
+        )
+    counts, basis = shares_frame(shares)
+    tickers = sorted(
+        {
+            normalise_ticker(str(t))
+            for t in (counts if isinstance(counts, Mapping) else counts["ticker"])
+        }
+    )
+    return load_market_values(tickers, shares=counts, prices=prices, shares_basis=basis)  # type: ignore[arg-type]
+
+
+def market_value_dates(
+    source: pd.Series | pd.DataFrame | None,
+    tickers: npt.NDArray[Any],
+    dates: npt.NDArray[np.datetime64],
+) -> npt.NDArray[np.datetime64]:
+    """The close each as-of market value of :func:`eventstudy.results.market_value_asof` was
+    measured at (its ``price_date``, else its ``date``); NaT for a constant per ticker (a
+    Series) and where there is no value."""
+    n = len(tickers)
+    out = np.full(n, np.datetime64("NaT", "ns"))
+    if not isinstance(source, pd.DataFrame) or n == 0:
+        return out
+    column = "price_date" if "price_date" in source.columns else "date"
+    when = pd.DatetimeIndex(pd.to_datetime(source[column])).as_unit("ns")
+    right = pd.DataFrame(
+        {
+            "date": when,
+            "used": when,
+            "ticker": [normalise_ticker(str(t)) for t in source["ticker"]],
+        }
+    )
+    right = right[np.isfinite(pd.to_numeric(source["market_value"], errors="coerce").to_numpy())]
+    left = pd.DataFrame(
+        {
+            "date": pd.DatetimeIndex(np.asarray(dates, dtype="datetime64[ns]")),
+            "ticker": np.asarray(tickers).astype(str),
+            "row": np.arange(n),
+        }
+    )
+    left = left[left["date"].notna()].sort_values("date")
+    if len(left):
+        merged = pd.merge_asof(
+            left, right.sort_values("date"), on="date", by="ticker", direction="backward"
+        )
+        out[merged["row"].to_numpy()] = merged["used"].to_numpy(dtype="datetime64[ns]")
+    return out
+
+
+def warn_stale(
+    tickers: npt.NDArray[Any],
+    wanted: npt.NDArray[np.datetime64],
+    used: npt.NDArray[np.datetime64],
+) -> None:
+    """Warn (naming firm and dates) where a market value's close is earlier than the close
+    before the window: e.g. values stamped "as of the event date" for an after-close event,
+    whose day 0 is the next session."""
+    wanted = np.asarray(wanted, dtype="datetime64[ns]")
+    used = np.asarray(used, dtype="datetime64[ns]")
+    stale = ~np.isnat(used) & ~np.isnat(wanted) & (used < wanted)
+    if not stale.any():
+        return
+    sample = ", ".join(
+        f"{t} (close of {str(u)[:10]} used, window needs {str(w)[:10]})"
+        for t, u, w in list(
+            zip(np.asarray(tickers)[stale], used[stale], wanted[stale], strict=True)
+        )[:5]
+    )
+    warnings.warn(
+        f"{int(stale.sum())} market value(s) are stale: {sample}; pass EventStudy(shares=...) "
+        "to measure them at the study's own closes, or market values covering these closes",
+        StaleMarketValueWarning,
+        stacklevel=user_stacklevel(),
+    )

@@ -1,0 +1,130 @@
+"""Leaf helpers of the tests: NaN-safe reductions, p-values, stars, the alternative check.
+
+This module imports nothing from the rest of :mod:`eventstudy.inference` (only the
+conventions' list of alternatives), so every other inference module - the test context in
+``_core`` and the clustering remedies in ``clustering`` alike - can import it without an
+import cycle.
+"""
+
+from __future__ import annotations
+
+import weakref
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from scipy import stats
+
+from ..exceptions import SpecError
+from .conventions import ALTERNATIVES
+
+FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
+Window = tuple[int, int]
+
+
+# ----------------------------------------------------------------------------- reductions
+def count(x: FloatArray, axis: int) -> npt.NDArray[np.int64]:
+    """Number of non-missing values along ``axis``."""
+    return np.sum(~np.isnan(x), axis=axis)
+
+
+#: rows per block when averaging a tall panel over events (bounds the temporaries)
+_BLOCK_ROWS = 65_536
+
+
+def nanmean(x: FloatArray, axis: int) -> FloatArray:
+    """Mean over non-missing values; NaN (without a warning) where there are none.
+
+    Over the events of a tall ``(n, L)`` panel (``axis=0``) it sums blocks of rows, so no
+    full-size temporary is made (``np.nansum`` copies the whole array: 1.9 GB for the
+    estimation residuals of a million events).
+    """
+    if axis == 0 and x.ndim == 2 and x.shape[0] > _BLOCK_ROWS:
+        s = np.zeros(x.shape[1])
+        c = np.zeros(x.shape[1], dtype=np.int64)
+        for lo in range(0, x.shape[0], _BLOCK_ROWS):  # blocks of events, not single events
+            block = x[lo : lo + _BLOCK_ROWS]
+            ok = ~np.isnan(block)
+            s += np.where(ok, block, 0.0).sum(axis=0)
+            c += ok.sum(axis=0)
+    else:
+        c = count(x, axis)
+        s = np.nansum(x, axis=axis)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(c > 0, s / np.maximum(c, 1), np.nan)
+
+
+def window_sum(x: FloatArray) -> float:
+    """Sum over a window's days that have a value; NaN when none has (an empty window has no
+    CAAR - not 0)."""
+    x = np.asarray(x, dtype=float)
+    return float(np.nansum(x)) if np.isfinite(x).any() else np.nan
+
+
+def nanvar(x: FloatArray, axis: int, ddof: int = 1) -> FloatArray:
+    """Variance over non-missing values with denominator ``count - ddof``; NaN if too few."""
+    c = count(x, axis)
+    m = np.expand_dims(nanmean(x, axis), axis)
+    ss = np.nansum((x - m) ** 2, axis=axis)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(c > ddof, ss / np.maximum(c - ddof, 1), np.nan)
+
+
+def p_values(
+    stat: FloatArray, distribution: str, df: FloatArray | float | None, alternative: str
+) -> FloatArray:
+    """p-values of a statistic under a normal or Student-t reference distribution."""
+    stat = np.asarray(stat, dtype=float)
+    if distribution == "normal":
+        lower, upper = stats.norm.cdf(stat), stats.norm.sf(stat)
+    elif distribution == "t":
+        dfa = np.asarray(df, dtype=float)
+        with np.errstate(invalid="ignore"):
+            lower, upper = stats.t.cdf(stat, dfa), stats.t.sf(stat, dfa)
+    else:  # pragma: no cover - programming error
+        raise ValueError(distribution)
+    return combine_tails(np.asarray(lower), np.asarray(upper), alternative)
+
+
+def combine_tails(lower: FloatArray, upper: FloatArray, alternative: str) -> FloatArray:
+    """p-value from the lower-tail ``P(S <= s)`` and upper-tail ``P(S >= s)`` probabilities."""
+    if alternative == "less":
+        return np.asarray(lower, dtype=float)
+    if alternative == "greater":
+        return np.asarray(upper, dtype=float)
+    return np.minimum(1.0, 2.0 * np.minimum(lower, upper))
+
+
+def stars_from_p(p: FloatArray) -> npt.NDArray[np.object_]:
+    """``***`` below 1 %, ``**`` below 5 %, ``*`` below 10 %, else empty."""
+    p = np.asarray(p, dtype=float)
+    out = np.full(p.shape, "", dtype=object)
+    with np.errstate(invalid="ignore"):
+        out[p < 0.10] = "*"
+        out[p < 0.05] = "**"
+        out[p < 0.01] = "***"
+    return out
+
+
+def check_alternative(alternative: str) -> None:
+    if alternative not in ALTERNATIVES:
+        raise SpecError(f"alternative={alternative!r} is not valid; choose one of {ALTERNATIVES}")
+
+
+# ----------------------------------------------------------------------------- memos
+_MEMOS: dict[int, dict[Any, Any]] = {}
+
+
+def memo_for(obj: object) -> dict[Any, Any]:
+    """A dict that lives exactly as long as ``obj`` (keyed by its identity, dropped when
+    ``obj`` is garbage-collected): what was computed once from an event panel (its
+    residual correlation, its clustering diagnostic, a test's rows) is kept with it without
+    making the panel hashable. Panels are never modified in place, so a memo cannot go stale.
+    """
+    key = id(obj)
+    memo = _MEMOS.get(key)
+    if memo is None:
+        memo = _MEMOS[key] = {}
+        weakref.finalize(obj, _MEMOS.pop, key, None)
+    return memo

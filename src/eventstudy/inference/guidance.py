@@ -1,0 +1,359 @@
+"""Graded, design-aware guidance for clustered event dates.
+
+:func:`cluster_measures` says how strongly events cluster in calendar time, :func:`clustering_degree`
+grades it (``"none"``, ``"mild"``, ``"strong"``), :func:`event_induced_variance` tests whether the
+event day's standardised abnormal returns are more dispersed than the estimation window's, and
+:func:`clustering_advice` turns the three into a recommendation that depends on the design. The
+headline test and the default CAAR band of the reports follow :func:`choose_headline` and
+:func:`choose_band`; :func:`kp_band_inflation` widens a cross-sectional CAAR band by the
+Kolari & Pynnönen (2010) factor.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from scipy import stats
+
+from ..exceptions import EventStudyError, SpecError
+from ..panel import EventPanel
+from ._cluster_measures import STRONG_CLUSTER_SIZE, Degree, cluster_measures, clustering_degree
+from ._core import Context, FloatArray
+from .conventions import Conventions
+
+__all__ = [
+    "AUTO",
+    "ROBUST_HEADLINE",
+    "STRONG_CLUSTER_SIZE",
+    "Advice",
+    "caar_interval",
+    "choose_band",
+    "choose_headline",
+    "cluster_measures",
+    "clustering_advice",
+    "clustering_degree",
+    "event_induced_variance",
+    "kp_band_inflation",
+    "kp_widened_path",
+]
+
+#: the value of ``test=`` / ``band=`` that lets the design choose
+AUTO = "auto"
+#: the headline test when events cluster strongly
+ROBUST_HEADLINE = "kolari_pynnonen"
+#: significance level of the event-induced variance test behind the advice
+EIV_LEVEL = 0.05
+
+
+def _day0_column(panel: EventPanel) -> int:
+    rel = np.asarray(panel.evt_rel)
+    hits = np.flatnonzero(rel == 0)
+    return int(hits[0]) if len(hits) else 0
+
+
+def event_induced_variance(panel: EventPanel, level: float = EIV_LEVEL) -> dict[str, Any]:
+    """Test for event-induced variance: event-day against estimation-window SAR dispersion.
+
+    Returns
+    -------
+    dict
+        ``variance_ratio`` (cross-sectional variance of the day-0 standardised abnormal
+        returns over the pooled variance of the estimation-window standardised residuals),
+        ``variance_statistic``, ``variance_df``, ``variance_p`` (one-sided) and
+        ``event_induced_variance`` (``variance_p < level`` with a ratio above 1).
+
+    Notes
+    -----
+    Boehmer, Musumeci & Poulsen (1991) motivate their test by this variance increase; the
+    statistic is the textbook variance-ratio test. With ``SAR_i0 = AR_i0 / (s_i sqrt(C_i0))``
+    (Patell's standardisation, prediction-error corrected) on the ``N`` events with a day 0,
+
+    .. math:: \\text{ratio} = \\frac{\\frac{1}{N-1}\\sum_i (SAR_{i0} - \\overline{SAR}_0)^2}
+                                  {\\frac{1}{\\sum_i L_i}\\sum_i\\sum_u (e_{iu}/s_i)^2},
+              \\qquad
+              X = \\frac{\\sum_i (SAR_{i0} - \\overline{SAR}_0)^2}{\\bar v}
+              \\sim \\chi^2_{N-1}
+
+    where ``v_i = (L_i - k)/(L_i - k - 2)`` is a SAR's variance under the null (Student t).
+    A shift in the mean abnormal return does not raise the statistic; heterogeneous event
+    effects do (they are event-induced variance in BMP's sense). Returns NaN with fewer than
+    three events on day 0.
+
+    Examples
+    --------
+    >>> from eventstudy.inference.guidance import event_induced_variance
+    >>> event_induced_variance(res.panel)["variance_ratio"]  # doctest: +SKIP
+    3.7
+    """
+    nan: dict[str, Any] = {
+        "variance_ratio": np.nan,
+        "variance_statistic": np.nan,
+        "variance_df": 0,
+        "variance_p": np.nan,
+        "event_induced_variance": False,
+    }
+    try:
+        ctx = Context(panel, Conventions())
+        sar0 = ctx.sar[:, _day0_column(panel)]
+        null_vars = ctx.patell_var
+    except EventStudyError:  # e.g. an event without residual variance: no verdict
+        return nan
+    keep = np.isfinite(sar0)
+    n = int(keep.sum())
+    if n < 3:
+        return nan
+    ss = float(((sar0[keep] - sar0[keep].mean()) ** 2).sum())
+    scaled = ctx.est[keep] / np.sqrt(ctx.sigma2[keep])[:, None]
+    pooled = float(np.nansum(scaled**2) / np.isfinite(scaled).sum())
+    null_var = float(np.mean(null_vars[keep]))
+    ratio = ss / (n - 1) / pooled
+    stat = ss / null_var
+    p = float(stats.chi2.sf(stat, n - 1))
+    return {
+        "variance_ratio": ratio,
+        "variance_statistic": stat,
+        "variance_df": n - 1,
+        "variance_p": p,
+        "event_induced_variance": bool(p < level and ratio > 1.0),
+    }
+
+
+# ----------------------------------------------------------------------------- advice
+@dataclass(frozen=True)
+class Advice:
+    """What the clustering diagnostic recommends.
+
+    Attributes
+    ----------
+    degree : {"none", "mild", "strong"}
+    design : {"independent", "one date", "clustered", "overlapping"}
+    recommended, avoid : tuple of str
+        Test (or remedy) names: ``kolari_pynnonen``, ``bmp``, ``brown_warner_1985``,
+        ``portfolio_test``, ``sur_wald_test``, ``cross_sectional_t``.
+    note : str
+        The recommendation in words (printed under the tables).
+    measures : dict
+        :func:`cluster_measures` and :func:`event_induced_variance`.
+    """
+
+    degree: Degree
+    design: str
+    recommended: tuple[str, ...]
+    avoid: tuple[str, ...]
+    note: str
+    measures: dict[str, Any] = field(default_factory=dict)
+
+
+def _eiv_sentence(eiv: dict[str, Any]) -> str:
+    return (
+        f"Not brown_warner_1985: the day-0 SAR variance is {eiv['variance_ratio']:.2f} times "
+        f"the estimation window's (chi2({eiv['variance_df']}) p = {eiv['variance_p']:.2g}), "
+        "event-induced variance that its estimation-window variance ignores."
+    )
+
+
+def clustering_advice(panel: EventPanel) -> Advice:
+    """Graded, design-aware advice on tests for the events of ``panel``.
+
+    * no overlap (``"none"``): tests assuming independent abnormal returns apply;
+    * all events on one day 0 (``"one date"``): ``kolari_pynnonen``, ``portfolio_test``,
+      ``sur_wald_test``, and ``brown_warner_1985`` only when the data show no event-induced
+      variance (:func:`event_induced_variance`);
+    * strong clustering on several dates (``"clustered"``): ``kolari_pynnonen`` or
+      ``portfolio_test`` (one portfolio per date), ``brown_warner_1985`` likewise only
+      without event-induced variance;
+    * mild overlap (``"overlapping"``): ``bmp`` or ``kolari_pynnonen``.
+
+    ``brown_warner_1985`` is never recommended, and is listed in ``avoid`` with the measured
+    variance ratio in the note, when the event day shows event-induced variance.
+
+    Examples
+    --------
+    >>> from eventstudy.inference.guidance import clustering_advice
+    >>> advice = clustering_advice(res.panel)  # doctest: +SKIP
+    >>> advice.degree, advice.recommended  # doctest: +SKIP
+    ('mild', ('bmp', 'kolari_pynnonen'))
+    >>> print(advice.note)  # doctest: +SKIP
+    """
+    m = cluster_measures(panel)
+    degree = clustering_degree(m)
+    eiv = event_induced_variance(panel)
+    measures = {**m, **eiv, "degree": degree}
+    inflated = bool(eiv["event_induced_variance"])
+    # estimation-window variances ignore event-induced variance
+    avoid: tuple[str, ...] = ("brown_warner_1985", "patell") if inflated else ()
+    if degree == "none":
+        return Advice(
+            degree,
+            "independent",
+            ("cross_sectional_t", "bmp"),
+            avoid,
+            "Event windows do not overlap in calendar time: tests assuming independent "
+            "abnormal returns apply." + (" " + _eiv_sentence(eiv) if inflated else ""),
+            measures,
+        )
+    if degree == "mild":
+        note = (
+            f"Event windows overlap mildly ({m['share_overlapping']:.0%} of events overlap "
+            f"another's window; on average {m['mean_cluster_size']:.2f} events share a day 0, "
+            f"at most {m['largest_cluster']}): the cross-correlation this induces is small; "
+            "bmp or kolari_pynnonen are appropriate."
+        )
+        note += " " + _eiv_sentence(eiv) if inflated else ""
+        return Advice(degree, "overlapping", ("bmp", "kolari_pynnonen"), avoid, note, measures)
+    one_date = m["n_dates"] == 1
+    base = (
+        ("kolari_pynnonen", "portfolio_test", "sur_wald_test")
+        if one_date
+        else ("kolari_pynnonen", "portfolio_test")
+    )
+    recommended = base if inflated else (*base, "brown_warner_1985")
+    where = (
+        f"All {m['n_events']} events share one day 0"
+        if one_date
+        else f"Events cluster strongly (on average {m['mean_cluster_size']:.1f} events share a "
+        f"day 0; the largest date holds {m['share_top_date']:.0%} of them)"
+    )
+    note = (
+        f"{where}: their abnormal returns are cross-correlated and tests assuming independence "
+        f"over-reject. Use {_join(recommended)}."
+    )
+    note += " " + _eiv_sentence(eiv) if inflated else ""
+    naive = tuple(
+        t for t in ("cross_sectional_t", "bmp", "patell", "brown_warner_1980") if t not in avoid
+    )
+    return Advice(
+        degree, "one date" if one_date else "clustered", recommended, avoid + naive, note, measures
+    )
+
+
+def _join(names: tuple[str, ...]) -> str:
+    return ", ".join(names[:-1]) + " or " + names[-1] if len(names) > 1 else names[0]
+
+
+# ----------------------------------------------------------------------------- defaults
+def choose_headline(panel: Any, test: str = AUTO) -> str:
+    """The test a table reports: ``test`` itself unless it is ``"auto"`` or the study has one
+    event.
+
+    ``"auto"`` is ``cross_sectional_t`` for events that do not cluster or cluster mildly and
+    :data:`ROBUST_HEADLINE` (``kolari_pynnonen``) when they cluster strongly
+    (:func:`clustering_degree`). A single event has no cross-section: a test that needs one
+    (or ``"auto"``) becomes ``single_firm_t``.
+    """
+    from ._registry import REGISTRY
+
+    if getattr(panel, "n_events", None) == 1 and (
+        test == AUTO or (test in REGISTRY and REGISTRY[test].min_events > 1)
+    ):
+        return "single_firm_t"
+    if test != AUTO:
+        return test
+    if not isinstance(panel, EventPanel):
+        return "cross_sectional_t"
+    strong = clustering_degree(cluster_measures(panel)) == "strong"
+    return ROBUST_HEADLINE if strong else "cross_sectional_t"
+
+
+def choose_band(panel: Any, band: str | None) -> str | None:
+    """The CAAR band ``band="auto"`` stands for: ``"kolari_pynnonen"`` when the events of
+    ``panel`` cluster strongly, else ``"cross_sectional"``; other values pass through."""
+    if band != AUTO:
+        return band
+    if isinstance(panel, EventPanel) and panel.n_events > 1:
+        if clustering_degree(cluster_measures(panel)) == "strong":
+            return "kolari_pynnonen"
+    return "cross_sectional"
+
+
+def kp_band_inflation(panel: EventPanel, rel_days: npt.ArrayLike, start: int) -> FloatArray:
+    """Factor widening the cross-sectional CAAR band for cross-correlation, per day.
+
+    For the CAR from ``start`` to day ``t`` the factor is
+
+    .. math:: f_t = \\sqrt{\\frac{1 + (N_t - 1)\\bar r_t}{1 - \\bar r_t}}
+
+    the reciprocal of Kolari & Pynnönen's (2010, eq. 10) adjustment, with ``r_bar_t`` their
+    average residual correlation weighted by the sessions the windows ``[start, t]`` share
+    (as in ``kolari_pynnonen``). The band ``CAAR_t +/- z se_t f_t`` then excludes zero
+    exactly when the KP-adjusted cross-sectional t rejects at the band's level.
+    """
+    from ..abnormal import running_car
+
+    ctx = Context(panel, Conventions())
+    rel = np.asarray(panel.evt_rel)
+    out = []
+    after = rel >= start
+    car = np.full(ctx.ar.shape, np.nan)
+    car[:, after] = running_car(ctx.ar[:, after])  # as plot_caar cumulates: the CAR carries on
+    for t in np.asarray(rel_days, dtype=int):  # one pass per event day, not per event
+        cols = (rel >= start) & (rel <= t)
+        present = np.isfinite(car[:, rel == t]).ravel()  # events with a CAR to date
+        rbar = ctx.kp_rbar(cols, present)
+        n = float(present.sum())
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out.append(np.sqrt((1.0 + (n - 1.0) * rbar) / (1.0 - rbar)))
+    return np.asarray(out, dtype=float)
+
+
+def caar_interval(
+    panel: EventPanel, cols: npt.NDArray[np.bool_], level: float, band: str = AUTO
+) -> tuple[FloatArray, FloatArray, str]:
+    """Standard error of the CAAR cumulated over the event-grid columns ``cols`` (from the
+    first one to each day) and the band it belongs to, as ``plot_caar`` draws it.
+
+    ``band="auto"`` is :func:`choose_band`. ``"cross_sectional"``:
+    ``se_t = sd_i(CAR_i(t)) / sqrt(N_t)`` over the events with an AR on day ``t`` (a missing
+    day adds nothing to a firm's CAR); ``"kolari_pynnonen"``: that times
+    :func:`kp_band_inflation`. Returns ``(se, z, band)`` with ``z`` the two-sided normal
+    critical value of ``level``.
+    """
+    chosen = choose_band(panel, band) or "cross_sectional"
+    if chosen not in ("cross_sectional", "kolari_pynnonen"):
+        raise SpecError(f"band={band!r}; use 'auto', 'cross_sectional' or 'kolari_pynnonen'")
+    from ..abnormal import running_car
+
+    # each event's CAR to date, as plot_caar cumulates it (NaN before the event's first AR)
+    car = running_car(np.asarray(panel.ar, dtype=float)[:, cols])
+    ok = np.isfinite(car)
+    n = ok.sum(axis=0)
+    mean = np.where(ok, car, 0.0).sum(axis=0) / np.maximum(n, 1)
+    ss = np.where(ok, (car - mean) ** 2, 0.0).sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        se = np.where(n > 1, np.sqrt(ss / np.maximum(n - 1, 1) / np.maximum(n, 1)), np.nan)
+    if chosen == "kolari_pynnonen":
+        rel = np.asarray(panel.evt_rel)[cols]
+        se = se * kp_band_inflation(panel, rel, int(rel[0]))
+    z = np.full(se.shape, critical_value(level))
+    return se, z, chosen
+
+
+def kp_widened_path(panel: EventPanel, path: Any, level: float) -> Any:
+    """A cross-sectional CAAR path frame (``rel_day, caar, se, lower, upper``, e.g. from
+    :func:`eventstudy.plotting.caar_path`) with its band widened by
+    :func:`kp_band_inflation` (the CAR cumulated from the path's first day) and a ``band``
+    column saying ``"kolari_pynnonen"``."""
+    rel = path["rel_day"].to_numpy(dtype=int)
+    se = path["se"].to_numpy(dtype=float) * kp_band_inflation(panel, rel, int(rel.min()))
+    z = critical_value(level)
+    caar = path["caar"].to_numpy(dtype=float)
+    return path.assign(se=se, lower=caar - z * se, upper=caar + z * se, band="kolari_pynnonen")
+
+
+def critical_value(level: float) -> float:
+    """Two-sided normal critical value of a confidence ``level`` (1.959964 for 0.95).
+
+    Examples
+    --------
+    >>> from eventstudy.plotting import critical_value
+    >>> round(critical_value(0.95), 2)
+    1.96
+    """
+    if isinstance(level, bool) or not isinstance(level, int | float) or not 0.0 < level < 1.0:
+        raise SpecError(
+            f"confidence level must be strictly between 0 and 1 (e.g. 0.95), got {level!r}"
+        )
+    return float(stats.norm.ppf(1.0 - (1.0 - float(level)) / 2.0))

@@ -1,0 +1,422 @@
+"""Kolari-Pynnönen's average residual correlation without the ``n x n`` matrix.
+
+The adjustment of Kolari & Pynnönen (2010) needs, for each tested day or CAR window, the
+average over the pairs of present events of the estimation-window residual correlation
+``r_ij`` weighted by the share of sessions their (sub-)windows have in common,
+``w_ij = S_ij / sqrt(L_i L_j)``. Forming every pair costs ``8 n^2`` bytes (66 GiB at 94k
+events). This module computes the same number from sums over *groups* of events:
+
+* events whose estimation-window dates and event-window dates are identical (in practice:
+  the events of one day 0) form a group; two groups have the same ``w`` for every pair of
+  their members, and the same common estimation dates;
+* on common dates where neither of two events misses a residual, ``r_ij = z_i . z_j`` with
+  ``z`` the residuals centred and scaled on those dates, so the weighted sum over the pairs
+  of two groups is ``w (sum_i p_i z_i) . (sum_j p_j z_j)`` and within one group
+  ``w (|sum_i p_i z_i|^2 - sum_i p_i |z_i|^2) / 2`` (``p`` = present in the tested column);
+* only group pairs whose event windows share a session contribute (``w > 0``).
+
+Pairs in which one event misses a residual on the common dates ("gappy" events) have their
+own common dates, mean and variance: for them ``r_ij`` is computed pair by pair, with the
+same moment formulas as the dense reference, in blocks of one group pair.
+
+Cost: time ``O(n_clean L1 K)`` for the group sums (``K`` = groups whose event windows meet a
+given group's, ``2 L2 - 1`` on one calendar) plus ``O(n_gappy m L1)`` for the gappy pairs
+(``m`` = events whose windows meet a gappy event's window: this term is quadratic in the
+events per date); memory ``O(n L2)`` plus one group pair's block. The result equals the
+``n x n`` computation (:func:`eventstudy.inference.clustering.residual_correlation` with
+:func:`~eventstudy.inference.clustering.shared_session_weights`) up to rounding.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+from scipy import sparse
+from threadpoolctl import threadpool_limits
+
+from ..panel import EventPanel
+from ._stats import BoolArray, FloatArray
+
+__all__ = ["KPLayout", "kp_layout", "kp_rbars"]
+
+IntArray = npt.NDArray[np.int64]
+
+#: rows hashed at once when grouping events by their date rows (bounds the temporaries)
+_HASH_BLOCK = 65_536
+
+
+@dataclass(frozen=True)
+class KPLayout:
+    """Events grouped by identical estimation- and event-window dates (AR-free, reusable).
+
+    Attributes
+    ----------
+    group : (n,) int
+        Group of each event.
+    order, bounds : (n,) int, (G + 1,) int
+        ``order[bounds[g]:bounds[g + 1]]`` are the events of group ``g``.
+    est_dates, evt_dates : (G, L1), (G, L2) datetime64[ns]
+        The dates of each group (one representative row).
+    """
+
+    group: IntArray
+    order: IntArray
+    bounds: IntArray
+    est_dates: npt.NDArray[np.datetime64]
+    evt_dates: npt.NDArray[np.datetime64]
+
+    @property
+    def n_groups(self) -> int:
+        return len(self.bounds) - 1
+
+    def rows(self, g: int) -> IntArray:
+        return self.order[self.bounds[g] : self.bounds[g + 1]]
+
+
+def _row_hash(x: npt.NDArray[np.int64], coef: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
+    out = np.empty(x.shape[0], dtype=np.uint64)
+    for lo in range(0, x.shape[0], _HASH_BLOCK):  # blocks of rows, not single events
+        out[lo : lo + _HASH_BLOCK] = (x[lo : lo + _HASH_BLOCK].view(np.uint64) * coef).sum(axis=1)
+    return out
+
+
+def _same_rows(x: npt.NDArray[np.int64], first: IntArray) -> BoolArray:
+    out = np.empty(x.shape[0], dtype=bool)
+    for lo in range(0, x.shape[0], _HASH_BLOCK):
+        out[lo : lo + _HASH_BLOCK] = (
+            x[lo : lo + _HASH_BLOCK] == x[first[lo : lo + _HASH_BLOCK]]
+        ).all(axis=1)
+    return out
+
+
+def _group_ids(panel: EventPanel) -> IntArray:
+    """Events with identical estimation- and event-window date rows share an id (exact: a
+    row hash proposes the groups, a comparison with each group's first row confirms them)."""
+    ep, vp = panel.est_positions, panel.evt_positions
+    stored = (
+        panel.__dict__.get("_est_dates") is not None or panel.__dict__.get("_evt_dates") is not None
+    )
+    if ep is not None and vp is not None and not stored:  # dates are a function of the bases
+        key = np.stack([np.asarray(ep.base, np.int64), np.asarray(vp.base, np.int64)], axis=1)
+        return np.unique(key, axis=0, return_inverse=True)[1].astype(np.int64).ravel()
+    est = np.ascontiguousarray(np.asarray(panel.est_dates, dtype="datetime64[ns]")).view(np.int64)
+    evt = np.ascontiguousarray(np.asarray(panel.evt_dates, dtype="datetime64[ns]")).view(np.int64)
+    rng = np.random.default_rng(20100)  # fixed odd multipliers: a deterministic hash
+    c1 = np.asarray(rng.integers(1, 2**62, est.shape[1], dtype=np.uint64) * 2 + 1, np.uint64)
+    c2 = np.asarray(rng.integers(1, 2**62, evt.shape[1], dtype=np.uint64) * 2 + 1, np.uint64)
+    h = _row_hash(est, c1) * np.uint64(0x9E3779B97F4A7C15) + _row_hash(evt, c2)
+    _, first_of, inv = np.unique(h, return_index=True, return_inverse=True)
+    first = first_of[inv.ravel()].astype(np.int64)
+    same = _same_rows(est, first) & _same_rows(evt, first)
+    ids = np.where(same, first, np.arange(len(first)))  # a hash collision: its own group
+    return np.unique(ids, return_inverse=True)[1].astype(np.int64).ravel()
+
+
+def kp_layout(panel: EventPanel) -> KPLayout:
+    """Group the events of ``panel`` for :func:`kp_rbars` (depends on the dates only)."""
+    group = _group_ids(panel)
+    n_groups = int(group.max()) + 1 if len(group) else 0
+    order = np.argsort(group, kind="stable").astype(np.int64)
+    bounds = np.zeros(n_groups + 1, dtype=np.int64)
+    np.cumsum(np.bincount(group, minlength=n_groups), out=bounds[1:])
+    rep = order[bounds[:-1]]
+    est, evt = (panel.est_positions, panel.evt_positions)
+    if est is not None and panel.__dict__.get("_est_dates") is None:
+        est_dates = est.dates(rep)
+    else:
+        est_dates = np.asarray(panel.est_dates, dtype="datetime64[ns]")[rep]
+    if evt is not None and panel.__dict__.get("_evt_dates") is None:
+        evt_dates = evt.dates(rep)
+    else:
+        evt_dates = np.asarray(panel.evt_dates, dtype="datetime64[ns]")[rep]
+    return KPLayout(group, order, bounds, est_dates, evt_dates)
+
+
+def _intervals(dates: npt.NDArray[np.datetime64]) -> tuple[IntArray, IntArray, FloatArray]:
+    """Start, end and length (sessions) of each row's window as positions on the union of
+    the rows' dates (windows are contiguous sessions); length 0 for an empty row."""
+    valid = ~np.isnat(dates)
+    pos = np.full(dates.shape, -1, dtype=np.int64)
+    if valid.any():
+        pos[valid] = np.unique(dates[valid], return_inverse=True)[1].ravel()
+    has = valid.any(axis=1)
+    start = np.where(valid, pos, np.iinfo(np.int64).max).min(axis=1)
+    end = np.where(valid, pos, -1).max(axis=1)
+    return start, end, np.where(has, end - start + 1, 0).astype(float)
+
+
+def _group_pairs(layout: KPLayout) -> tuple[IntArray, IntArray]:
+    """Pairs ``g <= h`` of groups whose whole event windows share a session."""
+    start, end, length = _intervals(layout.evt_dates)
+    ok = np.flatnonzero(length > 0)
+    by_start = ok[np.argsort(start[ok], kind="stable")]
+    s = start[by_start]
+    hi = np.searchsorted(s, end[by_start], side="right")  # sorted starts up to my end
+    k = np.arange(len(by_start))
+    count = np.maximum(hi - k - 1, 0)
+    first = np.repeat(k, count)
+    offset = np.arange(count.sum()) - np.repeat(np.cumsum(count) - count, count)
+    second = first + 1 + offset
+    g = np.concatenate([by_start, by_start[first]])
+    h = np.concatenate([by_start, by_start[second]])
+    return g.astype(np.int64), h.astype(np.int64)
+
+
+def _pair_weights(layout: KPLayout, col_sets: BoolArray, g: IntArray, h: IntArray) -> FloatArray:
+    """``w = S / sqrt(L_g L_h)`` for every group pair (rows) and column set (columns)."""
+    out = np.zeros((len(g), col_sets.shape[0]))
+    for c, cols in enumerate(col_sets):  # a handful of column sets (days, windows)
+        if not cols.any():
+            continue
+        start, end, length = _intervals(layout.evt_dates[:, cols])
+        shared = np.minimum(end[g], end[h]) - np.maximum(start[g], start[h]) + 1
+        both = (length[g] > 0) & (length[h] > 0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            w = np.clip(shared, 0, None) / np.sqrt(length[g] * length[h])
+        out[:, c] = np.where(both, w, 0.0)
+    return out
+
+
+def _standardised(x: FloatArray) -> FloatArray:
+    """Rows centred and scaled to unit sum of squares (0 for a constant row), so that the
+    Pearson correlation of two rows is their dot product."""
+    z = x - x.mean(axis=1, keepdims=True)
+    norm = np.sqrt((z * z).sum(axis=1, keepdims=True))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(norm > 0, z / norm, 0.0)
+
+
+def kp_rbars(
+    panel: EventPanel,
+    col_sets: BoolArray,
+    present: BoolArray,
+    min_common: int = 30,
+    layout: KPLayout | None = None,
+) -> FloatArray:
+    """Kolari-Pynnönen ``r_bar`` for several column sets at once, without pairs of events.
+
+    Parameters
+    ----------
+    panel : EventPanel
+    col_sets : (C, L2) bool
+        Event-grid columns of each tested statistic (one day, or a CAR window's days).
+    present : (n, C) bool
+        Events whose statistic exists for each column set.
+    min_common : int
+        Minimum common estimation dates for a pair's correlation to be estimated.
+    layout : KPLayout, optional
+        The grouping of :func:`kp_layout` (computed when not given; reuse it across calls).
+
+    Returns
+    -------
+    (C,) ndarray
+        ``r_bar`` per column set.
+
+    Notes
+    -----
+    Kolari & Pynnönen (2010, eq. 10) with staggered dates weighted by shared sessions:
+
+    .. math:: \\bar r_c = \\frac{2}{N_c(N_c-1)}\\sum_{i<j} p_{ic}p_{jc}\\, r_{ij}\\,
+              \\frac{S^c_{ij}}{\\sqrt{L^c_i L^c_j}}
+
+    with ``r_ij`` the pairwise-complete Pearson correlation of the estimation-window
+    residuals on their common dates (0 with fewer than ``min_common`` of them), ``S`` the
+    sessions the two windows share and ``L`` a window's sessions. Evaluated by group sums,
+    ``sum_{i != j} z_i . z_j = |sum z|^2 - sum |z|^2`` (see the module docstring).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from eventstudy.inference._build import market_model_panel
+    >>> rng = np.random.default_rng(0)
+    >>> m = rng.normal(0, 0.01, 300)
+    >>> r = m[:, None] + rng.normal(0, 0.02, (300, 4))
+    >>> p = market_model_panel(r, m, np.arange(4), np.full(4, 280), (-200, -11), (-1, 1))
+    >>> cols = np.ones((1, 3), dtype=bool)
+    >>> float(kp_rbars(p, cols, np.ones((4, 1), dtype=bool))[0]) < 0.2
+    True
+    """
+    col_sets = np.atleast_2d(np.asarray(col_sets, dtype=bool))
+    present = np.asarray(present, dtype=bool).reshape(panel.n_events, col_sets.shape[0])
+    n_present = present.sum(axis=0).astype(float)
+    totals = np.zeros(col_sets.shape[0])
+    if panel.n_events < 2:
+        return totals
+    lay = layout if layout is not None else kp_layout(panel)
+    # thousands of small products: one BLAS thread each is faster than waking a pool
+    with threadpool_limits(limits=1, user_api="blas"):
+        totals = _weighted_pair_totals(panel, lay, col_sets, present, min_common)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rbar = totals / (n_present * (n_present - 1.0) / 2.0)
+    return np.where(n_present >= 2, rbar, 0.0)
+
+
+def _weighted_pair_totals(
+    panel: EventPanel, lay: KPLayout, col_sets: BoolArray, present: BoolArray, min_common: int
+) -> FloatArray:
+    """``sum_{i<j} p_i p_j r_ij w_ij`` per column set: group sums for pairs of clean events,
+    :func:`_gappy_pairs` for the rest."""
+    totals = np.zeros(col_sets.shape[0])
+    resid = np.asarray(panel.resid_est, dtype=float)
+    pres = present.astype(float)
+    gs, hs = _group_pairs(lay)
+    weights = _pair_weights(lay, col_sets, gs, hs)
+    live = np.flatnonzero(weights.any(axis=1))
+    gs, hs, weights = gs[live], hs[live], weights[live]
+    est_valid = ~np.isnat(lay.est_dates)
+    clean = _clean_rows(resid, est_valid, lay.group)
+    for p in range(len(gs)):  # group pairs (distinct dates x neighbours), not events
+        g, h = int(gs[p]), int(hs[p])
+        active = np.flatnonzero(weights[p] > 0)
+        cols_g, cols_h = np.flatnonzero(est_valid[g]), np.flatnonzero(est_valid[h])
+        _, ig, ih = np.intersect1d(
+            lay.est_dates[g, cols_g], lay.est_dates[h, cols_h], return_indices=True
+        )
+        if len(ig) < min_common:
+            continue
+        rows_g, rows_h = lay.rows(g), lay.rows(h)
+        rows_g, rows_h = rows_g[clean[rows_g]], rows_h[clean[rows_h]]
+        zg = _standardised(resid[np.ix_(rows_g, cols_g[ig])])
+        sum_g = pres[np.ix_(rows_g, active)].T @ zg  # (C, K): present-weighted sums of z
+        if g == h:
+            self_dot = pres[np.ix_(rows_g, active)].T @ (zg * zg).sum(axis=1)
+            contrib = ((sum_g * sum_g).sum(axis=1) - self_dot) / 2.0
+        else:
+            zh = _standardised(resid[np.ix_(rows_h, cols_h[ih])])
+            contrib = (sum_g * (pres[np.ix_(rows_h, active)].T @ zh)).sum(axis=1)
+        totals[active] += weights[p, active] * contrib
+    if not clean.all():
+        totals += _gappy_pairs(lay, resid, pres, clean, gs, hs, weights, min_common)
+    return totals
+
+
+def _clean_rows(resid: FloatArray, est_valid: BoolArray, group: IntArray) -> BoolArray:
+    """Events with a residual on every session of their estimation window."""
+    out = np.empty(len(group), dtype=bool)
+    for lo in range(0, len(group), _HASH_BLOCK):  # blocks of rows, not single events
+        sl = slice(lo, lo + _HASH_BLOCK)
+        out[sl] = ~(np.isnan(resid[sl]) & est_valid[group[sl]]).any(axis=1)
+    return out
+
+
+def _gappy_pairs(
+    lay: KPLayout,
+    resid: FloatArray,
+    pres: FloatArray,
+    clean: BoolArray,
+    gs: IntArray,
+    hs: IntArray,
+    weights: FloatArray,
+    min_common: int,
+) -> FloatArray:
+    """``sum w p_i p_j r_ij`` over the pairs with at least one gappy event, group by group.
+
+    For each group ``g`` with gappy events, its gappy events (``A``) meet every event of the
+    groups whose windows meet ``g``'s (``B``, ``g`` included) on one calendar axis. The
+    pairwise-complete moments follow from windows (one indicator row per group) and sparse
+    missing-value masks, so the only dense product is ``A B'`` of the residuals:
+    ``n_ij = W_ij - m_i.w_j - w_i.m_j + m_i.m_j`` and ``S^x_ij = x_i.w_j - x_i.m_j`` (``w`` a
+    window indicator, ``m`` the missing days, ``x`` zero-filled residuals). A gappy-clean
+    pair is counted from its gappy side; a gappy-gappy pair from both sides, at half weight.
+    """
+    total = np.zeros(weights.shape[1])
+    n_groups = lay.n_groups
+    est_valid = ~np.isnat(lay.est_dates)
+    gappy_groups = np.unique(lay.group[~clean])
+    # neighbours of each group through the live pairs, with their weight rows
+    both_g = np.concatenate([gs, hs[gs != hs]])
+    both_h = np.concatenate([hs, gs[gs != hs]])
+    both_w = np.concatenate([weights, weights[gs != hs]])
+    by = np.argsort(both_g, kind="stable")
+    both_g, both_h, both_w = both_g[by], both_h[by], both_w[by]
+    starts = np.searchsorted(both_g, np.arange(n_groups + 1))
+    for g in gappy_groups:  # groups of one date (with a gappy event), not events
+        nb = slice(starts[g], starts[g + 1])
+        groups, w_groups = both_h[nb], both_w[nb]
+        if len(groups) == 0:
+            continue
+        axis = np.unique(lay.est_dates[groups][est_valid[groups]])
+        win = np.zeros((len(groups), len(axis)))
+        pos = []
+        for k, q in enumerate(groups):  # the neighbouring groups (dates), a few dozen
+            cols = np.flatnonzero(est_valid[q])
+            pq = np.searchsorted(axis, lay.est_dates[q, cols])
+            win[k, pq] = 1.0
+            pos.append((cols, pq))
+        b_rows = [lay.rows(int(q)) for q in groups]
+        b_group = np.repeat(np.arange(len(groups)), [len(r) for r in b_rows])
+        rows_b = np.concatenate(b_rows)
+        xb = np.zeros((len(rows_b), len(axis)))
+        lo = 0
+        for k, (cols, pq) in enumerate(pos):
+            rb = b_rows[k]
+            xb[lo : lo + len(rb), pq] = resid[np.ix_(rb, cols)]
+            lo += len(rb)
+        miss_r, miss_c = np.nonzero(np.isnan(xb))  # missing days inside the windows
+        xb[miss_r, miss_c] = 0.0
+        k_self = int(np.flatnonzero(groups == g)[0])
+        in_a = ~clean[rows_b] & (b_group == k_self)
+        a_idx = np.flatnonzero(in_a)
+        r = _scattered_correlations(
+            _Scattered(xb, (miss_r, miss_c), win, b_group), a_idx, k_self, min_common
+        )
+        r[np.arange(len(a_idx)), a_idx] = 0.0  # no pair with itself
+        half = np.where(clean[rows_b], 1.0, 0.5)  # gappy-gappy pairs are met twice
+        q = pres[rows_b] * w_groups[b_group] * half[:, None]
+        total += (pres[rows_b[a_idx]] * (r @ q)).sum(axis=0)
+    return total
+
+
+@dataclass(frozen=True)
+class _Scattered:
+    """Residuals of events on one calendar axis: zero-filled values ``x`` (0 outside the
+    event's window and on its missing days), the missing days as coordinates, and the window
+    indicator of each group (``win[group[j]]`` is event ``j``'s window)."""
+
+    x: FloatArray
+    missing: tuple[IntArray, IntArray]
+    win: FloatArray
+    group: IntArray
+
+
+def _scattered_correlations(
+    sc: _Scattered, a_idx: IntArray, a_group: int, min_common: int
+) -> FloatArray:
+    """Pairwise-complete Pearson correlations of the events ``a_idx`` (all of group
+    ``a_group``) with every event of ``sc``: 0 where fewer than ``min_common`` common values
+    or not finite. The moments are those of the dense reference, from window indicators and
+    the sparse missing days (``n_ij = w_a.w_j - m_i.w_j - w_a.m_j + m_i.m_j``, ``S^x_ij =
+    x_i.w_j - x_i.m_j``, ``S^y_ij = w_a.y_j - m_i.y_j``); only ``x_A x_B'`` is dense."""
+    b, win, bg = sc.x, sc.win, sc.group
+    m, t_len = b.shape
+    n_a = len(a_idx)
+    a = b[a_idx]
+    win_a = win[a_group]
+    pos_in_a = np.full(m, -1)
+    pos_in_a[a_idx] = np.arange(n_a)
+    jr, jc = sc.missing
+    ka = pos_in_a[jr] >= 0
+    ir, ic = pos_in_a[jr[ka]], jc[ka]  # A's missing days
+    miss_a = sparse.csr_array((np.ones(len(ir)), (ir, ic)), shape=(n_a, t_len))
+    miss_b = sparse.csr_array((np.ones(len(jr)), (jr, jc)), shape=(m, t_len))
+    pick = sparse.csr_array((np.ones(len(ir)), (ir, np.arange(len(ir)))), shape=(n_a, len(ir)))
+    b_at_a_miss = b[:, ic].T  # (nnz_a, m): the B values on A's missing days
+    nij = (
+        (win @ win_a)[bg][None, :]
+        - (miss_a @ win.T)[:, bg]
+        - (miss_b @ win_a)[None, :]
+        + (miss_a @ miss_b.T).toarray()
+    )
+    a2 = a * a
+    sx = (a @ win.T)[:, bg] - (miss_b @ a.T).T
+    sxx = (a2 @ win.T)[:, bg] - (miss_b @ a2.T).T
+    sy = (b @ win_a)[None, :] - pick @ b_at_a_miss
+    syy = ((b * b) @ win_a)[None, :] - pick @ (b_at_a_miss * b_at_a_miss)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        cov = a @ b.T - sx * sy / nij
+        vx = sxx - sx**2 / nij
+        vy = syy - sy**2 / nij
+        r = cov / np.sqrt(vx * vy)
+    return np.where((nij >= min_common) & np.isfinite(r), r, 0.0)

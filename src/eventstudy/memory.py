@@ -1,0 +1,230 @@
+"""How much memory a study needs: a model of the peak, checked before allocating.
+
+:func:`estimate_memory` predicts the peak resident memory that a fit and its tests add to a
+process that already holds the returns, from the sizes of the arrays the engine and the
+tests allocate (``n`` events, ``L1`` estimation and ``L2`` event days, 8-byte floats). The
+coefficients count those arrays (see the Notes) and were checked against measured peaks by
+``benchmarks/study_scale.py --parts memory`` (docs/performance.md records the comparison).
+:func:`check_memory` compares a prediction with the memory available and picks the chunked
+engine or refuses with a specific :class:`~eventstudy.exceptions.InsufficientMemoryError`;
+``eventstudy run`` calls it before fitting.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .exceptions import InsufficientMemoryError
+
+__all__ = [
+    "MemoryEstimate",
+    "available_memory",
+    "check_memory",
+    "estimate_memory",
+    "window_length",
+]
+
+_F8 = 8  # bytes of a float64 / int64 / datetime64 cell
+
+#: events per block of the chunked engine and of the numpy engine's estimation
+CHUNK_EVENTS = 50_000
+ESTIMATION_CHUNK = 20_000
+#: rows per block of the rank tests (``eventstudy.inference.nonparametric._RANK_BLOCK``)
+RANK_BLOCK = 8_192
+
+
+@dataclass(frozen=True)
+class MemoryEstimate:
+    """Predicted peak memory (bytes) of a fit and its tests, by part.
+
+    Attributes
+    ----------
+    panel : int
+        The results' panel: estimation residuals, event-window arrays, per-event scalars.
+    fit : int
+        Working arrays of the estimation while it runs (one block of events).
+    tests : dict of str to int
+        Working arrays of each requested test beyond the panel and the shared test context.
+    context : int
+        Arrays the tests share (SARs, prediction-error factors, presence, CARs).
+    engine : str
+        The engine the estimate is for.
+    """
+
+    panel: int
+    fit: int
+    tests: dict[str, int] = field(default_factory=dict)
+    context: int = 0
+    engine: str = "numpy"
+
+    @property
+    def largest_test(self) -> tuple[str, int]:
+        """The test that needs the most working memory (``("", 0)`` without tests)."""
+        if not self.tests:
+            return "", 0
+        name = max(self.tests, key=lambda t: self.tests[t])
+        return name, self.tests[name]
+
+    @property
+    def total(self) -> int:
+        """Peak above the loaded data: the panel plus the larger of the fit's and the
+        tests' working sets (the tests run after the fit has released its blocks; they share
+        the test context, so the two largest test working sets are counted with the context)."""
+        tests = sorted(self.tests.values(), reverse=True)[:2]
+        return self.panel + max(self.fit, self.context + sum(tests) if tests else 0)
+
+    def __repr__(self) -> str:
+        name, size = self.largest_test
+        return (
+            f"MemoryEstimate(total={self.total / 1e9:.2f} GB, panel={self.panel / 1e9:.2f} GB, "
+            f"fit={self.fit / 1e9:.2f} GB, largest test={name or '-'} {size / 1e9:.2f} GB, "
+            f"engine={self.engine!r})"
+        )
+
+
+def _test_bytes(name: str, n: int, l1: int, l2: int) -> int:
+    """Working set of one test beyond the panel and the shared test context (bytes)."""
+    width = l1 + l2
+    if name == "grank":  # float32 ranks of the estimation SARs kept; U in blocks of 65,536
+        return n * l1 * 4 + n * _F8 + min(n, 65_536) * (l1 + 1) * (_F8 * 3 + 2)
+    if name in ("corrado_rank", "corrado_zivney_rank", "corrado_zivney_sign"):
+        return min(n, RANK_BLOCK) * width * _F8 * 10  # one block of the sort
+    if name == "kolari_pynnonen":  # the clean flags and one group's neighbours (a few MB)
+        return n * l1 + 64 * 2**20
+    if name == "wilcoxon":
+        return n * l2 * _F8 * 3
+    return n * l2 * _F8
+
+
+def estimate_memory(
+    n_events: int,
+    l1: int,
+    l2: int,
+    tests: Sequence[str] | str = "all",
+    *,
+    engine: str = "numpy",
+    k: int = 2,
+    chunk_events: int = CHUNK_EVENTS,
+) -> MemoryEstimate:
+    """Predict the peak memory a fit and its tests add to the process.
+
+    Parameters
+    ----------
+    n_events : int
+        Events fitted.
+    l1, l2 : int
+        Estimation-window and event-window lengths (sessions).
+    tests : sequence of str or "all"
+        The tests that will run (``"all"``: every registered test).
+    engine : {"numpy", "chunked", "dask"}
+        The numpy engine estimates in blocks of 20,000 events; the chunked engine holds the
+        final panel plus one block of ``chunk_events``; Dask holds the merged panel on the
+        client (the workers' memory is not counted).
+    k : int
+        Parameters of the normal-return model (2 for the market model).
+
+    Returns
+    -------
+    MemoryEstimate
+
+    Notes
+    -----
+    Counted arrays (8 bytes a cell): the panel holds the ``(n, L1)`` residuals and market
+    (or its dates), ``(n, L2)`` returns, normal returns, ARs, their variances, market and
+    dates, the ``(n, L2, k)`` regressors, ``(n, k, k)`` ``(X'X)^-1`` and about 300 bytes of
+    per-event scalars and labels. While estimating, a block holds the gathered returns,
+    regressors, mask and residuals (about eight ``(block, L1)`` arrays) plus one
+    ``(n, L1)`` array for the whole study. The tests share a context of about six
+    ``(n, L2)`` arrays; GRANK keeps the estimation SARs and their within-event ranks and
+    builds one ``(n, L1 + 1)`` array of U's at a time; the rank tests sort blocks of 8,192
+    events; Kolari-Pynnönen's ``r_bar`` works on one group of dates at a time.
+
+    Examples
+    --------
+    >>> est = estimate_memory(100_000, 240, 21)
+    >>> round(est.total / 1e9, 1) < 4.0
+    True
+    """
+    from .inference import TEST_NAMES
+
+    names = list(TEST_NAMES) if tests == "all" else [str(t) for t in tests]
+    n = int(n_events)
+    panel = n * (_F8 * (2 * l1 + (6 + k) * l2 + k * k) + 300)
+    block = min(n, chunk_events if engine == "chunked" else ESTIMATION_CHUNK)
+    fit = block * l1 * _F8 * 8 + (n * l1 * _F8 if engine == "numpy" else 0)
+    if engine == "chunked":
+        fit += block * (_F8 * (2 * l1 + (6 + k) * l2) + 300)  # the block's own panel
+    tests_bytes = {t: _test_bytes(t, n, l1, l2) for t in names}
+    context = n * l2 * _F8 * 6 if names else 0
+    return MemoryEstimate(panel, fit, tests_bytes, context, engine)
+
+
+def window_length(window: tuple[Any, Any]) -> int:
+    """Sessions in a window: ``end - start + 1`` for relative days, the calendar days of a
+    date window (an upper bound on its sessions)."""
+    a, b = window
+    if isinstance(a, (int, np.integer)) and isinstance(b, (int, np.integer)):
+        return int(b) - int(a) + 1
+    return int((pd.Timestamp(b) - pd.Timestamp(a)).days) + 1
+
+
+def available_memory() -> int:
+    """Bytes of memory available to a new allocation (``MemAvailable`` on Linux, else the
+    physical memory)."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    try:
+        return int(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
+    except (AttributeError, ValueError, OSError):  # pragma: no cover - not POSIX
+        return 2**63 - 1
+
+
+def check_memory(
+    n_events: int,
+    l1: int,
+    l2: int,
+    tests: Sequence[str] | str = "all",
+    *,
+    engine: str = "numpy",
+    available: int | None = None,
+    k: int = 2,
+) -> str:
+    """The engine to use for a study, or a specific error before anything is allocated.
+
+    Returns ``engine`` when its estimate fits in ``available`` (default: the memory
+    available now), else ``"chunked"`` when that fits; otherwise raises
+    :class:`~eventstudy.exceptions.InsufficientMemoryError` naming the estimate, the test
+    that needs the most memory and what to do.
+    """
+    limit = available_memory() if available is None else int(available)
+    est = estimate_memory(n_events, l1, l2, tests, engine=engine, k=k)
+    if est.total <= limit:
+        return engine
+    chunked = estimate_memory(n_events, l1, l2, tests, engine="chunked", k=k)
+    if engine == "numpy" and chunked.total <= limit:
+        return "chunked"
+    name, size = chunked.largest_test
+    hint = (
+        f"the largest part is the test {name!r} ({size / 1e9:.1f} GB): leave it out of "
+        "the spec's [tests] list, or "
+        if name and size > chunked.fit
+        else ""
+    )
+    raise InsufficientMemoryError(
+        f"{n_events:,} events with an estimation window of {l1} and an event window of {l2} "
+        f"sessions need about {chunked.total / 1e9:.1f} GB even with the chunked engine "
+        f"(panel {chunked.panel / 1e9:.1f} GB) but {limit / 1e9:.1f} GB are available; "
+        f"{hint}split the events into several studies or use a machine with more memory "
+        f"(or engine 'dask' on a cluster)"
+    )

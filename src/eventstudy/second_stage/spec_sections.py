@@ -1,0 +1,255 @@
+"""The second stage in a study spec: ``[outcome]``, ``[cross_section]`` and ``[long_horizon]``.
+
+Layout (every table optional)::
+
+    [outcome]
+    kind = "volume"            # "returns" (default), "volume" or "volatility"
+    market = "SPY"             # volume: a ticker, or "mean" (mean log volume of all tickers)
+    model = "market"           # volume: "market" (Campbell & Wasley 1996) or "mean"
+    measure = "log_volume"     # volume: "log_volume" or "turnover" (not in specs: needs shares)
+    zero = "offset"            # volume: zero-volume days "offset" or "missing"
+    windows = [[0, 0], [0, 1]] # windows of the volume / variance tests (default windows.car)
+
+    [cross_section]
+    formula = "car ~ C(sector) + beta"   # left-hand side car, bhar or scar
+    window = [0, 1]
+    data = "characteristics.csv"         # optional, relative to the spec: ticker[, date], ...
+    cov = "HC3"                          # HC0..HC3, nonrobust, cluster
+    cluster = "day0"                     # with cov = "cluster"
+    weights = "inverse_variance"         # optional
+
+    [long_horizon]
+    window = [0, 40]           # BHAR window (inside windows.event)
+    against = "benchmark"      # or "model"
+    n_boot = 1000
+    seed = 0
+
+``kind = "returns"`` writes the usual report; ``"volume"`` adds the abnormal-volume study
+(``volume_ar.csv``, ``volume_tests.csv``) and ``"volatility"`` the event-induced variance tests
+(``variance_tests.csv``, ``variance_ratio.csv``), next to it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from ..exceptions import SpecError
+
+__all__ = [
+    "CROSS_SECTION_KEYS",
+    "LONG_HORIZON_KEYS",
+    "OUTCOME_KEYS",
+    "OUTCOME_KINDS",
+    "parse_second_stage",
+    "run_second_stage",
+]
+
+OUTCOME_KINDS: tuple[str, ...] = ("returns", "volume", "volatility")
+OUTCOME_KEYS: tuple[str, ...] = ("kind", "market", "model", "measure", "zero", "windows")
+CROSS_SECTION_KEYS: tuple[str, ...] = (
+    "formula",
+    "window",
+    "data",
+    "cov",
+    "cluster",
+    "weights",
+    "against",
+)
+LONG_HORIZON_KEYS: tuple[str, ...] = ("window", "against", "n_boot", "seed")
+_AGAINST: tuple[str, ...] = ("model", "benchmark")
+
+
+def _inside(window: tuple[int, int], event: Any, where: str) -> None:
+    if (
+        isinstance(event, tuple)
+        and all(isinstance(v, int) for v in event)
+        and (window[0] < event[0] or window[1] > event[1])
+    ):
+        raise SpecError(f"{where} {list(window)} lies outside windows.event {list(event)}")
+
+
+def _int(value: object, where: str, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise SpecError(f"{where} must be an integer of at least {minimum}, got {value!r}")
+    return value
+
+
+def _parse_outcome(table: Mapping[str, Any], event: Any) -> dict[str, Any]:
+    from .._spec_values import _choice, _string, _window
+
+    if not table:
+        return {}
+    kind = _choice(table.get("kind", "returns"), OUTCOME_KINDS, "outcome.kind")
+    volume_only = [k for k in ("market", "model", "measure", "zero") if k in table]
+    if volume_only and kind != "volume":
+        raise SpecError(
+            f"outcome.{volume_only[0]} applies to kind = 'volume' only (kind = {kind!r})"
+        )
+    out: dict[str, Any] = {"kind": kind}
+    if kind == "volume":
+        out["market"] = _string(table.get("market", "mean"), "outcome.market")
+        out["model"] = _choice(table.get("model", "market"), ("market", "mean"), "outcome.model")
+        measure = _choice(table.get("measure", "log_volume"), ("log_volume",), "outcome.measure")
+        out["measure"] = measure
+        out["zero"] = _choice(table.get("zero", "offset"), ("offset", "missing"), "outcome.zero")
+    if "windows" in table:
+        value = table["windows"]
+        if not isinstance(value, list) or not value:
+            raise SpecError(f"outcome.windows must be a list of [start, end] pairs, got {value!r}")
+        windows = tuple(_window(v, f"outcome.windows[{i}]") for i, v in enumerate(value))
+        for w in windows:
+            _inside(w, event, "outcome.windows")
+        out["windows"] = windows
+    return out
+
+
+def _parse_cross_section(table: Mapping[str, Any], event: Any, base_dir: Path) -> dict[str, Any]:
+    from .._spec_values import _choice, _string, _window
+    from .crosssection import COVARIANCES, _outcome
+
+    if not table:
+        return {}
+    if "formula" not in table:
+        raise SpecError('[cross_section] needs formula, e.g. formula = "car ~ C(sector) + beta"')
+    formula = _string(table["formula"], "cross_section.formula")
+    _outcome(formula)
+    out: dict[str, Any] = {"formula": formula}
+    if "window" in table:
+        out["window"] = _window(table["window"], "cross_section.window")
+        _inside(out["window"], event, "cross_section.window")
+    out["cov"] = _choice(table.get("cov", "HC3"), tuple(COVARIANCES), "cross_section.cov")
+    if "cluster" in table:
+        if out["cov"] != "cluster":
+            raise SpecError('cross_section.cluster needs cov = "cluster"')
+        out["cluster"] = _string(table["cluster"], "cross_section.cluster")
+    if "weights" in table:
+        out["weights"] = _string(table["weights"], "cross_section.weights")
+    out["against"] = _choice(table.get("against", "model"), _AGAINST, "cross_section.against")
+    if "data" in table:
+        path = Path(_string(table["data"], "cross_section.data"))
+        path = path if path.is_absolute() else base_dir / path
+        if not path.is_file():
+            raise SpecError(f"cross_section.data: file {str(path)!r} not found")
+        header = pd.read_csv(path, nrows=0).columns
+        if "ticker" not in [str(c).strip().lower() for c in header]:
+            raise SpecError(
+                f"cross_section.data {path.name} has no 'ticker' column (columns: "
+                f"{list(map(str, header))}); key the characteristics by ticker (and date)"
+            )
+        out["data"] = path
+    return out
+
+
+def _parse_long_horizon(table: Mapping[str, Any], event: Any) -> dict[str, Any]:
+    from .._spec_values import _choice, _window
+
+    if not table:
+        return {}
+    if "window" not in table:
+        raise SpecError("[long_horizon] needs window, e.g. window = [0, 40]")
+    window = _window(table["window"], "long_horizon.window")
+    _inside(window, event, "long_horizon.window")
+    return {
+        "window": window,
+        "against": _choice(table.get("against", "benchmark"), _AGAINST, "long_horizon.against"),
+        "n_boot": _int(table.get("n_boot", 1000), "long_horizon.n_boot", 100),
+        "seed": _int(table.get("seed", 0), "long_horizon.seed", 0),
+    }
+
+
+def parse_second_stage(
+    raw: Mapping[str, Any], base_dir: Path, event_window: Any
+) -> dict[str, dict[str, Any]]:
+    """Validate the three tables (already key-checked by :mod:`eventstudy.spec`)."""
+    tables: dict[str, Mapping[str, Any]] = {}
+    for name in ("outcome", "cross_section", "long_horizon"):
+        value = raw.get(name, {})
+        if not isinstance(value, Mapping):
+            raise SpecError(f"[{name}] must be a table (a [{name}] section)")
+        tables[name] = value
+    return {
+        "outcome": _parse_outcome(tables["outcome"], event_window),
+        "cross_section": _parse_cross_section(tables["cross_section"], event_window, base_dir),
+        "long_horizon": _parse_long_horizon(tables["long_horizon"], event_window),
+    }
+
+
+def _csv(frame: pd.DataFrame) -> str:
+    return str(frame.to_csv(index=False, float_format="%.10g"))
+
+
+def run_second_stage(spec: Any, res: Any, prices: pd.DataFrame | None, folder: Any) -> list[str]:
+    """Run the spec's second-stage sections on a fitted study; write their tables to
+    ``folder`` (an output folder with ``write_text``). Returns the names written."""
+    written: list[str] = []
+
+    def put(name: str, text: str) -> None:
+        folder.write_text(name, text)
+        written.append(name)
+
+    outcome = dict(getattr(spec, "outcome", {}) or {})
+    windows = list(outcome.get("windows", spec.car_windows))
+    if outcome.get("kind") == "volatility":
+        put("variance_tests.csv", _csv(pd.concat([res.variance_tests(w) for w in windows])))
+        put("variance_ratio.csv", _csv(res.variance_ratio(windows[0])))
+    if outcome.get("kind") == "volume":
+        from .volume import volume_study
+
+        if prices is None:
+            raise SpecError("outcome.kind = 'volume' needs the prices with their volume")
+        vol = volume_study(
+            spec.events_frame(),
+            prices,
+            market=outcome["market"],
+            model=outcome["model"],
+            measure=outcome["measure"],
+            zero=outcome["zero"],
+            estimation_window=spec.estimation_window,
+            event_window=spec.event_window,
+            calendar=spec.calendar,
+            min_estimation_obs=spec.min_estimation_obs,
+        )
+        put("volume_ar.csv", _csv(vol.ar))
+        put(
+            "volume_tests.csv",
+            _csv(vol.tests(["cross_sectional_t", "corrado_rank"], windows=windows, daily=False)),
+        )
+        put("volume_report.csv", _csv(vol.meta["volume_report"]))
+    cs = dict(getattr(spec, "cross_section", {}) or {})
+    if cs:
+        data = pd.read_csv(cs.pop("data")) if "data" in cs else None
+        if data is not None:
+            data.columns = [str(c).strip() for c in data.columns]
+            data = data.rename(
+                columns={c: c.lower() for c in data.columns if c.lower() in ("ticker", "date")}
+            )
+        fit = res.cross_section(cs.pop("formula"), data=data, **cs)
+        put("cross_section.txt", str(fit.summary()) + "\n")
+        table = pd.DataFrame(
+            {
+                "term": fit.params.index,
+                "estimate": fit.params.to_numpy(),
+                "se": fit.bse.to_numpy(),
+                "statistic": fit.tvalues.to_numpy(),
+                "p_value": fit.pvalues.to_numpy(),
+            }
+        )
+        table["nobs"] = int(fit.nobs)
+        table["dropped"] = fit.es_n_dropped
+        table["cov"] = fit.es_cov
+        put("cross_section.csv", _csv(table))
+    lh = dict(getattr(spec, "long_horizon", {}) or {})
+    if lh:
+        put(
+            "bhar_tests.csv",
+            _csv(
+                res.bhar_tests(
+                    lh["window"], against=lh["against"], n_boot=lh["n_boot"], seed=lh["seed"]
+                )
+            ),
+        )
+    return written

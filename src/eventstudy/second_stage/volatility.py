@@ -1,0 +1,230 @@
+"""Abnormal volatility: event-induced variance of abnormal returns.
+
+News moves prices in either direction; averaging abnormal returns can hide it, their variance
+cannot. Beaver (1968) compared the squared event-period residual with the estimation-period
+residual variance (his U statistic); the cross-sectional tests below ask whether the
+standardised abnormal returns (SARs) of the events vary more than the estimation period
+predicts. Harrington & Shrider (2007) argue every event induces such variance, and that a test
+of it should precede the choice of a test for the mean (use BMP / Kolari-Pynnonen when it is
+present).
+
+Every function takes the :class:`~eventstudy.panel.EventPanel` of a fitted study and works on
+whole arrays (no loop over events).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+from scipy import stats
+
+from ..exceptions import InsufficientDataError
+from ..panel import EventPanel, window_columns
+
+__all__ = ["VARIANCE_TESTS", "variance_ratio", "variance_tests"]
+
+FloatArray = npt.NDArray[np.float64]
+
+#: Names of the cross-sectional tests of :func:`variance_tests`.
+VARIANCE_TESTS: tuple[str, ...] = ("squared_sar", "harrington_shrider")
+
+
+def _window_cols(panel: EventPanel, window: tuple[int, int] | None) -> npt.NDArray[np.bool_]:
+    return window_columns(panel.evt_rel, window)
+
+
+def _label(window: tuple[int, int] | None) -> str:
+    return "event window" if window is None else f"[{int(window[0])}, {int(window[1])}]"
+
+
+def _sar(panel: EventPanel) -> FloatArray:
+    """``AR / sqrt(Var(AR))`` with the engine's prediction-error-corrected variance."""
+    var = panel.var_ar if panel.var_ar is not None else panel.sigma2[:, None] + 0 * panel.ar
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.asarray(panel.ar / np.sqrt(var), dtype=np.float64)
+
+
+def variance_ratio(panel: EventPanel, window: tuple[int, int] | None = None) -> pd.DataFrame:
+    """Per event, the event-window residual variance over the estimation-window variance.
+
+    Parameters
+    ----------
+    panel
+        A fitted study's panel (``results.panel``).
+    window
+        Relative days of the event period (default: the event window).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``event_id, ticker, window, ratio, n_days, dof, p_value``: ``ratio`` is Beaver's
+        (1968) U averaged over the window, ``p_value`` the upper tail of ``F(n_days, dof)``.
+
+    Notes
+    -----
+    With :math:`SAR_{it} = AR_{it}/\\sqrt{\\widehat{Var}(AR_{it})}` (estimation-window
+    residual variance with the prediction-error correction),
+
+    .. math:: VR_i = \\frac{1}{m_i} \\sum_{t \\in w} SAR_{it}^2 ,
+
+    Beaver's (1968) ratio of squared event-period residuals to the estimation-period residual
+    variance. With normal, serially independent residuals and no event-induced variance
+    :math:`VR_i \\sim F(m_i, d_i)` approximately (:math:`d_i` = residual degrees of freedom;
+    exact without the prediction-error term).
+
+    Examples
+    --------
+    >>> variance_ratio(res.panel, (0, 1))  # doctest: +SKIP
+    """
+    cols = _window_cols(panel, window)
+    sq = _sar(panel)[:, cols] ** 2
+    m = np.isfinite(sq).sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratio = np.where(m > 0, np.nansum(sq, axis=1) / np.maximum(m, 1), np.nan)
+    dof = np.asarray(panel.dof, dtype=np.float64)
+    p = np.where(
+        (m > 0) & (dof > 0), stats.f.sf(ratio, np.maximum(m, 1), np.maximum(dof, 1)), np.nan
+    )
+    return pd.DataFrame(
+        {
+            "event_id": panel.event_id.astype(str),
+            "ticker": panel.ticker.astype(str),
+            "window": _label(window),
+            "ratio": ratio,
+            "n_days": m.astype(np.int64),
+            "dof": panel.dof,
+            "p_value": p,
+        }
+    )
+
+
+def _standardised_car(panel: EventPanel, cols: npt.NDArray[np.bool_]) -> FloatArray:
+    """Per event, the window CAR over its prediction-error-corrected standard deviation."""
+    from .. import abnormal
+
+    total, _ = abnormal.car(panel.ar, cols)
+    x = panel.x_evt if panel.x_evt is not None else np.zeros((*panel.ar.shape, 0))
+    garch_like = panel.var_ar is not None and panel.xtx_inv is None and panel.k > 0
+    var = abnormal.var_car(  # the same variance as results.car (GARCH: the conditional h_t)
+        panel.sigma2, x, panel.xtx_inv, panel.ar, cols, var_ar=panel.var_ar if garch_like else None
+    )
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.asarray(total / np.sqrt(var), dtype=np.float64)
+
+
+def _t_moments(dof: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """Mean and variance of the square of a Student t with ``dof`` degrees of freedom."""
+    d = np.asarray(dof, dtype=np.float64)
+    mean = d / (d - 2.0)
+    var = 2.0 * d**2 * (d - 1.0) / ((d - 2.0) ** 2 * (d - 4.0))
+    return mean, var
+
+
+def variance_tests(
+    panel: EventPanel,
+    window: tuple[int, int] | None = None,
+    *,
+    daily: bool = False,
+) -> pd.DataFrame:
+    """Cross-sectional tests of event-induced variance (squared SAR; Harrington & Shrider 2007).
+
+    Parameters
+    ----------
+    panel
+        A fitted study's panel.
+    window
+        Relative days over which the SAR is formed (the standardised CAR); default the event
+        window. A one-day window gives the daily SAR.
+    daily
+        Also test every day of the event window (rows with ``rel_day``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``test, window, rel_day, estimate, statistic, p_value, distribution, df, n``;
+        ``estimate`` is the mean squared SAR (``squared_sar``) or the cross-sectional variance
+        of the SARs (``harrington_shrider``). Both are one-sided (variance increases).
+
+    Notes
+    -----
+    Let :math:`z_i = CAR_i / \\sqrt{\\widehat{Var}(CAR_i)}` (prediction-error corrected; the
+    SAR for a one-day window), distributed approximately as Student t with :math:`d_i`
+    degrees of freedom under the null of no event effect.
+
+    *Squared SAR* - the variance analogue of Patell (1976): with
+    :math:`E z^2 = d/(d-2)` and :math:`Var z^2 = 2d^2(d-1)/((d-2)^2(d-4))`,
+
+    .. math:: Z = \\frac{\\sum_i (z_i^2 - E z_i^2)}{\\sqrt{\\sum_i Var z_i^2}} \\sim N(0, 1),
+
+    large when the event raises the variance (or shifts the mean) of the abnormal returns.
+
+    *Harrington & Shrider (2007)* - the cross-sectional variance of the SARs exceeds one.
+    With :math:`\\tilde z_i = z_i \\sqrt{(d_i-2)/d_i}` (unit variance under the null),
+
+    .. math:: \\chi^2 = (N-1)\\, s^2_{\\tilde z} = \\sum_i (\\tilde z_i - \\bar{\\tilde z})^2
+        \\sim \\chi^2_{N-1},
+
+    insensitive to a common shift in the mean (it tests the dispersion of the effects across
+    firms, the event-induced variance).
+
+    Examples
+    --------
+    >>> variance_tests(res.panel, (0, 0))  # doctest: +SKIP
+    """
+    windows: list[tuple[str, Any, npt.NDArray[np.bool_]]] = [
+        (_label(window), pd.NA, _window_cols(panel, window))
+    ]
+    if daily:
+        for j, day in enumerate(panel.evt_rel):
+            one = np.zeros(len(panel.evt_rel), dtype=bool)
+            one[j] = True
+            windows.append((f"[{int(day)}, {int(day)}]", int(day), one))
+    rows: list[dict[str, Any]] = []
+    dof_all = np.asarray(panel.dof, dtype=np.float64)
+    for label, day, cols in windows:
+        z = _standardised_car(panel, cols)
+        ok = np.isfinite(z) & (dof_all > 4)
+        n = int(ok.sum())
+        if n < 2:
+            if day is pd.NA:
+                raise InsufficientDataError(
+                    f"variance tests need at least 2 events with an abnormal return in "
+                    f"{label} and more than 4 residual degrees of freedom; got {n}"
+                )
+            continue
+        z, d = z[ok], dof_all[ok]
+        mean_sq, var_sq = _t_moments(d)
+        stat_sq = float(np.sum(z**2 - mean_sq) / np.sqrt(np.sum(var_sq)))
+        zt = z * np.sqrt((d - 2.0) / d)
+        s2 = float(np.var(zt, ddof=1))
+        chi2 = (n - 1) * s2
+        rows += [
+            {
+                "test": "squared_sar",
+                "window": label,
+                "rel_day": day,
+                "estimate": float(np.mean(z**2)),
+                "statistic": stat_sq,
+                "p_value": float(stats.norm.sf(stat_sq)),
+                "distribution": "normal",
+                "df": np.nan,
+                "n": n,
+            },
+            {
+                "test": "harrington_shrider",
+                "window": label,
+                "rel_day": day,
+                "estimate": s2,
+                "statistic": chi2,
+                "p_value": float(stats.chi2.sf(chi2, n - 1)),
+                "distribution": f"chi2({n - 1})",
+                "df": float(n - 1),
+                "n": n,
+            },
+        ]
+    out = pd.DataFrame(rows)
+    out["rel_day"] = out["rel_day"].astype("Int64")
+    return out

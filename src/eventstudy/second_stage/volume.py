@@ -1,0 +1,269 @@
+"""Abnormal trading volume: a volume event study on the same engine as returns.
+
+Trading volume is turned into a (roughly normal) daily series per firm - log volume, or log
+percentage turnover - and the usual machinery runs on it: the normal-volume model is the
+market model of the firm's log volume on the market's log volume (Campbell & Wasley 1996;
+Ajinkya & Jain 1989) or the firm's mean log volume (mean-adjusted), abnormal volume is the
+prediction error, cumulated over windows, and every test of
+:meth:`~eventstudy.results.EventStudyResults.tests` (parametric and rank) applies to it.
+
+Zero-volume days and halts are never hidden: zero volume is kept with a small offset (the
+default, as Campbell & Wasley) or set missing, a missing volume (a halt, or no data) stays
+missing, and both are counted per firm in ``results.meta["volume_report"]``.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from ..exceptions import DataError, EventStudyWarning, SpecError, user_stacklevel
+
+__all__ = ["MARKET_VOLUME", "MEASURES", "TURNOVER_OFFSET", "volume_frame", "volume_study"]
+
+#: Column holding the market's log volume when ``market="mean"``.
+MARKET_VOLUME = "__market_volume__"
+#: Volume measures: log shares traded, or log percentage turnover.
+MEASURES: tuple[str, ...] = ("log_volume", "turnover")
+#: Campbell & Wasley's (1996) constant added to percentage turnover before the log.
+TURNOVER_OFFSET = 0.000255
+
+
+def _wide_volume(prices: pd.DataFrame) -> pd.DataFrame:
+    if not isinstance(prices, pd.DataFrame):
+        raise SpecError(f"prices must be the tidy price frame, got {type(prices).__name__}")
+    if "volume" not in prices.columns or "ticker" not in prices.columns:
+        raise DataError(
+            "the price data have no 'volume' column (tidy columns: date, ticker, ..., volume): "
+            "load them with eventstudy.load_prices / read_prices from files with a Volume "
+            f"column; the frame has {list(map(str, prices.columns))}"
+        )
+    frame = prices[["date", "ticker", "volume"]].copy()
+    frame["date"] = pd.DatetimeIndex(pd.to_datetime(frame["date"])).normalize().as_unit("ns")
+    frame["ticker"] = frame["ticker"].astype(str)
+    wide = frame.pivot_table(
+        index="date", columns="ticker", values="volume", aggfunc="last", dropna=False
+    )
+    wide.columns = [str(c) for c in wide.columns]
+    return wide.astype(np.float64).sort_index()
+
+
+def volume_frame(
+    prices: pd.DataFrame,
+    *,
+    measure: Literal["log_volume", "turnover"] = "log_volume",
+    shares: pd.Series | None = None,
+    zero: Literal["offset", "missing"] = "offset",
+) -> pd.DataFrame:
+    """Wide frame of the daily volume measure, and a report of zero and missing volume.
+
+    Parameters
+    ----------
+    prices
+        Tidy prices with ``date, ticker, volume`` (``load_prices`` / ``read_prices``).
+    measure
+        ``"log_volume"``: :math:`\\ln(1 + V_{it})` with ``V`` shares traded;
+        ``"turnover"``: :math:`\\ln(100 V_{it}/S_i + 0.000255)` with ``S`` shares
+        outstanding (Campbell & Wasley 1996).
+    shares
+        Shares outstanding by ticker, for ``measure="turnover"``.
+    zero
+        ``"offset"`` keeps zero-volume days through the offset (1 share, or 0.000255 %);
+        ``"missing"`` treats them as missing (e.g. a day the firm did not trade by rule).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Dates x tickers; ``attrs["volume_report"]`` is a frame ``ticker, days, zero_volume,
+        missing_volume`` (days with a price row but no volume: halts or a source without
+        volume).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> prices = pd.DataFrame({"date": pd.bdate_range("2025-01-02", periods=3).repeat(1),
+    ...                        "ticker": "X", "volume": [100.0, 0.0, None]})
+    >>> frame = volume_frame(prices)
+    >>> frame.attrs["volume_report"][["zero_volume", "missing_volume"]].to_numpy().tolist()
+    [[1, 1]]
+    """
+    if measure not in MEASURES:
+        raise SpecError(f"measure={measure!r} is not valid; use one of {list(MEASURES)}")
+    if zero not in ("offset", "missing"):
+        raise SpecError(f"zero={zero!r}; use 'offset' or 'missing'")
+    wide = _wide_volume(prices)
+    values = wide.to_numpy()
+    if (values < 0).any():
+        col = wide.columns[np.argwhere(values < 0)[0][1]]
+        raise DataError(f"negative volume for {col!r}: fix the price data")
+    report = pd.DataFrame(
+        {
+            "ticker": wide.columns,
+            "days": wide.notna().sum().to_numpy(),
+            "zero_volume": (wide == 0).sum().to_numpy(),
+            "missing_volume": wide.isna().sum().to_numpy(),
+        }
+    )
+    if zero == "missing":
+        wide = wide.where(wide > 0)
+    if measure == "turnover":
+        if shares is None:
+            raise SpecError("measure='turnover' needs shares= (shares outstanding by ticker)")
+        s = pd.Series(shares, dtype=np.float64).reindex(wide.columns)
+        lacking = [t for t in wide.columns if not s.get(t, np.nan) > 0]
+        if lacking:
+            raise DataError(
+                f"no positive shares outstanding for {lacking[:10]}: give shares= for every "
+                "ticker, or use measure='log_volume'"
+            )
+        out = pd.DataFrame(np.log(100.0 * wide / s + TURNOVER_OFFSET))
+    else:
+        out = pd.DataFrame(np.log1p(wide))
+    out.attrs["volume_report"] = report
+    out.attrs["measure"] = measure
+    return out
+
+
+def volume_study(
+    events: pd.DataFrame,
+    prices: pd.DataFrame,
+    *,
+    market: str = "mean",
+    model: Literal["market", "mean"] = "market",
+    measure: Literal["log_volume", "turnover"] = "log_volume",
+    shares: pd.Series | None = None,
+    zero: Literal["offset", "missing"] = "offset",
+    estimation_window: tuple[Any, Any] = (-250, -11),
+    event_window: tuple[Any, Any] = (-10, 10),
+    calendar: str | None = "XNYS",
+    min_estimation_obs: int | None = None,
+) -> Any:
+    """Abnormal trading volume around events (Campbell & Wasley 1996), on the study engine.
+
+    Parameters
+    ----------
+    events
+        ``ticker, date`` and the optional columns of :class:`~eventstudy.EventStudy`.
+    prices
+        Tidy prices with ``volume`` for the event firms (and the market's constituents when
+        ``market="mean"``).
+    market
+        ``"mean"``: the market's log volume is the equally weighted mean of the measure over
+        every ticker of ``prices`` with volume that day (Campbell & Wasley's market index);
+        or a ticker of ``prices`` (e.g. ``"SPY"``) whose own measure is the market. The
+        mean includes the event firms themselves: when many of them share a date, their own
+        volume spike raises the "market" and the model absorbs part of it - prefer a broad
+        ticker (SPY) or a wide universe then.
+    model
+        ``"market"``: :math:`v_{it} = \\alpha_i + \\beta_i v_{mt} + e_{it}` by OLS over the
+        estimation window; ``"mean"``: :math:`v_{it} = \\mu_i + e_{it}` (mean-adjusted).
+    measure, shares, zero
+        See :func:`volume_frame`.
+    estimation_window, event_window, calendar, min_estimation_obs
+        As in :class:`~eventstudy.EventStudy` (``min_estimation_obs`` defaults to its default).
+
+    Returns
+    -------
+    EventStudyResults
+        ``ar`` is the abnormal log volume, ``car(window)`` its sum over a window,
+        ``tests()`` the usual tests; ``meta["outcome"] = "volume"`` and
+        ``meta["volume_report"]`` counts zero and missing volume of the event firms.
+
+    Notes
+    -----
+    Abnormal volume :math:`AV_{it} = v_{it} - \\hat\\alpha_i - \\hat\\beta_i v_{mt}` with
+    :math:`v = \\ln(1+V)` or :math:`\\ln(100V/S + 0.000255)`. Campbell & Wasley (1996) find
+    the log transform makes daily volume close enough to normal for parametric tests, and
+    recommend the rank test as well. The volume series must be split-adjusted (Yahoo's are).
+
+    Examples
+    --------
+    >>> vol = volume_study(events, prices, market="mean")  # doctest: +SKIP
+    >>> vol.tests(["cross_sectional_t", "corrado_rank"], windows=[(0, 0), (0, 1)])  # doctest: +SKIP
+    """
+    from ..models import ConstantMean, MarketModel
+    from ..study import DEFAULT_MIN_ESTIMATION_OBS, EventStudy
+
+    if model not in ("market", "mean"):
+        raise SpecError(f"model={model!r}; use 'market' (Campbell & Wasley) or 'mean'")
+    measured = volume_frame(prices, measure=measure, shares=shares, zero=zero)
+    report: pd.DataFrame = measured.attrs["volume_report"]
+    tickers = list(dict.fromkeys(events["ticker"].astype(str).str.strip()))
+    _check_event_volume(tickers, report)
+    frame = measured.copy()
+    frame.attrs = {}
+    if model == "market":
+        if market == "mean":
+            frame[MARKET_VOLUME] = measured.mean(axis=1, skipna=True)
+            market_col = MARKET_VOLUME
+        else:
+            if market not in measured.columns:
+                raise SpecError(
+                    f"market={market!r} is not a ticker of the prices; use market='mean' (the "
+                    "mean log volume of all tickers) or add its prices with volume"
+                )
+            _check_event_volume([market], report, role="market")
+            market_col = market
+        norm: Any = MarketModel(market_col)
+    else:
+        norm = ConstantMean()
+    study = EventStudy(
+        events,
+        returns=frame,
+        model=norm,
+        estimation_window=estimation_window,
+        event_window=event_window,
+        return_kind="log",
+        calendar=calendar,
+        min_estimation_obs=min_estimation_obs or DEFAULT_MIN_ESTIMATION_OBS,
+        # log volume is a level, not a return: the return-unit guards do not apply
+        allow=("price_like_returns", "percent_returns", "split_like_moves"),
+    )
+    res = study.fit()
+    mine = report[report["ticker"].isin(tickers)].reset_index(drop=True)
+    res.meta["outcome"] = "volume"
+    res.meta["volume_measure"] = measure
+    res.meta["volume_market"] = market if model == "market" else None
+    res.meta["volume_report"] = mine
+    flagged = mine[(mine["zero_volume"] > 0) | (mine["missing_volume"] > 0)]
+    if len(flagged):
+        text = ", ".join(
+            f"{r.ticker} ({r.zero_volume} zero, {r.missing_volume} missing)"
+            for r in flagged.head(8).itertuples()
+        )
+        how = "kept with the offset" if zero == "offset" else "treated as missing"
+        warnings.warn(
+            f"volume_study: {len(flagged)} event firm(s) have zero-volume or missing-volume days "
+            f"(halts or no data): {text}; zero days are {how}, missing days are skipped. "
+            "See results.meta['volume_report']",
+            EventStudyWarning,
+            stacklevel=user_stacklevel(),
+        )
+    return res
+
+
+def _check_event_volume(tickers: list[str], report: pd.DataFrame, role: str = "event") -> None:
+    """Every event firm needs some positive volume: say which lack it and what to do."""
+    known = report.set_index("ticker")
+    absent = [t for t in tickers if t not in known.index]
+    if absent:
+        raise DataError(
+            f"no price rows with volume for {role} ticker(s) {absent[:10]}: load their prices "
+            "(with the Volume column) or drop those events"
+        )
+    rows = known.loc[tickers]
+    none = rows.index[(rows["days"] == 0)].tolist()
+    zero = rows.index[(rows["days"] > 0) & (rows["zero_volume"] == rows["days"])].tolist()
+    if none:
+        raise DataError(
+            f"{role} ticker(s) {none[:10]} have no volume at all (the source lacks the Volume "
+            "column): supply prices with volume for them or drop those events"
+        )
+    if zero:
+        raise DataError(
+            f"{role} ticker(s) {zero[:10]} have zero volume on every day: the volume field is "
+            "empty or wrong; supply real volume for them or drop those events"
+        )

@@ -1,0 +1,208 @@
+"""Architecture (issue 12): the package's imports form no cycle.
+
+The intra-package import graph is read from the source with :mod:`ast` - top-level imports,
+imports inside functions and ``TYPE_CHECKING`` imports alike - and searched for strongly
+connected components (Tarjan). ``lint-imports`` (pyproject's ``[tool.importlinter]``, run by
+``.ci/run``) checks the finer layer order; this test needs no tool and says which modules
+form a cycle.
+"""
+
+from __future__ import annotations
+
+import ast
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+
+SRC = Path(__file__).resolve().parents[1] / "src"
+
+
+def module_files(root: Path) -> dict[str, Path]:
+    """Dotted module name -> file, for every ``.py`` file of the package at ``root``."""
+    out = {}
+    for path in sorted(root.rglob("*.py")):
+        parts = list(path.relative_to(root.parent).with_suffix("").parts)
+        if parts[-1] == "__init__":
+            parts = parts[:-1]
+        out[".".join(parts)] = path
+    return out
+
+
+def _targets(module: str, node: ast.Import | ast.ImportFrom, is_package: bool) -> list[str]:
+    if isinstance(node, ast.Import):
+        return [alias.name for alias in node.names]
+    if node.level:
+        base = module.split(".")
+        if not is_package:
+            base = base[:-1]
+        base = base[: len(base) - (node.level - 1)]
+        target = ".".join([*base, *([node.module] if node.module else [])])
+    else:
+        target = node.module or ""
+    # ``from pkg import name``: an edge to the submodule when ``name`` is one
+    return [f"{target}.{alias.name}" for alias in node.names] + [target]
+
+
+#: The one documented exception: the results' convenience methods (``summary``, ``to_html``,
+#: ``export``, ``plot_*``, the second-stage shortcuts) import the layers above them inside
+#: the method, as statsmodels' ``summary()`` does. Those function-level imports are skipped.
+LAZY_CONVENIENCE = frozenset({"eventstudy.results"})
+
+
+def _is_type_checking_block(node: ast.AST) -> bool:
+    """``if TYPE_CHECKING:`` (imports for type checkers only; import-linter skips them too)."""
+    return (
+        isinstance(node, ast.If)
+        and isinstance(node.test, ast.Name | ast.Attribute)
+        and ast.unparse(node.test).endswith("TYPE_CHECKING")
+    )
+
+
+def _imports(tree: ast.Module, skip_functions: bool) -> list[ast.Import | ast.ImportFrom]:
+    """Every import statement of ``tree`` that runs (top level and in functions; not those of
+    ``if TYPE_CHECKING:`` blocks), or without those inside functions when ``skip_functions``."""
+    found: list[ast.Import | ast.ImportFrom] = []
+    todo: list[ast.AST] = [tree]
+    while todo:
+        node = todo.pop()
+        for child in ast.iter_child_nodes(node):
+            if skip_functions and isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef):
+                continue
+            if _is_type_checking_block(child):
+                continue  # annotations only: never executed, so no import cycle at run time
+            if isinstance(child, ast.Import | ast.ImportFrom):
+                found.append(child)
+            todo.append(child)
+    return found
+
+
+def import_graph(root: Path, lazy_convenience: frozenset[str] = frozenset()) -> dict[str, set[str]]:
+    """Module -> the package modules it imports (anywhere in its source; in the modules of
+    ``lazy_convenience``, imports inside functions are left out)."""
+    files = module_files(root)
+    graph: dict[str, set[str]] = {}
+    for module, path in files.items():
+        deps: set[str] = set()
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in _imports(tree, module in lazy_convenience):
+            for target in _targets(module, node, path.name == "__init__.py"):
+                if target in files and target != module:
+                    deps.add(target)
+        # ``from pkg import name`` where name is a submodule also imports pkg: keep the
+        # submodule edge only (the package's own __init__ is lazy)
+        graph[module] = {d for d in deps if not any(o.startswith(d + ".") for o in deps)}
+    return graph
+
+
+def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Strongly connected components with more than one module (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found: list[list[str]] = []
+    counter = [0]
+
+    def visit(v: str) -> None:
+        index[v] = low[v] = counter[0]
+        counter[0] += 1
+        stack.append(v)
+        on_stack.add(v)
+        for w in sorted(graph[v]):
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on_stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            component = []
+            while True:
+                w = stack.pop()
+                on_stack.discard(w)
+                component.append(w)
+                if w == v:
+                    break
+            if len(component) > 1:
+                found.append(sorted(component))
+
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(limit, 10_000))
+    try:
+        for v in sorted(graph):
+            if v not in index:
+                visit(v)
+    finally:
+        sys.setrecursionlimit(limit)
+    return found
+
+
+def test_the_package_has_no_import_cycle() -> None:
+    graph = import_graph(SRC / "eventstudy", LAZY_CONVENIENCE)
+    assert "eventstudy.study" in graph and "eventstudy.inference._core" in graph
+    assert cycles(graph) == [], "import cycles (each list imports itself through the others)"
+
+
+def test_the_two_cycles_of_the_review_are_gone() -> None:
+    graph = import_graph(SRC / "eventstudy")
+    # the executors know the engine-level API, not EventStudy
+    assert "eventstudy.study" not in graph["eventstudy.parallel"]
+    assert "eventstudy.parallel" in graph["eventstudy.study"]
+    # the clustering remedies import the leaf helpers, not the test context
+    assert "eventstudy.inference._core" not in graph["eventstudy.inference.clustering"]
+    assert graph["eventstudy.inference._stats"] <= {
+        "eventstudy.exceptions",
+        "eventstudy.inference.conventions",
+    }
+
+
+def test_the_scan_finds_a_cycle_hidden_in_functions_not_in_type_checking(tmp_path: Path) -> None:
+    pkg = tmp_path / "toy"
+    (pkg / "sub").mkdir(parents=True)
+    (pkg / "__init__.py").write_text("")
+    (pkg / "sub" / "__init__.py").write_text("")
+    (pkg / "a.py").write_text("from .sub import b\n")
+    (pkg / "sub" / "b.py").write_text(
+        "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from ..d import D\n"
+        "def g():\n    from ..c import C\n"
+    )
+    (pkg / "c.py").write_text("def f():\n    from . import a\n")
+    (pkg / "d.py").write_text("import toy.c\n")
+    graph = import_graph(pkg)
+    assert graph["toy.a"] == {"toy.sub.b"} and graph["toy.d"] == {"toy.c"}
+    assert graph["toy.sub.b"] == {"toy.c"}  # the TYPE_CHECKING import of d runs never
+    assert cycles(graph) == [["toy.a", "toy.c", "toy.sub.b"]]
+    # the documented exception: a convenience method's lazy import is not an edge
+    assert cycles(import_graph(pkg, frozenset({"toy.c"}))) == []
+    assert cycles(import_graph(pkg, frozenset({"toy.a"}))) != []
+
+
+def test_the_import_linter_contract_names_the_layers_and_its_one_exception() -> None:
+    config = tomllib.loads((SRC.parent / "pyproject.toml").read_text(encoding="utf-8"))
+    [contract] = config["tool"]["importlinter"]["contracts"]
+    assert contract["type"] == "layers"
+    layers = [layer.replace("(", "").replace(")", "") for layer in contract["layers"]]
+    flat = [name.strip() for layer in layers for name in layer.split("|")]
+    order = {name: i for i, name in enumerate(flat)}
+    # top to bottom: cli above study above presentation above results above inference ...
+    chain = ["cli", "study", "report", "results", "inference", "models", "data", "exceptions"]
+    positions = [order[f"eventstudy.{m}"] for m in chain]
+    assert positions == sorted(positions)
+    # the lazy convenience imports of the results are the only exceptions
+    assert {rule.split(" -> ")[0] for rule in contract["ignore_imports"]} == {"eventstudy.results"}
+    assert "import-linter" in " ".join(config["project"]["optional-dependencies"]["dev"])
+    ci = (SRC.parent / ".ci" / "run").read_text(encoding="utf-8")
+    assert ci.index("lint-imports") > ci.index("mypy src")
+
+
+@pytest.mark.parametrize("module", ["eventstudy.results"])
+def test_presentation_imports_of_the_results_are_lazy(module: str) -> None:
+    """The documented exception: results import report/plotting only inside methods."""
+    path = module_files(SRC / "eventstudy")[module]
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    top = [n for n in tree.body if isinstance(n, ast.Import | ast.ImportFrom)]
+    names = {alias.name for n in top for alias in n.names} | {
+        n.module or "" for n in top if isinstance(n, ast.ImportFrom)
+    }
+    assert not names & {"report", "plotting", "tables"}

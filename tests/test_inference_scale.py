@@ -1,0 +1,327 @@
+"""Inference at scale (issue 14): the linear-memory algorithms equal their ``n x n`` oracles.
+
+Independent sources: the original ``n x n`` Kolari-Pynnönen computation
+(:func:`_kp_rbar_dense` below: the dense residual-correlation matrix of
+``eventstudy.inference._correlation`` with its shared-session weights), a pair-by-pair
+pandas transcription on small panels, and ``scipy.stats.rankdata`` for the ranks.
+No timing is asserted here (see ``benchmarks/``).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from eventstudy.inference import _correlation as dense
+from eventstudy.inference import kolari_pynnonen, run_tests
+from eventstudy.inference._build import market_model_panel
+from eventstudy.inference._core import Context
+from eventstudy.inference.conventions import Conventions
+from eventstudy.inference.kp_rbar import _group_ids, kp_layout, kp_rbars
+from eventstudy.inference.nonparametric import _grank_u, _ranks
+from eventstudy.panel import EventPanel, SessionPositions
+
+EST, EVT = (-150, -11), (-5, 5)
+
+
+def _kp_rbar_dense(panel: EventPanel, col_sets: np.ndarray, present: np.ndarray) -> np.ndarray:
+    """The ``n x n`` reference (the library's computation before issue 14): the full matrix of
+    pairwise residual correlations times the ``n x n`` shared-session weights."""
+    corr = dense.residual_correlation(panel).matrix
+    return np.array(
+        [
+            dense.kp_rbar(corr, dense.shared_session_weights(panel, cols), present[:, c])
+            for c, cols in enumerate(col_sets)
+        ]
+    )
+
+
+def _kp_rbar_loop(panel: EventPanel, cols: np.ndarray, present: np.ndarray) -> float:
+    """Pair by pair with pandas: correlation on common dates (>= 30), weight S / sqrt(L L)."""
+    series = [
+        pd.Series(panel.resid_est[i], index=panel.est_dates[i]).dropna()
+        for i in range(panel.n_events)
+    ]
+    window = [
+        {d for d in np.asarray(panel.evt_dates[i])[cols] if not pd.isna(d)}
+        for i in range(panel.n_events)
+    ]
+    idx = [i for i in range(panel.n_events) if present[i]]
+    total = 0.0
+    for a, i in enumerate(idx):
+        for j in idx[a + 1 :]:
+            both = pd.concat([series[i], series[j]], axis=1, join="inner").dropna()
+            shared = len(window[i] & window[j])
+            if shared and len(both) >= 30:
+                weight = shared / math.sqrt(len(window[i]) * len(window[j]))
+                total += both.corr().iloc[0, 1] * weight
+    n = len(idx)
+    return total / (n * (n - 1) / 2) if n > 1 else 0.0
+
+
+def _panel(seed: int, n_firms: int, day0: np.ndarray, holes: float, t_len: int = 260) -> EventPanel:
+    """Market-model panel with a common factor (so ``r_ij`` is not ~0) and missing returns."""
+    rng = np.random.default_rng(seed)
+    m, common = rng.normal(0, 0.01, t_len), rng.normal(0, 0.012, t_len)
+    r = 0.0002 + m[:, None] + common[:, None] + rng.normal(0, 0.02, (t_len, n_firms))
+    r[rng.random(r.shape) < holes] = np.nan
+    dates = np.datetime64("2021-01-04", "ns") + np.arange(t_len) * np.timedelta64(1, "D")
+    return market_model_panel(r, m, np.arange(n_firms), day0, EST, EVT, dates=dates)
+
+
+def _column_sets(panel: EventPanel) -> np.ndarray:
+    width = panel.ar.shape[1]
+    days = list(np.eye(width, dtype=bool))
+    rel = np.asarray(panel.evt_rel)
+    windows = [(rel >= a) & (rel <= b) for a, b in ((-1, 1), (0, 0), (-5, 5), (2, 4))]
+    return np.array(days + windows)
+
+
+def _present(panel: EventPanel, col_sets: np.ndarray) -> np.ndarray:
+    """Daily: AR present on the day; windows: any AR in the window (as the SCARs)."""
+    ar = ~np.isnan(panel.ar)
+    return np.column_stack([(ar & c[None, :]).any(axis=1) for c in col_sets])
+
+
+def _rng_day0(seed: int, n: int, lo: int, hi: int) -> np.ndarray:
+    return np.random.default_rng(seed).integers(lo, hi, n)
+
+
+PANELS = {
+    "shared date, no gaps": lambda: _panel(0, 25, np.full(25, 200), 0.0),
+    "shared date, gappy": lambda: _panel(1, 25, np.full(25, 200), 0.02),
+    "staggered, no gaps": lambda: _panel(2, 40, _rng_day0(5, 40, 180, 215), 0.0),
+    "staggered, gappy": lambda: _panel(3, 40, _rng_day0(6, 40, 180, 215), 0.01),
+    "clustered on few dates, gappy": lambda: _panel(
+        4, 60, np.repeat([190, 192, 199, 230], 15), 0.005
+    ),
+    # windows running past the data: NaT event dates, short estimation overlaps
+    "edges of the data": lambda: _panel(5, 30, _rng_day0(7, 30, 156, 258), 0.01),
+}
+
+
+@pytest.mark.parametrize("name", list(PANELS))
+def test_kp_rbar_equals_dense_oracle(name: str) -> None:
+    panel = PANELS[name]()
+    col_sets = _column_sets(panel)
+    present = _present(panel, col_sets)
+    present[::7, :] = False  # some events absent from every statistic
+    got = kp_rbars(panel, col_sets, present)
+    want = _kp_rbar_dense(panel, col_sets, present)
+    np.testing.assert_allclose(got, want, rtol=0, atol=1e-12)
+    assert np.abs(want).max() > 1e-3  # the panels do correlate: the check is not of zeros
+
+
+@pytest.mark.parametrize("name", ["shared date, gappy", "staggered, gappy"])
+def test_kp_rbar_equals_pairwise_pandas_loop(name: str) -> None:
+    panel = PANELS[name]()
+    col_sets = _column_sets(panel)[[0, 5, -4, -2]]
+    present = _present(panel, col_sets)
+    got = kp_rbars(panel, col_sets, present)
+    for c, cols in enumerate(col_sets):
+        assert got[c] == pytest.approx(_kp_rbar_loop(panel, cols, present[:, c]), abs=1e-12)
+
+
+def test_kp_rbar_on_irregular_calendars() -> None:
+    """Events whose estimation dates skip sessions (another calendar) share no group with
+    the rest and meet them on the dates they have in common."""
+    panel = PANELS["staggered, gappy"]()
+    est = np.asarray(panel.est_dates).copy()
+    thin = np.arange(0, panel.n_events, 3)
+    est[thin, ::4] = np.datetime64("NaT", "ns")  # every fourth session absent
+    resid = panel.resid_est.copy()
+    resid[thin, ::4] = np.nan
+    shifted = est[1::5] + np.timedelta64(12, "h")  # other session times: nothing in common
+    est[1::5] = shifted
+    irregular = replace(panel, est_dates=est, resid_est=resid)
+    col_sets = _column_sets(irregular)
+    present = _present(irregular, col_sets)
+    np.testing.assert_allclose(
+        kp_rbars(irregular, col_sets, present),
+        _kp_rbar_dense(irregular, col_sets, present),
+        rtol=0,
+        atol=1e-12,
+    )
+
+
+def test_kp_rbar_with_session_positions_equals_stored_dates() -> None:
+    """Panels of the chunked engine hold dates as grid positions: same groups, same r_bar."""
+    panel = PANELS["staggered, gappy"]()
+    sessions = np.unique(np.asarray(panel.evt_dates)[~np.isnat(panel.evt_dates)])
+    sessions = np.unique(np.concatenate([sessions, panel.est_dates[~np.isnat(panel.est_dates)]]))
+    base = np.searchsorted(sessions, np.asarray(panel.evt_dates)[:, 5])  # day 0
+    est_pos = SessionPositions(sessions, base, np.arange(EST[0], EST[1] + 1))
+    evt_pos = SessionPositions(sessions, base, np.arange(EVT[0], EVT[1] + 1))
+    np.testing.assert_array_equal(est_pos.dates(), panel.est_dates)  # the same grid
+    compact = replace(panel, est_dates=None, evt_dates=None)
+    compact = replace(compact, est_positions=est_pos, evt_positions=evt_pos)
+    col_sets = _column_sets(panel)
+    present = _present(panel, col_sets)
+    np.testing.assert_allclose(
+        kp_rbars(compact, col_sets, present), kp_rbars(panel, col_sets, present), atol=1e-15
+    )
+
+
+def test_kp_groups_are_identical_date_rows() -> None:
+    panel = PANELS["clustered on few dates, gappy"]()
+    ids = _group_ids(panel)
+    rows = np.concatenate(
+        [np.asarray(panel.est_dates).view(np.int64), np.asarray(panel.evt_dates).view(np.int64)],
+        axis=1,
+    )
+    _, want = np.unique(rows, axis=0, return_inverse=True)
+    # the same partition (labels may differ): one-to-one map between the two labellings
+    pairs = set(zip(ids.tolist(), np.ravel(want).tolist(), strict=True))
+    assert len(pairs) == len(set(ids.tolist())) == len(set(np.ravel(want).tolist())) == 4
+    assert kp_layout(panel).n_groups == 4
+
+
+def test_kolari_pynnonen_statistic_uses_the_oracle_rbar() -> None:
+    """The test's adjustment factor, end to end, with the dense r_bar."""
+    panel = PANELS["clustered on few dates, gappy"]()
+    kp = kolari_pynnonen(panel, windows=[(-1, 1)])
+    bmp = run_tests(panel, ["bmp"], windows=[(-1, 1)])
+    ctx = Context(panel, Conventions())
+    cols = ctx.window_days((-1, 1))[None, :]
+    scar = ctx.scar(cols[0])
+    rbar = _kp_rbar_dense(panel, cols, ~np.isnan(scar)[:, None])[0]
+    n = int((~np.isnan(scar)).sum())
+    base = bmp[bmp["window"] == "[-1, 1]"]["statistic"].iloc[0]
+    got = kp[kp["window"] == "[-1, 1]"]["statistic"].iloc[0]
+    assert got == pytest.approx(base * math.sqrt((1 - rbar) / (1 + (n - 1) * rbar)), rel=1e-12)
+
+
+# ----------------------------------------------------------------------------- ranks
+def test_row_ranks_equal_scipy_rankdata_with_ties_and_nan() -> None:
+    rng = np.random.default_rng(0)
+    for shape in [(60, 31), (5, 1), (4, 0), (300, 261)]:
+        x = rng.integers(0, 9, shape).astype(float)
+        x[rng.random(shape) < 0.2] = np.nan
+        want = stats.rankdata(x, axis=1, nan_policy="omit")
+        np.testing.assert_array_equal(_ranks(x), want)
+
+
+def test_grank_ranks_equal_ranking_the_joined_matrix() -> None:
+    """GRANK's U from ranks computed once, against rankdata of [SAR_est, SCAR*] per window."""
+    panel = PANELS["staggered, gappy"]()
+    ctx = Context(panel, Conventions())
+    for window in [(0, 0), (-1, 1), (-5, 5)]:
+        scar = ctx.scar(ctx.window_days(window))
+        scar_star = scar / np.nanstd(scar, ddof=1)
+        scar_star[4] = ctx.est[4, 10] / np.sqrt(ctx.sigma2[4])  # a tie with an estimation SAR
+        scar_star[6] = np.nan
+        sar_est = ctx.est / np.sqrt(ctx.sigma2)[:, None]
+        g = np.concatenate([sar_est, scar_star[:, None]], axis=1)
+        ranks = stats.rankdata(g, axis=1, nan_policy="omit")
+        want = ranks / ((~np.isnan(g)).sum(axis=1)[:, None] + 1) - 0.5
+        np.testing.assert_array_equal(_grank_u(ctx, scar_star), want)
+        # in blocks of events (the large-panel path): the same rows
+        np.testing.assert_array_equal(_grank_u(ctx, scar_star, slice(7, 19)), want[7:19])
+
+
+def test_grank_and_rank_tests_in_blocks_equal_one_block(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Large panels run GRANK's column means and the rank family's sums in blocks of
+    events: forcing tiny blocks gives the same statistics as one block."""
+    from eventstudy.inference import nonparametric
+
+    panel = PANELS["staggered, gappy"]()
+    names = ["grank", "corrado_rank", "corrado_zivney_rank", "corrado_zivney_sign"]
+    whole = run_tests(panel, names, windows=[(-1, 1), (0, 0)])
+    monkeypatch.setattr(nonparametric, "_BLOCK_ROWS", 7)
+    monkeypatch.setattr(nonparametric, "_RANK_BLOCK", 5)
+    blocks = run_tests(panel, names, windows=[(-1, 1), (0, 0)])
+    np.testing.assert_allclose(blocks["statistic"], whole["statistic"], rtol=1e-13)
+    np.testing.assert_allclose(blocks["p_value"], whole["p_value"], rtol=1e-12)
+
+
+# ----------------------------------------------------------------------------- memory model
+def test_memory_model_panel_matches_the_arrays_of_a_fitted_panel() -> None:
+    """The panel part of the estimate against the bytes numpy reports for a real panel."""
+    from eventstudy.memory import estimate_memory
+
+    panel = PANELS["staggered, gappy"]()
+    held = sum(
+        np.asarray(getattr(panel, name)).nbytes
+        for name in ("resid_est", "est_dates", "ret_evt", "normal_evt", "ar", "evt_dates")
+        + ("market_evt", "x_evt", "xtx_inv", "market_est", "sigma2", "nobs", "dof", "params")
+    )
+    est = estimate_memory(panel.n_events, len(panel.est_rel), len(panel.evt_rel))
+    assert 0.75 * held <= est.panel <= 1.5 * held
+
+
+def test_check_memory_picks_the_chunked_engine_or_refuses_naming_the_test() -> None:
+    from eventstudy.exceptions import InsufficientMemoryError
+    from eventstudy.memory import check_memory, estimate_memory
+
+    n, l1, l2 = 1_000_000, 240, 21
+    few = ["bmp", "patell"]  # the fit's working set dominates: the engines differ
+    numpy_total = estimate_memory(n, l1, l2, few, engine="numpy").total
+    chunked_total = estimate_memory(n, l1, l2, few, engine="chunked").total
+    assert chunked_total < numpy_total
+    assert check_memory(n, l1, l2, few, available=numpy_total + 1) == "numpy"
+    middle = (chunked_total + numpy_total) // 2
+    assert check_memory(n, l1, l2, few, available=middle) == "chunked"
+    with pytest.raises(InsufficientMemoryError, match="grank") as err:
+        check_memory(n, l1, l2, available=estimate_memory(n, l1, l2).panel)
+    assert "chunked engine" in str(err.value) and "split the events" in str(err.value)
+    # without GRANK the largest part is another test or the panel itself
+    assert estimate_memory(n, l1, l2, ["bmp"]).total < estimate_memory(n, l1, l2).total
+
+
+# ----------------------------------------------------------------------------- the CLI
+@pytest.mark.shared_data
+def test_cli_run_chooses_the_chunked_engine_or_refuses_before_allocating(
+    tmp_path: Path,
+    prices_dir: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from eventstudy import memory
+    from eventstudy.cli import main
+    from eventstudy.spec import load_spec
+
+    source = Path(__file__).resolve().parents[1] / "examples" / "deepseek_selloff.toml"
+    spec = load_spec(source)
+    n = len(spec.events_frame())
+    l1 = memory.window_length(spec.estimation_window)
+    l2 = memory.window_length(spec.event_window)
+    tests = list(spec.tests) if spec.tests is not None else "all"
+    chunked_need = memory.estimate_memory(n, l1, l2, tests, engine="chunked").total
+    argv = ["run", str(source), "--prices-dir", str(prices_dir), "--offline"]
+
+    monkeypatch.setattr(memory, "available_memory", lambda: chunked_need // 2)
+    assert main([*argv, "--out", str(tmp_path / "refused")]) == 1
+    err = capsys.readouterr().err
+    assert "out of memory" in err and "chunked engine" in err and "GB" in err
+    assert not (tmp_path / "refused" / "summary.txt").exists()
+    # the switch itself (check_memory's decision is tested above): same report numbers
+    monkeypatch.setattr(memory, "available_memory", lambda: 2**62)
+    assert main([*argv, "--out", str(tmp_path / "numpy"), "-q"]) == 0
+    monkeypatch.setattr(memory, "check_memory", lambda *a, **k: "chunked")
+    assert main([*argv, "--out", str(tmp_path / "chunked")]) == 0
+    assert "using the chunked engine" in capsys.readouterr().err
+    car = [pd.read_csv(tmp_path / d / "car.csv") for d in ("numpy", "chunked")]
+    pd.testing.assert_frame_equal(car[0], car[1], rtol=1e-12)
+
+
+# ----------------------------------------------------------------------------- bootstrap
+@pytest.mark.parametrize("n_events", [7, 8, 1001])
+def test_bootstrap_in_blocks_draws_the_same_resamples(
+    n_events: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Blocks of replications (bounded memory) give the resamples of one ``(B, N)`` draw."""
+    from eventstudy.inference import bootstrap
+
+    car = np.random.default_rng(1).normal(size=n_events)
+    monkeypatch.setattr(bootstrap, "_BOOT_CELLS", 3 * n_events + 1)  # blocks of 3-4 rows
+    for seed in (0, 5):
+        got = bootstrap._resampled_means(car, 999, np.random.default_rng(seed))
+        rng = np.random.default_rng(seed)
+        want = car[rng.integers(0, n_events, size=(999, n_events))].mean(axis=1)
+        np.testing.assert_array_equal(got, want)

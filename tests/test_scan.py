@@ -1,0 +1,551 @@
+"""Shock scanner (issue 17): the trailing-window engine, calibration, power, tables, CLI.
+
+Independent sources: a plain numpy loop transcription of the rolling market model (``lstsq`` on
+each trailing window and the matrix form of the prediction-error variance), scipy's binomial,
+beta-binomial and Student-t distributions, and hand counts on planted shocks.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+import eventstudy as es
+from eventstudy.cli import main
+from eventstudy.scan import read_sector_map
+
+MARKET = "SPY"
+
+
+def simulate(
+    n_firms: int = 30,
+    n_days: int = 260,
+    seed: int = 0,
+    *,
+    late: int = 0,
+) -> pd.DataFrame:
+    """Market-model returns: beta ~ U(0.5, 1.5), idiosyncratic sd ~ U(1 %, 3 %), normal."""
+    rng = np.random.default_rng(seed)
+    dates = pd.bdate_range("2022-01-03", periods=n_days, name="date")
+    mkt = rng.normal(0.0003, 0.01, n_days)
+    beta = rng.uniform(0.5, 1.5, n_firms)
+    sd = rng.uniform(0.01, 0.03, n_firms)
+    eps = rng.normal(0.0, 1.0, (n_days, n_firms)) * sd
+    rets = 0.0002 + mkt[:, None] * beta + eps
+    frame = pd.DataFrame(rets, index=dates, columns=[f"F{i:03d}" for i in range(n_firms)])
+    for j in range(late):  # late listings: the first returns are missing (not a gap)
+        frame.iloc[: 20 * (j + 1), j] = np.nan
+    frame[MARKET] = mkt
+    return frame
+
+
+def plant(
+    frame: pd.DataFrame, days: list[int], share: float, size: float, seed: int = 1
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """Add ``size`` x the firm's residual sd (sign random) to a ``share`` of firms on ``days``."""
+    rng = np.random.default_rng(seed)
+    out = frame.copy()
+    firms = [c for c in frame.columns if c != MARKET]
+    hit = np.zeros((len(frame), len(firms)), dtype=bool)
+    resid_sd = (frame[firms].sub(frame[MARKET], axis=0)).std().to_numpy()  # rough scale
+    for d in days:
+        chosen = rng.choice(len(firms), int(share * len(firms)), replace=False)
+        sign = rng.choice([-1.0, 1.0], len(chosen))
+        out.iloc[d, chosen] += sign * size * resid_sd[chosen]
+        hit[d, chosen] = True
+    return out, hit
+
+
+# ----------------------------------------------------------------------------- loop transcription
+def loop_sar(
+    frame: pd.DataFrame, ticker: str, t: int, window: tuple[int, int], model: str
+) -> tuple[float, float, int]:
+    """One firm-day's AR, SAR and dof by a plain loop over the trailing window (lstsq)."""
+    y_all = frame[ticker].to_numpy()
+    x_all = frame[MARKET].to_numpy()
+    ys, xs = [], []
+    for s in range(max(t + window[0], 0), t + window[1] + 1):
+        if np.isfinite(y_all[s]) and np.isfinite(x_all[s]):
+            ys.append(y_all[s])
+            xs.append(x_all[s])
+    y, x = np.array(ys), np.array(xs)
+    n = len(y)
+    if model == "market":
+        X = np.column_stack([np.ones(n), x])
+        b, *_ = np.linalg.lstsq(X, y, rcond=None)
+        resid = y - X @ b
+        s2 = resid @ resid / (n - 2)
+        x0 = np.array([1.0, x_all[t]])
+        ar = y_all[t] - x0 @ b
+        var = s2 * (1.0 + x0 @ np.linalg.inv(X.T @ X) @ x0)
+        return ar, ar / np.sqrt(var), n - 2
+    if model == "constant_mean":
+        ar = y_all[t] - y.mean()
+        s2 = ((y - y.mean()) ** 2).sum() / (n - 1)
+        return ar, ar / np.sqrt(s2 * (1 + 1 / n)), n - 1
+    d = y - x
+    ar = y_all[t] - x_all[t]
+    return ar, ar / np.sqrt((d @ d) / n), n
+
+
+@pytest.mark.parametrize("model", ["market", "constant_mean", "market_adjusted"])
+def test_flagged_sar_equals_a_numpy_loop(model: str) -> None:
+    frame, _ = plant(simulate(12, 220, seed=3, late=3), [150, 190], 0.5, 6.0)
+    frame.iloc[100:103, 5] = np.nan  # a gap, skipped
+    window = (-80, -1)
+    scan = es.scan_shocks(frame, MARKET, model=model, estimation=window, min_obs=50, gaps="skip")
+    shocks = scan.firm_shocks()
+    assert len(shocks) >= 10
+    pos = {d: i for i, d in enumerate(frame.index)}
+    after_gap = frame.index[103]
+    checked = 0
+    for row in shocks.itertuples():
+        if row.ticker == "F005" and row.date > after_gap and pos[row.date] - 80 <= 103:
+            continue  # its window holds the skipped return after the gap (not in the loop)
+        ar, sar, dof = loop_sar(frame, row.ticker, pos[row.date], window, model)
+        assert row.sar == pytest.approx(sar, abs=1e-10, rel=0)
+        assert row.ar == pytest.approx(ar, abs=1e-12, rel=0)
+        assert row.dof == dof
+        checked += 1
+    assert checked >= 10
+    # and a sample of unflagged firm-days too
+    sar_wide = scan.sar
+    for t, j in [(120, 0), (200, 7), (219, 11)]:
+        tick = frame.columns[j]
+        _, sar, _ = loop_sar(frame, tick, t, window, model)
+        assert sar_wide.iloc[t][tick] == pytest.approx(sar, abs=1e-10, rel=0)
+
+
+def test_flag_uses_the_student_t_critical_value_of_each_dof() -> None:
+    frame = simulate(20, 200, seed=4, late=4)
+    scan = es.scan_shocks(frame, MARKET, estimation=(-120, -1), min_obs=30, level=0.05)
+    sar, dof = scan.sar.to_numpy(), scan.dof.to_numpy()
+    ok = dof > 0
+    crit = stats.t.ppf(0.975, dof[ok])
+    np.testing.assert_array_equal(scan.flags.to_numpy()[ok], np.abs(sar[ok]) > crit)
+    assert len(np.unique(dof[ok])) > 10  # growing windows: many dofs, each its own cut-off
+
+
+# ----------------------------------------------------------------------------- no look-ahead
+def test_appending_or_changing_later_data_never_changes_an_earlier_day() -> None:
+    full, _ = plant(simulate(25, 320, seed=5), [200, 250, 300], 0.4, 5.0)
+    cut = 240
+    early = es.scan_shocks(full.iloc[:cut], MARKET, estimation=(-100, -1), min_null=20)
+    late = es.scan_shocks(full, MARKET, estimation=(-100, -1), min_null=20)
+    wild = full.copy()
+    wild.iloc[cut:, :-1] *= 7.0  # any later data at all
+    changed = es.scan_shocks(
+        wild, MARKET, estimation=(-100, -1), min_null=20, allow="split_like_moves"
+    )
+    for other in (late, changed):
+        np.testing.assert_array_equal(other.sar.to_numpy()[:cut], early.sar.to_numpy())
+        np.testing.assert_array_equal(other.flags.to_numpy()[:cut], early.flags.to_numpy())
+        pd.testing.assert_frame_equal(other.index.iloc[:cut], early.index)
+    assert early.flags.to_numpy().any() and early.index["shock"].any()
+
+
+# ----------------------------------------------------------------------------- calibration, power
+@pytest.mark.parametrize(("level", "side"), [(0.01, "both"), (0.05, "both"), (0.05, "down")])
+def test_false_flag_rate_is_nominal_on_simulated_null_returns(level: float, side: str) -> None:
+    frame = simulate(400, 260, seed=11)
+    scan = es.scan_shocks(frame, MARKET, estimation=(-100, -1), level=level, side=side)
+    n = int(scan.index["n_firms"].sum())
+    flagged = int(scan.index["n_flagged"].sum())
+    lo, hi = stats.binom.interval(0.99, n, level)
+    assert n == 400 * 160
+    assert lo <= flagged <= hi, (flagged / n, level)
+    # a normal cut-off (uncalibrated for the t) would flag more than the nominal rate
+    q = 1 - level / 2 if side == "both" else 1 - level
+    assert stats.t.ppf(q, 98) > stats.norm.ppf(q)
+
+
+def test_planted_shock_days_are_found_and_power_is_reported(
+    record_property: pytest.RecordProperty,
+) -> None:
+    days = [130, 170, 171, 220]
+    frame, hit = plant(simulate(300, 260, seed=21), days, 0.3, 5.0)
+    scan = es.scan_shocks(frame, MARKET, estimation=(-100, -1), min_null=20)
+    found = scan.index["shock"].to_numpy()
+    assert found[days].all()
+    day_power = found[days].mean()
+    false_days = int(found.sum() - found[days].sum())
+    flags = scan.flags.to_numpy()
+    firm_power = flags[hit].mean()
+    record_property("day_power", day_power)
+    record_property("firm_day_power", firm_power)
+    print(
+        f"power: planted days found {day_power:.2f}, planted firm-days flagged {firm_power:.3f}, "
+        f"false shock days {false_days}"
+    )
+    # a 5-sd shock against a t cut-off of ~2.6: power ~ P(|Z + 5| > 2.6) ~ 0.99
+    expected = stats.norm.sf(2.63 - 5.0) + stats.norm.cdf(-2.63 - 5.0)
+    assert firm_power > expected - 0.05
+    assert false_days <= 3
+    # ranked first: the planted days by share flagged
+    top = scan.days(top=4).index
+    assert set(top) == set(frame.index[days])
+    # 170 and 171 are consecutive sessions: one episode of two days
+    ep = scan.episodes
+    two = ep[ep["n_days"] == 2]
+    assert len(two) == 1
+    assert two.iloc[0]["start"] == frame.index[170] and two.iloc[0]["end"] == frame.index[171]
+
+
+def test_memory_is_linear_in_firms_times_days() -> None:
+    """Peak traced memory (numpy reports its buffers to tracemalloc) doubles with firms or days."""
+    import tracemalloc
+
+    def peak(frame: pd.DataFrame) -> int:
+        tracemalloc.start()
+        try:
+            es.scan_shocks(frame, MARKET, estimation=(-100, -1))
+            return tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+
+    es.scan_shocks(simulate(10, 200), MARKET, estimation=(-100, -1))  # imports, caches
+    base = peak(simulate(200, 400))
+    assert peak(simulate(400, 400)) / base == pytest.approx(2.0, rel=0.05)
+    assert peak(simulate(200, 800)) / base == pytest.approx(2.0, rel=0.05)
+
+
+# ----------------------------------------------------------------------------- the day index
+def test_day_index_matches_hand_computations() -> None:
+    frame, _ = plant(simulate(60, 240, seed=8), [200], 0.4, 5.0)
+    scan = es.scan_shocks(frame, MARKET, estimation=(-80, -1), null_window=50, min_null=30)
+    idx, sar, flags = scan.index, scan.sar.to_numpy(), scan.flags.to_numpy()
+    t = 200
+    row = idx.iloc[t]
+    s = sar[t][np.isfinite(sar[t])]
+    assert row["n_firms"] == len(s) and row["n_flagged"] == flags[t].sum()
+    assert row["mean_sar"] == pytest.approx(s.mean(), abs=1e-12)
+    assert row["dispersion"] == pytest.approx(s.std(ddof=1), abs=1e-12)
+    assert row["p_binomial"] == pytest.approx(
+        stats.binom.sf(row["n_flagged"] - 1, row["n_firms"], 0.01), rel=1e-10
+    )
+    prev = idx.iloc[t - 50 : t]
+    prev = prev[prev["n_firms"] > 0]
+    m, v, nbar = prev["share"].mean(), prev["share"].var(ddof=1), prev["n_firms"].mean()
+    rho = min(max((v * nbar / (m * (1 - m)) - 1) / (nbar - 1), 0.0), 0.99)
+    assert row["null_share"] == pytest.approx(m, rel=1e-10)
+    assert row["rho"] == pytest.approx(rho, abs=1e-10)
+    if rho > 0:
+        a, b = m * (1 / rho - 1), (1 - m) * (1 / rho - 1)
+        expected = stats.betabinom.sf(row["n_flagged"] - 1, row["n_firms"], a, b)
+    else:
+        expected = stats.binom.sf(row["n_flagged"] - 1, row["n_firms"], m)
+    assert row["p_share"] == pytest.approx(expected, rel=1e-8)
+    # Brown-Warner crude dependence adjustment: mean SAR over the sd of previous days' means
+    z = row["mean_sar"] / prev["mean_sar"].std(ddof=1)
+    assert row["z_mean"] == pytest.approx(z, rel=1e-10)
+    assert row["p_mean"] == pytest.approx(2 * stats.t.sf(abs(z), len(prev) - 1), rel=1e-8)
+    zd = (row["dispersion"] - prev["dispersion"].mean()) / prev["dispersion"].std(ddof=1)
+    assert row["z_dispersion"] == pytest.approx(zd, rel=1e-10)
+
+
+def test_day_tests_on_simulated_null_returns() -> None:
+    """p_mean is calibrated; p_share (discrete) never rejects more often than day_level."""
+    frame = simulate(200, 1400, seed=2)
+    scan = es.scan_shocks(frame, MARKET, estimation=(-100, -1), day_level=0.05)
+    idx = scan.index.dropna(subset=["p_share"])
+    n = len(idx)
+    lo, hi = stats.binom.interval(0.99, n, 0.05)
+    assert n == 1400 - 100 - 60
+    assert lo <= (idx["p_mean"] <= 0.05).sum() <= hi
+    assert idx["shock"].sum() <= hi
+
+
+def test_sector_concentration_and_kinds() -> None:
+    frame = simulate(40, 240, seed=9)
+    sectors = {f"F{i:03d}": ("Chips" if i < 8 else "Other") for i in range(40)}
+    frame.iloc[210, :8] -= 0.25  # every chip firm crashes on one day
+    frame.iloc[150, 20] += 0.3  # one idiosyncratic jump on a quiet day
+    scan = es.scan_shocks(frame, MARKET, estimation=(-100, -1), sectors=sectors, min_null=30)
+    day = scan.days(top=1)
+    assert day.index[0] == frame.index[210]
+    row = day.iloc[0]
+    assert row["top_sector"] == "Chips"
+    k = int(scan.flags.iloc[210].sum())
+    chips = int(scan.flags.iloc[210, :8].sum())
+    assert chips == 8 and row["top_sector_flagged"] == 8
+    assert row["top_sector_share"] == pytest.approx(8 / k)
+    assert row["top_sector_weight"] == pytest.approx(8 / 40)
+    assert row["hhi"] == pytest.approx((8 / k) ** 2 + ((k - 8) / k) ** 2)
+    assert row["hhi_universe"] == pytest.approx(0.2**2 + 0.8**2)
+    # the most over-represented sector: the largest share / weight among sectors with >= 3 hits
+    assert row["lift"] == pytest.approx((8 / k) / 0.2)
+    n_down = int((scan.flags.iloc[210] & (scan.sar.iloc[210] < 0)).sum())
+    assert row["down_top_sector"] == "Chips"
+    assert row["down_top_sector_share"] == pytest.approx(8 / n_down)
+    assert "F00" in row["top_losers"]
+    shocks = scan.firm_shocks()
+    jump = shocks[(shocks["ticker"] == "F020") & (shocks["date"] == frame.index[150])]
+    assert jump["kind"].tolist() == ["idiosyncratic"]
+    crash = shocks[shocks["date"] == frame.index[210]]
+    assert set(crash["kind"]) == {"market-wide"}
+    by_sector = scan.sector_day(frame.index[210])
+    assert by_sector.loc["Chips", "n_flagged"] == 8
+    assert by_sector.loc["Chips", "mean_ar"] == pytest.approx(scan.ar.iloc[210, :8].mean())
+
+
+def test_volume_confirmation_is_the_trailing_log_volume_z() -> None:
+    frame = simulate(10, 200, seed=12)
+    rng = np.random.default_rng(0)
+    vol = pd.DataFrame(
+        rng.lognormal(13, 0.3, (200, 10)), index=frame.index, columns=frame.columns[:10]
+    )
+    frame.iloc[180, 2] -= 0.3
+    frame.iloc[180, 3] -= 0.3
+    vol.iloc[180, 2] *= 20  # confirmed by volume
+    scan = es.scan_shocks(frame, MARKET, estimation=(-100, -1), volume=vol)
+    shocks = scan.firm_shocks().set_index(["ticker", "date"])
+    d = frame.index[180]
+    past = np.log1p(vol.iloc[80:180, 2].to_numpy())
+    z = (np.log1p(vol.iloc[180, 2]) - past.mean()) / past.std(ddof=1)
+    assert shocks.loc[("F002", d), "volume_z"] == pytest.approx(z, rel=1e-10)
+    assert bool(shocks.loc[("F002", d), "volume_confirmed"]) is True
+    assert bool(shocks.loc[("F003", d), "volume_confirmed"]) is False
+
+
+# ----------------------------------------------------------------------------- into a study
+def test_to_events_feeds_event_study_and_reports_clustering() -> None:
+    frame, _ = plant(simulate(30, 300, seed=13), [230, 236], 0.5, 6.0)
+    scan = es.scan_shocks(frame, MARKET, estimation=(-100, -1), min_null=20)
+    events = scan.to_events(top=2, event_window=(-5, 5))
+    n_scanned = scan.index.loc[frame.index[[230, 236]], "n_firms"].sum()
+    assert len(events) == n_scanned
+    assert set(events["group"]) == {f"{frame.index[230]:%Y-%m-%d}", f"{frame.index[236]:%Y-%m-%d}"}
+    info = events.attrs["clustering"]
+    assert info["n_dates"] == 2 and info["largest_cluster"] == 30
+    assert info["share_clustered"] == 1.0
+    assert info["min_gap"] == 6 and info["overlapping_dates"] == 2  # 6 <= 5 - (-5)
+    res = es.EventStudy(
+        events, frame, model=es.MarketModel(MARKET), estimation_window=(-120, -11),
+        event_window=(-5, 5), calendar=None,
+    ).fit()  # fmt: skip
+    assert (res.status["status"] == "used").all()
+    flagged = scan.to_events(dates=[frame.index[230]], firms="flagged")
+    assert len(flagged) == int(scan.flags.iloc[230].sum())
+
+
+# ----------------------------------------------------------------------------- bad input
+def test_too_little_history_is_a_clear_error() -> None:
+    frame = simulate(5, 90)
+    with pytest.raises(
+        es.InsufficientDataError, match=r"too little history.*90 sessions.*min_obs=100"
+    ):
+        es.scan_shocks(frame, MARKET)
+
+
+def test_a_universe_with_gaps_is_a_clear_error() -> None:
+    frame = simulate(5, 200)
+    frame.iloc[120, 3] = np.nan
+    with pytest.raises(
+        es.DataError, match=r"gaps in the universe.*F003 \(1 missing, first 2022-06-2"
+    ):
+        es.scan_shocks(frame, MARKET)
+    scan = es.scan_shocks(frame, MARKET, gaps="skip")
+    assert scan.meta["gaps"]["ticker"].tolist() == ["F003"]
+    assert np.isnan(scan.sar.iloc[121, 3]) and np.isnan(scan.sar.iloc[120, 3])  # spanning return
+
+
+def test_a_market_column_absent_is_a_clear_error() -> None:
+    frame = simulate(5, 200).drop(columns=MARKET)
+    with pytest.raises(es.DataError, match=r"market column 'SPY' is not in the returns"):
+        es.scan_shocks(frame, MARKET)
+    with pytest.raises(es.DataError, match=r"did you mean 'SPY'"):
+        es.scan_shocks(simulate(5, 200), "spy")
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"estimation": (-100, 0)}, "no look-ahead"),
+        ({"level": 1.5}, "strictly between 0 and 1"),
+        ({"model": "garch"}, "not a scan model"),
+        ({"min_obs": 500}, "larger than the estimation window"),
+        ({"side": "left"}, "use one of both, down, up"),
+    ],
+)
+def test_bad_options_are_spec_errors(kwargs: dict, match: str) -> None:
+    with pytest.raises(es.SpecError, match=match):
+        es.scan_shocks(simulate(5, 200), MARKET, **kwargs)
+
+
+def test_prices_instead_of_returns_is_a_clear_error() -> None:
+    frame = 100 * (1 + simulate(5, 200)).cumprod()
+    with pytest.raises(es.DataError, match="look like prices"):
+        es.scan_shocks(frame, MARKET)
+
+
+# ----------------------------------------------------------------------------- display, figures
+def test_repr_summary_and_figures() -> None:
+    frame, _ = plant(simulate(40, 260, seed=14), [200, 240], 0.4, 6.0)
+    sectors = {f"F{i:03d}": "AB"[i % 2] for i in range(40)}
+    scan = es.scan_shocks(frame, MARKET, estimation=(-100, -1), sectors=sectors, min_null=20)
+    n_flag = int(scan.flags.to_numpy().sum())
+    assert f"{n_flag} firm-days flagged" in repr(scan)
+    assert "Top" in scan.summary() and "<table>" in scan._repr_html_()
+    fig = scan.plot_calendar(top=2)
+    labels = [t.get_text() for t in fig.axes[0].texts]
+    assert len(labels) == 2 and any(f"{frame.index[200]:%Y-%m-%d}" in t for t in labels)
+    fig2 = scan.plot_sectors(frame.index[200])
+    assert len(fig2.axes[0].get_yticklabels()) == 2
+    ranks = scan.rank_of([frame.index[200], frame.index[240]])
+    assert sorted(ranks["rank"]) == [1, 2]
+
+
+# ----------------------------------------------------------------------------- docstrings
+def test_the_docstring_examples_run() -> None:
+    """Every Examples section of eventstudy.scan, sharing the ShockScan example's objects."""
+    import doctest
+
+    from eventstudy.scan import _core, _plots, _results
+
+    finder, runner = doctest.DocTestFinder(), doctest.DocTestRunner(optionflags=doctest.ELLIPSIS)
+    shared: dict[str, object] = {}
+    found = [t for m in (_results, _core, _plots) for t in finder.find(m) if t.examples]
+    found.sort(key=lambda t: t.name != "eventstudy.scan._results.ShockScan")  # builds `scan`
+    for test in found:
+        test.globs = shared
+        runner.run(test, clear_globs=False)
+    assert runner.failures == 0 and runner.tries >= 30
+
+
+# ----------------------------------------------------------------------------- CLI
+def _write_panel(frame: pd.DataFrame, folder: Path) -> Path:
+    prices = 50.0 * (1.0 + frame.fillna(0.0)).cumprod()
+    prices.iloc[0] = 50.0
+    path = folder / "panel.csv"
+    prices.rename_axis("Date").to_csv(path)
+    return path
+
+
+def test_cli_scan_writes_tables_and_figures(tmp_path: Path) -> None:
+    frame, _ = plant(simulate(30, 260, seed=15), [220], 0.5, 6.0)
+    panel = _write_panel(frame, tmp_path)
+    sectors = tmp_path / "sectors.csv"
+    pd.DataFrame({"Symbol": frame.columns[:-1], "GICS Sector": "X"}).to_csv(sectors, index=False)
+    spec = tmp_path / "scan.toml"
+    spec.write_text(
+        '[scan]\nuniverse = "panel.csv"\nmarket = "SPY"\nestimation = [-100, -1]\n'
+        'sectors = "sectors.csv"\ntop = 5\n'
+    )
+    out = tmp_path / "out"
+    assert main(["scan", str(spec), "--out", str(out), "--quiet"]) == 0
+    for name in ("shock_index.csv", "shock_days.csv", "episodes.csv", "firm_shocks.csv",
+                 "summary.txt", "figures/shock_calendar.png"):  # fmt: skip
+        assert (out / name).is_file(), name
+    days = pd.read_csv(out / "shock_days.csv", parse_dates=["date"])
+    returns = es.compute_returns(es.read_prices(panel))
+    api = es.scan_shocks(returns, MARKET, estimation=(-100, -1), sectors=read_sector_map(sectors))
+    expect = api.days(top=5)
+    assert days["date"].tolist() == expect.index.tolist()
+    np.testing.assert_allclose(days["share"], expect["share"], rtol=1e-12)
+    # a second run refuses nothing it wrote itself; flags override the spec
+    assert main(["scan", str(spec), "--out", str(out), "--quiet", "--level", "0.05"]) == 0
+
+
+def test_cli_scan_errors_have_exit_codes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    frame = simulate(10, 200).drop(columns=MARKET)
+    panel = _write_panel(frame, tmp_path)
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[scan]\nuniverse = "panel.csv"\nwindow = 3\n')
+    assert main(["scan", str(bad), "--out", str(tmp_path / "o")]) == 2
+    assert "unknown key(s) ['window']" in capsys.readouterr().err
+    empty = tmp_path / "prices"
+    empty.mkdir()
+    code = main(["scan", "--universe", str(panel), "--prices-dir", str(empty), "--offline",
+                 "--out", str(tmp_path / "o"), "--quiet"])  # fmt: skip
+    assert code == 3  # the market (SPY) is in neither the panel nor the prices folder
+    assert "SPY" in capsys.readouterr().err
+
+
+@pytest.mark.shared_data
+def test_cli_scan_offline_tickers_with_volume(prices_dir: Path, tmp_path: Path) -> None:
+    tickers = "NVDA,AVGO,AMD,MU,VST,CEG,NRG,ANET,ORCL,MSFT,AAPL,META"
+    out = tmp_path / "scan"
+    args = ["scan", "--tickers", tickers, "--start", "2023-01-03", "--end", "2025-12-31",
+            "--prices-dir", str(prices_dir), "--offline", "--volume", "--out", str(out), "-q"]  # fmt: skip
+    assert main(args) == 0
+    shocks = pd.read_csv(out / "firm_shocks.csv", parse_dates=["date"])
+    row = shocks[(shocks["ticker"] == "NVDA") & (shocks["date"] == "2025-01-27")].iloc[0]
+    # NVDA's abnormal log volume that day by hand from NVDA.csv: trailing 250 sessions
+    raw = pd.read_csv(prices_dir / "NVDA.csv", parse_dates=["Date"], index_col="Date")
+    logv = np.log1p(raw["Volume"].astype(float))
+    t = logv.index.get_loc(pd.Timestamp("2025-01-27"))
+    past = logv.iloc[t - 250 : t]
+    z = (logv.iloc[t] - past.mean()) / past.std(ddof=1)
+    assert row["volume_z"] == pytest.approx(z, rel=1e-9)
+    assert bool(row["volume_confirmed"]) is bool(z >= 1.645)
+
+
+NB06 = Path(__file__).resolve().parents[1] / "notebooks" / "06_shock_scanner.ipynb"
+KNOWN = {
+    "2025-01-27": "DeepSeek sell-off",
+    "2025-04-03": "tariffs \\(day 1\\)",
+    "2025-04-04": "tariffs \\(day 2\\)",
+    "2025-04-09": "tariff pause rally",
+}
+
+
+def _printed(path: Path) -> str:
+    import json
+
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    parts = []
+    for cell in nb["cells"]:
+        for out in cell.get("outputs", []):
+            assert out.get("output_type") != "error", f"{path.name} holds an error"
+            if "text" in out:
+                parts.append("".join(out["text"]))
+            elif "text/plain" in out.get("data", {}):
+                parts.append("".join(out["data"]["text/plain"]))
+    return "\n".join(parts)
+
+
+@pytest.mark.shared_data
+def test_sp500_scan_and_notebook_06_numbers(prices_dir: Path) -> None:
+    """The S&P 500 scan of notebook 06, its printed ranks and counts, recomputed by hand."""
+    import re
+
+    universe = es.read_prices(prices_dir / "universe" / "sp500_adjclose.csv")
+    spy = es.read_prices(prices_dir / "SPY.csv")
+    prices = pd.concat([universe[universe["ticker"] != MARKET], spy], ignore_index=True)
+    returns = es.compute_returns(prices)
+    scan = es.scan_shocks(returns, MARKET, gaps="skip")
+    assert scan.meta["gaps"]["ticker"].tolist() == ["FISV"]  # one missing close, 2025-11-12
+    # independent: flags from the SARs and scipy's t quantiles, shares and ranks by counting
+    sar, dof = scan.sar.to_numpy(), scan.dof.to_numpy()
+    ok = dof > 0
+    crit = np.full(sar.shape, np.nan)
+    crit[ok] = stats.t.ppf(0.995, dof[ok])
+    flagged = np.where(ok, np.abs(sar) > crit, False)
+    n_firms, n_flag = ok.sum(axis=1), flagged.sum(axis=1)
+    share = pd.Series(
+        np.where(n_firms > 0, n_flag / np.maximum(n_firms, 1), np.nan), index=returns.index
+    ).dropna()
+    text = _printed(NB06)
+    fd = re.search(r"firm-days scanned (\d+), flagged (\d+) = ([\d.]+)%", text)
+    assert fd is not None
+    assert int(fd.group(1)) == ok.sum() and int(fd.group(2)) == flagged.sum()
+    for date, label in KNOWN.items():
+        s = share[date]
+        best, worst = 1 + int((share > s).sum()), int((share >= s).sum())
+        m = re.search(rf"market\s+{date}\s+{label}\s+(\d+)\s+(\d+)\s+([\d.]+)", text)
+        assert m is not None, date
+        rank, of, pct = int(m.group(1)), int(m.group(2)), float(m.group(3))
+        assert best <= rank <= worst and of == len(share)
+        assert pct == pytest.approx(100 * s, abs=0.05)
+        assert scan.rank_of([date])["rank"].iloc[0] == rank
+    assert {d: int(scan.rank_of([d])["rank"].iloc[0]) for d in ("2025-04-04", "2025-01-27")} == {
+        "2025-04-04": 1 + int((share > share["2025-04-04"]).sum()),
+        "2025-01-27": 1 + int((share > share["2025-01-27"]).sum()),
+    }
+    assert scan.index.loc[["2025-01-27", "2025-04-03", "2025-04-04"], "shock"].all()

@@ -1,0 +1,213 @@
+"""Long-horizon tests (issue 16): Lyon-Barber-Tsai BHAR tests and calendar-time portfolios."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+import statsmodels.api as sm
+from scipy import stats
+
+import eventstudy as es
+from eventstudy.exceptions import InsufficientDataError, SpecError
+from eventstudy.second_stage.longhorizon import (
+    bootstrap_skewness_adjusted_t,
+    calendar_time_portfolio,
+    skewness_adjusted_t,
+)
+
+
+def _lbt_by_loop(x: list[float]) -> float:
+    """Lyon, Barber & Tsai (1999) eq. (5) transcribed with plain loops."""
+    n = len(x)
+    mean = sum(x) / n
+    ss = 0.0
+    for v in x:
+        ss += (v - mean) ** 2
+    sd = math.sqrt(ss / (n - 1))
+    cube = 0.0
+    for v in x:
+        cube += (v - mean) ** 3
+    gamma = cube / (n * sd**3)
+    S = mean / sd
+    return math.sqrt(n) * (S + gamma * S * S / 3.0 + gamma / (6.0 * n))
+
+
+def test_skewness_adjusted_t_equals_loop_transcription() -> None:
+    rng = np.random.default_rng(3)
+    for n in (5, 37, 400):
+        x = rng.lognormal(0.0, 0.8, n) - 1.2
+        out = skewness_adjusted_t(x)
+        assert out["statistic"] == pytest.approx(_lbt_by_loop(list(x)), rel=1e-12, abs=1e-12)
+        assert out["p_value"] == pytest.approx(2 * stats.norm.sf(abs(out["statistic"])), rel=1e-12)
+        ref_t = stats.ttest_1samp(x, 0.0)
+        assert out["t"] == pytest.approx(ref_t.statistic, rel=1e-12)
+        assert out["skewness"] == pytest.approx(
+            stats.skew(x, bias=True) * (np.std(x, ddof=0) / np.std(x, ddof=1)) ** 3, rel=1e-10
+        )
+
+
+def test_bootstrap_statistic_by_loop_and_reproducible() -> None:
+    rng = np.random.default_rng(5)
+    x = rng.lognormal(0.0, 1.0, 80) - 1.0
+    out = bootstrap_skewness_adjusted_t(x, n_boot=200, seed=11)
+    again = bootstrap_skewness_adjusted_t(x, n_boot=200, seed=11)
+    assert out == again
+    # the bootstrap distribution by a loop over resamples (same draws)
+    draws = np.random.default_rng(11).integers(0, 80, size=(200, 20))
+    mean = float(np.mean(x))
+    t_b = []
+    for row in draws:
+        xb = list(x[row])
+        nb = len(xb)
+        mb = sum(xb) / nb
+        sd = math.sqrt(sum((v - mb) ** 2 for v in xb) / (nb - 1))
+        g = sum((v - mb) ** 3 for v in xb) / (nb * sd**3)
+        S = (mb - mean) / sd
+        t_b.append(math.sqrt(nb) * (S + g * S * S / 3 + g / (6 * nb)))
+    t_b_arr = np.array(t_b)
+    t = out["statistic"]
+    p = min(1.0, 2 * min(np.mean(t_b_arr <= t), np.mean(t_b_arr >= t)))
+    assert out["p_value"] == pytest.approx(p, abs=1e-15)
+    assert out["lower"] == pytest.approx(np.quantile(t_b_arr, 0.025), rel=1e-12)
+    assert out["n_b"] == 20
+
+
+def test_bootstrap_size_under_skewed_null_within_99pct_band() -> None:
+    """Rejection rate at 5 % under a mean-zero lognormal null (BHAR-like right skew)."""
+    reps, n, level = 400, 200, 0.05
+    rng = np.random.default_rng(20250127)
+    rejections = 0
+    for _ in range(reps):
+        x = rng.lognormal(0.0, 1.0, n) - np.exp(0.5)  # E = 0, skewness ~ 6
+        rejections += bootstrap_skewness_adjusted_t(x, n_boot=500, seed=rng)["p_value"] < level
+    half = stats.norm.ppf(0.995) * math.sqrt(level * (1 - level) / reps)
+    assert level - half <= rejections / reps <= level + half
+
+
+def test_bhar_tests_on_a_study_and_errors() -> None:
+    rng = np.random.default_rng(9)
+    dates = pd.bdate_range("2022-01-03", periods=400)
+    tickers = [f"F{i}" for i in range(40)]
+    market = rng.normal(0, 0.01, len(dates))
+    rets = pd.DataFrame(
+        market[:, None] + rng.normal(0, 0.02, (len(dates), 40)), index=dates, columns=tickers
+    )
+    rets["SPY"] = market
+    events = pd.DataFrame({"ticker": tickers, "date": dates[300]})
+    res = es.EventStudy(events, returns=rets, event_window=(-5, 40), calendar=None).fit()
+    table = res.bhar_tests((0, 40), n_boot=300)
+    bh = res.bhar((0, 40), against="benchmark")["bhar"].to_numpy()
+    assert table["test"].tolist() == ["t", "skewness_adjusted_t", "bootstrap_skewness_adjusted_t"]
+    assert table.loc[1, "statistic"] == pytest.approx(_lbt_by_loop(list(bh)), rel=1e-12)
+    assert table.loc[0, "p_value"] == pytest.approx(stats.ttest_1samp(bh, 0).pvalue, rel=1e-10)
+    with pytest.raises(InsufficientDataError, match="at least 3"):
+        skewness_adjusted_t([0.1, np.nan])
+    with pytest.raises(SpecError, match="n_boot"):
+        bootstrap_skewness_adjusted_t(bh, n_boot=10)
+
+
+def _calendar_data() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    rng = np.random.default_rng(4)
+    dates = pd.bdate_range("2023-01-02", periods=300)
+    factors = pd.DataFrame(
+        {
+            "Mkt-RF": rng.normal(0.0004, 0.01, 300),
+            "SMB": rng.normal(0, 0.005, 300),
+            "HML": rng.normal(0, 0.005, 300),
+            "Mom": rng.normal(0, 0.006, 300),
+            "RF": np.full(300, 0.0001),
+        },
+        index=dates,
+    )
+    tickers = [f"T{i}" for i in range(30)]
+    betas = rng.uniform(0.6, 1.4, 30)
+    rets = pd.DataFrame(
+        factors["RF"].to_numpy()[:, None]
+        + np.outer(factors["Mkt-RF"], betas)
+        + rng.normal(0, 0.015, (300, 30)),
+        index=dates,
+        columns=tickers,
+    )
+    rets.iloc[5:9, 3] = np.nan  # a halt inside a window
+    events = pd.DataFrame({"ticker": tickers, "date": dates[rng.integers(10, 200, 30)]})
+    return events, rets, factors
+
+
+def _portfolio_by_loop(
+    events: pd.DataFrame, rets: pd.DataFrame, horizon: tuple[int, int], weights: dict[str, float]
+) -> pd.Series:
+    dates = list(rets.index)
+    out = {}
+    for t, day in enumerate(dates):
+        num = den = 0.0
+        for ticker, date in zip(events["ticker"], events["date"], strict=True):
+            p0 = next(i for i, d in enumerate(dates) if d >= date)
+            if p0 + horizon[0] <= t <= p0 + horizon[1] and not np.isnan(rets.at[day, ticker]):
+                num += weights[ticker] * rets.at[day, ticker]
+                den += weights[ticker]
+        if den > 0:
+            out[day] = num / den
+    return pd.Series(out)
+
+
+@pytest.mark.parametrize("weighting", ["equal", "value"])
+def test_calendar_time_alpha_equals_statsmodels_ols(weighting: str) -> None:
+    events, rets, factors = _calendar_data()
+    mv = pd.Series(np.linspace(1, 30, 30) * 1e9, index=rets.columns)
+    w = {t: (float(mv[t]) if weighting == "value" else 1.0) for t in rets.columns}
+    ct = calendar_time_portfolio(
+        events,
+        rets,
+        factors,
+        horizon=(1, 20),
+        weighting=weighting,  # type: ignore[arg-type]
+        market_values=mv,
+        model="ff3",
+        cov="HAC",
+        maxlags=5,
+    )
+    port = _portfolio_by_loop(events, rets, (1, 20), w)
+    first, last = port.index.min(), port.index.max()
+    span = port.reindex(rets.index[(rets.index >= first) & (rets.index <= last)]).dropna()
+    np.testing.assert_allclose(ct.portfolio["return"].to_numpy(), span.to_numpy(), rtol=1e-12)
+    y = span - factors.loc[span.index, "RF"]
+    X = sm.add_constant(factors.loc[span.index, ["Mkt-RF", "SMB", "HML"]])
+    ref = sm.OLS(y, X).fit(cov_type="HAC", cov_kwds={"maxlags": 5})
+    np.testing.assert_allclose(ct.table["estimate"], ref.params, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(ct.table["se"], ref.bse, rtol=0, atol=1e-12)
+    assert ct.alpha == pytest.approx(ref.params["const"], abs=1e-14)
+    white = calendar_time_portfolio(
+        events, rets, factors, horizon=(1, 20), model="carhart", cov="HC0"
+    )
+    Xc = sm.add_constant(factors.loc[white.portfolio["date"], ["Mkt-RF", "SMB", "HML", "Mom"]])
+    yc = white.portfolio["excess"].to_numpy()
+    ref_c = sm.OLS(yc, Xc.to_numpy()).fit(cov_type="HC0")
+    np.testing.assert_allclose(white.table["se"], ref_c.bse, rtol=0, atol=1e-12)
+
+
+def test_calendar_time_monthly_and_errors() -> None:
+    events, rets, factors = _calendar_data()
+    ct = calendar_time_portfolio(
+        events, rets, factors, horizon=(1, 3), frequency="M", model="market", cov="HC0"
+    )
+    monthly = (1 + rets).groupby(rets.index.to_period("M")).prod(min_count=1) - 1
+    months = events["date"].dt.to_period("M")
+    row = ct.portfolio.iloc[0]
+    m = pd.Period(row["date"], "M")
+    held = [t for t, em in zip(events["ticker"], months, strict=True) if 1 <= (m - em).n <= 3]
+    assert row["return"] == pytest.approx(monthly.loc[m, held].mean(), rel=1e-12)
+    with pytest.raises(SpecError, match="factors lack"):
+        calendar_time_portfolio(events, rets, factors.drop(columns="Mom"), model="carhart")
+    with pytest.raises(es.DataError, match="no returns for"):
+        calendar_time_portfolio(events.assign(ticker="ZZZ"), rets, factors)
+
+
+def test_calendar_time_result_renders() -> None:
+    events, rets, factors = _calendar_data()
+    ct = calendar_time_portfolio(events, rets, factors, horizon=(1, 20))
+    html = ct._repr_html_()
+    assert "<table" in html and "alpha" in html and "equal-weighted" in html
+    assert ct.summary().tables[1] is not None

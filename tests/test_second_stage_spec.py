@@ -1,0 +1,229 @@
+"""The [outcome], [cross_section] and [long_horizon] spec sections and the CLI (issue 16)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+import statsmodels.formula.api as smf
+from scipy import stats
+
+import eventstudy as es
+from eventstudy.cli import main
+from eventstudy.exceptions import SpecError
+from eventstudy.spec import parse_spec
+
+BASE: dict[str, Any] = {
+    "events": {"date": "2025-01-27", "tickers": ["NVDA", "AVGO"]},
+    "windows": {"event": [-10, 40], "car": [[0, 0], [0, 1]]},
+}
+
+
+def _spec(tmp_path: Path, **tables: Any) -> Any:
+    return parse_spec({**BASE, **tables}, base_dir=tmp_path)
+
+
+def test_sections_are_parsed(tmp_path: Path) -> None:
+    (tmp_path / "chars.csv").write_text("ticker,sector\nNVDA,chips\n")
+    spec = _spec(
+        tmp_path,
+        outcome={"kind": "volume", "market": "SPY", "windows": [[0, 1]]},
+        cross_section={
+            "formula": "car ~ beta",
+            "window": [0, 1],
+            "cov": "cluster",
+            "cluster": "sector",
+            "data": "chars.csv",
+        },
+        long_horizon={"window": [0, 40], "n_boot": 500},
+    )
+    assert spec.outcome == {
+        "kind": "volume",
+        "market": "SPY",
+        "model": "market",
+        "measure": "log_volume",
+        "zero": "offset",
+        "windows": ((0, 1),),
+    }
+    assert spec.cross_section["data"] == tmp_path / "chars.csv"
+    assert spec.cross_section["cov"] == "cluster"
+    assert spec.long_horizon == {
+        "window": (0, 40),
+        "against": "benchmark",
+        "n_boot": 500,
+        "seed": 0,
+    }
+    assert _spec(tmp_path).cross_section == {}
+
+
+@pytest.mark.parametrize(
+    ("tables", "message"),
+    [
+        ({"outcome": {"knd": "volume"}}, r"\[outcome\]: unknown key 'knd'; did you mean 'kind'"),
+        (
+            {"outcome": {"kind": "volumes"}},
+            r"outcome.kind: value 'volumes' is not valid; did you mean 'volume'",
+        ),
+        ({"outcome": {"kind": "returns", "market": "SPY"}}, "applies to kind = 'volume' only"),
+        ({"outcome": {"kind": "volume", "measure": "turnover"}}, "outcome.measure"),
+        ({"cross_section": {"window": [0, 1]}}, "needs formula"),
+        ({"cross_section": {"formula": "ar ~ beta"}}, "left-hand side 'ar'"),
+        ({"cross_section": {"formula": "car ~ beta", "cov": "HC9"}}, "cross_section.cov"),
+        ({"cross_section": {"formula": "car ~ beta", "cluster": "day0"}}, 'needs cov = "cluster"'),
+        ({"cross_section": {"formula": "car ~ beta", "data": "nope.csv"}}, "not found"),
+        ({"cross_section": {"formula": "car ~ beta", "window": [0, 50]}}, "outside windows.event"),
+        ({"long_horizon": {"n_boot": 500}}, "needs window"),
+        ({"long_horizon": {"window": [0, 40], "n_boot": 10}}, "at least 100"),
+        ({"long_horizon": {"window": [0, 40], "against": "market"}}, "long_horizon.against"),
+    ],
+)
+def test_bad_sections_are_spec_errors(tmp_path: Path, tables: dict[str, Any], message: str) -> None:
+    with pytest.raises(SpecError, match=message):
+        _spec(tmp_path, **tables)
+
+
+def test_characteristics_file_without_ticker(tmp_path: Path) -> None:
+    (tmp_path / "chars.csv").write_text("symbol,sector\nNVDA,chips\n")
+    with pytest.raises(SpecError, match="no 'ticker' column"):
+        _spec(tmp_path, cross_section={"formula": "car ~ sector", "data": "chars.csv"})
+
+
+@pytest.mark.shared_data
+def test_cli_run_writes_the_second_stage(tmp_path: Path, prices_dir: Path) -> None:
+    groups = {
+        "chips": ["NVDA", "AVGO", "AMD", "MU", "MRVL", "AMAT", "LRCX", "KLAC", "INTC", "QCOM"],
+        "power": ["VST", "CEG", "NRG"],
+        "platforms": ["MSFT", "GOOGL", "META", "AMZN", "ORCL", "AAPL"],
+    }
+    chars = pd.DataFrame(
+        [(t, g) for g, ts in groups.items() for t in ts], columns=["ticker", "sector"]
+    )
+    chars.to_csv(tmp_path / "chars.csv", index=False)
+    lines = [
+        "[study]",
+        'name = "second stage"',
+        "[events]",
+        "date = 2025-01-27",
+        'timing = "bmo"',
+        "[events.groups]",
+    ]
+    lines += [f"{g} = {ts!r}".replace("'", '"') for g, ts in groups.items()]
+    lines += [
+        "[windows]",
+        "estimation = [-250, -11]",
+        "event = [-10, 40]",
+        "car = [[0, 0], [0, 1]]",
+        "[output]",
+        'formats = ["csv"]',
+        "figures = []",
+        "[outcome]",
+        'kind = "volume"',
+        'market = "SPY"',
+        "[cross_section]",
+        'formula = "car ~ C(sector) + beta"',
+        "window = [0, 1]",
+        'data = "chars.csv"',
+        "[long_horizon]",
+        "window = [0, 40]",
+        "n_boot = 200",
+    ]
+    (tmp_path / "s.toml").write_text("\n".join(lines) + "\n")
+    out = tmp_path / "out"
+    code = main(
+        [
+            "run",
+            str(tmp_path / "s.toml"),
+            "--prices-dir",
+            str(prices_dir),
+            "--out",
+            str(out),
+            "--offline",
+            "-q",
+        ]
+    )
+    assert code == 0
+    for name in (
+        "cross_section.csv",
+        "cross_section.txt",
+        "bhar_tests.csv",
+        "volume_ar.csv",
+        "volume_tests.csv",
+        "volume_report.csv",
+    ):
+        assert (out / name).is_file(), name
+    # the regression by hand: the library's CARs of the same study, the sector file, OLS HC3
+    spec = es.load_spec(tmp_path / "s.toml")
+    prices = es.load_prices(spec.all_tickers(), *spec.price_range(), prices_dir=prices_dir)
+    res = es.EventStudy(
+        spec.events_frame(), es.compute_returns(prices), event_window=(-10, 40)
+    ).fit()
+    hand = res.car((0, 1)).merge(chars, on="ticker")
+    hand["beta"] = res.params.set_index("ticker").loc[hand["ticker"], "beta"].to_numpy()
+    ref = smf.ols("car ~ C(sector) + beta", data=hand).fit(cov_type="HC3")
+    table = pd.read_csv(out / "cross_section.csv")
+    np.testing.assert_allclose(table["estimate"], ref.params, rtol=1e-8)
+    np.testing.assert_allclose(table["se"], ref.bse, rtol=1e-8)
+    bhar = res.bhar((0, 40), against="benchmark")["bhar"].to_numpy()
+    tests = pd.read_csv(out / "bhar_tests.csv").set_index("test")
+    assert tests.loc["t", "statistic"] == pytest.approx(
+        stats.ttest_1samp(bhar, 0).statistic, rel=1e-8
+    )
+    # abnormal volume: NVDA traded 819 M shares on 2025-01-27 (3.5x the day before)
+    vol = pd.read_csv(out / "volume_ar.csv")
+    nvda = vol[(vol["ticker"] == "NVDA") & (vol["rel_day"] == 0)]["ar"].iloc[0]
+    assert nvda > 0.5
+
+
+class _Folder:
+    """Stands in for the CLI's output folder: records what would be written."""
+
+    def __init__(self) -> None:
+        self.files: dict[str, str] = {}
+
+    def write_text(self, name: str, text: str) -> None:
+        self.files[name] = text
+
+
+def test_volatility_outcome_and_cross_section_tables(tmp_path: Path) -> None:
+    from io import StringIO
+
+    from eventstudy.second_stage.spec_sections import run_second_stage
+
+    rng = np.random.default_rng(8)
+    dates = pd.bdate_range("2022-01-03", periods=320)
+    tickers = [f"F{i:02d}" for i in range(30)]
+    market = rng.normal(0, 0.01, len(dates))
+    rets = pd.DataFrame(
+        market[:, None] + rng.normal(0, 0.02, (len(dates), 30)), index=dates, columns=tickers
+    )
+    rets["SPY"] = market
+    events = pd.DataFrame({"ticker": tickers, "date": dates[280]})
+    res = es.EventStudy(events, returns=rets, calendar=None).fit()
+    chars = pd.DataFrame({"ticker": tickers, "size": rng.normal(0, 1, 30)})
+    chars.to_csv(tmp_path / "chars.csv", index=False)
+    spec = _spec(
+        tmp_path,
+        windows={"event": [-10, 10], "car": [[0, 0], [0, 1]]},
+        outcome={"kind": "volatility"},
+        cross_section={"formula": "car ~ size + beta", "window": [0, 1], "data": "chars.csv"},
+    )
+    folder = _Folder()
+    written = run_second_stage(spec, res, None, folder)
+    assert written == [
+        "variance_tests.csv",
+        "variance_ratio.csv",
+        "cross_section.txt",
+        "cross_section.csv",
+    ]
+    table = pd.read_csv(StringIO(folder.files["variance_tests.csv"]))
+    expected = pd.concat([res.variance_tests((0, 0)), res.variance_tests((0, 1))])
+    np.testing.assert_allclose(table["statistic"], expected["statistic"], rtol=1e-9)
+    cs = pd.read_csv(StringIO(folder.files["cross_section.csv"]))
+    hand = res.car((0, 1)).merge(chars, on="ticker")
+    hand["beta"] = res.params.set_index("ticker").loc[hand["ticker"], "beta"].to_numpy()
+    ref = smf.ols("car ~ size + beta", data=hand).fit(cov_type="HC3")
+    np.testing.assert_allclose(cs["se"], ref.bse, rtol=1e-9)
+    assert "OLS Regression Results" in folder.files["cross_section.txt"]
