@@ -206,3 +206,51 @@ def test_presentation_imports_of_the_results_are_lazy(module: str) -> None:
         n.module or "" for n in top if isinstance(n, ast.ImportFrom)
     }
     assert not names & {"report", "plotting", "tables"}
+
+
+# Where ``**`` is the API itself, not a pass-through: ``Conventions.replace(**changes)`` is
+# :func:`dataclasses.replace`; ``with_second_stage(**items)`` takes named sections; the data
+# sources forward reader options named in their docstrings (the data layer's own signatures).
+KEYWORD_CATCHALLS = {
+    "Conventions.replace",
+    "EventStudyResults.with_second_stage",
+    "FrameSource.__init__",
+    "LocalSource.__init__",
+}
+
+
+def _public_callables() -> list[tuple[str, object]]:
+    import inspect
+
+    import eventstudy as es
+
+    out: list[tuple[str, object]] = []
+    for name in es.__all__:
+        obj = getattr(es, name)
+        if inspect.isclass(obj):
+            if getattr(obj, "_is_protocol", False):
+                continue  # a typing.Protocol's synthesised __init__
+            for attr, value in vars(obj).items():
+                if (attr.startswith("_") and attr != "__init__") or not callable(value):
+                    continue
+                out.append((f"{name}.{attr}", getattr(obj, attr)))
+        elif callable(obj):
+            out.append((name, obj))
+    return out
+
+
+def test_the_public_api_has_no_keyword_pass_throughs() -> None:
+    """Issue 12: ``help()`` shows every option - no public function or method of the package's
+    namespace forwards ``**kwargs`` to another one."""
+    import inspect
+
+    found = []
+    for name, obj in _public_callables():
+        try:
+            params = inspect.signature(obj).parameters.values()  # type: ignore[arg-type]
+        except (TypeError, ValueError):  # builtins without a signature
+            continue
+        if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params):
+            found.append(name)
+    assert sorted(set(found) - KEYWORD_CATCHALLS) == []
+    assert len(_public_callables()) > 100  # the scan reached the results' methods

@@ -325,3 +325,20 @@ def test_a_factor_file_that_is_a_symlink_is_never_read(
     cached.symlink_to(outside)  # the recorded sha256 still matches the file behind the link
     with pytest.raises(CacheError, match="is a symbolic link"):
         es.load_factors("ff3", cache_dir=tmp_path / "cache", offline=True)
+
+
+@pytest.mark.parametrize("ticker", ["X" * 300, "A/B", "../EVIL", ".."])
+def test_a_hostile_or_overlong_ticker_is_cached_under_a_safe_name(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ticker: str
+) -> None:
+    # was: a 300-character ticker raised a raw OSError (file name too long) from load_prices
+    install_fake_yahoo(monkeypatch)(({ticker.upper(): history(DATES, 10.0)}, {}))
+    cache = tmp_path / "cache"
+    out = es.load_prices(
+        ticker, DATES[0], DATES[-1], source=es.YahooSource(cache_dir=cache, sleep=lambda s: None)
+    )
+    assert len(out) == len(DATES)
+    entry = json.loads((cache / "prices" / "manifest.json").read_text())["entries"]
+    (name,) = [e["file"] for e in entry.values()]
+    assert "/" not in name and not name.startswith(".") and len(name) <= 40 + 26
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cache"]  # nothing outside

@@ -4,24 +4,27 @@
 API reference documents these), and the public methods and properties of those classes.
 Exceptions and warnings are documented by the troubleshooting catalogue instead.
 
-The callables that still lack one are listed in ``tests/docstring_gaps.txt`` (a ratchet): a
-callable missing from that list fails this test, so nothing new lands without its docstring
-and example; fixing a listed one needs no change here (regenerate the list with
-``python tests/test_docstrings.py --write``).
+Every one has both (there is no exception list): a public callable without them fails, so
+nothing new lands without its docstring and example. The examples are run too (doctest, with
+the module's names), so they stay true; ``# doctest: +SKIP`` marks the lines that need data or
+a cluster. The scanner's examples share one scan and run in ``tests/test_scan.py``.
 """
 
 from __future__ import annotations
 
+import doctest
 import importlib
 import inspect
 import sys
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
+
+import pytest
 
 import eventstudy
 
-GAPS_FILE = Path(__file__).with_name("docstring_gaps.txt")
+#: Run by tests/test_scan.py, whose examples share the objects the ShockScan example builds.
+SHARED_EXAMPLES = ("eventstudy.scan.",)
 
 
 def _members(cls: type) -> Iterator[tuple[str, Any]]:
@@ -72,13 +75,6 @@ def gaps() -> dict[str, str]:
     return out
 
 
-def known_gaps() -> dict[str, str]:
-    if not GAPS_FILE.exists():
-        return {}
-    rows = [line.split() for line in GAPS_FILE.read_text(encoding="utf-8").splitlines()]
-    return {row[0]: row[1] for row in rows if row and not row[0].startswith("#")}
-
-
 def test_the_scan_finds_the_public_api() -> None:
     names = public_callables()
     assert "eventstudy.study.EventStudy" in names or any(n.endswith(".EventStudy") for n in names)
@@ -86,34 +82,33 @@ def test_the_scan_finds_the_public_api() -> None:
     assert not any(n.endswith("Error") for n in names)
 
 
-def test_no_new_public_callable_without_docstring_and_example() -> None:
-    current, known = gaps(), known_gaps()
-    new = {n: kind for n, kind in current.items() if n not in known}
-    # a listed "Examples" gap whose docstring vanished altogether is a regression too
-    worse = {n: k for n, k in current.items() if k == "docstring" and known.get(n) == "Examples"}
-    problems = {**new, **worse}
+def test_every_public_callable_has_a_docstring_with_examples() -> None:
+    problems = gaps()
     assert not problems, (
-        "public callables without a numpydoc docstring / an Examples section (add them; "
-        "the known gaps are in tests/docstring_gaps.txt):\n"
+        "public callables without a numpydoc docstring / an Examples section (add them):\n"
         + "\n".join(f"  {name}: no {kind}" for name, kind in sorted(problems.items()))
     )
 
 
-def _write() -> None:
-    current = gaps()
-    lines = [
-        "# Public callables still without a docstring or an Examples section (tests/test_docstrings.py).",
-        "# Regenerate with: python tests/test_docstrings.py --write",
-        *(f"{name} {kind}" for name, kind in sorted(current.items())),
-    ]
-    GAPS_FILE.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    total = len(public_callables())
-    print(f"{len(current)} of {total} public callables lack a docstring or an example")
+def _example_names() -> list[str]:
+    return sorted(
+        name
+        for name, obj in public_callables().items()
+        if not name.startswith(SHARED_EXAMPLES) and ">>>" in (inspect.getdoc(obj) or "")
+    )
+
+
+@pytest.mark.parametrize("name", _example_names())
+def test_the_examples_run(name: str) -> None:
+    obj = public_callables()[name]
+    globs = dict(vars(sys.modules[obj.__module__]))
+    test = doctest.DocTestParser().get_doctest(inspect.getdoc(obj) or "", globs, name, None, 0)
+    runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    out: list[str] = []
+    runner.run(test, out=out.append)
+    assert runner.failures == 0, "".join(out)
 
 
 if __name__ == "__main__":  # pragma: no cover
-    if "--write" in sys.argv:
-        _write()
-    else:
-        for name, kind in sorted(gaps().items()):
-            print(f"{name}: no {kind}")
+    for name, kind in sorted(gaps().items()):
+        print(f"{name}: no {kind}")

@@ -361,3 +361,15 @@ def test_a_planted_snapshot_manifest_cannot_point_outside(tmp_path: Path) -> Non
     with pytest.raises(OutputError, match="not a valid snapshot manifest"):
         es.export_snapshot(_prices(), folder, overwrite=True)
     assert (tmp_path / "victim.parquet").read_bytes() == b"outside"
+
+
+def test_outputs_get_the_mode_a_plain_open_would_give(tmp_path: Path) -> None:
+    # was: every output was 0600 (mkstemp's mode), unreadable to the user's group
+    umask = os.umask(0o022)
+    os.umask(umask)
+    folder = OutputFolder(tmp_path / "out")
+    path = folder.write_text("a.csv", "x\n")
+    assert path.stat().st_mode & 0o777 == 0o666 & ~umask
+    os.chmod(path, 0o640)  # a replaced file keeps its mode
+    folder.write_text("a.csv", "y\n")
+    assert path.stat().st_mode & 0o777 == 0o640

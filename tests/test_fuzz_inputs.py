@@ -371,3 +371,57 @@ def test_raw_errors_inside_fit_come_out_as_library_errors(exc: BaseException) ->
     assert "EventStudy.fit" in str(info.value)
     assert info.value.__cause__ is exc
     assert isinstance(info.value, MemoryError) == isinstance(exc, MemoryError)
+
+
+# ---------------------------------------------------------------- probes that once escaped raw
+SPEC_TAIL = '[model]\nname = "market"\nmarket = "SPY"\n'
+
+
+@pytest.mark.parametrize(
+    ("events", "match"),
+    [
+        # was TypeError: a row with more fields than the header became the frame's index
+        ("ticker,date\nNVDA,2025-01-27,extra,more\nAMD\n", "not a readable CSV"),
+        ("ticker,date\nNVDA,notadate\n", "unreadable date 'notadate' in row 2"),
+    ],
+)
+def test_malformed_events_files_are_spec_errors(tmp_path: Path, events: str, match: str) -> None:
+    (tmp_path / "events.csv").write_text(events)
+    (tmp_path / "s.toml").write_text('[events]\nfile = "events.csv"\n' + SPEC_TAIL)
+    with pytest.raises(es.SpecError, match=match):
+        load_spec(tmp_path / "s.toml").events_frame()
+
+
+def test_an_event_year_far_off_is_a_data_error_before_loading_prices(tmp_path: Path) -> None:
+    # was: load_prices raised an "unexpected input (OutOfBoundsDatetime ...)" error
+    (tmp_path / "events.csv").write_text("ticker,date\nNVDA,1500-01-01\n")
+    (tmp_path / "s.toml").write_text('[events]\nfile = "events.csv"\n' + SPEC_TAIL)
+    with pytest.raises(es.DataError, match="outside the years 1800-2200"):
+        load_spec(tmp_path / "s.toml").price_range()
+
+
+def test_a_deeply_nested_spec_is_a_spec_error(tmp_path: Path) -> None:
+    # was: RecursionError from tomllib, "internal error" exit 1
+    (tmp_path / "deep.toml").write_text("a = " + "[" * 3000 + "]" * 3000 + "\n")
+    with pytest.raises(es.SpecError, match="nested too deeply"):
+        load_spec(tmp_path / "deep.toml")
+
+
+@pytest.mark.parametrize("tickers", [None, 5])
+def test_event_study_with_no_tickers_is_a_spec_error(tickers: Any) -> None:
+    # was: raw TypeError ('NoneType' object is not iterable)
+    with pytest.raises(es.SpecError, match="takes the tickers as"):
+        es.event_study(tickers, "2025-01-27", prices_dir=tempfile.mkdtemp(), progress=False)
+
+
+def test_a_simple_return_below_minus_one_is_a_data_error() -> None:
+    # was: accepted silently (no price can fall by more than 100 %)
+    dates = pd.bdate_range("2024-01-01", periods=300)
+    rng = np.random.default_rng(1)
+    returns = pd.DataFrame(rng.normal(0, 0.01, (300, 2)), index=dates, columns=["SPY", "AAA"])
+    returns.iloc[120, 1] = -1.5
+    events = pd.DataFrame({"ticker": ["AAA"], "date": [dates[280]]})
+    with pytest.raises(es.DataError, match=r"AAA on 2024-06-17 are -1\.5, below -1"):
+        EventStudy(events, returns, model=MarketModel("SPY"), calendar=None).fit()
+    # log returns may be below -1
+    EventStudy(events, returns, model=MarketModel("SPY"), calendar=None, return_kind="log").fit()

@@ -190,3 +190,22 @@ def test_a_ticker_missing_from_shares_is_named_as_such(prices_dir: Path) -> None
         es.load_market_values(
             ["NVDA", "AVGO"], [DAY0], shares={"NVDA": 24.5e9}, prices_dir=prices_dir
         )
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        pd.Series({"NVDA": 24.5e9}, name="shares"),
+        pd.DataFrame({"ticker": ["NVDA"], "date": [DAY0], "shares": [24.5e9]}),
+    ],
+    ids=["series", "frame"],
+)
+def test_share_counts_passed_as_market_values_are_refused(
+    values: pd.Series | pd.DataFrame,
+) -> None:
+    returns = pd.DataFrame(
+        {"SPY": [0.01, -0.02], "NVDA": [0.02, -0.17]}, index=pd.bdate_range(DAY0, periods=2)
+    )
+    events = pd.DataFrame({"ticker": ["NVDA"], "date": [DAY0]})
+    with pytest.raises(SpecError, match=r"looks like share counts.*shares="):
+        es.EventStudy(events, returns, model=es.MarketModel("SPY"), market_values=values)

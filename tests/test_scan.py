@@ -348,9 +348,26 @@ def test_a_universe_with_gaps_is_a_clear_error() -> None:
         es.DataError, match=r"gaps in the universe.*F003 \(1 missing, first 2022-06-2"
     ):
         es.scan_shocks(frame, MARKET)
+    with pytest.raises(es.DataError, match=r"eventstudy scan --gaps skip"):  # the CLI's spelling
+        es.scan_shocks(frame, MARKET)
     scan = es.scan_shocks(frame, MARKET, gaps="skip")
     assert scan.meta["gaps"]["ticker"].tolist() == ["F003"]
     assert np.isnan(scan.sar.iloc[121, 3]) and np.isnan(scan.sar.iloc[120, 3])  # spanning return
+
+
+def test_episode_ids_are_integers_in_tables_and_exports(tmp_path: Path) -> None:
+    """Episode ids are counts of runs: written 1, 2, ... (not 1.0), empty on other days."""
+    frame, _ = plant(simulate(30, 300, seed=13), [230, 231, 260], 0.5, 6.0)
+    scan = es.scan_shocks(frame, MARKET, estimation=(-100, -1), min_null=20)
+    shock = scan.index["shock"].to_numpy()
+    runs = np.cumsum(shock & ~np.r_[False, shock[:-1]])  # by hand: a new run starts an episode
+    assert scan.index["episode"].dtype == "Int64"
+    assert scan.index["episode"].isna().tolist() == (~shock).tolist()
+    assert scan.index["episode"].dropna().tolist() == runs[shock].tolist()
+    scan.export(tmp_path / "out")
+    for name in ("shock_index.csv", "shock_days.csv"):
+        text = pd.read_csv(tmp_path / "out" / name, dtype=str)["episode"].dropna()
+        assert len(text) and text.str.fullmatch(r"\d+").all(), (name, text.tolist())
 
 
 def test_a_market_column_absent_is_a_clear_error() -> None:

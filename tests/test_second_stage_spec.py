@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -68,7 +69,11 @@ def test_sections_are_parsed(tmp_path: Path) -> None:
             r"outcome.kind: value 'volumes' is not valid; did you mean 'volume'",
         ),
         ({"outcome": {"kind": "returns", "market": "SPY"}}, "applies to kind = 'volume' only"),
-        ({"outcome": {"kind": "volume", "measure": "turnover"}}, "outcome.measure"),
+        (
+            {"outcome": {"kind": "volume", "measure": "turnover"}},
+            r'outcome.measure = "turnover" .* needs the share counts: add \[data\] shares',
+        ),
+        ({"outcome": {"kind": "volume", "measure": "shares"}}, "outcome.measure"),
         ({"cross_section": {"window": [0, 1]}}, "needs formula"),
         ({"cross_section": {"formula": "ar ~ beta"}}, "left-hand side 'ar'"),
         ({"cross_section": {"formula": "car ~ beta", "cov": "HC9"}}, "cross_section.cov"),
@@ -117,7 +122,7 @@ def test_cli_run_writes_the_second_stage(tmp_path: Path, prices_dir: Path) -> No
         "event = [-10, 40]",
         "car = [[0, 0], [0, 1]]",
         "[output]",
-        'formats = ["csv"]',
+        'formats = ["csv", "md"]',
         "figures = []",
         "[outcome]",
         'kind = "volume"',
@@ -175,6 +180,76 @@ def test_cli_run_writes_the_second_stage(tmp_path: Path, prices_dir: Path) -> No
     vol = pd.read_csv(out / "volume_ar.csv")
     nvda = vol[(vol["ticker"] == "NVDA") & (vol["rel_day"] == 0)]["ar"].iloc[0]
     assert nvda > 0.5
+    # the report and the summary show the second stage too
+    assert "## Cross-section regression (car ~ C(sector) + beta" in (out / "report.md").read_text()
+    assert "Long horizon: BHAR tests" in (out / "summary.txt").read_text()
+    # es.run_spec takes the CLI's path: the same second stage, in res.second_stage
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", es.EventStudyWarning)
+        again = es.run_spec(tmp_path / "s.toml", prices_dir=prices_dir, offline=True)
+    assert list(again.second_stage) == [
+        "volume",
+        "volume_tests",
+        "volume_report",
+        "cross_section",
+        "bhar_tests",
+    ]
+    fit = again.second_stage["cross_section"]
+    np.testing.assert_allclose(fit.params, ref.params, rtol=0, atol=1e-10)
+    np.testing.assert_allclose(fit.bse, ref.bse, rtol=0, atol=1e-10)
+    tests_again = again.second_stage["bhar_tests"].set_index("test")
+    assert tests_again.loc["t", "statistic"] == pytest.approx(
+        stats.ttest_1samp(bhar, 0).statistic, rel=1e-12
+    )
+    av = again.second_stage["volume"].ar
+    np.testing.assert_allclose(
+        av[(av["ticker"] == "NVDA") & (av["rel_day"] == 0)]["ar"].iloc[0], nvda, rtol=1e-9
+    )
+    assert "Cross-section regression" in str(again.summary())
+
+
+@pytest.mark.shared_data
+def test_turnover_from_the_spec(tmp_path: Path, prices_dir: Path) -> None:
+    """[outcome] measure = "turnover" with [data] shares: abnormal log turnover by hand."""
+    shares = {"NVDA": 24.49e9, "AVGO": 4.69e9, "SPY": 0.92e9}
+    spec = _spec(
+        tmp_path,
+        data={"shares": shares},
+        windows={"estimation": [-250, -11], "event": [-10, 10], "car": [[0, 0], [0, 1]]},
+        outcome={"kind": "volume", "market": "SPY", "measure": "turnover"},
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", es.EventStudyWarning)
+        res = es.run_spec(spec, prices_dir=prices_dir, offline=True)
+    vol = res.second_stage["volume"]
+    assert vol.meta["volume_measure"] == "turnover"
+    # by hand: log(100 V / S + 0.000255) of NVDA on SPY's, OLS over days -250..-11
+    raw = {
+        t: pd.read_csv(prices_dir / f"{t}.csv", parse_dates=["Date"]).set_index("Date")["Volume"]
+        for t in ("NVDA", "SPY")
+    }
+    y = np.log(100 * raw["NVDA"] / shares["NVDA"] + 0.000255)
+    x = np.log(100 * raw["SPY"] / shares["SPY"] + 0.000255).reindex(y.index)
+    p0 = y.index.get_loc(pd.Timestamp("2025-01-27"))
+    est = slice(p0 - 250, p0 - 10)
+    b, a = np.polyfit(x.iloc[est], y.iloc[est], 1)
+    ar = vol.ar[(vol.ar["ticker"] == "NVDA") & (vol.ar["rel_day"] == 0)]["ar"].iloc[0]
+    assert ar == pytest.approx(y.iloc[p0] - a - b * x.iloc[p0], abs=1e-9)
+    tests = res.second_stage["volume_tests"]
+    assert set(tests["test"]) == {"cross_sectional_t", "corrado_rank"}
+
+
+def test_turnover_needs_one_share_count_per_ticker(tmp_path: Path) -> None:
+    from eventstudy.second_stage.spec_sections import compute_second_stage
+
+    (tmp_path / "shares.csv").write_text("ticker,date,shares\nNVDA,2024-12-31,24.4e9\n")
+    spec = _spec(
+        tmp_path,
+        data={"shares": "shares.csv"},
+        outcome={"kind": "volume", "market": "SPY", "measure": "turnover"},
+    )
+    with pytest.raises(SpecError, match="a file with dates is not supported for turnover"):
+        compute_second_stage(spec, None, pd.DataFrame())
 
 
 class _Folder:

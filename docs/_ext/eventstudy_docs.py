@@ -104,21 +104,21 @@ def _stage_order(stage: str) -> tuple[int, str]:
     return (STAGES.index(stage) if stage in STAGES else len(STAGES), stage)
 
 
-# modules whose own public functions (``__all__``) are documented beyond the top-level names
-SUBMODULES = ("plotting", "inference", "second_stage")
-
-
 def _submodule_sections() -> list[str]:
+    """The public names of every submodule's ``__all__`` beyond the top-level ones (the names
+    ``tests/test_docstrings.py`` holds to a docstring with an example), in pipeline order."""
     import eventstudy
 
     top = set(eventstudy.__all__)
     lines: list[str] = []
-    for stage in SUBMODULES:
+    for stage in sorted(eventstudy._SUBMODULES, key=_stage_order):
         module = importlib.import_module(f"eventstudy.{stage}")
-        names = [
+        names = [  # defined in this module (not a re-export, not a typing alias)
             n
             for n in getattr(module, "__all__", [])
-            if n not in top and callable(getattr(module, n, None))
+            if n not in top
+            and callable(getattr(module, n, None))
+            and str(getattr(getattr(module, n), "__module__", "")).startswith(module.__name__)
         ]
         if not names:
             continue
@@ -179,7 +179,7 @@ def methods_pages() -> dict[str, str]:
             [
                 f"# {_md_escape(title)}",
                 "",
-                f"Spec key `[model] name = \"{key}\"`; Python class "
+                f'Spec key `[model] name = "{key}"`; Python class '
                 f"{{py:class}}`eventstudy.{cls.__name__}` (in `{cls.__module__}`).",
                 "",
                 "```{eval-rst}",
@@ -208,8 +208,8 @@ def methods_pages() -> dict[str, str]:
             [
                 f"# {_md_escape(_summary_line(obj) or name)}",
                 "",
-                f"Test name `{name}` (in `res.tests(tests=[\"{name}\"])`, "
-                f"`run_tests(..., tests=[\"{name}\"])` and a spec's `[tests] names`); "
+                f'Test name `{name}` (in `res.tests(tests=["{name}"])`, '
+                f'`run_tests(..., tests=["{name}"])` and a spec\'s `[tests] names`); '
                 f"function {{py:func}}`{target}`.",
                 "",
                 "```{eval-rst}",
@@ -405,8 +405,24 @@ def gallery_index(names: list[str]) -> str:
 
 
 # ----------------------------------------------------------------------------- hook
+def _drop_stale_stubs(api: str) -> None:
+    """Autosummary writes a stub per listed name and never removes one: delete the stubs of
+    names the API page no longer lists (they would be pages outside every toctree)."""
+    listed, module = set(), "eventstudy"
+    for line in api.splitlines():
+        if line.startswith(".. currentmodule:: "):
+            module = line.split()[-1]
+        elif line.startswith("   ") and not line.strip().startswith(":"):
+            listed.add(f"{module}.{line.strip()}")
+    for stub in (OUT / "api").glob("*.rst"):
+        if stub.stem not in listed:
+            stub.unlink()
+
+
 def generate(app: Sphinx, config: Any) -> None:
-    _write(OUT / "api.md", api_page())
+    api = api_page()
+    _drop_stale_stubs(api)
+    _write(OUT / "api.md", api)
     _write(OUT / "spec.md", spec_page())
     for relative, text in methods_pages().items():
         _write(OUT / relative, text)

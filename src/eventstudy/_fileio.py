@@ -70,6 +70,7 @@ def atomic_write(path: Path, data: bytes) -> None:
     tmp: str | None = None
     try:
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        _set_mode(fd, path)
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
@@ -83,6 +84,29 @@ def atomic_write(path: Path, data: bytes) -> None:
             raise OutputError(f"could not write {path}: {exc.strerror or exc}") from exc
         raise
     _fsync_dir(path.parent)
+
+
+def _umask() -> int:
+    """The process's umask (read once: setting it to read it is not thread-safe)."""
+    global _UMASK
+    if _UMASK is None:
+        _UMASK = os.umask(0o022)
+        os.umask(_UMASK)
+    return _UMASK
+
+
+_UMASK: int | None = None
+
+
+def _set_mode(fd: int, path: Path) -> None:
+    """Give the temporary file the mode a plain ``open()`` would: the replaced file's mode, else
+    ``0o666`` less the umask (``mkstemp`` creates it ``0o600``, which would make a shared report
+    folder unreadable to the user's group)."""
+    try:
+        mode = path.stat().st_mode & 0o777 if path.exists() else 0o666 & ~_umask()
+        os.fchmod(fd, mode)
+    except (OSError, AttributeError, NotImplementedError):  # e.g. no fchmod (Windows)
+        pass
 
 
 def _fsync_dir(folder: Path) -> None:

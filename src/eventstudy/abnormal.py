@@ -37,7 +37,32 @@ BoolArray = npt.NDArray[np.bool_]
 
 
 def abnormal_returns(y: FloatArray, X: FloatArray, params: FloatArray) -> FloatArray:
-    """``AR_it = y_it - x_it' b_i`` (``(n, L)``; NaN where ``y`` or a regressor is missing)."""
+    """``AR_it = y_it - x_it' b_i`` (``(n, L)``; NaN where ``y`` or a regressor is missing).
+
+    Parameters
+    ----------
+    y : (n, L) float
+        The model's dependent variable on the event grid (returns, or excess returns).
+    X : (n, L, k) float
+        The prediction regressors (constant first when the model has one); ``k = 0`` for
+        models without estimated parameters, whose AR is ``y`` itself.
+    params : (n, k) float
+        Each event's estimated coefficients.
+
+    Returns
+    -------
+    (n, L) float
+        The abnormal returns.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from eventstudy.abnormal import abnormal_returns
+    >>> y = np.array([[0.02, -0.01]])  # one event, two days
+    >>> X = np.array([[[1.0, 0.01], [1.0, -0.02]]])  # constant and market return
+    >>> abnormal_returns(y, X, np.array([[0.001, 1.5]]))  # y - 0.001 - 1.5 * market
+    array([[0.004, 0.019]])
+    """
     if X.shape[2] == 0:
         return np.array(y, dtype=float, copy=True)
     return y - np.einsum("nlk,nk->nl", X, params)
@@ -51,6 +76,14 @@ def var_abnormal(sigma2: FloatArray, X: FloatArray, xtx_inv: FloatArray | None) 
     ``Var(AR_it) = sigma_i^2 (1 + x_t' (X_i'X_i)^{-1} x_t)`` where ``x_t`` is the event-day
     regressor row (constant included) and ``X_i`` the estimation design (CLM eq. 4.4.8).
     With no estimated parameters (``xtx_inv is None``) it is ``sigma_i^2``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from eventstudy.abnormal import var_abnormal
+    >>> X = np.ones((1, 2, 1))  # constant-mean model, two event days
+    >>> var_abnormal(np.array([0.0004]), X, np.array([[[0.25]]]))  # 0.0004 * (1 + 1/4)
+    array([[0.0005, 0.0005]])
     """
     return sigma2[:, None] * prediction_error_factor(X, xtx_inv)
 
@@ -131,6 +164,17 @@ def var_car(
     ``X*' g`` is the sum of the window's regressor rows, so no ``L2 x L2`` matrix is formed.
     For models with a per-day conditional variance (GARCH) pass ``var_ar``: the CAR
     variance is then the sum of those over the window (no parameter-uncertainty term).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from eventstudy.abnormal import var_car
+    >>> X = np.ones((1, 3, 1))  # constant-mean model estimated on L1 = 4 days
+    >>> ar = np.array([[0.01, np.nan, 0.02]])  # the middle day is missing
+    >>> var_car(np.array([0.0004]), X, np.array([[[0.25]]]), ar, np.ones(3, dtype=bool))
+    array([0.0012])
+
+    The two non-missing days give ``0.0004 * (2 + 2 * 2 / 4)``.
     """
     ok = np.isfinite(ar) & cols[None, :]
     if var_ar is not None:
@@ -235,9 +279,31 @@ def bhar(
     return) are present. Log returns are converted first: ``1 + R = exp(r)``, so the
     products are ``exp(sum r)`` - BHAR is always in simple-return units.
 
+    Parameters
+    ----------
+    ret, other : (n, L) float
+        The security's returns and the comparison returns on the event grid.
+    cols : (L,) bool
+        The window's columns.
+    return_kind : {"simple", "log"}
+        The kind of ``ret`` and ``other``.
+
     Returns
     -------
-    bhar, bh_ret, bh_other, n_days
+    bhar, bh_ret, bh_other : (n,) float
+        The BHAR and the two buy-and-hold returns (NaN for an event without a usable day).
+    n_days : (n,) int
+        Days used.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from eventstudy.abnormal import bhar
+    >>> ret = np.array([[0.10, -0.05]])
+    >>> bench = np.array([[0.02, 0.01]])
+    >>> out, bh_ret, bh_bench, n_days = bhar(ret, bench, np.array([True, True]), "simple")
+    >>> bh_ret.round(4), bh_bench.round(4), out.round(4), n_days  # 1.1*0.95-1, 1.02*1.01-1
+    (array([0.045]), array([0.0302]), array([0.0148]), array([2]))
     """
     r = to_simple(ret[:, cols], return_kind)
     o = to_simple(other[:, cols], return_kind)

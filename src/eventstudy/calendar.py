@@ -166,6 +166,12 @@ def _parse_announcements(announcements: Any) -> tuple[pd.DatetimeIndex, pd.Index
     return pd.DatetimeIndex(parsed), index
 
 
+def check_announcement_dates(announcements: Any) -> None:
+    """Raise the :class:`DataError` :func:`map_to_day0` would for missing, unreadable or
+    far-off (outside 1800-2200) announcement dates, before any price is loaded for them."""
+    _parse_announcements(announcements)
+
+
 def _parse_timing(timing: Any, n: int) -> np.ndarray:
     """Timing per announcement, lower-cased; None where unknown."""
     if timing is None:

@@ -141,7 +141,7 @@ class Progress:
 # ----------------------------------------------------------------------------- data
 def load_study_data(spec: Any, args: argparse.Namespace, *, refresh: bool = False) -> Any:
     """The prices and factors a study needs (:func:`eventstudy.workflow.load_study_data`:
-    the same path as ``es.run_spec`` and ``es.study``)."""
+    the same path as ``es.run_spec`` and ``es.event_study``)."""
     from .workflow import load_study_data as load
 
     return load(
@@ -196,9 +196,9 @@ def cmd_run(args: argparse.Namespace, progress: Progress) -> int:
     )
     summary = report.summary_text(res, title=spec.name, **options)
     folder.write_text("summary.txt", summary + "\n")
-    from .second_stage.spec_sections import run_second_stage  # [outcome] etc. (issue 16)
+    from .second_stage.spec_sections import write_second_stage  # [outcome] etc. (issue 16)
 
-    second = run_second_stage(spec, res, prices, folder)
+    second = write_second_stage(res, folder)  # fit_spec ran them (es.run_spec's path)
     if not args.quiet:
         print(summary)
     progress.done(f"wrote {len(written) + 1 + len(second)} files to {out}")

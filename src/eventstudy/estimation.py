@@ -36,6 +36,34 @@ class OLSFit:
     ``sigma2 = SSR / dof`` with ``dof = nobs - k``; ``r2`` is centred when the model has a
     constant (as statsmodels' ``rsquared``), uncentred otherwise; ``resid`` is NaN on masked
     days; ``singular`` flags events whose regressors are collinear (their results are NaN).
+
+    Attributes
+    ----------
+    params : (n, k) float
+        Coefficients, constant first when the model has one.
+    sigma2 : (n,) float
+        Residual variance ``SSR / dof``.
+    dof, nobs : (n,) int
+        Residual degrees of freedom and the number of rows used.
+    r2 : (n,) float
+        R-squared.
+    xtx_inv : (n, k, k) float
+        ``(X'X)^{-1}`` over the rows used (for the prediction-error variance).
+    resid : (n, L) float
+        Residuals (NaN on masked rows).
+    singular : (n,) bool
+        Events whose regression could not be solved.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from eventstudy.estimation import batched_ols
+    >>> x = np.array([0.0, 1.0, 2.0, 3.0])
+    >>> X = np.stack([np.ones(4), x], axis=-1)[None]  # one event: constant and slope
+    >>> y = (1.0 + 2.0 * x + np.array([0.1, -0.1, -0.1, 0.1]))[None]
+    >>> fit = batched_ols(X, y, np.ones((1, 4), dtype=bool), has_const=True)
+    >>> fit.params.round(6), fit.dof, fit.sigma2.round(6)  # SSR = 0.04 over 4 - 2 dof
+    (array([[1., 2.]]), array([2]), array([0.02]))
     """
 
     params: FloatArray

@@ -89,6 +89,18 @@ def prepare_events(
     pandas.DataFrame
         One row per event, in input order: ``event_id, ticker, announced, timing, benchmark,
         group, day0, rolled, roll_reason`` followed by any extra input columns.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from eventstudy.events import prepare_events
+    >>> events = pd.DataFrame({"ticker": ["NVDA", "avgo"], "date": ["2025-01-27", "2025-01-25"]})
+    >>> prepare_events(events)[["event_id", "ticker", "day0", "rolled"]]
+              event_id ticker       day0  rolled
+    0  NVDA 2025-01-27   NVDA 2025-01-27   False
+    1  AVGO 2025-01-25   AVGO 2025-01-27    True
+
+    The Saturday announcement rolls to the next NYSE session; ``roll_reason`` says why.
     """
     if not isinstance(events, pd.DataFrame):
         raise SpecError(f"events must be a pandas DataFrame, got {type(events).__name__}")
@@ -297,7 +309,38 @@ def validate_windows(estimation: Any, event: Any) -> tuple[Window, Window]:
 
 
 def resolve_window(window: Window, pos0: IntArray, grid: pd.DatetimeIndex) -> ResolvedWindow:
-    """Positions ``(n, L)`` of a window on the session grid for events at positions ``pos0``."""
+    """Positions ``(n, L)`` of a window on the session grid for events at positions ``pos0``.
+
+    Parameters
+    ----------
+    window
+        ``(first, last)`` relative days, or ``(start, end)`` timestamps (as
+        :func:`validate_windows` returns them).
+    pos0 : (n,) int
+        Each event's day-0 position on ``grid``.
+    grid
+        The session dates.
+
+    Returns
+    -------
+    ResolvedWindow
+        ``positions`` ``(n, L)`` (possibly outside the grid: those cells read as missing),
+        the column labels ``rel`` (relative days, or sessions from a date window's start)
+        and whether the window was given by dates.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import pandas as pd
+    >>> from eventstudy.events import resolve_window
+    >>> grid = pd.bdate_range("2025-01-02", periods=10)
+    >>> w = resolve_window((-1, 1), np.array([2, 5]), grid)  # events at positions 2 and 5
+    >>> w.positions
+    array([[1, 2, 3],
+           [4, 5, 6]])
+    >>> w.rel
+    array([-1,  0,  1])
+    """
     if _is_relative(window):
         rel = np.arange(window[0], window[1] + 1, dtype=np.int64)
         return ResolvedWindow(pos0[:, None] + rel[None, :], rel, window, False)
@@ -329,7 +372,28 @@ def check_overlap(est: ResolvedWindow, evt: ResolvedWindow) -> None:
 def check_used(status: pd.DataFrame) -> None:
     """Warn once about the dropped events of ``status`` (an
     :class:`~eventstudy.events.EventsDroppedWarning` that counts the reasons) and raise
-    :class:`~eventstudy.exceptions.InsufficientDataError` when no event is used."""
+    :class:`~eventstudy.exceptions.InsufficientDataError` when no event is used.
+
+    Parameters
+    ----------
+    status
+        One row per event with ``status`` (``"used"`` / ``"dropped"``) and ``reason``
+        (as ``results.status``).
+
+    Examples
+    --------
+    >>> import warnings
+    >>> import pandas as pd
+    >>> from eventstudy.events import check_used
+    >>> status = pd.DataFrame(
+    ...     {"status": ["used", "dropped"], "reason": ["", "too few estimation returns (40 < 100)"]}
+    ... )
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     check_used(status)
+    >>> print(caught[0].message)
+    1 of 2 events dropped: 1 x too few estimation returns (see results.status)
+    """
     dropped = status[status["status"] == "dropped"]
     if len(dropped):
         kinds = Counter(r.split(" (")[0] for r in dropped["reason"])

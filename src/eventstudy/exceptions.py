@@ -160,6 +160,22 @@ def user_stacklevel() -> int:
 
     Called from the function that warns; a warning then shows the user's line whatever the
     path through the package (``fit`` → engine → block → check).
+
+    Returns
+    -------
+    int
+        1 plus the number of stack frames between the caller and the first frame whose file
+        lies outside the installed package.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> from eventstudy.exceptions import user_stacklevel
+    >>> user_stacklevel()  # called from outside the package: the caller's own line
+    1
+
+    Inside the package a check warns with
+    ``warnings.warn(message, SomeWarning, stacklevel=user_stacklevel())``.
     """
     level, frame = 1, sys._getframe(1)
     while frame is not None and str(Path(frame.f_code.co_filename).resolve()).startswith(

@@ -59,6 +59,26 @@ class ModelData:
     """Returns and factors aligned on the session grid, each padded with one NaN row.
 
     ``returns`` is ``(T + 1, N)``; row ``T`` is all-NaN so out-of-range positions read NaN.
+
+    Attributes
+    ----------
+    returns : (T + 1, N) float
+        Returns of every column on the ``T`` sessions, then the NaN padding row.
+    columns : dict of str to int
+        Column of ``returns`` of each ticker.
+    factors : (T + 1, J) float or None
+        Factor returns (decimal units) on the same sessions, padded the same way.
+    factor_columns : dict of str to int
+        Column of ``factors`` of each factor name.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from eventstudy.models import ModelData
+    >>> returns = np.array([[0.010, 0.008], [-0.020, -0.015], [0.004, 0.002], [np.nan, np.nan]])
+    >>> data = ModelData(returns, {"AAA": 0, "SPY": 1})  # 3 sessions, then the padding row
+    >>> data.n_sessions
+    3
     """
 
     returns: FloatArray
@@ -68,6 +88,15 @@ class ModelData:
 
     @property
     def n_sessions(self) -> int:
+        """Number of sessions ``T`` (the rows of ``returns`` without the padding row).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from eventstudy.models import ModelData
+        >>> ModelData(np.zeros((4, 2)), {"AAA": 0, "SPY": 1}).n_sessions
+        3
+        """
         return int(self.returns.shape[0] - 1)
 
     def _clip(self, pos: IntArray) -> IntArray:
@@ -75,7 +104,29 @@ class ModelData:
         return np.where((pos >= 0) & (pos < t), pos, t)
 
     def ret(self, pos: IntArray, col: IntArray) -> FloatArray:
-        """Returns of column ``col[i]`` at positions ``pos[i, :]`` (NaN out of range / col<0)."""
+        """Returns of column ``col[i]`` at positions ``pos[i, :]`` (NaN out of range / col<0).
+
+        Parameters
+        ----------
+        pos : (n, L) int
+            Session positions of each event's grid (outside ``0..T-1``: NaN).
+        col : (n,) int
+            Column of each event's series (``-1``: the event has none, all NaN).
+
+        Returns
+        -------
+        (n, L) float
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from eventstudy.models import ModelData
+        >>> returns = np.array([[0.010, 0.008], [-0.020, -0.015], [0.004, 0.002], [np.nan, np.nan]])
+        >>> data = ModelData(returns, {"AAA": 0, "SPY": 1})
+        >>> data.ret(np.array([[0, 2, 3], [-1, 0, 1]]), np.array([0, 1]))  # 3 and -1: outside
+        array([[ 0.01 ,  0.004,    nan],
+               [   nan,  0.008, -0.015]])
+        """
         out = self.returns[self._clip(pos), np.maximum(col, 0)[:, None]]
         missing = col < 0
         if missing.any():  # (rare) events without the column
@@ -83,7 +134,22 @@ class ModelData:
         return out
 
     def factor(self, name: str, pos: IntArray) -> FloatArray:
-        """Factor ``name`` at positions ``pos`` (NaN where the factor data are missing)."""
+        """Factor ``name`` at positions ``pos`` (NaN where the factor data are missing).
+
+        Raises
+        ------
+        SpecError
+            When the factors do not hold ``name`` (the message lists those they hold).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from eventstudy.models import ModelData
+        >>> rf = np.array([[0.0001], [0.0002], [0.0001], [np.nan]])
+        >>> data = ModelData(np.zeros((4, 1)), {"AAA": 0}, factors=rf, factor_columns={"RF": 0})
+        >>> data.factor("RF", np.array([[1, 2]]))
+        array([[0.0002, 0.0001]])
+        """
         if self.factors is None or name not in self.factor_columns:
             have = sorted(self.factor_columns)
             raise SpecError(
@@ -99,6 +165,38 @@ class Design:
 
     ``aux_est`` holds extra estimation-window regressors an estimator needs (lags and leads
     of the market for Scholes-Williams and Dimson); ``mask_est`` marks complete cases.
+
+    Attributes
+    ----------
+    y_est, y_evt : (n, L1), (n, L2) float
+        The dependent variable (returns, or excess returns) on the estimation and event grids.
+    X_est, X_evt : (n, L1, k), (n, L2, k) float
+        The prediction regressors, constant first when ``has_const``.
+    mask_est : (n, L1) bool
+        Estimation days used (complete cases of ``y``, ``X`` and ``aux_est``).
+    param_names : list of str
+        Names of the ``k`` columns of ``X``.
+    has_const : bool
+        Whether column 0 of ``X`` is the constant.
+    market_est, market_evt : (n, L1), (n, L2) float or None
+        The market returns, for tests that need them (Lamb, the portfolio approach).
+    aux_est : dict of str to (n, L1) float
+        Extra estimation-window regressors (e.g. ``"m-1"``, ``"m+1"``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from eventstudy.models import MarketModel, ModelData
+    >>> returns = np.array([[0.010, 0.008], [-0.020, -0.015], [0.004, 0.002], [np.nan, np.nan]])
+    >>> data = ModelData(returns, {"AAA": 0, "SPY": 1})
+    >>> design = MarketModel("SPY").design(
+    ...     data, np.array([[0, 1]]), np.array([[2]]), np.array([0]), np.array([1])
+    ... )
+    >>> design.X_est  # constant and market on the two estimation days
+    array([[[ 1.   ,  0.008],
+            [ 1.   , -0.015]]])
+    >>> design.y_evt, design.param_names
+    (array([[0.004]]), ['alpha', 'beta'])
     """
 
     y_est: FloatArray
@@ -115,7 +213,45 @@ class Design:
 
 @dataclass
 class ModelFit:
-    """Per-event estimates: OLS-like statistics, plus a conditional AR variance (GARCH)."""
+    """Per-event estimates: OLS-like statistics, plus a conditional AR variance (GARCH).
+
+    Attributes
+    ----------
+    params : (n, k) float
+        Coefficients in the order of the model's ``param_names``.
+    sigma2 : (n,) float
+        Residual variance ``SSR / dof``.
+    dof, nobs : (n,) int
+        Residual degrees of freedom and estimation days used.
+    r2 : (n,) float
+        R-squared (NaN without a regression).
+    xtx_inv : (n, k, k) float or None
+        ``(X'X)^{-1}`` for the prediction-error variance (``None``: no such term).
+    resid_est : (n, L1) float
+        Estimation-window residuals (NaN on unused days).
+    singular : (n,) bool
+        Events whose model could not be estimated.
+    var_evt : (n, L2) float or None
+        Per-day variance of the abnormal return when the model has one (GARCH's ``h_t``).
+    notes : dict
+        Model-specific extras, copied to ``results.meta["model_notes"]``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from eventstudy.models import MarketModel, ModelData
+    >>> rng = np.random.default_rng(0)
+    >>> mkt = rng.normal(0.0, 0.01, 80)
+    >>> firm = 0.001 + 1.2 * mkt + rng.normal(0.0, 0.002, 80)
+    >>> data = ModelData(np.vstack([np.column_stack([firm, mkt]), [np.nan, np.nan]]), {"A": 0, "M": 1})
+    >>> model = MarketModel("M")
+    >>> design = model.design(
+    ...     data, np.arange(10, 70)[None, :], np.arange(72, 77)[None, :], np.array([0]), np.array([1])
+    ... )
+    >>> fit = model.estimate(design)
+    >>> fit.params[:, 1].round(3), fit.dof  # the event's beta; 60 days - 2 parameters
+    (array([1.188]), array([58]))
+    """
 
     params: FloatArray
     sigma2: FloatArray
@@ -130,6 +266,19 @@ class ModelFit:
 
     @classmethod
     def from_ols(cls, fit: OLSFit) -> ModelFit:
+        """The fit of a plain OLS model (:func:`~eventstudy.estimation.batched_ols`'s result).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from eventstudy.estimation import batched_ols
+        >>> from eventstudy.models import ModelFit
+        >>> X = np.stack([np.ones(4), np.arange(4.0)], axis=-1)[None]
+        >>> y = np.array([[1.1, 2.9, 4.9, 7.1]])
+        >>> fit = ModelFit.from_ols(batched_ols(X, y, np.ones((1, 4), dtype=bool), has_const=True))
+        >>> fit.params.round(6), fit.var_evt is None
+        (array([[1., 2.]]), True)
+        """
         return cls(
             params=fit.params,
             sigma2=fit.sigma2,
@@ -193,22 +342,55 @@ class NormalReturnModel(abc.ABC):
 
     @property
     def market_name(self) -> str | None:
-        """The returns column used as market (None when the model has none)."""
+        """The returns column used as market (None when the model has none).
+
+        Examples
+        --------
+        >>> import eventstudy as es
+        >>> es.MarketModel("QQQ").market_name, es.ConstantMean().market_name
+        ('QQQ', None)
+        """
         return None
 
     def required_factors(self) -> list[str]:
-        """Factor columns the model needs (empty when it needs none)."""
+        """Factor columns the model needs (empty when it needs none).
+
+        The columns a ``factors=`` frame given to :class:`~eventstudy.EventStudy` must hold
+        (``RF`` included for models on excess returns).
+
+        Examples
+        --------
+        >>> import eventstudy as es
+        >>> es.MarketModel("SPY").required_factors()
+        []
+        >>> es.FamaFrench3().required_factors()
+        ['Mkt-RF', 'SMB', 'HML', 'RF']
+        """
         return []
 
     @property
     def k(self) -> int:
-        """Number of estimated mean parameters."""
+        """Number of estimated mean parameters.
+
+        Examples
+        --------
+        >>> import eventstudy as es
+        >>> es.MarketModel("SPY").k, es.MarketAdjusted("SPY").k, es.FamaFrench3().k
+        (2, 0, 4)
+        """
         return len(self.param_names)
 
     @property
     @abc.abstractmethod
     def param_names(self) -> list[str]:
-        """Names of the estimated mean parameters, in the column order of ``X``."""
+        """Names of the estimated mean parameters, in the column order of ``X``.
+
+        Examples
+        --------
+        >>> import eventstudy as es
+        >>> es.MarketModel("SPY").param_names
+        ['alpha', 'beta']
+        """
 
     @abc.abstractmethod
     def design(
@@ -230,10 +412,56 @@ class NormalReturnModel(abc.ABC):
             windows (out-of-range positions read NaN).
         ret_col, mkt_col
             Per event, the returns column of the firm and of its market (-1: none).
+
+        Returns
+        -------
+        Design
+            ``y`` and ``X`` on both grids, the complete-case mask of the estimation window
+            and the market returns (for the tests that use them).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from eventstudy.models import MarketModel, ModelData
+        >>> returns = np.array([[0.010, 0.008], [-0.020, -0.015], [0.004, 0.002], [np.nan, np.nan]])
+        >>> data = ModelData(returns, {"AAA": 0, "SPY": 1})
+        >>> pos_est, pos_evt = np.array([[0, 1]]), np.array([[2]])  # two days, then one
+        >>> design = MarketModel("SPY").design(data, pos_est, pos_evt, np.array([0]), np.array([1]))
+        >>> design.y_est, design.X_evt
+        (array([[ 0.01, -0.02]]), array([[[1.   , 0.002]]]))
         """
 
     def estimate(self, design: Design, chunk_size: int = 20_000) -> ModelFit:
-        """Batched OLS of ``y`` on ``X`` over each event's complete cases."""
+        """Batched OLS of ``y`` on ``X`` over each event's complete cases.
+
+        Parameters
+        ----------
+        design
+            The model's :meth:`design`.
+        chunk_size
+            Events solved at once (bounds memory, see
+            :func:`~eventstudy.estimation.batched_ols`).
+
+        Returns
+        -------
+        ModelFit
+            Per-event coefficients, residual variance ``SSR / (n - k)``, ``(X'X)^{-1}`` and
+            estimation residuals.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from eventstudy.models import ModelData, MarketModel
+        >>> rng = np.random.default_rng(0)
+        >>> mkt = rng.normal(0.0, 0.01, 80)
+        >>> firm = 0.001 + 1.2 * mkt + rng.normal(0.0, 0.002, 80)
+        >>> data = ModelData(np.vstack([np.column_stack([firm, mkt]), [np.nan, np.nan]]), {"A": 0, "M": 1})
+        >>> pos_est, pos_evt = np.arange(10, 70)[None, :], np.arange(72, 77)[None, :]
+        >>> model = MarketModel("M")
+        >>> fit = model.estimate(model.design(data, pos_est, pos_evt, np.array([0]), np.array([1])))
+        >>> fit.params[:, 1].round(3), fit.nobs, fit.dof
+        (array([1.188]), array([60]), array([58]))
+        """
         fit = batched_ols(
             design.X_est,
             design.y_est,
@@ -244,7 +472,14 @@ class NormalReturnModel(abc.ABC):
         return ModelFit.from_ols(fit)
 
     def describe(self) -> str:
-        """Short label used in results (class name and options)."""
+        """Short label used in results (class name and options).
+
+        Examples
+        --------
+        >>> import eventstudy as es
+        >>> es.Dimson("SPY", lags=2).describe()
+        "Dimson(market='SPY', lags=2)"
+        """
         return repr(self)
 
 
@@ -310,6 +545,14 @@ class ConstantMean(NormalReturnModel):
 
     @property
     def param_names(self) -> list[str]:
+        """``["mu"]``: the mean return of the estimation window.
+
+        Examples
+        --------
+        >>> import eventstudy as es
+        >>> es.ConstantMean().param_names
+        ['mu']
+        """
         return ["mu"]
 
     def design(
@@ -320,6 +563,19 @@ class ConstantMean(NormalReturnModel):
         ret_col: IntArray,
         mkt_col: IntArray,
     ) -> Design:
+        """``y`` is the firm's return, ``X`` the constant alone.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from eventstudy.models import ModelData, ConstantMean
+        >>> returns = np.array([[0.010, 0.008], [-0.020, -0.015], [0.004, 0.002], [np.nan, np.nan]])
+        >>> data = ModelData(returns, {"AAA": 0, "SPY": 1})
+        >>> pos_est, pos_evt = np.array([[0, 1]]), np.array([[2]])  # two days, then one
+        >>> design = ConstantMean().design(data, pos_est, pos_evt, np.array([0]), np.array([-1]))
+        >>> design.y_est, design.X_est.shape
+        (array([[ 0.01, -0.02]]), (1, 2, 1))
+        """
         y_est, y_evt = data.ret(pos_est, ret_col), data.ret(pos_evt, ret_col)
         X_est, X_evt = _ones((*y_est.shape, 1)), _ones((*y_evt.shape, 1))
         return Design(y_est, X_est, y_evt, X_evt, _complete(y_est), self.param_names, True)
@@ -348,6 +604,14 @@ class MarketAdjusted(_SingleMarketModel):
 
     @property
     def param_names(self) -> list[str]:
+        """No estimated mean parameter (``k = 0``).
+
+        Examples
+        --------
+        >>> import eventstudy as es
+        >>> es.MarketAdjusted("SPY").param_names
+        []
+        """
         return []
 
     def design(
@@ -358,6 +622,19 @@ class MarketAdjusted(_SingleMarketModel):
         ret_col: IntArray,
         mkt_col: IntArray,
     ) -> Design:
+        """``y`` is the firm's return minus the market's, ``X`` has no column (``k = 0``).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from eventstudy.models import ModelData, MarketAdjusted
+        >>> returns = np.array([[0.010, 0.008], [-0.020, -0.015], [0.004, 0.002], [np.nan, np.nan]])
+        >>> data = ModelData(returns, {"AAA": 0, "SPY": 1})
+        >>> pos_est, pos_evt = np.array([[0, 1]]), np.array([[2]])  # two days, then one
+        >>> design = MarketAdjusted("SPY").design(data, pos_est, pos_evt, np.array([0]), np.array([1]))
+        >>> design.y_est.round(6), design.X_est.shape  # 0.010 - 0.008, -0.020 + 0.015
+        (array([[ 0.002, -0.005]]), (1, 2, 0))
+        """
         m_est, m_evt = data.ret(pos_est, mkt_col), data.ret(pos_evt, mkt_col)
         y_est = data.ret(pos_est, ret_col) - m_est
         y_evt = data.ret(pos_evt, ret_col) - m_evt
@@ -366,6 +643,20 @@ class MarketAdjusted(_SingleMarketModel):
         return Design(y_est, X_est, y_evt, X_evt, _complete(y_est), [], False, m_est, m_evt)
 
     def estimate(self, design: Design, chunk_size: int = 20_000) -> ModelFit:
+        """Nothing to estimate: ``sigma_i^2 = sum(AR^2) / n_i`` over the estimation window.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from eventstudy.models import ModelData, MarketAdjusted
+        >>> returns = np.array([[0.010, 0.008], [-0.020, -0.015], [0.004, 0.002], [np.nan, np.nan]])
+        >>> data = ModelData(returns, {"AAA": 0, "SPY": 1})
+        >>> pos_est, pos_evt = np.array([[0, 1]]), np.array([[2]])  # two days, then one
+        >>> model = MarketAdjusted("SPY")
+        >>> fit = model.estimate(model.design(data, pos_est, pos_evt, np.array([0]), np.array([1])))
+        >>> fit.sigma2.round(10), fit.dof  # (0.002**2 + 0.005**2) / 2
+        (array([1.45e-05]), array([2]))
+        """
         mask = design.mask_est
         resid = np.where(mask, design.y_est, np.nan)
         nobs = mask.sum(axis=1).astype(np.int64)
@@ -415,6 +706,20 @@ class MarketModel(_SingleMarketModel):
         ret_col: IntArray,
         mkt_col: IntArray,
     ) -> Design:
+        """``y`` is the firm's return, ``X`` the constant and the market return.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from eventstudy.models import ModelData, MarketModel
+        >>> returns = np.array([[0.010, 0.008], [-0.020, -0.015], [0.004, 0.002], [np.nan, np.nan]])
+        >>> data = ModelData(returns, {"AAA": 0, "SPY": 1})
+        >>> pos_est, pos_evt = np.array([[0, 1]]), np.array([[2]])  # two days, then one
+        >>> design = MarketModel("SPY").design(data, pos_est, pos_evt, np.array([0]), np.array([1]))
+        >>> design.X_est
+        array([[[ 1.   ,  0.008],
+                [ 1.   , -0.015]]])
+        """
         m_est, m_evt = data.ret(pos_est, mkt_col), data.ret(pos_evt, mkt_col)
         y_est, y_evt = data.ret(pos_est, ret_col), data.ret(pos_evt, ret_col)
         X_est = _stack(_ones(m_est.shape), m_est)
@@ -455,9 +760,27 @@ class FactorModel(NormalReturnModel):
 
     @property
     def param_names(self) -> list[str]:
+        """``alpha`` and one loading ``b_<factor>`` per factor, in the order of ``factors``.
+
+        Examples
+        --------
+        >>> import eventstudy as es
+        >>> es.FactorModel(("Mkt-RF", "SMB")).param_names
+        ['alpha', 'b_Mkt-RF', 'b_SMB']
+        """
         return ["alpha", *[f"b_{f}" for f in self.factors]]
 
     def required_factors(self) -> list[str]:
+        """The model's factors, plus ``RF`` on excess returns (``excess=True``).
+
+        Examples
+        --------
+        >>> import eventstudy as es
+        >>> es.FactorModel(("Mkt-RF", "SMB")).required_factors()
+        ['Mkt-RF', 'SMB', 'RF']
+        >>> es.FactorModel(("Mkt-RF",), excess=False).required_factors()
+        ['Mkt-RF']
+        """
         return [*self.factors, *(["RF"] if self.excess else [])]
 
     def design(
@@ -468,6 +791,22 @@ class FactorModel(NormalReturnModel):
         ret_col: IntArray,
         mkt_col: IntArray,
     ) -> Design:
+        """``y`` is the firm's return (minus ``RF`` when ``excess``), ``X`` the constant and the
+        factors; a day with any factor missing is not used.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from eventstudy.models import FactorModel, ModelData
+        >>> returns = np.array([[0.010], [-0.020], [0.004], [np.nan]])
+        >>> factors = np.array([[0.009, 0.001], [-0.012, 0.001], [0.003, 0.001], [np.nan, np.nan]])
+        >>> data = ModelData(returns, {"AAA": 0}, factors, {"Mkt-RF": 0, "RF": 1})
+        >>> model = FactorModel(("Mkt-RF",))
+        >>> design = model.design(data, np.array([[0, 1]]), np.array([[2]]), np.array([0]), np.array([-1]))
+        >>> design.y_est.round(6), design.X_est[..., 1]  # excess return; the factor
+        (array([[ 0.009, -0.021]]), array([[ 0.009, -0.012]]))
+        """
+
         def side(pos: IntArray) -> tuple[FloatArray, FloatArray]:
             y = data.ret(pos, ret_col)
             if self.excess:
@@ -569,6 +908,14 @@ class CAPM(_MarketLine):
     name: ClassVar[str] = "CAPM"
 
     def required_factors(self) -> list[str]:
+        """``RF``, plus the factors' ``Mkt-RF`` when no ``market`` column is named.
+
+        Examples
+        --------
+        >>> import eventstudy as es
+        >>> es.CAPM().required_factors(), es.CAPM("SPY").required_factors()
+        (['Mkt-RF', 'RF'], ['RF'])
+        """
         return ["RF"] if self.market is not None else ["Mkt-RF", "RF"]
 
     def design(
@@ -579,6 +926,21 @@ class CAPM(_MarketLine):
         ret_col: IntArray,
         mkt_col: IntArray,
     ) -> Design:
+        """``y`` is the firm's excess return, ``X`` the constant and the market's excess return
+        (the factors' ``Mkt-RF``, or ``market - RF`` for a ``market`` column).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from eventstudy.models import CAPM, ModelData
+        >>> returns = np.array([[0.010, 0.008], [-0.020, -0.015], [0.004, 0.002], [np.nan, np.nan]])
+        >>> rf = np.array([[0.001], [0.001], [0.001], [np.nan]])
+        >>> data = ModelData(returns, {"AAA": 0, "SPY": 1}, rf, {"RF": 0})
+        >>> design = CAPM("SPY").design(data, np.array([[0, 1]]), np.array([[2]]), np.array([0]), np.array([1]))
+        >>> design.y_est.round(6), design.X_est[..., 1].round(6)
+        (array([[ 0.009, -0.021]]), array([[ 0.007, -0.016]]))
+        """
+
         def side(pos: IntArray) -> tuple[FloatArray, FloatArray, FloatArray]:
             rf = data.factor("RF", pos)
             y = data.ret(pos, ret_col) - rf
@@ -693,9 +1055,42 @@ class ScholesWilliams(_SingleMarketModel):
         ret_col: IntArray,
         mkt_col: IntArray,
     ) -> Design:
+        """The market model's ``y`` and ``X``, plus the market's previous and next sessions in
+        ``aux_est`` (``"m-1"``, ``"m+1"``); a day without them is not used.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from eventstudy.models import ModelData, ScholesWilliams
+        >>> rng = np.random.default_rng(0)
+        >>> mkt = rng.normal(0.0, 0.01, 80)
+        >>> firm = 0.001 + 1.2 * mkt + rng.normal(0.0, 0.002, 80)
+        >>> data = ModelData(np.vstack([np.column_stack([firm, mkt]), [np.nan, np.nan]]), {"A": 0, "M": 1})
+        >>> pos_est, pos_evt = np.arange(10, 70)[None, :], np.arange(72, 77)[None, :]
+        >>> design = ScholesWilliams("M").design(data, pos_est, pos_evt, np.array([0]), np.array([1]))
+        >>> sorted(design.aux_est), design.X_est.shape
+        (['m+1', 'm-1'], (1, 60, 2))
+        """
         return _lagged_market_design(data, pos_est, pos_evt, ret_col, mkt_col, 1, self.param_names)
 
     def estimate(self, design: Design, chunk_size: int = 20_000) -> ModelFit:
+        """The Scholes-Williams ``alpha`` and ``beta`` of every event (formula in the class notes);
+        ``notes["rho_market"]`` holds the market's first-order autocorrelation.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from eventstudy.models import ModelData, ScholesWilliams
+        >>> rng = np.random.default_rng(0)
+        >>> mkt = rng.normal(0.0, 0.01, 80)
+        >>> firm = 0.001 + 1.2 * mkt + rng.normal(0.0, 0.002, 80)
+        >>> data = ModelData(np.vstack([np.column_stack([firm, mkt]), [np.nan, np.nan]]), {"A": 0, "M": 1})
+        >>> pos_est, pos_evt = np.arange(10, 70)[None, :], np.arange(72, 77)[None, :]
+        >>> model = ScholesWilliams("M")
+        >>> fit = model.estimate(model.design(data, pos_est, pos_evt, np.array([0]), np.array([1])))
+        >>> fit.params[:, 1].round(3), sorted(fit.notes)  # the beta; the OLS beta is 1.188
+        (array([1.138]), ['rho_market'])
+        """
         mask, y = design.mask_est, design.y_est
         m0, mlag, mlead = design.X_est[..., 1], design.aux_est["m-1"], design.aux_est["m+1"]
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -748,11 +1143,44 @@ class Dimson(_SingleMarketModel):
         ret_col: IntArray,
         mkt_col: IntArray,
     ) -> Design:
+        """The market model's ``y`` and ``X``, plus ``lags`` leads and lags of the market in
+        ``aux_est`` (``"m-2"``, ``"m-1"``, ``"m+1"``, ``"m+2"`` for ``lags=2``).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from eventstudy.models import ModelData, Dimson
+        >>> rng = np.random.default_rng(0)
+        >>> mkt = rng.normal(0.0, 0.01, 80)
+        >>> firm = 0.001 + 1.2 * mkt + rng.normal(0.0, 0.002, 80)
+        >>> data = ModelData(np.vstack([np.column_stack([firm, mkt]), [np.nan, np.nan]]), {"A": 0, "M": 1})
+        >>> pos_est, pos_evt = np.arange(10, 70)[None, :], np.arange(72, 77)[None, :]
+        >>> design = Dimson("M", lags=2).design(data, pos_est, pos_evt, np.array([0]), np.array([1]))
+        >>> sorted(design.aux_est)
+        ['m+1', 'm+2', 'm-1', 'm-2']
+        """
         return _lagged_market_design(
             data, pos_est, pos_evt, ret_col, mkt_col, int(self.lags), self.param_names
         )
 
     def estimate(self, design: Design, chunk_size: int = 20_000) -> ModelFit:
+        """The Dimson ``alpha`` and aggregated ``beta`` of every event (formula in the class notes);
+        ``notes["lag_betas"]`` holds the slopes on each lag and lead.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from eventstudy.models import ModelData, Dimson
+        >>> rng = np.random.default_rng(0)
+        >>> mkt = rng.normal(0.0, 0.01, 80)
+        >>> firm = 0.001 + 1.2 * mkt + rng.normal(0.0, 0.002, 80)
+        >>> data = ModelData(np.vstack([np.column_stack([firm, mkt]), [np.nan, np.nan]]), {"A": 0, "M": 1})
+        >>> pos_est, pos_evt = np.arange(10, 70)[None, :], np.arange(72, 77)[None, :]
+        >>> model = Dimson("M", lags=2)
+        >>> fit = model.estimate(model.design(data, pos_est, pos_evt, np.array([0]), np.array([1])))
+        >>> fit.params[:, 1].round(3)  # the sum of the five slopes
+        array([1.137])
+        """
         mask, y = design.mask_est, design.y_est
         L = int(self.lags)
         cols = [design.X_est[..., 0], design.X_est[..., 1]]
@@ -888,12 +1316,49 @@ class GarchMarketModel(_SingleMarketModel):
         ret_col: IntArray,
         mkt_col: IntArray,
     ) -> Design:
+        """The market model's design, plus ``aux_est["gap"]``: the sessions between the estimation
+        and the event window, over which the conditional variance is carried forward.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from eventstudy.models import ModelData, GarchMarketModel
+        >>> rng = np.random.default_rng(0)
+        >>> mkt = rng.normal(0.0, 0.01, 80)
+        >>> firm = 0.001 + 1.2 * mkt + rng.normal(0.0, 0.002, 80)
+        >>> data = ModelData(np.vstack([np.column_stack([firm, mkt]), [np.nan, np.nan]]), {"A": 0, "M": 1})
+        >>> pos_est, pos_evt = np.arange(10, 70)[None, :], np.arange(72, 77)[None, :]
+        >>> design = GarchMarketModel("M").design(data, pos_est, pos_evt, np.array([0]), np.array([1]))
+        >>> design.aux_est["gap"]  # sessions 70 and 71
+        array([2.])
+        """
         design = MarketModel(self.market).design(data, pos_est, pos_evt, ret_col, mkt_col)
         # sessions between the estimation and the event window (no residual on them)
         design.aux_est["gap"] = (pos_evt[:, 0] - pos_est[:, -1] - 1).astype(float)
         return design
 
     def estimate(self, design: Design, chunk_size: int = 20_000) -> ModelFit:
+        """One GARCH(1,1) market-model fit per event (``arch``), kept best of the starting points;
+        the event-window variances ``var_evt`` follow the recursion of the class notes.
+
+        Events where no start converges use the OLS market model (a
+        :class:`~eventstudy.exceptions.GarchConvergenceWarning` names how many). Needs the optional
+        ``arch`` package.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from eventstudy.models import GarchMarketModel, ModelData
+        >>> rng = np.random.default_rng(0)
+        >>> mkt = rng.normal(0.0, 0.01, 300)
+        >>> firm = 0.001 + 1.2 * mkt + 0.01 * rng.standard_t(5, 300)
+        >>> data = ModelData(np.vstack([np.column_stack([firm, mkt]), [np.nan, np.nan]]), {"A": 0, "M": 1})
+        >>> pos_est, pos_evt = np.arange(0, 250)[None, :], np.arange(260, 265)[None, :]
+        >>> model = GarchMarketModel("M", starts=1)
+        >>> fit = model.estimate(model.design(data, pos_est, pos_evt, np.array([0]), np.array([1])))
+        >>> fit.notes["garch_converged"], fit.var_evt.shape, fit.notes["garch_param_names"]
+        (array([ True]), (1, 5), ['alpha', 'beta', 'omega', 'alpha[1]', 'beta[1]'])
+        """
         try:
             from arch import arch_model
         except ImportError as exc:  # pragma: no cover - depends on the environment
@@ -1118,11 +1583,35 @@ MODELS: dict[str, type[NormalReturnModel]] = {}
 def register_model(cls: _M) -> _M:
     """Add a model class to :data:`MODELS` under its ``key`` (usable as a decorator).
 
+    Parameters
+    ----------
+    cls
+        A frozen-dataclass subclass of :class:`NormalReturnModel` with its own ``key``.
+
+    Returns
+    -------
+    type
+        ``cls`` itself.
+
     Raises
     ------
     SpecError
         When the class is not a :class:`NormalReturnModel` dataclass with its own ``key``,
         or another class already holds the key.
+
+    Examples
+    --------
+    >>> from dataclasses import dataclass
+    >>> from typing import ClassVar
+    >>> import eventstudy as es
+    >>> from eventstudy.models import MODELS, register_model
+    >>> @register_model
+    ... @dataclass(frozen=True)
+    ... class MarketModelNoDrift(es.MarketModel):
+    ...     key: ClassVar[str] = "market_no_drift"
+    >>> MODELS["market_no_drift"].__name__  # a spec may now say [model] name = "market_no_drift"
+    'MarketModelNoDrift'
+    >>> del MODELS["market_no_drift"]
     """
     if not (isinstance(cls, type) and issubclass(cls, NormalReturnModel)):
         raise SpecError(f"register_model needs a NormalReturnModel subclass, got {cls!r}")
@@ -1141,7 +1630,15 @@ def register_model(cls: _M) -> _M:
 
 def model_fields(cls: type[NormalReturnModel]) -> dict[str, Any]:
     """A model's options: its init dataclass fields and their (resolved) types - the keys a
-    TOML ``[model]`` table accepts besides ``name``."""
+    TOML ``[model]`` table accepts besides ``name``.
+
+    Examples
+    --------
+    >>> import eventstudy as es
+    >>> from eventstudy.models import model_fields
+    >>> model_fields(es.Dimson)
+    {'market': <class 'str'>, 'lags': <class 'int'>}
+    """
     import typing
 
     try:

@@ -56,6 +56,17 @@ class SessionPositions:
     A compact stand-in for an ``(n, L)`` ``datetime64`` array (``NaT`` where the position
     falls outside the sessions): ``n + L`` integers instead of ``n * L`` dates, so a panel of a
     million events does not hold gigabytes of dates it rarely reads.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import pandas as pd
+    >>> from eventstudy.panel import SessionPositions
+    >>> sessions = pd.bdate_range("2025-01-27", periods=5).to_numpy()  # Mon 27 .. Fri 31 Jan
+    >>> grid = SessionPositions(sessions, base=np.array([1, 4]), offsets=np.array([-1, 0, 1]))
+    >>> np.datetime_as_string(grid.dates(), unit="D")  # the second event runs past the data
+    array([['2025-01-27', '2025-01-28', '2025-01-29'],
+           ['2025-01-30', '2025-01-31', 'NaT']], dtype='<U28')
     """
 
     sessions: DateArray
@@ -63,7 +74,28 @@ class SessionPositions:
     offsets: IntArray
 
     def dates(self, rows: Any = None) -> DateArray:
-        """The ``(n, L)`` dates (of ``rows`` only, when given)."""
+        """The ``(n, L)`` dates (of ``rows`` only, when given).
+
+        Parameters
+        ----------
+        rows
+            Events to read (anything that indexes ``base``); ``None``: all.
+
+        Returns
+        -------
+        (n, L) datetime64[ns]
+            ``NaT`` where a position falls outside the sessions.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> import pandas as pd
+        >>> from eventstudy.panel import SessionPositions
+        >>> sessions = pd.bdate_range("2025-01-27", periods=5).to_numpy()
+        >>> grid = SessionPositions(sessions, base=np.array([1, 3]), offsets=np.array([-1, 0, 1]))
+        >>> np.datetime_as_string(grid.dates(rows=[1]), unit="D")
+        array([['2025-01-29', '2025-01-30', '2025-01-31']], dtype='<U28')
+        """
         base = self.base if rows is None else self.base[rows]
         pos = np.asarray(base, dtype=np.int64)[:, None] + np.asarray(self.offsets)[None, :]
         t = len(self.sessions)
@@ -79,13 +111,36 @@ class SessionValues:
 
     The compact form of e.g. ``market_est`` when every event uses the same market: the
     ``(T,)`` series and the grid positions instead of an ``(n, L)`` float array.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import pandas as pd
+    >>> from eventstudy.panel import SessionPositions, SessionValues
+    >>> sessions = pd.bdate_range("2025-01-27", periods=5).to_numpy()
+    >>> grid = SessionPositions(sessions, base=np.array([1, 4]), offsets=np.array([-1, 0, 1]))
+    >>> market = SessionValues(np.array([0.01, -0.02, 0.03, 0.0, 0.01]), grid)
+    >>> market.values()
+    array([[ 0.01, -0.02,  0.03],
+           [ 0.  ,  0.01,   nan]])
     """
 
     series: FloatArray
     positions: SessionPositions
 
     def values(self) -> FloatArray:
-        """The ``(n, L)`` values."""
+        """The ``(n, L)`` values (NaN where a position falls outside the series).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> import pandas as pd
+        >>> from eventstudy.panel import SessionPositions, SessionValues
+        >>> sessions = pd.bdate_range("2025-01-27", periods=3).to_numpy()
+        >>> grid = SessionPositions(sessions, base=np.array([0]), offsets=np.array([-1, 0, 1]))
+        >>> SessionValues(np.array([0.01, -0.02, 0.03]), grid).values()
+        array([[  nan,  0.01, -0.02]])
+        """
         pos = self.positions
         idx = np.asarray(pos.base, dtype=np.int64)[:, None] + np.asarray(pos.offsets)[None, :]
         t = len(self.series)
@@ -180,6 +235,20 @@ class EventPanel:
     market_est_source : SessionValues or None
         Compact form of ``market_est`` (one market for all events): when ``market_est`` is
         ``None`` it is derived from this on access.
+
+    Examples
+    --------
+    A fitted study's panel is ``results.panel``:
+
+    >>> import eventstudy as es
+    >>> from eventstudy.testing import simulated_study
+    >>> sim = simulated_study(es.MarketModel("MKT"))  # 8 simulated events
+    >>> res = es.EventStudy(sim.events, sim.returns, model=es.MarketModel("MKT"), calendar=None).fit()
+    >>> panel = res.panel
+    >>> panel.n_events, panel.resid_est.shape, panel.ar.shape  # default windows: 240 and 21 days
+    (8, (8, 240), (8, 21))
+    >>> panel.evt_rel[:3], panel.model, panel.param_names
+    (array([-10,  -9,  -8]), 'market model', ['alpha', 'beta'])
     """
 
     event_id: ObjArray
@@ -218,7 +287,17 @@ class EventPanel:
 
     @property
     def n_events(self) -> int:
-        """Number of events in the panel."""
+        """Number of events in the panel.
+
+        Examples
+        --------
+        >>> import eventstudy as es
+        >>> from eventstudy.testing import simulated_study
+        >>> sim = simulated_study(es.MarketModel("MKT"))  # 8 simulated events
+        >>> res = es.EventStudy(sim.events, sim.returns, model=es.MarketModel("MKT"), calendar=None).fit()
+        >>> res.panel.n_events
+        8
+        """
         return int(self.ar.shape[0])
 
     def take(self, rows: Any) -> EventPanel:
@@ -226,6 +305,18 @@ class EventPanel:
 
         Grids, conventions and metadata are shared; per-event arrays are indexed (views for a
         slice). Dates held as session positions stay compact.
+
+        Examples
+        --------
+        >>> import eventstudy as es
+        >>> from eventstudy.testing import simulated_study
+        >>> sim = simulated_study(es.MarketModel("MKT"))  # 8 simulated events
+        >>> res = es.EventStudy(sim.events, sim.returns, model=es.MarketModel("MKT"), calendar=None).fit()
+        >>> firm_f0 = res.panel.take(res.panel.ticker == "F0")  # a boolean mask
+        >>> firm_f0.event_id
+        array(['e0', 'e6'], dtype=object)
+        >>> res.panel.take(slice(0, 3)).n_events
+        3
         """
         changes: dict[str, Any] = {}
         for name in ROW_FIELDS:
@@ -249,6 +340,7 @@ def _lazy_dates(name: str) -> property:
     source = name.replace("_dates", "_positions")
 
     def get(self: EventPanel) -> DateArray:
+        # the docstring (set below) names the attribute; both date grids share this code
         stored = self.__dict__.get(key)
         if stored is None:
             pos = self.__dict__.get(source)
@@ -259,7 +351,19 @@ def _lazy_dates(name: str) -> property:
     def put(self: EventPanel, value: DateArray | None) -> None:
         self.__dict__[key] = value
 
-    return property(get, put, doc=f"``{name}`` (derived from ``{source}`` when not stored).")
+    get.__doc__ = f"""The calendar session of every cell of the {name[:3]} grid (``NaT`` outside the
+        data): the stored array, else derived from ``{source}``.
+
+        Examples
+        --------
+        >>> import eventstudy as es
+        >>> from eventstudy.testing import simulated_study
+        >>> sim = simulated_study(es.MarketModel("MKT"))
+        >>> res = es.EventStudy(sim.events, sim.returns, model=es.MarketModel("MKT"), calendar=None).fit()
+        >>> res.panel.{name}.dtype, res.panel.{name}.shape[0]
+        (dtype('<M8[ns]'), 8)
+        """
+    return property(get, put, doc=get.__doc__)
 
 
 # installed after the dataclass is built, so ``__init__`` still takes ``est_dates=`` and
@@ -269,6 +373,18 @@ setattr(EventPanel, "evt_dates", _lazy_dates("evt_dates"))  # noqa: B010
 
 
 def _get_market_est(self: EventPanel) -> FloatArray | None:
+    """The market returns on the estimation grid, ``(n, L1)`` (``None`` for a model without a
+    market): the stored array, else derived from ``market_est_source``.
+
+    Examples
+    --------
+    >>> import eventstudy as es
+    >>> from eventstudy.testing import simulated_study
+    >>> sim = simulated_study(es.MarketModel("MKT"))
+    >>> res = es.EventStudy(sim.events, sim.returns, model=es.MarketModel("MKT"), calendar=None).fit()
+    >>> res.panel.market_est.shape == res.panel.resid_est.shape
+    True
+    """
     stored = self.__dict__.get("_market_est")
     source = self.__dict__.get("market_est_source")
     if stored is None and source is not None:
@@ -284,7 +400,7 @@ def _set_market_est(self: EventPanel, value: FloatArray | None) -> None:
 setattr(  # noqa: B010
     EventPanel,
     "market_est",
-    property(_get_market_est, _set_market_est, doc="``market_est`` (or derived from its source)."),
+    property(_get_market_est, _set_market_est, doc=_get_market_est.__doc__),
 )
 
 

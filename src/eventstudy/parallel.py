@@ -62,17 +62,61 @@ DEFAULT_CHUNK_EVENTS = 50_000
 class StudyEngine(Protocol):
     """What an executor needs from a study: the engine-level API of
     :class:`~eventstudy.study.EventStudy` (this module never imports ``study``, so the
-    dependency runs one way: ``study`` -> ``parallel``)."""
+    dependency runs one way: ``study`` -> ``parallel``).
+
+    Examples
+    --------
+    :class:`~eventstudy.study.EventStudy` is the one implementation:
+
+    >>> import eventstudy as es
+    >>> from eventstudy.testing import simulated_study
+    >>> sim = simulated_study(es.MarketModel("MKT"))  # 8 simulated events of 6 firms
+    >>> study = es.EventStudy(sim.events, sim.returns, model=es.MarketModel("MKT"), calendar=None)
+    >>> from eventstudy.parallel import StudyEngine, fit_chunked
+    >>> engine: StudyEngine = study  # what fit_chunked and fit_dask accept
+    >>> fit_chunked(engine, chunk_events=3).panel.n_events
+    8
+    """
 
     events: pd.DataFrame
 
-    def fit(self) -> EventStudyResults: ...
+    def fit(self) -> EventStudyResults:
+        """Fit every event in memory (:meth:`eventstudy.study.EventStudy.fit`).
 
-    def fit_block(self, events: pd.DataFrame, *, strict: bool = True) -> EventStudyResults: ...
+        Examples
+        --------
+        >>> res = study.fit()  # doctest: +SKIP
+        """
+        ...
 
-    def market_series(self) -> tuple[FloatArray | None, bool]: ...
+    def fit_block(self, events: pd.DataFrame, *, strict: bool = True) -> EventStudyResults:
+        """Fit a block of the study's events (:meth:`eventstudy.study.EventStudy.fit_block`).
 
-    def results_from(self, panel: EventPanel, status: pd.DataFrame) -> EventStudyResults: ...
+        Examples
+        --------
+        >>> part = study.fit_block(study.events.iloc[:100], strict=False)  # doctest: +SKIP
+        """
+        ...
+
+    def market_series(self) -> tuple[FloatArray | None, bool]:
+        """The shared market series on the session grid and whether ``market_est`` is it
+        (:meth:`eventstudy.study.EventStudy.market_series`).
+
+        Examples
+        --------
+        >>> series, exact = study.market_series()  # doctest: +SKIP
+        """
+        ...
+
+    def results_from(self, panel: EventPanel, status: pd.DataFrame) -> EventStudyResults:
+        """Results for an assembled panel and the status of every event
+        (:meth:`eventstudy.study.EventStudy.results_from`).
+
+        Examples
+        --------
+        >>> res = study.results_from(panel, status)  # doctest: +SKIP
+        """
+        ...
 
 
 # ----------------------------------------------------------------------------- partitions
@@ -81,6 +125,14 @@ def partition_events(events: pd.DataFrame, n_parts: int) -> list[IntArray]:
 
     Tickers are taken in order of first appearance and cut into blocks of about
     ``len(events) / n_parts`` events; the rows of a block keep their input order.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from eventstudy.parallel import partition_events
+    >>> events = pd.DataFrame({"ticker": ["A", "B", "A", "C", "C"], "date": ["2025-01-27"] * 5})
+    >>> partition_events(events, 2)  # A and B's three events, then C's two
+    [array([0, 1, 2]), array([3, 4])]
     """
     n = len(events)
     n_parts = max(1, min(int(n_parts), n))
@@ -339,6 +391,20 @@ def fit_chunked(study: StudyEngine, *, chunk_events: int | None = None) -> Event
     Each block is fitted by the ordinary engine and its rows are written into arrays
     allocated once for all events (rows of dropped events are squeezed out in place at
     the end), so peak memory is about the final panel plus one block's working arrays.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import eventstudy as es
+    >>> from eventstudy.testing import simulated_study
+    >>> sim = simulated_study(es.MarketModel("MKT"))  # 8 simulated events of 6 firms
+    >>> study = es.EventStudy(sim.events, sim.returns, model=es.MarketModel("MKT"), calendar=None)
+    >>> from eventstudy.parallel import fit_chunked
+    >>> chunked = fit_chunked(study, chunk_events=3)  # blocks of about 3 events, whole firms
+    >>> np.allclose(chunked.panel.ar, study.fit().panel.ar, equal_nan=True)
+    True
+
+    ``EventStudy(..., engine="chunked")`` runs this from :meth:`~eventstudy.EventStudy.fit`.
     """
     events = study.events
     if _needs_single_run(events):
@@ -389,6 +455,15 @@ def fit_dask(
     with the ordinary engine and keeps its result on the worker. The client first gathers the
     small status frames, places the used events in input order, then fetches the partitions'
     panels one at a time into preallocated arrays.
+
+    Examples
+    --------
+    >>> from distributed import Client, LocalCluster  # doctest: +SKIP
+    >>> from eventstudy.parallel import fit_dask  # doctest: +SKIP
+    >>> client = Client(LocalCluster(n_workers=2, threads_per_worker=1))  # doctest: +SKIP
+    >>> res = fit_dask(study, client=client)  # same numbers as study.fit()  # doctest: +SKIP
+
+    ``EventStudy(..., engine="dask")`` runs this from :meth:`~eventstudy.EventStudy.fit`.
     """
     try:
         from distributed import get_client

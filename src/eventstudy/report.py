@@ -38,6 +38,7 @@ from .tables import (
     counts,
     format_number,
     headline_test,
+    is_regression,
     md_escape,
     model_name,
     one_line,
@@ -68,6 +69,7 @@ __all__ = [
     "group_table",
     "provenance",
     "repr_html",
+    "second_stage_sections",
     "study_figures",
     "summary_text",
     "tests_table",
@@ -384,6 +386,10 @@ def summary_text(
     lines += _text_table(_caar_text_rows(caar), right_from=1)
     lines += [rule, "Tests by window", thin]
     lines += _text_table(_test_text_rows(tab), right_from=2)
+    for caption, frame in second_stage_sections(res).items():  # issue 16
+        header, rows = _frame_rows(frame)
+        lines += [rule, *textwrap.wrap(caption, WIDTH, subsequent_indent="  "), thin]
+        lines += _text_table([header, *rows], right_from=1)
     lines += [rule, *_notes_block(res, tab, conv, record, clustered=bool(mark))]
     return "\n".join(lines)
 
@@ -671,6 +677,67 @@ def _status_display(res: Any) -> pd.DataFrame:
     return res.status[cols]
 
 
+#: Captions of the second-stage results a spec produces (issue 16); other names are
+#: shown as given.
+SECOND_STAGE_CAPTIONS: dict[str, str] = {
+    "cross_section": "Cross-section regression",
+    "bhar_tests": "Long horizon: BHAR tests",
+    "calendar_time": "Long horizon: calendar-time portfolio",
+    "variance_tests": "Event-induced variance tests",
+    "variance_ratio": "Variance ratio by event",
+    "volume_tests": "Abnormal volume: tests",
+    "volume_report": "Abnormal volume: zero and missing volume",
+}
+
+
+def _regression_display(fit: Any) -> tuple[str, pd.DataFrame]:
+    """Caption details and the coefficient table (with stars) of a cross-section fit."""
+    from .tables import regression_coefficients, star_marks
+
+    table = regression_coefficients(fit)
+    formula = getattr(fit.model, "formula", None)
+    window = getattr(fit, "es_window", None)
+    parts = [str(formula)] if formula else []
+    if window is not None:
+        parts.append(f"window {window_label(parse_window(window))}")
+    parts.append(f"N = {int(fit.nobs)}, {int(table['dropped'].iloc[0])} dropped")
+    parts.append(f"{table['cov'].iloc[0]} errors, R2 = {format_number(float(fit.rsquared), 3)}")
+    shown = table[["term", "estimate", "se", "statistic", "p_value"]].assign(
+        stars=[star_marks(float(p)) for p in table["p_value"]]
+    )
+    return "; ".join(parts), shown
+
+
+def second_stage_sections(res: Any) -> dict[str, pd.DataFrame]:
+    """The display tables of ``res.second_stage`` (issue 16), by caption: a regression's
+    coefficients (details in the caption), a calendar-time portfolio's factor regression, and
+    tables as they are. A study of another outcome (a volume study) is a study of its own,
+    with its own ``summary()``: it is not shown here.
+
+    Examples
+    --------
+    >>> from eventstudy import report  # doctest: +SKIP
+    >>> report.second_stage_sections(res.with_second_stage(cross_section=fit))  # doctest: +SKIP
+    """
+    out: dict[str, pd.DataFrame] = {}
+    for name, item in (getattr(res, "second_stage", None) or {}).items():
+        caption = SECOND_STAGE_CAPTIONS.get(str(name), str(name).replace("_", " "))
+        if is_regression(item):
+            details, frame = _regression_display(item)
+            caption = f"{caption} ({details})"
+        elif isinstance(getattr(item, "table", None), pd.DataFrame):  # CalendarTimeResult
+            frame = item.table
+            options = getattr(item, "options", {}) or {}
+            if options:
+                caption += " (" + ", ".join(f"{k} {v}" for k, v in options.items()) + ")"
+        elif isinstance(item, pd.DataFrame):
+            frame = item
+        else:
+            continue
+        out[caption] = frame.reset_index(drop=True)
+    return out
+
+
 def _sections(
     res: Any,
     windows: Sequence[Any] | None,
@@ -680,13 +747,16 @@ def _sections(
 ) -> dict[str, pd.DataFrame]:
     conv = _conventions(conventions)
     wins = _windows(res, windows)
-    return {
+    sections = {
         "CAAR by window": _caar_display(caar_table(res, wins, test=test, conventions=conv)),
         "Tests": _test_display(tests_table(res, wins, tests=tests, conventions=conv)),
         "CAR by group": group_table(res, wins),
         "CAR by firm": firm_table(res, wins),
         "Events": _status_display(res),
     }
+    for caption, frame in second_stage_sections(res).items():  # issue 16
+        sections[caption if caption not in sections else f"{caption} (second stage)"] = frame
+    return sections
 
 
 def to_markdown(
@@ -881,6 +951,9 @@ def to_latex(
             else ""
         )
         out.append(render_latex(header, rows, caption=caption, notes=notes))
+    for caption, frame in second_stage_sections(res).items():  # issue 16
+        header, rows = _frame_rows(frame)
+        out.append(render_latex(header, rows, caption=caption))
     return "\n".join(out)
 
 
@@ -1020,15 +1093,23 @@ def csv_safe(value: Any) -> Any:
     """A text cell neutralised for spreadsheets: a leading ``= + - @``, tab or carriage return
     gets a single quote in front (as OWASP recommends); anything but ``str`` is unchanged.
 
+    A carriage return inside the text becomes a line feed: the CSV writer quotes a cell
+    holding a line feed, but not one holding a lone carriage return, which a spreadsheet
+    reads as a line break that starts a new, unneutralised cell.
+
     Examples
     --------
     >>> from eventstudy.report import csv_safe
     >>> csv_safe("=HYPERLINK(1)"), csv_safe("NVDA"), csv_safe(-0.05)
     ("'=HYPERLINK(1)", 'NVDA', -0.05)
+    >>> csv_safe("x" + chr(13) + "=1+1") == "x" + chr(10) + "=1+1"
+    True
     """
-    if isinstance(value, str) and value.startswith(CSV_FORMULA_START):
-        return "'" + value
-    return value
+    if not isinstance(value, str):
+        return value
+    if value.startswith(CSV_FORMULA_START):
+        value = "'" + value
+    return value.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def _table_bytes(frame: pd.DataFrame, fmt: str) -> bytes:

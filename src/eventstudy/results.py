@@ -25,6 +25,7 @@ from .exceptions import EventStudyWarning, SpecError, user_stacklevel
 from .panel import EventPanel
 
 if TYPE_CHECKING:  # pragma: no cover
+    from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
     from .inference import Conventions
@@ -80,6 +81,10 @@ class EventStudyResults:
     #: ``"auto"``: the clustering-robust choice of
     #: :func:`eventstudy.inference.guidance.choose_headline`
     primary_test: str = "auto"
+    #: second-stage results shown with the study (issue 16): ``{name: statsmodels fit |
+    #: DataFrame | CalendarTimeResult | EventStudyResults}``; set by a spec's
+    #: ``[cross_section]``, ``[outcome]`` and ``[long_horizon]`` or :meth:`with_second_stage`
+    second_stage: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     # ------------------------------------------------------------------ helpers
     def _cols(self, window: tuple[int, int] | None) -> BoolArray:
@@ -363,10 +368,9 @@ class EventStudyResults:
         >>> res.tests(["patell", "bmp"], alternative="less")  # doctest: +SKIP
         >>> res.tests(conventions=es.Conventions.profile("estudy2"))  # doctest: +SKIP
         """
-        from .inference import Conventions as _Conventions
         from .inference import run_tests
 
-        used = conventions or self.conventions or _Conventions()
+        used = self._conventions_or(conventions)
         with_days = windows is None if daily is None else daily
         # memoised on the arguments (run_tests also keeps each test's rows with the panel)
         key = (
@@ -433,10 +437,49 @@ class EventStudyResults:
             primary_test=test,
         )
 
+    def with_second_stage(self, **items: Any) -> EventStudyResults:
+        """A new result that shows second-stage results in ``summary()``, the reports and
+        ``export`` (the fit's numbers are shared; this result is unchanged).
+
+        Parameters
+        ----------
+        **items
+            ``name=value``; ``value`` is a statsmodels regression (``res.cross_section``), a
+            table (``res.bhar_tests``, ``res.variance_tests``, ...), a calendar-time portfolio
+            or a study of another outcome (a volume study: files only, not shown). The name
+            becomes the section's caption (``cross_section`` -> "Cross-section regression");
+            a name already present is replaced.
+
+        Examples
+        --------
+        >>> fit = res.cross_section("car ~ C(sector) + beta", window=(0, 1))  # doctest: +SKIP
+        >>> print(res.with_second_stage(cross_section=fit).summary())  # doctest: +SKIP
+        """
+        return dataclasses.replace(self, second_stage={**self.second_stage, **items})
+
+    def _conventions_or(self, conventions: Conventions | None) -> Conventions:
+        """The conventions a computation uses: those asked for, else the results' own
+        (:meth:`with_conventions`, a spec), else the original papers'."""
+        from .inference import Conventions as _Conventions
+
+        return conventions or self.conventions or _Conventions()
+
     @property
     def caar_method(self) -> abnormal.CaarMethod:
         """The CAAR the primary test estimates (``"mean_car"`` or ``"aar_sum"``): what
-        ``caar()`` and ``plot_caar()`` draw by default, so table and figure agree."""
+        ``caar()`` and ``plot_caar()`` draw by default, so table and figure agree.
+
+        See :func:`eventstudy.abnormal.caar_path` for the two definitions.
+
+        Examples
+        --------
+        >>> import eventstudy as es
+        >>> from eventstudy.testing import simulated_study
+        >>> sim = simulated_study(es.MarketModel("MKT"))
+        >>> res = es.EventStudy(sim.events, sim.returns, model=es.MarketModel("MKT"), calendar=None).fit()
+        >>> res.caar_method  # the headline test of 8 events averages the events' CARs
+        'mean_car'
+        """
         from .inference._registry import REGISTRY
         from .inference.guidance import choose_headline
 
@@ -517,9 +560,16 @@ class EventStudyResults:
         return self._by_group(lambda panel: sur_wald_test(panel, window, reference), by)
 
     def single_firm_tests(
-        self, windows: Sequence[tuple[int, int]] | None = None, **kwargs: Any
+        self,
+        windows: Sequence[tuple[int, int]] | None = None,
+        *,
+        daily: bool = True,
+        conventions: Conventions | None = None,
+        alternative: Literal["two-sided", "less", "greater"] = "two-sided",
     ) -> pd.DataFrame:
-        """Per-event t tests on AR and CAR with the prediction-error-corrected variance.
+        """Per-event t tests on AR and CAR with the prediction-error-corrected variance
+        (see :func:`eventstudy.inference.single_firm_t`; ``conventions`` default to the
+        results' own).
 
         Examples
         --------
@@ -527,12 +577,23 @@ class EventStudyResults:
         """
         from .inference import single_firm_t
 
-        return single_firm_t(self.panel, windows=windows, **kwargs)
+        return single_firm_t(
+            self.panel,
+            windows=windows,
+            daily=daily,
+            conventions=self._conventions_or(conventions),
+            alternative=alternative,
+        )
 
     def pseudo_event_test(
-        self, windows: Sequence[tuple[int, int]] | None = None, **kwargs: Any
+        self,
+        windows: Sequence[tuple[int, int]] | None = None,
+        *,
+        alternative: Literal["two-sided", "less", "greater"] = "two-sided",
+        conventions: Conventions | None = None,
     ) -> pd.DataFrame:
-        """Each firm's event CAR against the distribution of its own estimation-window CARs.
+        """Each firm's event CAR against the distribution of its own estimation-window CARs
+        (see :func:`eventstudy.inference.pseudo_event_test`).
 
         Examples
         --------
@@ -540,10 +601,21 @@ class EventStudyResults:
         """
         from .inference import pseudo_event_test
 
-        return pseudo_event_test(self.panel, windows=windows, **kwargs)
+        return pseudo_event_test(
+            self.panel,
+            windows=windows,
+            alternative=alternative,
+            conventions=self._conventions_or(conventions),
+        )
 
     def bootstrap_caar(
-        self, windows: Sequence[tuple[int, int]] | None = None, **kwargs: Any
+        self,
+        windows: Sequence[tuple[int, int]] | None = None,
+        *,
+        n_boot: int = 9999,
+        level: float = 0.95,
+        seed: int | np.random.Generator | None = None,
+        conventions: Conventions | None = None,
     ) -> pd.DataFrame:
         """Bootstrap confidence intervals for CAAR; see :func:`eventstudy.inference.bootstrap_caar`.
 
@@ -553,7 +625,14 @@ class EventStudyResults:
         """
         from .inference import bootstrap_caar
 
-        return bootstrap_caar(self.panel, windows=windows, **kwargs)
+        return bootstrap_caar(
+            self.panel,
+            windows=windows,
+            n_boot=n_boot,
+            level=level,
+            seed=seed,
+            conventions=self._conventions_or(conventions),
+        )
 
     def clustering(self) -> pd.DataFrame:
         """How many events share their day 0 (the diagnostic behind clustered-date remedies).
@@ -567,7 +646,17 @@ class EventStudyResults:
         return clustering(self.panel)
 
     # ------------------------------------------------------------------ second stage
-    def cross_section(self, formula: str, **kwargs: Any) -> Any:
+    def cross_section(
+        self,
+        formula: str,
+        *,
+        window: tuple[int, int] | None = None,
+        data: pd.DataFrame | None = None,
+        cov: str = "HC3",
+        cluster: str | None = None,
+        weights: str | None = None,
+        against: str = "model",
+    ) -> Any:
         """Regress CARs (``car``/``bhar``/``scar``) on characteristics with statsmodels; see
         :func:`eventstudy.second_stage.cross_section` (HC3 by default).
 
@@ -578,9 +667,24 @@ class EventStudyResults:
         """
         from .second_stage.crosssection import cross_section
 
-        return cross_section(self, formula, **kwargs)
+        return cross_section(
+            self,
+            formula,
+            window=window,
+            data=data,
+            cov=cov,
+            cluster=cluster,
+            weights=weights,
+            against=against,
+        )
 
-    def cross_section_frame(self, window: tuple[int, int] | None = None, **kwargs: Any) -> Any:
+    def cross_section_frame(
+        self,
+        window: tuple[int, int] | None = None,
+        data: pd.DataFrame | None = None,
+        *,
+        against: str = "model",
+    ) -> pd.DataFrame:
         """The frame a cross-sectional formula sees: outcomes and characteristics per event.
 
         Examples
@@ -589,9 +693,17 @@ class EventStudyResults:
         """
         from .second_stage.crosssection import cross_section_frame
 
-        return cross_section_frame(self, window, **kwargs)
+        return cross_section_frame(self, window, data, against=against)
 
-    def bhar_tests(self, window: tuple[int, int] | None = None, **kwargs: Any) -> pd.DataFrame:
+    def bhar_tests(
+        self,
+        window: tuple[int, int] | None = None,
+        *,
+        against: Literal["model", "benchmark"] = "benchmark",
+        n_boot: int = 1000,
+        seed: int | None = 0,
+        ddof: int = 1,
+    ) -> pd.DataFrame:
         """Mean BHAR: conventional, skewness-adjusted and bootstrapped skewness-adjusted t
         (Lyon, Barber & Tsai 1999); see :func:`eventstudy.second_stage.bhar_tests`.
 
@@ -601,9 +713,11 @@ class EventStudyResults:
         """
         from .second_stage.longhorizon import bhar_tests
 
-        return bhar_tests(self, window, **kwargs)
+        return bhar_tests(self, window, against=against, n_boot=n_boot, seed=seed, ddof=ddof)
 
-    def variance_tests(self, window: tuple[int, int] | None = None, **kwargs: Any) -> pd.DataFrame:
+    def variance_tests(
+        self, window: tuple[int, int] | None = None, *, daily: bool = False
+    ) -> pd.DataFrame:
         """Event-induced variance tests (squared SAR, Harrington & Shrider 2007); see
         :func:`eventstudy.second_stage.variance_tests`.
 
@@ -613,7 +727,7 @@ class EventStudyResults:
         """
         from .second_stage.volatility import variance_tests
 
-        return variance_tests(self.panel, window, **kwargs)
+        return variance_tests(self.panel, window, daily=daily)
 
     def variance_ratio(self, window: tuple[int, int] | None = None) -> pd.DataFrame:
         """Per-event ratio of event- to estimation-window residual variance (Beaver 1968).
@@ -626,7 +740,17 @@ class EventStudyResults:
 
         return variance_ratio(self.panel, window)
 
-    def plot_car_scatter(self, x: str, **kwargs: Any) -> Figure:
+    def plot_car_scatter(
+        self,
+        x: str,
+        *,
+        y: str = "car",
+        window: tuple[int, int] | None = None,
+        chars: pd.DataFrame | None = None,
+        label: str | None = "ticker",
+        percent: bool = True,
+        ax: Axes | None = None,
+    ) -> Figure:
         """CAR against one characteristic with the fitted OLS line.
 
         Examples
@@ -635,9 +759,22 @@ class EventStudyResults:
         """
         from .second_stage.plots import plot_car_scatter
 
-        return plot_car_scatter(self, x, **kwargs)
+        return plot_car_scatter(
+            self, x, y=y, window=window, chars=chars, label=label, percent=percent, ax=ax
+        )
 
-    def plot_car_distribution(self, **kwargs: Any) -> Figure:
+    def plot_car_distribution(
+        self,
+        *,
+        value: str = "car",
+        by: str | None = None,
+        kind: Literal["hist", "violin"] = "hist",
+        window: tuple[int, int] | None = None,
+        chars: pd.DataFrame | None = None,
+        bins: int = 40,
+        percent: bool = True,
+        ax: Axes | None = None,
+    ) -> Figure:
         """Histogram, or violins by group, of the CARs.
 
         Examples
@@ -646,7 +783,17 @@ class EventStudyResults:
         """
         from .second_stage.plots import plot_car_distribution
 
-        return plot_car_distribution(self, **kwargs)
+        return plot_car_distribution(
+            self,
+            value=value,
+            by=by,
+            kind=kind,
+            window=window,
+            chars=chars,
+            bins=bins,
+            percent=percent,
+            ax=ax,
+        )
 
     # ------------------------------------------------------------------ presentation
     def summary(
@@ -715,7 +862,13 @@ class EventStudyResults:
             f"conventions {self.conventions.name if self.conventions is not None else 'default'}>"
         )
 
-    def provenance(self, **kwargs: Any) -> dict[str, Any]:
+    def provenance(
+        self,
+        *,
+        conventions: Conventions | None = None,
+        data: dict[str, Any] | None = None,
+        spec: Any = None,
+    ) -> dict[str, Any]:
         """Inputs, conventions, data source and package versions of this result.
 
         Examples
@@ -724,7 +877,7 @@ class EventStudyResults:
         """
         from .report import provenance
 
-        return provenance(self, **kwargs)
+        return provenance(self, conventions=conventions, data=data, spec=spec)
 
     def _report_options(
         self,
@@ -895,7 +1048,18 @@ class EventStudyResults:
             how=how,
         )
 
-    def plot_car_bars(self, **kwargs: Any) -> Figure:
+    def plot_car_bars(
+        self,
+        *,
+        window: tuple[int, int] | None = None,
+        value: str = "car",
+        level: float | None = 0.95,
+        percent: bool = True,
+        top: int | None = None,
+        bottom: int | None = None,
+        max_bars: int = 40,
+        ax: Axes | None = None,
+    ) -> Figure:
         """CAR (or AR) per firm, sorted: the cross-section of winners and losers.
 
         Examples
@@ -904,9 +1068,27 @@ class EventStudyResults:
         """
         from .plotting import plot_car_bars
 
-        return plot_car_bars(self, **kwargs)
+        return plot_car_bars(
+            self,
+            window=window,
+            value=value,
+            level=level,
+            percent=percent,
+            top=top,
+            bottom=bottom,
+            max_bars=max_bars,
+            ax=ax,
+        )
 
-    def plot_ar_path(self, key: str, **kwargs: Any) -> Figure:
+    def plot_ar_path(
+        self,
+        key: str,
+        *,
+        level: float = 0.95,
+        percent: bool = True,
+        dates: bool = False,
+        ax: Axes | None = None,
+    ) -> Figure:
         """One event's AR path with its own prediction-error band.
 
         Examples
@@ -915,7 +1097,7 @@ class EventStudyResults:
         """
         from .plotting import plot_ar_path
 
-        return plot_ar_path(self, key, **kwargs)
+        return plot_ar_path(self, key, level=level, percent=percent, dates=dates, ax=ax)
 
     def plot_decomposition(
         self, key: str, *, cumulative: bool = False, percent: bool = True, dates: bool = True
@@ -931,7 +1113,15 @@ class EventStudyResults:
 
         return plot_decomposition(self, key, cumulative=cumulative, percent=percent, dates=dates)
 
-    def plot_fit(self, key: str, **kwargs: Any) -> Figure:
+    def plot_fit(
+        self,
+        key: str,
+        *,
+        label: str = "firm",
+        percent: bool = True,
+        label_days: Sequence[int] | None = None,
+        ax: Axes | None = None,
+    ) -> Figure:
         """Estimation-window fit of one event: firm vs market with the fitted line.
 
         Examples
@@ -940,7 +1130,7 @@ class EventStudyResults:
         """
         from .plotting import plot_fit
 
-        return plot_fit(self, key, **kwargs)
+        return plot_fit(self, key, label=label, percent=percent, label_days=label_days, ax=ax)
 
 
 def _warn_missing_market_values(

@@ -73,11 +73,13 @@ import datetime as dt
 import tomllib
 import types
 import typing
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, cast
 
+import numpy as np
 import pandas as pd
 
 from ._boundary import library_errors
@@ -275,6 +277,14 @@ class ModelSpec:
     model when its class has a ``market`` field; ``options`` are the other fields of the
     model class given in the spec (``{"lags": 2}``, ``{"dist": "t"}``,
     ``{"factors": ("Mkt-RF", "SMB")}``).
+
+    Examples
+    --------
+    >>> from eventstudy.spec import ModelSpec, parse_model
+    >>> ModelSpec("dimson", market="SPY", options={"lags": 2}).build()
+    Dimson(market='SPY', lags=2)
+    >>> parse_model({"name": "ff3"}).factors_dataset  # what [model] name = "ff3" reads
+    'ff3'
     """
 
     name: str = "market"
@@ -283,11 +293,25 @@ class ModelSpec:
 
     @property
     def factors_dataset(self) -> str | None:
-        """The factor set (``eventstudy.load_factors(model=...)``) the model needs, if any."""
+        """The factor set (``eventstudy.load_factors(model=...)``) the model needs, if any.
+
+        Examples
+        --------
+        >>> from eventstudy.spec import ModelSpec
+        >>> ModelSpec("capm", market=None).factors_dataset, ModelSpec("market").factors_dataset
+        ('ff3', None)
+        """
         return factors_dataset(self.build())
 
     def build(self) -> NormalReturnModel:
-        """The model object this spec names: ``MODELS[name](**options)``."""
+        """The model object this spec names: ``MODELS[name](**options)``.
+
+        Examples
+        --------
+        >>> from eventstudy.spec import ModelSpec
+        >>> ModelSpec("market", market="QQQ").build()
+        MarketModel(market='QQQ')
+        """
         cls = MODELS[self.name]
         kwargs = dict(self.options)
         if "market" in model_fields(cls) and self.market is not None:
@@ -297,7 +321,28 @@ class ModelSpec:
 
 @dataclass(frozen=True)
 class StudySpec:
-    """A validated event-study specification (see the module docstring for the TOML layout)."""
+    """A validated event-study specification (see the module docstring for the TOML layout).
+
+    Built by :func:`load_spec` (a TOML file) or :func:`parse_spec` (a parsed mapping); every
+    field has the default the TOML layout states.
+
+    Examples
+    --------
+    >>> import datetime
+    >>> from eventstudy.spec import parse_spec
+    >>> spec = parse_spec(
+    ...     {
+    ...         "events": {
+    ...             "date": datetime.date(2025, 1, 27),
+    ...             "tickers": ["XOM"],
+    ...             "groups": {"chips": ["NVDA", "AVGO"]},
+    ...         },
+    ...         "model": {"name": "market", "market": "SPY"},
+    ...     }
+    ... )
+    >>> spec.model.build(), spec.estimation_window, spec.event_window, spec.car_windows
+    (MarketModel(market='SPY'), (-250, -11), (-10, 10), ((0, 0), (-1, 1)))
+    """
 
     name: str
     events_date: pd.Timestamp | None = None
@@ -343,7 +388,21 @@ class StudySpec:
 
     # -- derived views -------------------------------------------------------------------
     def shares_input(self) -> Mapping[str, float] | pd.DataFrame | None:
-        """``[data] shares`` as ``EventStudy(shares=...)`` takes it (a file is read here)."""
+        """``[data] shares`` as ``EventStudy(shares=...)`` takes it (a file is read here).
+
+        Examples
+        --------
+        >>> import datetime
+        >>> from eventstudy.spec import parse_spec
+        >>> spec = parse_spec(
+        ...     {
+        ...         "events": {"date": datetime.date(2025, 1, 27), "tickers": ["NVDA"]},
+        ...         "data": {"shares": {"NVDA": 24.4e9}},
+        ...     }
+        ... )
+        >>> spec.shares_input()
+        {'NVDA': 24400000000.0}
+        """
         if not isinstance(self.shares, Path):
             return self.shares
         from .dollar_values import read_shares_file
@@ -352,7 +411,28 @@ class StudySpec:
 
     def events_frame(self) -> pd.DataFrame:
         """The events as a DataFrame (``ticker, date`` and whichever of ``event_id, timing,
-        benchmark, group`` the spec gives)."""
+        benchmark, group`` the spec gives).
+
+        Examples
+        --------
+        >>> import datetime
+        >>> from eventstudy.spec import parse_spec
+        >>> spec = parse_spec(
+        ...     {
+        ...         "events": {
+        ...             "date": datetime.date(2025, 1, 27),
+        ...             "tickers": ["XOM"],
+        ...             "groups": {"chips": ["NVDA", "AVGO"]},
+        ...         },
+        ...         "model": {"name": "market", "market": "SPY"},
+        ...     }
+        ... )
+        >>> spec.events_frame()
+          ticker       date  group
+        0    XOM 2025-01-27    NaN
+        1   NVDA 2025-01-27  chips
+        2   AVGO 2025-01-27  chips
+        """
         if self.events_table is not None:
             return self.events_table.copy()
         if self.events_file is not None:
@@ -372,7 +452,25 @@ class StudySpec:
         return frame
 
     def all_tickers(self) -> list[str]:
-        """Every security whose prices the study needs: firms, benchmarks and the market."""
+        """Every security whose prices the study needs: firms, benchmarks and the market.
+
+        Examples
+        --------
+        >>> import datetime
+        >>> from eventstudy.spec import parse_spec
+        >>> spec = parse_spec(
+        ...     {
+        ...         "events": {
+        ...             "date": datetime.date(2025, 1, 27),
+        ...             "tickers": ["XOM"],
+        ...             "groups": {"chips": ["NVDA", "AVGO"]},
+        ...         },
+        ...         "model": {"name": "market", "market": "SPY"},
+        ...     }
+        ... )
+        >>> spec.all_tickers()
+        ['XOM', 'NVDA', 'AVGO', 'SPY']
+        """
         events = self.events_frame()
         names = list(dict.fromkeys(events["ticker"].astype(str)))
         if "benchmark" in events:
@@ -385,7 +483,29 @@ class StudySpec:
         """Dates of prices to load: the spec's ``start``/``end``, else enough calendar days
         around the events to cover both windows (1.6 calendar days per trading day, plus
         slack for holidays and the first return lost to differencing). A window given by
-        dates is covered with the same slack (20 days before, 10 after)."""
+        dates is covered with the same slack (20 days before, 10 after).
+
+        Examples
+        --------
+        >>> import datetime
+        >>> from eventstudy.spec import parse_spec
+        >>> spec = parse_spec(
+        ...     {
+        ...         "events": {
+        ...             "date": datetime.date(2025, 1, 27),
+        ...             "tickers": ["XOM"],
+        ...             "groups": {"chips": ["NVDA", "AVGO"]},
+        ...         },
+        ...         "model": {"name": "market", "market": "SPY"},
+        ...     }
+        ... )
+        >>> [str(day.date()) for day in spec.price_range()]  # windows (-250, -11), (-10, 10)
+        ['2023-12-04', '2025-02-22']
+        """
+        from .calendar import check_announcement_dates
+
+        # a date outside 1800-2200 (a typo) is a DataError here, before any price is loaded
+        check_announcement_dates(self.events_frame()["date"])
         dates = pd.to_datetime(self.events_frame()["date"])
         if isinstance(dates.dtype, pd.DatetimeTZDtype):  # a TOML offset date-time
             dates = dates.dt.tz_localize(None)
@@ -404,7 +524,24 @@ class StudySpec:
         return pd.Timestamp(start), pd.Timestamp(end)
 
     def build_conventions(self) -> Conventions:
-        """The :class:`~eventstudy.inference.Conventions` this spec names."""
+        """The :class:`~eventstudy.inference.Conventions` this spec names.
+
+        ``[tests] conventions`` is a profile name, or a table of
+        :class:`~eventstudy.inference.Conventions` fields with an optional ``profile`` key.
+
+        Examples
+        --------
+        >>> import datetime
+        >>> from eventstudy.spec import parse_spec
+        >>> spec = parse_spec(
+        ...     {
+        ...         "events": {"date": datetime.date(2025, 1, 27), "tickers": ["NVDA"]},
+        ...         "tests": {"conventions": {"sign_pvalue": "normal"}},
+        ...     }
+        ... )
+        >>> spec.build_conventions().sign_pvalue
+        'normal'
+        """
         from .inference.conventions import Conventions
 
         options = dict(self.conventions)
@@ -432,6 +569,10 @@ def load_spec(path: str | Path) -> StudySpec:
         raise SpecError(f"{path}: not valid TOML: {exc}") from None
     except UnicodeDecodeError:
         raise SpecError(f"{path}: not a UTF-8 text file") from None
+    except RecursionError:  # tomllib recurses once per nesting level
+        raise SpecError(f"{path}: arrays or tables nested too deeply to be a study spec") from None
+    except OSError as exc:
+        raise SpecError(f"{path}: cannot be read ({exc.strerror or exc})") from None
     return parse_spec(raw, base_dir=path.parent, source=path)
 
 
@@ -586,8 +727,18 @@ def read_events_file(path: Path, date_format: str | None = None) -> pd.DataFrame
     if not path.is_file():
         raise SpecError(f"events file {str(path)!r} not found")
     try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, ValueError) as exc:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", pd.errors.ParserWarning)  # a row with extra fields
+            frame = pd.read_csv(
+                path, dtype=str, keep_default_na=False, na_values=[""], index_col=False
+            )
+    except (
+        pd.errors.ParserWarning,
+        pd.errors.ParserError,
+        pd.errors.EmptyDataError,
+        UnicodeDecodeError,
+        ValueError,
+    ) as exc:
         raise SpecError(
             f"events file {path.name} is not a readable CSV ({' '.join(str(exc).split())[:200]}); "
             "give a UTF-8 CSV with a header row: ticker,date[,event_id,timing,benchmark,group]"
@@ -611,7 +762,8 @@ def read_events_file(path: Path, date_format: str | None = None) -> pd.DataFrame
     bad = frame.loc[dates.isna(), "date"]
     if len(bad):
         raise SpecError(
-            f"events file {path.name}: unreadable date {bad.iloc[0]!r} in row {bad.index[0] + 2}"
+            f"events file {path.name}: unreadable date {bad.iloc[0]!r} in row "
+            f"{int(np.flatnonzero(dates.isna().to_numpy())[0]) + 2}"
         )
     frame["date"] = dates
     for col in ("ticker", "benchmark"):

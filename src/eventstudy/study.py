@@ -40,7 +40,13 @@ import pandas as pd
 from . import abnormal
 from ._boundary import library_errors
 from .calendar import trading_sessions
-from .data.guards import check_allow, check_returns_frame, looks_like_percent, normalise_ticker
+from .data.guards import (
+    check_allow,
+    check_returns_frame,
+    check_simple_returns,
+    looks_like_percent,
+    normalise_ticker,
+)
 from .events import (
     check_overlap,
     check_used,
@@ -206,6 +212,13 @@ class EventStudy:
                 "market_values must be a Series indexed by ticker or a frame ticker, date, "
                 f"market_value; got {type(market_values).__name__}"
             )
+        if _looks_like_share_counts(market_values):
+            # Share counts taken as market values give dollar values ~ price times too small.
+            raise SpecError(
+                "market_values= looks like share counts (it is named or has a column "
+                "'shares'): pass them as shares= (market values are then shares x the raw "
+                "close), or pass market values in currency units"
+            )
         if shares is not None:  # market values from the study's own raw closes
             from .dollar_values import market_values_from_shares
 
@@ -287,6 +300,7 @@ class EventStudy:
             )
         out = pd.DataFrame(values, index=idx, columns=columns)
         check_returns_frame(out, return_kind=self.return_kind, allow=self.allow)
+        check_simple_returns(out, return_kind=self.return_kind, allow=self.allow)
         return out.sort_index()
 
     def _grid(self, returns: pd.DataFrame) -> pd.DatetimeIndex:
@@ -423,6 +437,15 @@ class EventStudy:
         checksums, download time, yfinance version) and :func:`~eventstudy.compute_returns`
         carries to returns, plus the factors' attributes (file, vintage, checksums) under
         ``"factors"``. Frames built by hand carry none: that is recorded as such.
+
+        Examples
+        --------
+        >>> import eventstudy as es
+        >>> from eventstudy.testing import simulated_study
+        >>> sim = simulated_study(es.MarketModel("MKT"))  # 8 simulated events of 6 firms
+        >>> study = es.EventStudy(sim.events, sim.returns, model=es.MarketModel("MKT"), calendar=None)
+        >>> study.data_provenance()  # returns built by hand carry no record
+        {'source': "caller's frame", 'note': 'no provenance attached to the returns or prices given'}
         """
         frame = self.returns if self.returns is not None else self.prices
         attrs = getattr(frame, "attrs", {}) or {}
@@ -458,6 +481,16 @@ class EventStudy:
         -------
         EventStudyResults
             The block's results (the panel holds its dates as grid positions).
+
+        Examples
+        --------
+        >>> import eventstudy as es
+        >>> from eventstudy.testing import simulated_study
+        >>> sim = simulated_study(es.MarketModel("MKT"))  # 8 simulated events of 6 firms
+        >>> study = es.EventStudy(sim.events, sim.returns, model=es.MarketModel("MKT"), calendar=None)
+        >>> block = study.fit_block(sim.events.iloc[:3], strict=False)  # the first 3 events
+        >>> block.panel.n_events, list(block.status["status"])
+        (3, ['used', 'used', 'used'])
         """
         al = self._align()
         grid = al.grid
@@ -531,6 +564,16 @@ class EventStudy:
         """The model's market returns on the session grid, when every event uses that market
         (no per-event ``benchmark``), and whether the model's ``market_est`` is that series by
         construction (``NormalReturnModel.market_est_is_market``); ``(None, False)`` otherwise.
+
+        Examples
+        --------
+        >>> import eventstudy as es
+        >>> from eventstudy.testing import simulated_study
+        >>> sim = simulated_study(es.MarketModel("MKT"))  # 8 simulated events of 6 firms
+        >>> study = es.EventStudy(sim.events, sim.returns, model=es.MarketModel("MKT"), calendar=None)
+        >>> series, exact = study.market_series()
+        >>> series.shape, exact  # 420 sessions of MKT; the market model regresses on it as is
+        ((420,), True)
         """
         name = _market_key(self.model)
         events = self.events
@@ -546,7 +589,19 @@ class EventStudy:
     def results_from(self, panel: EventPanel, status: pd.DataFrame) -> EventStudyResults:
         """The results of this study for an assembled ``panel`` of used events and the
         ``status`` of every event (the one constructor of :class:`EventStudyResults` in the
-        engines)."""
+        engines).
+
+        Examples
+        --------
+        >>> import eventstudy as es
+        >>> from eventstudy.testing import simulated_study
+        >>> sim = simulated_study(es.MarketModel("MKT"))  # 8 simulated events of 6 firms
+        >>> study = es.EventStudy(sim.events, sim.returns, model=es.MarketModel("MKT"), calendar=None)
+        >>> res = study.fit()
+        >>> first_two = study.results_from(res.panel.take(slice(0, 2)), res.status.iloc[:2])
+        >>> first_two.panel.n_events, first_two.model
+        (2, MarketModel(market='MKT'))
+        """
         return EventStudyResults(
             panel=panel,
             status=status,
@@ -1010,3 +1065,17 @@ def _expand_fit(fit: Any, alive: npt.NDArray[np.bool_], design: Any) -> dict[str
         "singular": put(fit.singular, (n,), False, bool),
         "var_evt": None if fit.var_evt is None else put(fit.var_evt, (n, L2)),
     }
+
+
+_SHARE_COUNT_NAMES = frozenset({"shares", "shares_outstanding", "sharesoutstanding", "shares_out"})
+
+
+def _looks_like_share_counts(values: pd.Series | pd.DataFrame | None) -> bool:
+    """Whether ``market_values=`` is labelled as share counts (a Series named ``shares`` or a
+    frame with a ``shares`` column and no ``market_value`` column)."""
+    if isinstance(values, pd.Series):
+        return str(values.name).lower() in _SHARE_COUNT_NAMES
+    if isinstance(values, pd.DataFrame):
+        columns = {str(c).lower() for c in values.columns}
+        return "market_value" not in columns and bool(columns & _SHARE_COUNT_NAMES)
+    return False

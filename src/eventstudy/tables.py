@@ -33,6 +33,7 @@ __all__ = [
     "md_escape",
     "one_line",
     "parse_window",
+    "regression_coefficients",
     "render_html",
     "render_latex",
     "render_markdown",
@@ -307,7 +308,8 @@ def etable(
         raise SpecError("etable needs at least one results object or tidy frame")
     levels = _check_stars(stars)
     digits = (2 if percent else 4) if digits is None else digits
-    if all(is_regression(s) for s in studies):  # cross-sectional regressions (issue 16)
+    regressions = [is_regression(s) for s in studies]
+    if all(regressions):  # cross-sectional regressions (issue 16)
         return regression_table(
             *studies,
             stat=stat,
@@ -316,6 +318,12 @@ def etable(
             digits=digits,
             type=type,
             caption=caption,
+        )
+    if any(regressions):
+        raise SpecError(
+            "etable: regressions (res.cross_section) and event studies cannot share a table "
+            f"(arguments {[i + 1 for i, r in enumerate(regressions) if r]} are regressions): "
+            "call etable once with the regressions and once with the studies"
         )
     wins = [parse_window(w) for w in windows] if windows is not None else None
     rows = _collect(studies, wins, test, conventions)
@@ -650,6 +658,35 @@ def is_regression(obj: object) -> bool:
         and hasattr(obj, "model")
         and hasattr(obj, "pvalues")
     )
+
+
+def regression_coefficients(fit: Any) -> pd.DataFrame:
+    """A regression's coefficients as a tidy frame: ``term, estimate, se, statistic, p_value``
+    (the fit's own covariance), and ``nobs``, ``dropped`` (events lacking a variable) and
+    ``cov`` on every row: the table that reports and CSV files show for a cross-section.
+
+    Examples
+    --------
+    >>> import pandas as pd, statsmodels.formula.api as smf
+    >>> df = pd.DataFrame({"car": [0.1, -0.2, 0.05, 0.0, -0.1], "beta": [1.0, 1.5, 0.8, 1.1, 1.3]})
+    >>> regression_coefficients(smf.ols("car ~ beta", df).fit(cov_type="HC3"))["term"].tolist()
+    ['Intercept', 'beta']
+    """
+    table = pd.DataFrame(
+        {
+            "term": [str(t) for t in fit.params.index],
+            "estimate": fit.params.to_numpy(dtype=np.float64),
+            "se": fit.bse.to_numpy(dtype=np.float64),
+            "statistic": fit.tvalues.to_numpy(dtype=np.float64),
+            "p_value": fit.pvalues.to_numpy(dtype=np.float64),
+        }
+    )
+    table["nobs"] = int(fit.nobs)
+    table["dropped"] = int(getattr(fit, "es_n_dropped", 0))
+    table["cov"] = str(getattr(fit, "es_cov", fit.cov_type)) + (
+        " WLS" if getattr(fit, "es_weights", None) else ""
+    )
+    return table
 
 
 def regression_table(

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any, Literal, cast
 
 import pandas as pd
 
+from ._boundary import library_errors
 from .exceptions import DataUnavailableError, SpecError, user_stacklevel
 from .spec import FACTOR_DATASETS, ModelSpec, StudySpec, load_spec, parse_model
 
@@ -55,6 +56,7 @@ class StudyData:
 
 
 # ----------------------------------------------------------------------------- data
+@library_errors("load_study_data")
 def load_study_data(
     spec: StudySpec,
     *,
@@ -201,7 +203,10 @@ def fit_spec(
 ) -> EventStudyResults:
     """Fit the study a spec describes on loaded data (the CLI's and :func:`run_spec`'s step).
 
-    ``model`` replaces the spec's model (:func:`event_study` with a model object).
+    ``model`` replaces the spec's model (:func:`event_study` with a model object). The spec's
+    second-stage sections (``[outcome]``, ``[cross_section]``, ``[long_horizon]``) are run
+    on the fit and kept in ``res.second_stage``
+    (:func:`eventstudy.second_stage.spec_sections.compute_second_stage`).
 
     Examples
     --------
@@ -236,9 +241,16 @@ def fit_spec(
     ).fit(engine=spec.engine)
     # the spec's inference choices stay with the results: repr, summary(), the Jupyter view,
     # the report and etable use them by default (issue 12)
-    return res.with_conventions(spec.build_conventions(), primary_test=spec.primary_test)
+    res = res.with_conventions(spec.build_conventions(), primary_test=spec.primary_test)
+    # [outcome], [cross_section], [long_horizon] (issue 16): run here, for run_spec and the
+    # CLI alike; the results carry them into summary(), the reports and the CLI's files
+    from .second_stage.spec_sections import compute_second_stage
+
+    second = compute_second_stage(spec, res, data.prices)
+    return res.with_second_stage(**second) if second else res
 
 
+@library_errors("run_spec")
 def run_spec(
     spec: PathLike | StudySpec,
     *,
@@ -264,7 +276,9 @@ def run_spec(
     Returns
     -------
     EventStudyResults
-        The fitted study.
+        The fitted study; the spec's ``[outcome]``, ``[cross_section]`` and
+        ``[long_horizon]`` results are in ``res.second_stage`` (and in ``summary()`` and the
+        reports), as ``eventstudy run`` writes them.
 
     Examples
     --------
@@ -283,6 +297,7 @@ def run_spec(
     return fit_spec(loaded, data)
 
 
+@library_errors("event_study")
 def event_study(
     tickers: str | Sequence[str] | Mapping[str, Sequence[str]] | pd.DataFrame,
     date: Any = None,
@@ -394,6 +409,11 @@ def _events_frame(
             "frame with ticker and date columns"
         )
     groups: dict[str, str | None]
+    if not hasattr(tickers, "__iter__"):  # None, a number
+        raise SpecError(
+            f"event_study() takes the tickers as a string, a list, a mapping group -> tickers "
+            f"or an events frame; got {type(tickers).__name__}"
+        )
     if isinstance(tickers, str):
         groups = {tickers: None}
     elif isinstance(tickers, Mapping):

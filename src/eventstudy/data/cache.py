@@ -195,8 +195,15 @@ class PriceCache:
         """The path of the cache file ``name``; :class:`CacheError` unless it is a plain file
         name whose resolved path lies inside the cache folder."""
         path = self.folder / name
-        inside = path.resolve().is_relative_to(self.folder.resolve())
-        if not _DATA_FILE.match(name) or not inside or path.is_symlink():
+        try:
+            ok = (
+                _DATA_FILE.match(name) is not None
+                and path.resolve().is_relative_to(self.folder.resolve())
+                and not path.is_symlink()
+            )
+        except OSError:  # e.g. a name too long for the file system
+            ok = False
+        if not ok:
             raise CacheError(
                 f"{name!r} is not a file of the cache folder {self.folder} (a manifest entry "
                 "may only name a TICKER-<hash>.parquet file inside it)"
@@ -273,7 +280,7 @@ class PriceCache:
         """
         data = frame_to_parquet_bytes(finalize_tidy(frame))
         digest = sha256_bytes(data)
-        name = f"{ticker}-{digest[:16]}.parquet"
+        name = f"{_file_stem(ticker)}-{digest[:16]}.parquet"
         path = self.data_path(name)
         dates = frame["date"]
         entry = {
@@ -326,6 +333,14 @@ class PriceCache:
             return
         with self._locked():
             self._sweep(self.manifest())
+
+
+def _file_stem(ticker: str) -> str:
+    """The ticker as the start of a cache file name: letters, digits and ``. ^ = _ -`` kept,
+    anything else (a ``/``, a ``..`` prefix) replaced by ``_``, at most 40 characters. The
+    manifest maps each ticker to its file, so the name need not spell the ticker exactly."""
+    stem = re.sub(r"[^A-Za-z0-9.^=_-]", "_", ticker)[:40]
+    return "_" + stem[1:] if stem.startswith(".") or not stem else stem
 
 
 def _shape_problem(data: Any) -> str | None:

@@ -14,6 +14,9 @@ Rules (one place each):
   Decimal daily returns have median ``|r|`` around 0.005-0.03 (the median of ``|r|`` is
   0.674 sigma for a normal law, so 0.05 means a daily volatility above 7 %, about 120 % a
   year); the same series in percent is 100 times larger.
+* **Impossible simple returns** (:func:`check_simple_returns`): a simple return below -1
+  (a price cannot fall by more than 100 %), checked after the percent rule (percent returns
+  go below -1 too); waived only with ``percent_returns`` or by ``return_kind="log"``.
 * **Prices passed as returns** (:func:`check_returns_frame`): a returns column with at least
   10 values, none negative, whose median exceeds 0.05. Returns of any security change sign;
   prices never do.
@@ -22,7 +25,7 @@ Rules (one place each):
   split), the price series moved nearer to ``1/s`` than to ``1``:
   ``|ln(P_t/P_{t-1}) + ln s| < |ln(P_t/P_{t-1})|``. An adjusted series moves by the day's
   return only.
-* **Split-like one-day move** (:func:`split_like_moves`): a gross return ``1 + r`` within 3 %
+* **Split-like one-day move** (:func:`split_like_moves`): a gross return ``1 + r`` within 5 %
   (in logs) of ``1/k`` or ``k`` for a common ratio ``k`` in :data:`SPLIT_RATIOS`. A real
   -50 % day is possible, so this is a warning, not an error.
 * **Ambiguous day/month dates** (:func:`parse_day_month`): ``dd/mm/yyyy`` and ``mm/dd/yyyy``
@@ -51,6 +54,7 @@ __all__ = [
     "check_allow",
     "check_recorded_splits",
     "check_returns_frame",
+    "check_simple_returns",
     "looks_like_percent",
     "normalise_ticker",
     "parse_day_month",
@@ -71,8 +75,10 @@ PERCENT_MEDIAN_THRESHOLD = 0.05
 #: Common split ratios k (k:1 splits and 1:k reverse splits).
 SPLIT_RATIOS: tuple[int, ...] = (2, 3, 4, 5, 10, 20)
 
-#: Tolerance (in log points) of a one-day move around a split ratio: ln(1.03).
-_SPLIT_TOLERANCE = float(np.log(1.03))
+#: Tolerance (in log points) of a one-day move around a split ratio: ln(1.05). On the split
+#: day the unadjusted price also moves by the day's own return (NVDA's -3.7 % on top of a
+#: 10:1 split is 3.7 log points away), so a tight band misses real splits.
+_SPLIT_TOLERANCE = float(np.log(1.05))
 _MIN_PRICE_LIKE_OBS = 10
 _MIN_PERCENT_OBS = 5
 _SHOWN = 5
@@ -170,9 +176,42 @@ def check_returns_frame(
         )
 
 
+def check_simple_returns(
+    returns: pd.DataFrame, *, return_kind: str = "simple", allow: frozenset[str] = frozenset()
+) -> None:
+    """Refuse a simple return below -1: no price falls by more than 100 %.
+
+    Run after :func:`check_returns_frame` (percent returns go below -1 too, and get that
+    more specific message); waived with ``percent_returns`` and by ``return_kind="log"``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from eventstudy.data.guards import check_simple_returns
+    >>> frame = pd.DataFrame({"AAA": [0.01, -1.5]}, index=pd.bdate_range("2024-01-01", periods=2))
+    >>> check_simple_returns(frame)
+    Traceback (most recent call last):
+    ...
+    eventstudy.exceptions.DataError: returns of AAA on 2024-01-02 are -1.5, below -1 (-100 %), which no simple return can be; fix the data, or pass return_kind='log' if these are log returns
+    """
+    values = returns.to_numpy(dtype=np.float64)
+    finite = np.isfinite(values)
+    if return_kind == "simple" and "percent_returns" not in allow:
+        # P_t / P_{t-1} - 1 >= -1 for any price: a lower value is a data error (or log returns)
+        below = np.flatnonzero((np.where(finite, values, 0.0) < -1.0).any(axis=0))
+        if len(below):
+            j = int(below[0])
+            i = int(np.argmax(np.where(finite[:, j], values[:, j], 0.0) < -1.0))
+            raise DataError(
+                f"returns of {returns.columns[j]} on {returns.index[i]:%Y-%m-%d} are "
+                f"{values[i, j]:.4g}, below -1 (-100 %), which no simple return can be; fix the "
+                "data, or pass return_kind='log' if these are log returns"
+            )
+
+
 # ----------------------------------------------------------------------------- splits
 def split_like_moves(gross: pd.DataFrame) -> pd.DataFrame:
-    """One-day gross returns (``P_t / P_{t-1}``) within 3 % of a common split ratio.
+    """One-day gross returns (``P_t / P_{t-1}``) within 5 % of a common split ratio.
 
     Returns a frame ``ticker, date, gross, kind`` (``kind`` e.g. ``"10:1 split"`` or
     ``"1:10 reverse split"``), one row per match, vectorised over dates and tickers.

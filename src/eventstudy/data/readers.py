@@ -338,6 +338,27 @@ def read_prices(
     DataError
         Unparsable dates, duplicate dates, non-positive or infinite prices, or a return
         series passed as prices — the message names the ticker, date and value.
+
+    Examples
+    --------
+    A wide table (one column per ticker, dates as index) of adjusted closes:
+
+    >>> import pandas as pd
+    >>> from eventstudy.data.readers import read_prices
+    >>> wide = pd.DataFrame(
+    ...     {"NVDA": [118.42, 128.99], "SPY": [599.37, 604.52]},
+    ...     index=pd.to_datetime(["2025-01-27", "2025-01-28"]).rename("date"),
+    ... )
+    >>> read_prices(wide)[["date", "ticker", "adj_close"]]
+            date ticker  adj_close
+    0 2025-01-27   NVDA     118.42
+    1 2025-01-28   NVDA     128.99
+    2 2025-01-27    SPY     599.37
+    3 2025-01-28    SPY     604.52
+
+    A file or a folder of ``<TICKER>.csv`` files reads the same way:
+
+    >>> prices = read_prices("prices/", tickers=["NVDA", "SPY"])  # doctest: +SKIP
     """
     if layout not in _LAYOUTS:
         raise SpecError(f"layout={layout!r} is not valid; use one of {_LAYOUTS}")

@@ -32,10 +32,60 @@ DateLike = str | datetime | pd.Timestamp
 
 @runtime_checkable
 class PriceSource(Protocol):
-    """Anything that can fetch the tidy price frame for tickers over an inclusive span."""
+    """Anything that can fetch the tidy price frame for tickers over an inclusive span.
+
+    A class with this one method can be given to :func:`load_prices` as ``source=`` (e.g. a
+    database or a vendor's API); :class:`FrameSource`, :class:`LocalSource` and
+    :class:`YahooSource` are the built-in ones.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from eventstudy.data.sources import FrameSource
+    >>> wide = pd.DataFrame(
+    ...     {"NVDA": [118.42, 128.99, 123.70], "SPY": [599.37, 604.52, 601.81]},
+    ...     index=pd.to_datetime(["2025-01-27", "2025-01-28", "2025-01-29"]).rename("date"),
+    ... )
+    >>> from eventstudy.data.sources import PriceSource
+    >>> isinstance(FrameSource(wide), PriceSource)  # it has fetch(tickers, start, end)
+    True
+    """
 
     def fetch(self, tickers: Sequence[str], start: DateLike, end: DateLike) -> pd.DataFrame:
-        """Return the tidy frame for ``tickers`` between ``start`` and ``end`` (inclusive)."""
+        """Return the tidy frame for ``tickers`` between ``start`` and ``end`` (inclusive).
+
+        Parameters
+        ----------
+        tickers
+            Upper-case tickers (as :func:`load_prices` normalises them).
+        start, end
+            Inclusive session dates.
+
+        Returns
+        -------
+        pandas.DataFrame
+            The tidy long frame (``date, ticker, open, high, low, close, adj_close, volume,
+            dividends, splits``) sorted by ``ticker, date``, with ``attrs["provenance"]``.
+
+        Raises
+        ------
+        DataUnavailableError
+            A ticker without data in the span (``.failed`` names each, ``.partial`` holds
+            the others).
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from eventstudy.data.sources import FrameSource
+        >>> wide = pd.DataFrame(
+        ...     {"NVDA": [118.42, 128.99, 123.70], "SPY": [599.37, 604.52, 601.81]},
+        ...     index=pd.to_datetime(["2025-01-27", "2025-01-28", "2025-01-29"]).rename("date"),
+        ... )
+        >>> FrameSource(wide).fetch(["NVDA"], "2025-01-28", "2025-01-29")[["date", "ticker", "adj_close"]]
+                date ticker  adj_close
+        0 2025-01-28   NVDA     128.99
+        1 2025-01-29   NVDA     123.70
+        """
         ...
 
 
@@ -82,6 +132,21 @@ class FrameSource:
         The prices (validated once, at construction).
     **options
         Passed to :func:`read_prices` (``layout``, ``field``, ``ticker``...).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from eventstudy.data.sources import FrameSource
+    >>> wide = pd.DataFrame(
+    ...     {"NVDA": [118.42, 128.99, 123.70], "SPY": [599.37, 604.52, 601.81]},
+    ...     index=pd.to_datetime(["2025-01-27", "2025-01-28", "2025-01-29"]).rename("date"),
+    ... )
+    >>> import eventstudy as es
+    >>> prices = es.load_prices(["NVDA", "SPY"], "2025-01-27", "2025-01-29", source=FrameSource(wide))
+    >>> prices[["date", "ticker", "adj_close"]].head(2)
+            date ticker  adj_close
+    0 2025-01-27   NVDA     118.42
+    1 2025-01-28   NVDA     128.99
     """
 
     def __init__(self, frame: pd.DataFrame, **options: Any) -> None:
@@ -89,7 +154,25 @@ class FrameSource:
         self.prices.attrs["provenance"] = {"source": "frame"}
 
     def fetch(self, tickers: Sequence[str], start: DateLike, end: DateLike) -> pd.DataFrame:
-        """Return the rows of ``tickers`` in ``[start, end]``."""
+        """Return the rows of ``tickers`` in ``[start, end]``.
+
+        Raises
+        ------
+        DataUnavailableError
+            A ticker the frame does not hold, or holds outside the span.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from eventstudy.data.sources import FrameSource
+        >>> wide = pd.DataFrame(
+        ...     {"NVDA": [118.42, 128.99, 123.70], "SPY": [599.37, 604.52, 601.81]},
+        ...     index=pd.to_datetime(["2025-01-27", "2025-01-28", "2025-01-29"]).rename("date"),
+        ... )
+        >>> FrameSource(wide).fetch(["spy"], "2025-01-29", "2025-01-29")[["date", "ticker", "adj_close"]]
+                date ticker  adj_close
+        0 2025-01-29    SPY     601.81
+        """
         lo, hi = _span(start, end)
         return _select(self.prices, normalise_tickers(tickers), lo, hi, "the DataFrame")
 
@@ -101,6 +184,33 @@ class LocalSource:
     tickers' files). A folder holding an :func:`~eventstudy.data.snapshot.export_snapshot`
     manifest is loaded (checksums verified) as a snapshot. A ticker absent from the files
     raises :class:`DataUnavailableError` naming it and the folder.
+
+    Parameters
+    ----------
+    path
+        The folder (or one file) of prices.
+    layout
+        The files' layout (see :func:`read_prices`); ``"auto"`` detects it.
+    **options
+        Passed to :func:`read_prices`.
+
+    Examples
+    --------
+    >>> import pathlib
+    >>> import tempfile
+    >>> import pandas as pd
+    >>> from eventstudy.data.sources import LocalSource
+    >>> folder = pathlib.Path(tempfile.mkdtemp())  # a folder of <TICKER>.csv files
+    >>> pd.DataFrame(
+    ...     {"date": ["2025-01-27", "2025-01-28", "2025-01-29"], "adj_close": [118.4, 129.0, 123.7]}
+    ... ).to_csv(folder / "NVDA.csv", index=False)
+    >>> source = LocalSource(folder)
+    >>> source.fetch(["NVDA"], "2025-01-28", "2025-01-29")[["date", "ticker", "adj_close"]]
+            date ticker  adj_close
+    0 2025-01-28   NVDA      129.0
+    1 2025-01-29   NVDA      123.7
+
+    ``load_prices(..., prices_dir=folder)`` (or ``EVENTSTUDY_PRICES_DIR``) uses this source.
     """
 
     def __init__(
@@ -122,7 +232,27 @@ class LocalSource:
         return self.path.is_dir() and is_snapshot(self.path)
 
     def fetch(self, tickers: Sequence[str], start: DateLike, end: DateLike) -> pd.DataFrame:
-        """Return the rows of ``tickers`` in ``[start, end]`` from the local files."""
+        """Return the rows of ``tickers`` in ``[start, end]`` from the local files.
+
+        Raises
+        ------
+        DataUnavailableError
+            A ticker without a file in the folder (or without rows in the span).
+
+        Examples
+        --------
+        >>> import pathlib
+        >>> import tempfile
+        >>> import pandas as pd
+        >>> from eventstudy.data.sources import LocalSource
+        >>> folder = pathlib.Path(tempfile.mkdtemp())  # a folder of <TICKER>.csv files
+        >>> pd.DataFrame(
+        ...     {"date": ["2025-01-27", "2025-01-28", "2025-01-29"], "adj_close": [118.4, 129.0, 123.7]}
+        ... ).to_csv(folder / "NVDA.csv", index=False)
+        >>> LocalSource(folder).fetch(["NVDA"], "2025-01-27", "2025-01-27")[["date", "adj_close"]]
+                date  adj_close
+        0 2025-01-27      118.4
+        """
         lo, hi = _span(start, end)
         wanted = normalise_tickers(tickers)
         label = str(self.path)
@@ -175,6 +305,14 @@ class YahooSource:
         rate-limited tickers and the first retry delay (doubled at each retry).
     sleep, download
         Injectable ``time.sleep`` and download function (tests replace them).
+
+    Examples
+    --------
+    >>> from eventstudy.data.sources import YahooSource
+    >>> source = YahooSource(offline=True)  # the cache only, never the network  # doctest: +SKIP
+    >>> prices = source.fetch(["NVDA", "SPY"], "2025-01-02", "2025-03-31")  # doctest: +SKIP
+
+    ``load_prices`` uses this source when no ``prices_dir`` is set.
     """
 
     def __init__(
@@ -207,7 +345,23 @@ class YahooSource:
         )
 
     def fetch(self, tickers: Sequence[str], start: DateLike, end: DateLike) -> pd.DataFrame:
-        """Return cached or freshly downloaded prices (see :mod:`eventstudy.data.cache`)."""
+        """Return cached or freshly downloaded prices (see :mod:`eventstudy.data.cache`).
+
+        A cached span covering the request is served without the network; otherwise the
+        tickers are downloaded (in batches, with retries) and cached.
+
+        Raises
+        ------
+        DataUnavailableError
+            Tickers Yahoo did not return, or a cache miss when offline.
+
+        Examples
+        --------
+        >>> from eventstudy.data.sources import YahooSource
+        >>> prices = YahooSource().fetch(["NVDA"], "2025-01-02", "2025-03-31")  # doctest: +SKIP
+        >>> prices.attrs["provenance"]["source"]  # doctest: +SKIP
+        'yahoo'
+        """
         from .cache import PriceCache, fetch_through_cache
 
         lo, hi = _span(start, end)
@@ -276,6 +430,28 @@ def load_prices(
     (``offline=True`` / ``EVENTSTUDY_OFFLINE=1``) a miss raises :class:`DataUnavailableError`.
     Freeze the data a study used with :func:`export_snapshot` and reload it with
     ``load_prices(..., prices_dir=snapshot_folder)`` or :func:`load_snapshot`.
+
+    Examples
+    --------
+    >>> import pathlib
+    >>> import tempfile
+    >>> import pandas as pd
+    >>> import eventstudy as es
+    >>> folder = pathlib.Path(tempfile.mkdtemp())  # a folder of <TICKER>.csv files
+    >>> pd.DataFrame(
+    ...     {"date": ["2025-01-27", "2025-01-28", "2025-01-29"], "adj_close": [118.4, 129.0, 123.7]}
+    ... ).to_csv(folder / "NVDA.csv", index=False)
+    >>> prices = es.load_prices("NVDA", "2025-01-27", "2025-01-29", prices_dir=folder)
+    >>> prices[["date", "ticker", "adj_close"]]
+            date ticker  adj_close
+    0 2025-01-27   NVDA      118.4
+    1 2025-01-28   NVDA      129.0
+    2 2025-01-29   NVDA      123.7
+
+    Without ``prices_dir`` (and ``EVENTSTUDY_PRICES_DIR``) the prices come from Yahoo
+    Finance through the cache:
+
+    >>> prices = es.load_prices(["NVDA", "SPY"], "2024-01-02", "2025-03-31")  # doctest: +SKIP
     """
     wanted = normalise_tickers(tickers)
     lo, hi = _span(start, end)

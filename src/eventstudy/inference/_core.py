@@ -22,12 +22,14 @@ from . import _correlation
 # the leaf helpers live in _stats (no cycle with clustering); the test modules import
 # them from here as well, hence the re-exports
 from ._stats import (  # noqa: F401
+    RESULT_COLUMNS,
     BoolArray,
     FloatArray,
     Window,
     check_alternative,
     combine_tails,
     count,
+    in_result_schema,
     memo_for,
     nanmean,
     nanvar,
@@ -37,25 +39,6 @@ from ._stats import (  # noqa: F401
 )
 from .conventions import Conventions
 from .kp_rbar import KPLayout, kp_layout, kp_rbars
-
-RESULT_COLUMNS = [
-    "test",
-    "window",
-    "rel_day",
-    "start",
-    "end",
-    "date",
-    "estimate",
-    "statistic",
-    "p_value",
-    "alternative",
-    "distribution",
-    "df",
-    "n",
-    "stars",
-    "clustered",
-    "conventions",
-]
 
 
 # ----------------------------------------------------------------------------- panel checks

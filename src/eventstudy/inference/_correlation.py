@@ -73,6 +73,17 @@ class ResidualCorrelation:
         Pairwise correlations on common estimation dates (NaN where not estimated), for every
         pair: the tests weight them by the sessions two windows share
         (:func:`shared_session_weights`).
+
+    Examples
+    --------
+    >>> import eventstudy as es
+    >>> from eventstudy.inference import residual_correlation
+    >>> from eventstudy.testing import simulated_study
+    >>> sim = simulated_study(es.MarketModel("MKT"))  # 8 events of 6 firms
+    >>> res = es.EventStudy(sim.events, sim.returns, model=es.MarketModel("MKT"), calendar=None).fit()
+    >>> rc = residual_correlation(res.panel)
+    >>> rc.n_pairs, rc.n_pairs_estimated, rc.matrix.shape
+    (28, 3, (8, 8))
     """
 
     rbar: float

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+import pandas as pd
 from scipy import stats
 
 from ..exceptions import SpecError
@@ -21,6 +22,85 @@ from .conventions import ALTERNATIVES
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
 Window = tuple[int, int]
+
+#: The one results schema: every test's rows start with these columns, in this order (the
+#: registry's tests through ``_core.frame_from_columns``, the others - portfolio, SUR/Wald,
+#: single-firm, bootstrap, pseudo-event - through :func:`in_result_schema`); a test's own
+#: extras (``hypothesis``, ``df2``, ``ci_low``, ``std_error``, ...) follow them.
+RESULT_COLUMNS = [
+    "test",
+    "window",
+    "rel_day",
+    "start",
+    "end",
+    "date",
+    "estimate",
+    "statistic",
+    "p_value",
+    "alternative",
+    "distribution",
+    "df",
+    "n",
+    "stars",
+    "clustered",
+    "conventions",
+]
+
+#: conventions column of a test the conventions do not affect
+NO_CONVENTIONS = "none (the test has no convention options)"
+
+
+def _window_bounds(labels: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """``start`` and ``end`` read back from window labels ``"[a, b]"`` (NA elsewhere)."""
+    parts = labels.astype("string").str.extract(r"^\[(-?\d+), (-?\d+)\]$")
+    return parts[0].astype("Int64"), parts[1].astype("Int64")
+
+
+def in_result_schema(
+    frame: pd.DataFrame,
+    *,
+    conventions: str,
+    distribution: str | None = None,
+    lead: tuple[str, ...] = (),
+) -> pd.DataFrame:
+    """A test's rows in the one results schema (:data:`RESULT_COLUMNS`).
+
+    ``lead`` columns (e.g. ``event_id, ticker`` of per-event tests) come first, then the schema
+    columns, then the test's own extras. A schema column the test does not define gets its
+    missing value: ``rel_day`` NA (a window row), ``start``/``end`` from the window label,
+    ``date`` NaT, ``statistic``/``p_value``/``df`` NaN (an interval method), ``alternative``
+    two-sided, ``stars`` empty, ``clustered`` False (the remedies do not assume independent
+    events) and ``conventions`` as given.
+    """
+    out = frame.copy()
+    n = len(out)
+    if "window" not in out:
+        out["window"] = pd.array([pd.NA] * n, dtype="string")
+    out["window"] = out["window"].astype("string")
+    start, end = _window_bounds(out["window"])
+    defaults: dict[str, Any] = {
+        "rel_day": pd.array([pd.NA] * n, dtype="Int64"),
+        "start": start.array,
+        "end": end.array,
+        "date": pd.to_datetime(pd.Series([pd.NaT] * n, dtype="datetime64[ns]")).array,
+        "statistic": np.full(n, np.nan),
+        "p_value": np.full(n, np.nan),
+        "alternative": "two-sided",
+        "distribution": distribution,
+        "df": np.full(n, np.nan),
+        "stars": stars_from_p(out["p_value"].to_numpy()) if "p_value" in out else "",
+        "clustered": False,
+        "conventions": conventions,
+    }
+    for column in RESULT_COLUMNS:
+        if column not in out:
+            if column not in defaults or defaults[column] is None:
+                raise ValueError(f"a test's rows need a {column!r} column")
+            out[column] = defaults[column]
+    for column in ("rel_day", "start", "end"):
+        out[column] = out[column].astype("Int64")
+    extras = [c for c in out.columns if c not in RESULT_COLUMNS and c not in lead]
+    return out[[*lead, *RESULT_COLUMNS, *extras]].reset_index(drop=True)
 
 
 # ----------------------------------------------------------------------------- reductions

@@ -9,7 +9,15 @@ import pandas as pd
 
 from ..exceptions import InsufficientDataError, SpecError
 from ..panel import EventPanel
-from ._core import Context, FloatArray, Window, check_alternative, count, normalise_windows
+from ._core import (
+    Context,
+    FloatArray,
+    Window,
+    check_alternative,
+    count,
+    in_result_schema,
+    normalise_windows,
+)
 from .conventions import Alternative, Conventions
 
 __all__ = ["bootstrap_caar", "pseudo_event_test"]
@@ -98,7 +106,11 @@ def bootstrap_caar(
         "n",
         "n_boot",
     ]
-    return pd.DataFrame(rows, columns=cols)
+    return in_result_schema(
+        pd.DataFrame(rows, columns=cols),
+        conventions=conventions.describe(),
+        distribution="bootstrap",
+    )
 
 
 #: resampled values drawn at once (32 MB of indices): memory O(N), not O(B N)
@@ -205,4 +217,8 @@ def pseudo_event_test(
                 }
             )
         )
-    return pd.concat(rows, ignore_index=True)
+    return in_result_schema(
+        pd.concat(rows, ignore_index=True),
+        conventions=conventions.describe(),
+        lead=("event_id", "ticker"),
+    )

@@ -32,7 +32,16 @@ from ._correlation import (  # noqa: F401
     residual_correlation,
     shared_session_weights,
 )
-from ._stats import FloatArray, Window, check_alternative, nanmean, p_values, stars_from_p
+from ._stats import (
+    NO_CONVENTIONS,
+    FloatArray,
+    Window,
+    check_alternative,
+    in_result_schema,
+    nanmean,
+    p_values,
+    stars_from_p,
+)
 from .conventions import Alternative
 
 __all__ = [
@@ -272,7 +281,7 @@ def portfolio_test(
     out["stars"] = stars_from_p(out["p_value"].to_numpy())
     out["sample"] = sample
     out.insert(0, "test", "portfolio")
-    return out
+    return in_result_schema(out, conventions=NO_CONVENTIONS)
 
 
 def _all_firms_system(panel: EventPanel, idx: npt.NDArray[np.int64]) -> _System:
@@ -418,4 +427,4 @@ def sur_wald_test(
     out["distribution"] = reference
     out["stars"] = stars_from_p(out["p_value"].to_numpy())
     out.insert(0, "test", "sur_wald")
-    return out
+    return in_result_schema(out, conventions=NO_CONVENTIONS)

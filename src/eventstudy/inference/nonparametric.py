@@ -388,7 +388,15 @@ def _memo(ctx: Context, key: str, make: Callable[[], _T]) -> _T:
 
 
 def _grank_sar_est(ctx: Context, rows: slice) -> FloatArray:
-    """Estimation-window SARs ``e_iu / sigma_i`` of the events ``rows``."""
+    """Estimation-window SARs ``e_iu / sigma_i`` of the events ``rows``.
+
+    Panels of one block keep the whole ``(n, L1)`` matrix for the run (every window uses it);
+    larger ones recompute each block, so the memory stays that of one block."""
+    if ctx.n <= _BLOCK_ROWS:
+        whole = _memo(
+            ctx, "sar_est", lambda: np.asarray(ctx.est / np.sqrt(ctx.sigma2)[:, None], dtype=float)
+        )
+        return whole[rows]
     return np.asarray(ctx.est[rows] / np.sqrt(ctx.sigma2[rows])[:, None], dtype=float)
 
 

@@ -8,7 +8,15 @@ import numpy as np
 import pandas as pd
 
 from ..panel import EventPanel
-from ._core import Context, Window, check_alternative, normalise_windows, p_values, stars_from_p
+from ._core import (
+    Context,
+    Window,
+    check_alternative,
+    in_result_schema,
+    normalise_windows,
+    p_values,
+    stars_from_p,
+)
 from .conventions import Alternative, Conventions
 
 __all__ = ["single_firm_t"]
@@ -96,8 +104,7 @@ def single_firm_t(
             )
         )
     out = pd.concat(frames, ignore_index=True)
-    out["conventions"] = conventions.describe()
-    return out
+    return in_result_schema(out, conventions=conventions.describe(), lead=("event_id", "ticker"))
 
 
 def _frame(

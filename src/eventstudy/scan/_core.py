@@ -388,7 +388,8 @@ def _usable(
             f"gaps in the universe: {len(first)} series miss returns between their first and "
             f"last session: {'; '.join(first[:8])}{' ...' if len(first) > 8 else ''}. The return "
             "after a gap spans several sessions; pass gaps='skip' to leave those returns out "
-            "(listed in scan.meta['gaps']), or drop the tickers"
+            "(listed in scan.meta['gaps']; `eventstudy scan --gaps skip` or gaps = \"skip\" in "
+            "[scan] on the command line), or drop the tickers"
         )
     usable = np.isfinite(y) & ~_after_gap(gap)
     if x is not None:

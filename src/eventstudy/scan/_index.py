@@ -166,7 +166,9 @@ def day_index(
         index=pd.DatetimeIndex(dates, name="date"),
     )
     frame["shock"] = (frame["p_share"] <= day_level).to_numpy()
-    frame["episode"] = _episode_ids(frame["shock"].to_numpy())
+    # nullable integers: episode ids print and export as 7, not 7.0 (NA on other days)
+    episode = pd.Series(_episode_ids(frame["shock"].to_numpy()), index=frame.index)
+    frame["episode"] = episode.astype("Int64")
     return frame
 
 

@@ -16,6 +16,7 @@ from ._index import episodes_of
 from ._rolling import RollingFit, t_pvalue
 
 if TYPE_CHECKING:  # pragma: no cover
+    from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
 __all__ = ["RANK_BY", "ShockScan"]
@@ -602,7 +603,14 @@ class ShockScan:
         return f"<div><strong>Shock scan</strong><table>{rows}</table>{table}</div>"
 
     # ------------------------------------------------------------------ figures and files
-    def plot_calendar(self, top: int = 8, **kwargs: Any) -> Figure:
+    def plot_calendar(
+        self,
+        top: int = 8,
+        *,
+        rank_by: str = "share",
+        ax: Axes | None = None,
+        figsize: tuple[float, float] = (10.0, 4.0),
+    ) -> Figure:
         """The shock calendar (see :func:`eventstudy.scan.plot_shock_calendar`).
 
         Examples
@@ -615,9 +623,16 @@ class ShockScan:
         """
         from ._plots import plot_shock_calendar
 
-        return plot_shock_calendar(self, top=top, **kwargs)
+        return plot_shock_calendar(self, top=top, rank_by=rank_by, ax=ax, figsize=figsize)
 
-    def plot_sectors(self, date: Any, **kwargs: Any) -> Figure:
+    def plot_sectors(
+        self,
+        date: Any,
+        *,
+        ax: Axes | None = None,
+        figsize: tuple[float, float] = (8.0, 5.0),
+        percent: bool = True,
+    ) -> Figure:
         """Abnormal returns by sector on one day (see :func:`eventstudy.scan.plot_sector_ars`).
 
         Examples
@@ -631,7 +646,7 @@ class ShockScan:
         """
         from ._plots import plot_sector_ars
 
-        return plot_sector_ars(self, date, **kwargs)
+        return plot_sector_ars(self, date, ax=ax, figsize=figsize, percent=percent)
 
     def tables(self, top: int | None = 50) -> dict[str, pd.DataFrame]:
         """The tables :meth:`export` writes, by file stem.

@@ -6,7 +6,7 @@ Layout (every table optional)::
     kind = "volume"            # "returns" (default), "volume" or "volatility"
     market = "SPY"             # volume: a ticker, or "mean" (mean log volume of all tickers)
     model = "market"           # volume: "market" (Campbell & Wasley 1996) or "mean"
-    measure = "log_volume"     # volume: "log_volume" or "turnover" (not in specs: needs shares)
+    measure = "log_volume"     # volume: "log_volume" or "turnover" (needs [data] shares)
     zero = "offset"            # volume: zero-volume days "offset" or "missing"
     windows = [[0, 0], [0, 1]] # windows of the volume / variance tests (default windows.car)
 
@@ -44,8 +44,11 @@ __all__ = [
     "LONG_HORIZON_KEYS",
     "OUTCOME_KEYS",
     "OUTCOME_KINDS",
+    "compute_second_stage",
     "parse_second_stage",
     "run_second_stage",
+    "second_stage_files",
+    "write_second_stage",
 ]
 
 OUTCOME_KINDS: tuple[str, ...] = ("returns", "volume", "volatility")
@@ -93,8 +96,9 @@ def _parse_outcome(table: Mapping[str, Any], event: Any) -> dict[str, Any]:
     if kind == "volume":
         out["market"] = _string(table.get("market", "mean"), "outcome.market")
         out["model"] = _choice(table.get("model", "market"), ("market", "mean"), "outcome.model")
-        measure = _choice(table.get("measure", "log_volume"), ("log_volume",), "outcome.measure")
-        out["measure"] = measure
+        out["measure"] = _choice(
+            table.get("measure", "log_volume"), ("log_volume", "turnover"), "outcome.measure"
+        )
         out["zero"] = _choice(table.get("zero", "offset"), ("offset", "missing"), "outcome.zero")
     if "windows" in table:
         value = table["windows"]
@@ -171,85 +175,171 @@ def parse_second_stage(
         if not isinstance(value, Mapping):
             raise SpecError(f"[{name}] must be a table (a [{name}] section)")
         tables[name] = value
+    outcome = _parse_outcome(tables["outcome"], event_window)
+    data = raw.get("data", {})
+    if outcome.get("measure") == "turnover" and not (
+        isinstance(data, Mapping) and "shares" in data
+    ):
+        raise SpecError(
+            'outcome.measure = "turnover" (volume / shares outstanding) needs the share counts: '
+            "add [data] shares = {NVDA = 24.49e9, ...} or the path of a CSV file ticker, shares"
+        )
     return {
-        "outcome": _parse_outcome(tables["outcome"], event_window),
+        "outcome": outcome,
         "cross_section": _parse_cross_section(tables["cross_section"], event_window, base_dir),
         "long_horizon": _parse_long_horizon(tables["long_horizon"], event_window),
     }
 
 
 def _csv(frame: pd.DataFrame) -> str:
-    return str(frame.to_csv(index=False, float_format="%.10g"))
+    """CSV text of ``frame`` with its text cells (tickers, event ids, groups) neutralised for
+    spreadsheets as the report's tables are (:func:`eventstudy.report.csv_safe`)."""
+    from ..report import csv_safe
+
+    clean = frame.copy()
+    for col in clean.columns:
+        values = clean[col]
+        if values.dtype == object or pd.api.types.is_string_dtype(values.dtype):
+            clean[col] = values.map(csv_safe)
+    clean.columns = [csv_safe(str(c)) for c in clean.columns]
+    return str(clean.to_csv(index=False, float_format="%.10g"))
 
 
-def run_second_stage(spec: Any, res: Any, prices: pd.DataFrame | None, folder: Any) -> list[str]:
-    """Run the spec's second-stage sections on a fitted study; write their tables to
-    ``folder`` (an output folder with ``write_text``). Returns the names written."""
-    written: list[str] = []
+def compute_second_stage(spec: Any, res: Any, prices: pd.DataFrame | None) -> dict[str, Any]:
+    """Run the spec's ``[outcome]``, ``[cross_section]`` and ``[long_horizon]`` sections on a
+    fitted study (the one path of ``es.run_spec`` and ``eventstudy run``).
 
-    def put(name: str, text: str) -> None:
-        folder.write_text(name, text)
-        written.append(name)
+    Returns
+    -------
+    dict
+        ``{name: result}`` in the order below, for
+        :meth:`~eventstudy.EventStudyResults.with_second_stage`: ``variance_tests``,
+        ``variance_ratio`` (volatility), ``volume`` (the abnormal-volume study),
+        ``volume_tests``, ``volume_report`` (volume), ``cross_section`` (the statsmodels
+        fit), ``bhar_tests`` (long horizon). Empty when the spec has none of the sections.
 
+    Examples
+    --------
+    >>> second = compute_second_stage(spec, res, prices)  # doctest: +SKIP
+    >>> res = res.with_second_stage(**second)  # doctest: +SKIP
+    """
+    out: dict[str, Any] = {}
     outcome = dict(getattr(spec, "outcome", {}) or {})
     windows = list(outcome.get("windows", spec.car_windows))
     if outcome.get("kind") == "volatility":
-        put("variance_tests.csv", _csv(pd.concat([res.variance_tests(w) for w in windows])))
-        put("variance_ratio.csv", _csv(res.variance_ratio(windows[0])))
+        out["variance_tests"] = pd.concat(
+            [res.variance_tests(w) for w in windows], ignore_index=True
+        )
+        out["variance_ratio"] = res.variance_ratio(windows[0])
     if outcome.get("kind") == "volume":
-        from .volume import volume_study
-
-        if prices is None:
-            raise SpecError("outcome.kind = 'volume' needs the prices with their volume")
-        vol = volume_study(
-            spec.events_frame(),
-            prices,
-            market=outcome["market"],
-            model=outcome["model"],
-            measure=outcome["measure"],
-            zero=outcome["zero"],
-            estimation_window=spec.estimation_window,
-            event_window=spec.event_window,
-            calendar=spec.calendar,
-            min_estimation_obs=spec.min_estimation_obs,
+        vol = _volume(spec, outcome, prices)
+        out["volume"] = vol
+        out["volume_tests"] = vol.tests(
+            ["cross_sectional_t", "corrado_rank"], windows=windows, daily=False
         )
-        put("volume_ar.csv", _csv(vol.ar))
-        put(
-            "volume_tests.csv",
-            _csv(vol.tests(["cross_sectional_t", "corrado_rank"], windows=windows, daily=False)),
-        )
-        put("volume_report.csv", _csv(vol.meta["volume_report"]))
+        out["volume_report"] = vol.meta["volume_report"]
     cs = dict(getattr(spec, "cross_section", {}) or {})
     if cs:
-        data = pd.read_csv(cs.pop("data")) if "data" in cs else None
-        if data is not None:
-            data.columns = [str(c).strip() for c in data.columns]
-            data = data.rename(
-                columns={c: c.lower() for c in data.columns if c.lower() in ("ticker", "date")}
-            )
-        fit = res.cross_section(cs.pop("formula"), data=data, **cs)
-        put("cross_section.txt", str(fit.summary()) + "\n")
-        table = pd.DataFrame(
-            {
-                "term": fit.params.index,
-                "estimate": fit.params.to_numpy(),
-                "se": fit.bse.to_numpy(),
-                "statistic": fit.tvalues.to_numpy(),
-                "p_value": fit.pvalues.to_numpy(),
-            }
-        )
-        table["nobs"] = int(fit.nobs)
-        table["dropped"] = fit.es_n_dropped
-        table["cov"] = fit.es_cov
-        put("cross_section.csv", _csv(table))
+        data = _characteristics(cs.pop("data")) if "data" in cs else None
+        out["cross_section"] = res.cross_section(cs.pop("formula"), data=data, **cs)
     lh = dict(getattr(spec, "long_horizon", {}) or {})
     if lh:
-        put(
-            "bhar_tests.csv",
-            _csv(
-                res.bhar_tests(
-                    lh["window"], against=lh["against"], n_boot=lh["n_boot"], seed=lh["seed"]
-                )
-            ),
+        out["bhar_tests"] = res.bhar_tests(
+            lh["window"], against=lh["against"], n_boot=lh["n_boot"], seed=lh["seed"]
         )
+    return out
+
+
+def _volume(spec: Any, outcome: Mapping[str, Any], prices: pd.DataFrame | None) -> Any:
+    from .volume import volume_study
+
+    if prices is None:
+        raise SpecError("outcome.kind = 'volume' needs the prices with their volume")
+    shares = None
+    if outcome["measure"] == "turnover":
+        shares = spec.shares_input() if hasattr(spec, "shares_input") else None
+        if not isinstance(shares, Mapping):
+            raise SpecError(
+                'outcome.measure = "turnover" needs [data] shares as one share count per ticker '
+                "(an inline table {NVDA = 24.49e9} or a CSV file ticker, shares, on the "
+                "split basis of the volume); a file with dates is not supported for turnover"
+            )
+        shares = pd.Series(dict(shares), dtype="float64")
+    return volume_study(
+        spec.events_frame(),
+        prices,
+        market=outcome["market"],
+        model=outcome["model"],
+        measure=outcome["measure"],
+        shares=shares,
+        zero=outcome["zero"],
+        estimation_window=spec.estimation_window,
+        event_window=spec.event_window,
+        calendar=spec.calendar,
+        min_estimation_obs=spec.min_estimation_obs,
+    )
+
+
+def _characteristics(path: Path) -> pd.DataFrame:
+    """The ``[cross_section] data`` file, its ``ticker``/``date`` headers in any case."""
+    data = pd.read_csv(path)
+    data.columns = [str(c).strip() for c in data.columns]
+    return data.rename(
+        columns={c: c.lower() for c in data.columns if c.lower() in ("ticker", "date")}
+    )
+
+
+def second_stage_files(second: Mapping[str, Any]) -> dict[str, str]:
+    """The files of second-stage results: ``{file name: text}`` (CSV cells neutralised for
+    spreadsheets). A regression gives ``NAME.txt`` (its statsmodels summary) and ``NAME.csv``
+    (its coefficients), a study of another outcome ``NAME_ar.csv`` (its abnormal values), a
+    calendar-time portfolio ``NAME.csv`` (its factor regression), a table ``NAME.csv``.
+
+    Examples
+    --------
+    >>> second_stage_files(res.second_stage)["cross_section.csv"][:30]  # doctest: +SKIP
+    """
+    from ..tables import is_regression, regression_coefficients
+
+    files: dict[str, str] = {}
+    for name, item in second.items():
+        if is_regression(item):
+            files[f"{name}.txt"] = str(item.summary()) + "\n"
+            files[f"{name}.csv"] = _csv(regression_coefficients(item))
+        elif isinstance(item, pd.DataFrame):
+            files[f"{name}.csv"] = _csv(item)
+        elif isinstance(getattr(item, "table", None), pd.DataFrame):
+            files[f"{name}.csv"] = _csv(item.table)
+        elif isinstance(getattr(item, "ar", None), pd.DataFrame):
+            files[f"{name}_ar.csv"] = _csv(item.ar)
+    return files
+
+
+def write_second_stage(res: Any, folder: Any) -> list[str]:
+    """Write ``res.second_stage`` (:func:`second_stage_files`) into ``folder`` (an output
+    folder with ``write_text``); returns the names written.
+
+    Examples
+    --------
+    >>> write_second_stage(res, OutputFolder("report/"))  # doctest: +SKIP
+    ['cross_section.txt', 'cross_section.csv']
+    """
+    written: list[str] = []
+    for name, text in second_stage_files(getattr(res, "second_stage", {}) or {}).items():
+        folder.write_text(name, text)
+        written.append(name)
     return written
+
+
+def run_second_stage(spec: Any, res: Any, prices: pd.DataFrame | None, folder: Any) -> list[str]:
+    """Run the spec's second-stage sections on a fitted study (:func:`compute_second_stage`)
+    and write their tables to ``folder`` (:func:`write_second_stage`).
+
+    Examples
+    --------
+    >>> run_second_stage(spec, res, prices, folder)  # doctest: +SKIP
+    ['variance_tests.csv', 'variance_ratio.csv']
+    """
+    return write_second_stage(
+        res.with_second_stage(**compute_second_stage(spec, res, prices)), folder
+    )

@@ -57,6 +57,7 @@ def volume_frame(
     measure: Literal["log_volume", "turnover"] = "log_volume",
     shares: pd.Series | None = None,
     zero: Literal["offset", "missing"] = "offset",
+    tickers: list[str] | None = None,
 ) -> pd.DataFrame:
     """Wide frame of the daily volume measure, and a report of zero and missing volume.
 
@@ -73,6 +74,9 @@ def volume_frame(
     zero
         ``"offset"`` keeps zero-volume days through the offset (1 share, or 0.000255 %);
         ``"missing"`` treats them as missing (e.g. a day the firm did not trade by rule).
+    tickers
+        Keep only these columns (default: every ticker of ``prices``); the dates stay those of
+        all of ``prices``. With ``measure="turnover"`` only these need ``shares``.
 
     Returns
     -------
@@ -95,6 +99,8 @@ def volume_frame(
     if zero not in ("offset", "missing"):
         raise SpecError(f"zero={zero!r}; use 'offset' or 'missing'")
     wide = _wide_volume(prices)
+    if tickers is not None:
+        wide = wide[[t for t in dict.fromkeys(map(str, tickers)) if t in wide.columns]]
     values = wide.to_numpy()
     if (values < 0).any():
         col = wide.columns[np.argwhere(values < 0)[0][1]]
@@ -189,9 +195,12 @@ def volume_study(
 
     if model not in ("market", "mean"):
         raise SpecError(f"model={model!r}; use 'market' (Campbell & Wasley) or 'mean'")
-    measured = volume_frame(prices, measure=measure, shares=shares, zero=zero)
-    report: pd.DataFrame = measured.attrs["volume_report"]
     tickers = list(dict.fromkeys(events["ticker"].astype(str).str.strip()))
+    # "mean" needs every ticker (the market index); otherwise only the events' and the
+    # market's columns are measured (turnover then needs shares for those alone)
+    needed = None if model == "market" and market == "mean" else tickers + [market]
+    measured = volume_frame(prices, measure=measure, shares=shares, zero=zero, tickers=needed)
+    report: pd.DataFrame = measured.attrs["volume_report"]
     _check_event_volume(tickers, report)
     frame = measured.copy()
     frame.attrs = {}
