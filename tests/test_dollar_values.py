@@ -152,6 +152,59 @@ def test_spec_data_shares_errors(tmp_path: Path) -> None:
         load_spec(path)
 
 
+@pytest.mark.parametrize("how", ["inline", "file", "dated file"])
+def test_spec_data_market_values_gives_dollar_values(
+    tmp_path: Path, prices_dir: Path, how: str
+) -> None:
+    mv = 1.65e12  # NVDA's value at the 2024-02-21 close, about
+    if how == "inline":
+        line = f"market_values = {{nvda = {mv}}}"  # a ticker is upper-cased as everywhere
+    elif how == "file":
+        (tmp_path / "mv.csv").write_text(f"ticker,market_value\nNVDA,{mv}\n", encoding="utf-8")
+        line = 'market_values = "mv.csv"'
+    else:
+        (tmp_path / "mv.csv").write_text(
+            f"ticker,date,market_value\nNVDA,2024-01-31,1.5e12\nNVDA,2024-02-21,{mv}\n"
+            "NVDA,2024-02-29,2.0e12\n",
+            encoding="utf-8",
+        )
+        line = 'market_values = "mv.csv"'
+    path = tmp_path / "study.toml"
+    path.write_text(SPEC.format(shares=line), encoding="utf-8")
+    res = es.run_spec(path, prices_dir=prices_dir, offline=True)
+    d = res.dollar((0, 0)).iloc[0]
+    assert d["market_value"] == mv
+    # dollar abnormal return = CAR x the market value (by hand from the CAR table)
+    car = float(res.car((0, 0))["car"].iloc[0])
+    assert d["dollar_abnormal"] == pytest.approx(car * mv, rel=1e-12)
+    # the same numbers as EventStudy(market_values=...) in Python
+    direct = es.EventStudy(
+        pd.DataFrame({"ticker": ["NVDA"], "date": ["2024-02-21"], "timing": ["amc"]}),
+        es.compute_returns(
+            es.load_prices(["NVDA", "SPY"], "2023-01-03", "2024-06-28", prices_dir=prices_dir)
+        ),
+        market_values=res.market_values,
+    ).fit()
+    assert direct.dollar((0, 0))["dollar_abnormal"].iloc[0] == d["dollar_abnormal"]
+
+
+def test_spec_data_market_values_errors(tmp_path: Path, prices_dir: Path) -> None:
+    from eventstudy.spec import load_spec
+
+    path = tmp_path / "study.toml"
+    path.write_text(SPEC.format(shares="market_values = {NVDA = 0}"), encoding="utf-8")
+    with pytest.raises(SpecError, match="data.market_values.NVDA: 0 is not a positive market"):
+        load_spec(path)
+    both = f"shares = {{NVDA = {SHARES}}}\nmarket_values = {{NVDA = 1e12}}"
+    path.write_text(SPEC.format(shares=both), encoding="utf-8")
+    with pytest.raises(SpecError, match="both shares and market_values"):
+        load_spec(path)
+    (tmp_path / "mv.csv").write_text("ticker,market_value\nNVDA,-5\n", encoding="utf-8")
+    path.write_text(SPEC.format(shares='market_values = "mv.csv"'), encoding="utf-8")
+    with pytest.raises(es.DataError, match=r"mv.csv, row 2: .*not a positive market value"):
+        es.run_spec(path, prices_dir=prices_dir, offline=True)
+
+
 def test_cli_writes_the_dollar_table(tmp_path: Path, prices_dir: Path) -> None:
     from eventstudy.cli import main
 

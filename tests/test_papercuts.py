@@ -209,3 +209,40 @@ def test_share_counts_passed_as_market_values_are_refused(
     events = pd.DataFrame({"ticker": ["NVDA"], "date": [DAY0]})
     with pytest.raises(SpecError, match=r"looks like share counts.*shares="):
         es.EventStudy(events, returns, model=es.MarketModel("SPY"), market_values=values)
+
+
+# ----------------------------------------------------------------------------- ISO dates
+def test_messages_show_iso_dates() -> None:
+    # was: "the SUR Wald test on 2025-04-03T00:00:00.000000000 needs ..." (a numpy date)
+    study = _simulated_results(260)  # more firms than the 240 estimation days
+    day0 = f"{pd.bdate_range('2024-01-01', periods=300)[280]:%Y-%m-%d}"
+    with pytest.raises(es.InsufficientDataError, match=rf"SUR Wald test on {day0} needs") as err:
+        study.sur_wald_test()
+    assert "T00:00" not in str(err.value)
+    # every library message passes through one filter
+    error = DataError(f"on {np.datetime64('2025-04-03', 'ns')} and {np.datetime64('2025-04-04')!r}")
+    assert str(error) == "on 2025-04-03 and 2025-04-04"
+    kept = DataError(f"at {np.datetime64('2025-04-03T15:30')}")  # a time of day is kept
+    assert str(kept) == "at 2025-04-03T15:30"
+
+
+def test_every_output_writes_iso_dates(tmp_path: Path) -> None:
+    # the date-bearing outputs: per-date clustering tests, status, CAR and the report files
+    study = _simulated_results(12)
+    tables = {
+        "portfolio": study.portfolio_test(),
+        "sur": study.sur_wald_test(),
+        "status": study.status,
+        "tests": study.tests(windows=[(0, 0)]),
+    }
+    for name, table in tables.items():
+        for text in (table.to_string(), table.to_csv(), table.to_html()):
+            assert "T00:00" not in text, name
+    study.export(tmp_path / "out", formats=["csv", "md", "html"])
+    written = [p for p in (tmp_path / "out").rglob("*") if p.suffix in (".csv", ".md", ".html")]
+    assert written
+    day0 = f"{pd.bdate_range('2024-01-01', periods=300)[280]:%Y-%m-%d}"
+    assert any(day0 in p.read_text(encoding="utf-8") for p in written)
+    for path in written:
+        assert "T00:00" not in path.read_text(encoding="utf-8"), path.name
+    assert "T00:00" not in str(study.summary()) + study._repr_html_()

@@ -147,15 +147,18 @@ def _parse_announcements(announcements: Any) -> tuple[pd.DatetimeIndex, pd.Index
         parsed = pd.to_datetime(values, errors="coerce", utc=multi_tz)
     except (TypeError, ValueError) as exc:
         raise DataError(f"announcement dates could not be parsed: {exc}") from exc
-    bad = parsed.isna().to_numpy() | values.isna().to_numpy()
+    # pandas 2 holds no datetime64[ns] before 1677 or after 2262, so a year typo such as
+    # 0001-06-03 parses to NaT there; its text year still tells the user what is wrong
+    text_far = parsed.isna().to_numpy() & _far_text_years(values)
+    bad = (parsed.isna().to_numpy() | values.isna().to_numpy()) & ~text_far
     if bad.any():
         shown = [f"{index[i]!r}: {values.iloc[i]!r}" for i in np.flatnonzero(bad)[:10]]
         raise DataError(
             f"{int(bad.sum())} announcement date(s) are missing or not dates "
             f"(row: value) {', '.join(shown)}; fix or remove those rows"
         )
-    years = pd.DatetimeIndex(parsed).year.to_numpy()
-    far = (years < _FIRST_YEAR) | (years > _LAST_YEAR)
+    years = pd.DatetimeIndex(parsed).year.to_numpy(dtype=float, na_value=np.nan)
+    far = (years < _FIRST_YEAR) | (years > _LAST_YEAR) | text_far
     if far.any():
         shown = [f"{index[i]!r}: {values.iloc[i]!r}" for i in np.flatnonzero(far)[:10]]
         raise DataError(
@@ -164,6 +167,15 @@ def _parse_announcements(announcements: Any) -> tuple[pd.DatetimeIndex, pd.Index
             "fix the dates (a typo in the year?)"
         )
     return pd.DatetimeIndex(parsed), index
+
+
+def _far_text_years(values: pd.Series) -> np.ndarray:
+    """True where a value is an ISO-like date text (``yyyy-mm-dd...``) whose year lies outside
+    the years calendars and prices cover."""
+    text = pd.Series([v if isinstance(v, str) else "" for v in values], dtype=object)
+    years = pd.to_numeric(text.str.extract(r"^\s*(\d{1,4})-\d{1,2}-\d{1,2}")[0], errors="coerce")
+    years_arr = years.to_numpy(dtype=float, na_value=np.nan)
+    return (years_arr < _FIRST_YEAR) | (years_arr > _LAST_YEAR)
 
 
 def check_announcement_dates(announcements: Any) -> None:
@@ -363,3 +375,21 @@ def _roll_reasons(
         else:
             reasons[i] = f"announced at {local[int(i)]:%H:%M} local time, at or after the close"
     return list(reasons)
+
+
+def check_far_off_text_dates(values: pd.Series) -> None:
+    """Raise :func:`check_announcement_dates`' far-off-year :class:`DataError` if any of the
+    (unparsed) date texts ``values`` is an ISO date outside the years 1800-2200; else return.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> check_far_off_text_dates(pd.Series(["27 Jan 2025?"]))  # not a far-off year: no error
+    >>> check_far_off_text_dates(pd.Series(["0001-06-03"]))
+    Traceback (most recent call last):
+    ...
+    eventstudy.exceptions.DataError: 1 announcement date(s) lie outside the years 1800-2200 ...
+    """
+    far = _far_text_years(values)
+    if far.any():
+        check_announcement_dates(values[far])

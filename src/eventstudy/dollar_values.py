@@ -25,6 +25,7 @@ __all__ = [
     "StaleMarketValueWarning",
     "market_value_dates",
     "market_values_from_shares",
+    "read_market_values_file",
     "read_shares_file",
     "shares_frame",
     "warn_stale",
@@ -70,31 +71,69 @@ _SHAPE = (
 def read_shares_file(path: Path) -> Mapping[str, float] | pd.DataFrame:
     """Share counts from a CSV file: columns ``ticker, shares`` (one count per ticker) or
     ``ticker, date, shares`` (counts by date). The file is untrusted input: its columns and
-    values are checked, with the file and row named in any error."""
+    values are checked, with the file and row named in any error.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> _ = (folder / "shares.csv").write_text("ticker,shares\nNVDA,24.4e9\n")
+    >>> read_shares_file(folder / "shares.csv")
+    {'NVDA': 24400000000.0}
+    """
+    return _read_amounts_file(path, "shares", "share count")
+
+
+def read_market_values_file(path: Path) -> pd.Series | pd.DataFrame:
+    """Market values (in the returns' currency) from a CSV file: columns ``ticker,
+    market_value`` (one value per ticker, a Series) or ``ticker, date, market_value`` (values by
+    date, the frame ``EventStudy(market_values=...)`` takes). Checked like
+    :func:`read_shares_file`.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> _ = (folder / "mv.csv").write_text("ticker,market_value\nNVDA,3.49e12\n")
+    >>> read_market_values_file(folder / "mv.csv")
+    NVDA    3.490000e+12
+    Name: market_value, dtype: float64
+    """
+    amounts = _read_amounts_file(path, "market_value", "market value")
+    if isinstance(amounts, pd.DataFrame):
+        return amounts
+    return pd.Series(amounts, name="market_value", dtype=float)
+
+
+def _read_amounts_file(path: Path, column: str, what: str) -> dict[str, float] | pd.DataFrame:
+    """``ticker, <column>`` (a dict) or ``ticker, date, <column>`` (a frame) from a CSV file,
+    every amount positive; an error names the file and row."""
+    kind = column.replace("_", " ")
     try:
         frame = pd.read_csv(path, dtype={"ticker": "str"})
     except (OSError, ValueError, pd.errors.ParserError) as exc:
-        raise DataError(f"shares file {path}: cannot be read as CSV ({exc})") from exc
+        raise DataError(f"{kind} file {path}: cannot be read as CSV ({exc})") from exc
     frame.columns = [str(c).strip().lower() for c in frame.columns]
-    if not {"ticker", "shares"} <= set(frame.columns):
+    if not {"ticker", column} <= set(frame.columns):
         raise DataError(
-            f"shares file {path}: needs columns ticker, shares (optionally date); "
+            f"{kind} file {path}: needs columns ticker, {column} (optionally date); "
             f"it has {list(frame.columns)}"
         )
-    counts = pd.to_numeric(frame["shares"], errors="coerce")
-    bad = ~(counts > 0) | frame["ticker"].isna()
+    amounts = pd.to_numeric(frame[column], errors="coerce")
+    bad = ~(amounts > 0) | frame["ticker"].isna()
     if bad.any():
         row = int(np.flatnonzero(bad.to_numpy())[0])
         raise DataError(
-            f"shares file {path}, row {row + 2}: {frame['shares'].iloc[row]!r} for "
-            f"{frame['ticker'].iloc[row]!r} is not a positive share count"
+            f"{kind} file {path}, row {row + 2}: {frame[column].iloc[row]!r} for "
+            f"{frame['ticker'].iloc[row]!r} is not a positive {what}"
         )
     if "date" in frame.columns:
-        return frame.assign(shares=counts)[["ticker", "date", "shares"]]
+        return frame.assign(**{column: amounts})[["ticker", "date", column]]
     if frame["ticker"].duplicated().any():
         dup = frame.loc[frame["ticker"].duplicated(), "ticker"].iloc[0]
-        raise DataError(f"shares file {path}: {dup} appears twice; add a date column")
-    return dict(zip(frame["ticker"].astype(str), counts.astype(float), strict=True))
+        raise DataError(f"{kind} file {path}: {dup} appears twice; add a date column")
+    tickers = [normalise_ticker(str(t)) for t in frame["ticker"]]
+    return dict(zip(tickers, amounts.astype(float), strict=True))
 
 
 def market_values_from_shares(shares: Any, prices: pd.DataFrame) -> pd.DataFrame:

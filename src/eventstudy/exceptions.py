@@ -49,10 +49,15 @@ __all__ = [
 # numpy 2 scalars repr as ``np.float64(0.505)``; a message shows the plain number
 _NUMPY_SCALAR = re.compile(r"np\.(?:float|int|uint|complex|str_|bytes_)\w*\(([^()]*)\)")
 _NUMPY_BOOL = re.compile(r"np\.(True|False)_")
+# a numpy datetime64 prints as 2025-04-03T00:00:00.000000000 (or in a repr); a message shows
+# the ISO date, with the time of day only where it is not midnight
+_NUMPY_DATETIME = re.compile(r"(?:np|numpy)\.datetime64\('([^']*)'(?:,\s*'\w+')?\)")
+_MIDNIGHT = re.compile(r"\b(\d{4}-\d{2}-\d{2})T00:00(?::00(?:\.0+)?)?\b")
 
 
 def plain_numbers(text: str) -> str:
-    """``text`` with numpy scalar reprs (``np.float64(0.505)``, ``np.True_``) as plain values.
+    """``text`` with numpy scalar reprs (``np.float64(0.505)``, ``np.True_``) as plain values
+    and numpy dates (``2025-04-03T00:00:00.000000000``) as ISO dates.
 
     Every :class:`EventStudyError` and :class:`EventStudyWarning` message passes through it.
 
@@ -60,8 +65,11 @@ def plain_numbers(text: str) -> str:
     --------
     >>> plain_numbers("level np.float64(0.505) in [np.int64(1), np.True_]")
     'level 0.505 in [1, True]'
+    >>> plain_numbers("on 2025-04-03T00:00:00.000000000 and np.datetime64('2025-04-04')")
+    'on 2025-04-03 and 2025-04-04'
     """
-    return _NUMPY_BOOL.sub(r"\1", _NUMPY_SCALAR.sub(r"\1", text))
+    text = _NUMPY_BOOL.sub(r"\1", _NUMPY_SCALAR.sub(r"\1", text))
+    return _MIDNIGHT.sub(r"\1", _NUMPY_DATETIME.sub(r"\1", text))
 
 
 def _plain_args(args: tuple[object, ...]) -> tuple[object, ...]:

@@ -84,6 +84,7 @@ import pandas as pd
 
 from ._boundary import library_errors
 from ._spec_values import _choice, _invalid, _string, _window
+from .calendar import check_far_off_text_dates
 from .data.guards import check_allow, normalise_ticker, parse_day_month
 from .exceptions import DataError, SpecError, suggest
 from .models import MODELS, NormalReturnModel, model_fields
@@ -151,7 +152,16 @@ _TABLES: dict[str, tuple[str, ...]] = {
     "events": ("date", "timing", "tickers", "groups", "file", "benchmark", "date_format"),
     "model": ("name",),  # and the fields of the model classes: see _model_keys
     "windows": ("estimation", "event", "car", "min_estimation_obs"),
-    "data": ("return_kind", "calendar", "start", "end", "factors_vintage", "allow", "shares"),
+    "data": (
+        "return_kind",
+        "calendar",
+        "start",
+        "end",
+        "factors_vintage",
+        "allow",
+        "shares",
+        "market_values",
+    ),
     "tests": ("names", "primary", "conventions"),
     "output": ("formats", "figures", "confidence"),
     "engine": ("name", "chunk_size"),
@@ -385,6 +395,9 @@ class StudySpec:
     #: [data] shares: {ticker: shares} (inline table) or a CSV file (ticker, shares or
     #: ticker, date, shares) for dollar values at the study's own closes (issue 15)
     shares: Mapping[str, float] | Path | None = field(default=None, compare=False)
+    #: [data] market_values: {ticker: value} (inline table) or a CSV file (ticker,
+    #: market_value or ticker, date, market_value), as ``EventStudy(market_values=...)``
+    market_values: Mapping[str, float] | Path | None = field(default=None, compare=False)
 
     # -- derived views -------------------------------------------------------------------
     def shares_input(self) -> Mapping[str, float] | pd.DataFrame | None:
@@ -408,6 +421,32 @@ class StudySpec:
         from .dollar_values import read_shares_file
 
         return read_shares_file(self.shares)
+
+    def market_values_input(self) -> pd.Series | pd.DataFrame | None:
+        """``[data] market_values`` as ``EventStudy(market_values=...)`` takes it (a file is
+        read here; an inline table becomes a Series indexed by ticker).
+
+        Examples
+        --------
+        >>> import datetime
+        >>> from eventstudy.spec import parse_spec
+        >>> spec = parse_spec(
+        ...     {
+        ...         "events": {"date": datetime.date(2025, 1, 27), "tickers": ["NVDA"]},
+        ...         "data": {"market_values": {"NVDA": 3.49e12}},
+        ...     }
+        ... )
+        >>> spec.market_values_input()
+        NVDA    3.490000e+12
+        Name: market_value, dtype: float64
+        """
+        if self.market_values is None:
+            return None
+        if not isinstance(self.market_values, Path):
+            return pd.Series(dict(self.market_values), name="market_value", dtype=float)
+        from .dollar_values import read_market_values_file
+
+        return read_market_values_file(self.market_values)
 
     def events_frame(self) -> pd.DataFrame:
         """The events as a DataFrame (``ticker, date`` and whichever of ``event_id, timing,
@@ -442,7 +481,8 @@ class StudySpec:
             {
                 "ticker": list(self.tickers),
                 "date": [self.events_date] * len(self.tickers),
-                "group": [self.groups.get(t) for t in self.tickers],
+                # NaN, not None, for an ungrouped ticker (pandas 2 shows None in an object column)
+                "group": [self.groups.get(t) or np.nan for t in self.tickers],
             }
         )
         if self.timing is not None:
@@ -618,7 +658,16 @@ def parse_spec(
             else None
         ),
         allow=tuple(sorted(_spec_allow(data.get("allow", [])))),
-        shares=_parse_shares(data["shares"], Path(base_dir or ".")) if "shares" in data else None,
+        shares=(
+            _parse_amounts(data["shares"], Path(base_dir or "."), "shares")
+            if "shares" in data
+            else None
+        ),
+        market_values=(
+            _parse_amounts(data["market_values"], Path(base_dir or "."), "market_values")
+            if "market_values" in data
+            else None
+        ),
         **_parse_tests(_table(raw, "tests")),
         formats=_choices(output.get("formats", ["csv", "md", "html"]), FORMATS, "output.formats"),
         figures=_choices(output.get("figures", list(FIGURES)), FIGURES, "output.figures"),
@@ -644,25 +693,27 @@ def parse_spec(
     return spec
 
 
-def _parse_shares(value: object, base_dir: Path) -> Mapping[str, float] | Path:
-    """``[data] shares``: an inline table ``{NVDA = 24.49e9}`` or the path of a CSV file."""
+def _parse_amounts(value: object, base_dir: Path, key: str) -> Mapping[str, float] | Path:
+    """``[data] shares`` or ``[data] market_values``: an inline table ``{NVDA = 24.49e9}`` or
+    the path of a CSV file."""
+    column, what = (
+        ("shares", "number of shares") if key == "shares" else ("market_value", "market value")
+    )
     if isinstance(value, str):
         path = (base_dir / value).resolve()
         if not path.is_file():
-            raise SpecError(f"data.shares: file {value!r} not found (relative to {base_dir})")
+            raise SpecError(f"data.{key}: file {value!r} not found (relative to {base_dir})")
         return path
     if isinstance(value, Mapping) and value:
         out: dict[str, float] = {}
-        for ticker, count in value.items():
-            if isinstance(count, bool) or not isinstance(count, int | float) or not count > 0:
-                raise SpecError(
-                    f"data.shares.{ticker}: {count!r} is not a positive number of shares"
-                )
-            out[str(ticker)] = float(count)
+        for ticker, amount in value.items():
+            if isinstance(amount, bool) or not isinstance(amount, int | float) or not amount > 0:
+                raise SpecError(f"data.{key}.{ticker}: {amount!r} is not a positive {what}")
+            out[normalise_ticker(str(ticker))] = float(amount)
         return out
     raise SpecError(
-        "data.shares must be an inline table of share counts ({NVDA = 24.49e9}) or the path "
-        f"of a CSV file (ticker, shares or ticker, date, shares); got {value!r}"
+        f"data.{key} must be an inline table ({{NVDA = 24.49e9}}) or the path of a CSV file "
+        f"(ticker, {column} or ticker, date, {column}); got {value!r}"
     )
 
 
@@ -761,6 +812,8 @@ def read_events_file(path: Path, date_format: str | None = None) -> pd.DataFrame
     dates = ordered if ordered is not None else _text_dates(frame["date"])
     bad = frame.loc[dates.isna(), "date"]
     if len(bad):
+        # a year typo (0001-06-03) is the DataError the in-range dates get at price_range()
+        check_far_off_text_dates(bad)
         raise SpecError(
             f"events file {path.name}: unreadable date {bad.iloc[0]!r} in row "
             f"{int(np.flatnonzero(dates.isna().to_numpy())[0]) + 2}"
@@ -945,6 +998,11 @@ def _window_text(window: StudyWindow) -> str:
 
 
 def _check_consistency(spec: StudySpec) -> None:
+    if spec.shares is not None and spec.market_values is not None:
+        raise SpecError(
+            "[data] gives both shares and market_values; give one (market values are shares "
+            "times the close, so one is derived from the other)"
+        )
     est, evt = spec.estimation_window, spec.event_window
     est_days, evt_days = _days(est), _days(evt)
     est_dates, evt_dates = _dates(est), _dates(evt)

@@ -225,9 +225,11 @@ def fit_spec(
         if shares is not None
         else {"returns": compute_returns(data.prices, kind=spec.return_kind, allow=allow)}
     )
+    market_values = spec.market_values_input() if hasattr(spec, "market_values_input") else None
     res = EventStudy(
         spec.events_frame(),
         **source,
+        market_values=market_values,
         model=model if model is not None else spec.model.build(),
         estimation_window=spec.estimation_window,
         event_window=spec.event_window,

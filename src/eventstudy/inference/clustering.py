@@ -393,7 +393,7 @@ def sur_wald_test(
         dof = length - panel.k
         if dof <= n_firms:
             raise InsufficientDataError(
-                f"the SUR Wald test on {_day0(panel)[idx[0]]} needs more common estimation days "
+                f"the SUR Wald test on {pd.Timestamp(_day0(panel)[idx[0]]):%Y-%m-%d} needs more common estimation days "
                 f"({length}) than firms plus parameters ({n_firms} + {panel.k})"
             )
         sigma = e @ e.T / dof

@@ -124,7 +124,7 @@ def scan_shocks(
     ...     {f"F{i}": 0.8 * mkt + rng.normal(0, 0.02, 300) for i in range(20)}, index=dates
     ... ).assign(SPY=mkt)
     >>> scan = es.scan_shocks(rets, market="SPY", estimation=(-120, -1))
-    >>> scan.index.loc["2024-12-06", ["n_firms", "n_flagged"]].tolist()
+    >>> [int(n) for n in scan.index.loc["2024-12-06", ["n_firms", "n_flagged"]]]
     [20, 0]
     """
     opts = _check_options(
