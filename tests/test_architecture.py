@@ -254,3 +254,30 @@ def test_the_public_api_has_no_keyword_pass_throughs() -> None:
             found.append(name)
     assert sorted(set(found) - KEYWORD_CATCHALLS) == []
     assert len(_public_callables()) > 100  # the scan reached the results' methods
+
+
+def test_one_panel_builds_one_inference_context_per_conventions(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Issue 12: the tests, the variance diagnostic, the KP band and the single-firm and
+    resampling tests of one panel share its one context (``Context.of``), not one each."""
+    import eventstudy as es
+    from eventstudy.inference import _core, bootstrap_caar, guidance, single_firm_t
+    from eventstudy.testing import simulated_study
+
+    built: list[object] = []
+    init = _core.Context.__init__
+
+    def counting_init(self: _core.Context, *args: object) -> None:
+        built.append(args[0])
+        init(self, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(_core.Context, "__init__", counting_init)
+    sim = simulated_study(es.MarketModel("MKT"))
+    res = es.EventStudy(sim.events, sim.returns, model=es.MarketModel("MKT"), calendar=None).fit()
+    res.tests(["patell", "kolari_pynnonen"], windows=[(0, 1)])
+    guidance.event_induced_variance(res.panel)
+    guidance.kp_band_inflation(res.panel, [0, 1], 0)
+    single_firm_t(res.panel, windows=[(0, 0)], daily=False)
+    bootstrap_caar(res.panel, [(0, 1)], n_boot=100, seed=1)
+    assert built == [res.panel]

@@ -8,6 +8,7 @@ Each test is a row of the "Files, cache and outputs" table in docs/troubleshooti
 from __future__ import annotations
 
 import contextlib
+import errno
 import io
 import json
 import multiprocessing
@@ -22,9 +23,16 @@ import pytest
 import eventstudy as es
 from eventstudy import config
 from eventstudy.cli import main
-from eventstudy.data.cache import TRUNCATION_DAYS, PriceCache, frame_to_parquet_bytes, sha256_bytes
+from eventstudy.data.cache import (
+    HOLIDAY_WEEKDAYS,
+    PriceCache,
+    frame_to_parquet_bytes,
+    held_span,
+    sha256_bytes,
+)
 from eventstudy.exceptions import CacheError
 from test_data_yahoo import DATES, history, install_fake_yahoo, yf_shape
+from test_file_safety import ReadOnlyFolder
 
 
 class Fake:
@@ -210,13 +218,70 @@ def test_a_truncated_response_records_only_the_sessions_it_holds(tmp_path: Path)
 
 
 def test_a_response_ending_within_the_tolerance_covers_the_request(tmp_path: Path) -> None:
-    # the request ends on a weekend just after the last session: no truncation
-    end = (pd.Timestamp(DATES[-1]) + pd.Timedelta(days=TRUNCATION_DAYS)).strftime("%Y-%m-%d")
+    # the request ends on the Sunday after HOLIDAY_WEEKDAYS weekdays without a session (e.g.
+    # a closure such as 11-14 Sep 2001): legitimate non-sessions, no truncation
+    last = pd.Timestamp(DATES[-1])  # Monday 8 Jan 2024
+    end = (last + pd.offsets.BDay(HOLIDAY_WEEKDAYS) + pd.Timedelta(days=2)).strftime("%Y-%m-%d")
+    assert pd.Timestamp(end).day_name() == "Sunday"
     fake = Fake({"AAA": history(DATES, 10.0)})
     es.load_prices("AAA", DATES[0], end, source=source(tmp_path, fake))
     assert PriceCache(tmp_path).manifest()["entries"]["AAA"]["end"] == end
     es.load_prices("AAA", DATES[0], end, source=source(tmp_path, fake))
     assert fake.calls == [["AAA"]]
+
+
+def test_a_response_starting_late_records_only_the_sessions_it_holds(tmp_path: Path) -> None:
+    # asked from 1 Nov 2023, Yahoo answers from 2 Jan 2024 only (truncated, or listed later)
+    fake = Fake({"AAA": history(DATES, 10.0)})
+    es.load_prices("AAA", "2023-11-01", DATES[-1], source=source(tmp_path, fake))
+    entry = PriceCache(tmp_path).manifest()["entries"]["AAA"]
+    assert (entry["start"], entry["end"]) == (DATES[0], DATES[-1])
+    assert (entry["asked_start"], entry["asked_end"]) == ("2023-11-01", DATES[-1])
+    # the missing early part is not believed cached: it is asked for again
+    with contextlib.suppress(es.DataUnavailableError):
+        es.load_prices("AAA", "2023-11-01", "2023-12-29", source=source(tmp_path, fake))
+    assert fake.calls == [["AAA"], ["AAA"]]
+
+
+def test_a_request_starting_on_a_weekend_or_holiday_is_covered_by_the_next_session(
+    tmp_path: Path,
+) -> None:
+    # Saturday 30 Dec 2023; Monday 1 Jan is a holiday; the first session is Tuesday 2 Jan
+    fake = Fake({"AAA": history(DATES, 10.0)})
+    es.load_prices("AAA", "2023-12-30", DATES[-1], source=source(tmp_path, fake))
+    assert PriceCache(tmp_path).manifest()["entries"]["AAA"]["start"] == "2023-12-30"
+    again = es.load_prices("AAA", "2023-12-30", DATES[-1], source=source(tmp_path, fake))
+    assert fake.calls == [["AAA"]] and len(again) == len(DATES)
+
+
+@pytest.mark.parametrize(
+    ("start", "recorded"),
+    [
+        ("2024-01-02", "2024-01-02"),  # Tue-Fri: 4 weekdays without a session, within tolerance
+        ("2024-01-01", "2024-01-08"),  # Mon-Fri: 5 weekdays, more than HOLIDAY_WEEKDAYS
+        ("2023-12-30", "2024-01-08"),  # a weekend adds nothing: still 5 weekdays
+    ],
+)
+def test_held_span_counts_weekdays_between_the_requested_and_the_first_date(
+    start: str, recorded: str
+) -> None:
+    assert HOLIDAY_WEEKDAYS == 4  # the boundary the cases below sit on
+    frame = pd.DataFrame({"date": pd.to_datetime(["2024-01-08", "2024-01-09"])})
+    held = held_span(frame, pd.Timestamp(start), pd.Timestamp("2024-01-09"))
+    assert held == (pd.Timestamp(recorded), pd.Timestamp("2024-01-09"))
+
+
+def test_offline_a_late_listing_is_served_with_a_warning_only_inside_the_span_asked(
+    tmp_path: Path,
+) -> None:
+    fake = Fake({"AAA": history(DATES, 10.0)})
+    es.load_prices("AAA", "2023-11-01", DATES[-1], source=source(tmp_path, fake))
+    offline = es.YahooSource(cache_dir=tmp_path, offline=True)
+    with pytest.warns(es.EventStudyWarning, match=r"AAA: offline, the cache holds only 2024-01-02"):
+        out = es.load_prices("AAA", "2023-12-01", DATES[-1], source=offline)
+    assert out["date"].dt.strftime("%Y-%m-%d").tolist() == DATES
+    with pytest.raises(es.DataUnavailableError, match="only partly in cache"):
+        es.load_prices("AAA", "2023-10-02", DATES[-1], source=offline)  # never asked for
 
 
 # ----------------------------------------------------------------------------- orphans
@@ -259,6 +324,56 @@ def test_cli_fetch_with_an_unwritable_cache_is_one_line_exit_3(
     assert code == 3, err.getvalue()
     text = err.getvalue()
     assert "not writable" in text and "Traceback" not in text and len(text.splitlines()) == 1
+
+
+def _cache_files(cache: PriceCache) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in cache.folder.iterdir() if p.is_file()}
+
+
+@pytest.mark.parametrize("err", [errno.EACCES, errno.EROFS])
+def test_a_cache_folder_made_read_only_is_a_cache_error_before_any_download(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, err: int
+) -> None:
+    # filled once, then read-only: the lock file is still there and opens, as root it always
+    # does - only creating a file fails (faked at the write boundary, so it bites as root too)
+    fake = Fake({"AAA": history(DATES, 10.0)})
+    es.load_prices("AAA", DATES[0], DATES[-1], source=source(tmp_path, fake))
+    cache = PriceCache(tmp_path)
+    before = _cache_files(cache)
+    ReadOnlyFolder(cache.folder, err).install(monkeypatch)
+    with pytest.raises(CacheError) as info:  # BBB is not cached: it would be downloaded
+        es.load_prices(["AAA", "BBB"], DATES[0], DATES[-1], source=source(tmp_path, fake))
+    assert str(info.value) == (
+        f"the cache folder {cache.folder} is not writable ({os.strerror(err)}); fix its "
+        "permissions or set EVENTSTUDY_CACHE_DIR to a writable folder"
+    )
+    assert fake.calls == [["AAA"]]  # was: downloaded, then an OutputError when caching it
+    assert _cache_files(cache) == before  # nothing added, removed or changed
+    # reading what is cached still works from a read-only cache
+    assert len(es.load_prices("AAA", DATES[0], DATES[-1], source=source(tmp_path, fake))) == 5
+
+
+def test_cli_fetch_with_a_read_only_cache_folder_is_one_line_exit_3(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake = install_fake_yahoo(monkeypatch)((
+        {"AAA": history(DATES, 10.0), "SPY": history(DATES, 5.0)}, {}))  # fmt: skip
+    cache = PriceCache(tmp_path / "cache")
+    cache.ensure_writable()  # the folder and its lock file exist
+    monkeypatch.setenv("EVENTSTUDY_CACHE_DIR", str(cache.root))
+    ReadOnlyFolder(cache.folder).install(monkeypatch)
+    spec = tmp_path / "s.toml"
+    spec.write_text('[events]\ndate = 2024-01-05\ntickers = ["AAA"]\n')
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err):
+        code = main(["fetch", str(spec), "-q"])
+    assert code == 3, err.getvalue()
+    assert err.getvalue() == (
+        f"eventstudy: data error: the cache folder {cache.folder} is not writable "
+        "(Read-only file system); fix its permissions or set EVENTSTUDY_CACHE_DIR to a "
+        "writable folder\n"
+    )
+    assert fake.calls == [] and sorted(p.name for p in cache.folder.iterdir()) == ["manifest.lock"]
 
 
 # ----------------------------------------------------------------------------- default folder

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import hashlib
 import io
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -268,6 +270,181 @@ def test_a_failed_replace_keeps_the_previous_content(
         atomic_write(path, b"new content that does not fit")
     assert path.read_bytes() == b"previous complete content"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["data.bin"]
+
+
+# ----------------------------------------------------------------------------- read-only folders
+class ReadOnlyFolder:
+    """``tempfile.mkstemp`` - the only way eventstudy creates a file (``_fileio``'s atomic
+    writes and write probe, the cache's write probe) - refusing ``folder`` and everything
+    under it as a read-only folder would, root or not; the real one elsewhere. ``after``
+    lets that many creations succeed first (a folder turning read-only mid-run)."""
+
+    def __init__(self, folder: Path, err: int = errno.EROFS, after: int = 0) -> None:
+        import tempfile
+
+        self.real, self.folder, self.err, self.after = tempfile.mkstemp, folder, err, after
+        self.refused = 0
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        where = kwargs.get("dir")
+        if where is not None and Path(where).resolve().is_relative_to(self.folder.resolve()):
+            if self.after > 0:
+                self.after -= 1
+            else:
+                self.refused += 1
+                raise OSError(self.err, os.strerror(self.err), str(where))
+        return self.real(*args, **kwargs)
+
+    def install(self, monkeypatch: pytest.MonkeyPatch) -> ReadOnlyFolder:
+        import tempfile
+
+        monkeypatch.setattr(tempfile, "mkstemp", self)
+        return self
+
+
+def _complete_outputs_only(out: Path) -> None:
+    """No temporary file, and every file under a final name is listed in the output
+    manifest with the sha256 of its content (complete, as eventstudy wrote it)."""
+    listed = json.loads((out / MANIFEST_NAME).read_text())["files"] if (
+        out / MANIFEST_NAME).exists() else {}  # fmt: skip
+    for path in out.rglob("*"):
+        if path.is_file() and path.name != MANIFEST_NAME:
+            assert not path.name.endswith(".tmp"), path
+            name = path.relative_to(out).as_posix()
+            assert name in listed, name
+            assert listed[name]["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest(), name
+
+
+@pytest.mark.parametrize("err", [errno.EACCES, errno.EROFS])
+def test_an_unwritable_output_folder_is_exit_4_before_anything_is_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, err: int
+) -> None:
+    spec, prices = write_study(tmp_path)
+    out = tmp_path / "out"
+    out.mkdir()
+    fake = ReadOnlyFolder(out, err).install(monkeypatch)
+    code, message = run_cli(spec, prices, out)
+    assert code == 4, message
+    assert message == (
+        f"eventstudy: cannot write output: output folder {out} is not writable: "
+        f"{os.strerror(err)}\n"
+    )
+    assert fake.refused == 1 and list(out.iterdir()) == []
+
+
+def test_an_output_folder_turning_read_only_mid_run_leaves_only_complete_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    spec, prices = write_study(tmp_path)
+    out = tmp_path / "out"
+    # five files are created (the write probes, the output manifest, its record of the first
+    # output, that output itself), then the folder refuses: the next output fails
+    fake = ReadOnlyFolder(out, errno.EROFS, after=5).install(monkeypatch)
+    code, message = run_cli(spec, prices, out)
+    assert code == 4, message
+    failed = re.fullmatch(
+        rf"eventstudy: cannot write output: could not write {re.escape(str(out))}/(\S+): "
+        r"Read-only file system\n",
+        message,
+    )
+    assert failed is not None, message
+    assert not (out / failed.group(1)).exists() and fake.refused >= 1
+    assert [p for p in out.iterdir() if p.name != MANIFEST_NAME]  # one output was written
+    _complete_outputs_only(out)
+    monkeypatch.undo()
+    code, message = run_cli(spec, prices, out)  # writable again: the run completes
+    assert code == 0, message
+    _complete_outputs_only(out)
+
+
+def test_export_to_a_read_only_folder_is_an_output_error_naming_it(
+    res: es.EventStudyResults, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "out"
+    ReadOnlyFolder(out).install(monkeypatch)
+    with pytest.raises(OutputError, match=rf"output folder {out} is not writable: Read-only"):
+        export(res, out)
+    assert list(out.iterdir()) == []
+
+
+def test_an_out_that_is_a_file_is_exit_4_naming_it(tmp_path: Path) -> None:
+    spec, prices = write_study(tmp_path)
+    out = tmp_path / "out.txt"
+    out.write_text("mine")
+    code, message = run_cli(spec, prices, out)
+    assert code == 4  # was: "... is not writable: File exists"
+    assert message == (
+        f"eventstudy: cannot write output: output folder {out} exists and is a file, not a "
+        "folder; choose another folder\n"
+    )
+    assert out.read_text() == "mine"
+
+
+def test_ctrl_c_is_one_line_exit_130(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from eventstudy import workflow
+
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt  # Ctrl-C while the prices load
+
+    monkeypatch.setattr(workflow, "load_study_data", interrupted)
+    spec, prices = write_study(tmp_path)
+    code, message = run_cli(spec, prices, tmp_path / "out")
+    assert code == 130
+    assert message == (  # was: a KeyboardInterrupt traceback
+        "eventstudy: interrupted (step 1/4 (loading prices of 3 tickers)); the files written "
+        "so far are complete and the cache keeps what was downloaded: run the command again\n"
+    )
+    with pytest.raises(KeyboardInterrupt):  # --debug shows it as it is
+        run_cli(spec, prices, tmp_path / "out", "--debug")
+
+
+def _unprivileged() -> list[str] | None:
+    """A command prefix running as ``nobody`` (uid 65534), or ``None`` when that cannot be
+    done here (not root, no ``setpriv``)."""
+    import shutil
+
+    if not hasattr(os, "geteuid") or os.geteuid() != 0 or shutil.which("setpriv") is None:
+        return None
+    return ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+
+
+@pytest.mark.skipif(_unprivileged() is None, reason="needs root and setpriv to drop privileges")
+def test_cli_as_an_unprivileged_user_on_a_chmod_555_folder_is_exit_4() -> None:
+    import shutil
+    import tempfile
+
+    prefix = _unprivileged()
+    assert prefix is not None
+    base = Path(tempfile.mkdtemp(prefix="es-ro-"))  # not under pytest's root-only 0700 folder
+    try:
+        base.chmod(0o755)
+        spec, prices = write_study(base)
+        home = base / "home"
+        home.mkdir(mode=0o777)
+        home.chmod(0o777)
+        out = base / "out"
+        out.mkdir()
+        out.chmod(0o555)  # read-only to everyone but root
+        env = {**os.environ, "HOME": str(home), "MPLCONFIGDIR": str(home / "mpl"),
+               "EVENTSTUDY_CACHE_DIR": str(home / "cache")}  # fmt: skip
+        probe = subprocess.run([*prefix, sys.executable, "-c", "import eventstudy"], env=env,
+                               capture_output=True, timeout=120)  # fmt: skip
+        if probe.returncode != 0:
+            pytest.skip(f"uid 65534 cannot import eventstudy here: {probe.stderr.decode()[-200:]}")
+        proc = subprocess.run(
+            [*prefix, sys.executable, "-m", "eventstudy", "run", str(spec), "--prices-dir",
+             str(prices), "--out", str(out), "--offline", "-q"],
+            env=env, capture_output=True, timeout=300,
+        )  # fmt: skip
+        err = proc.stderr.decode()
+        assert proc.returncode == 4, err
+        assert err == (
+            f"eventstudy: cannot write output: output folder {out} is not writable: "
+            "Permission denied\n"
+        )
+        assert list(out.iterdir()) == []
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
 
 
 _KILLED_EXPORT = """

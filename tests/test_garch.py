@@ -150,3 +150,53 @@ def test_garch_options_are_checked() -> None:
         es.GarchMarketModel("SPY", starts=0)
     with pytest.raises(SpecError, match="variance='refit'"):
         es.GarchMarketModel("SPY", variance="refit")  # type: ignore[arg-type]
+
+
+# ----------------------------------------------------------------------------- tests on GARCH
+def test_default_tests_standardise_by_the_garch_variance(garch: es.EventStudyResults) -> None:
+    # was: every SAR-based test (Patell, BMP, KP, ranks) raised "the prediction-error
+    # correction needs xtx_inv" for a GARCH study, and so did summary() and `eventstudy run`
+    p = garch.panel
+    h = np.asarray(p.var_ar, dtype=float)  # the model's Var(AR_t): the conditional variances
+    day0 = int(np.flatnonzero(np.asarray(p.evt_rel) == 0)[0])
+    # BMP on day 0 with SAR_i = AR_i0 / sqrt(h_i0) (Savickas 2003), transcribed by hand
+    sar0 = [p.ar[i, day0] / np.sqrt(h[i, day0]) for i in range(len(p.ticker))]
+    t_hand = np.mean(sar0) / (np.std(sar0, ddof=1) / np.sqrt(len(sar0)))
+    table = garch.tests(["bmp"], windows=[(0, 1)], daily=True)
+    daily = table[table["rel_day"] == 0]
+    assert float(daily["statistic"].iloc[0]) == pytest.approx(t_hand, rel=1e-10)
+    # the window (0, 1): SCAR_i = CAR_i / sqrt(h_i0 + h_i1)
+    scar = [
+        (p.ar[i, day0] + p.ar[i, day0 + 1]) / np.sqrt(h[i, day0] + h[i, day0 + 1])
+        for i in range(len(p.ticker))
+    ]
+    t_window = np.mean(scar) / (np.std(scar, ddof=1) / np.sqrt(len(scar)))
+    window = table[table["rel_day"].isna()]
+    assert float(window["statistic"].iloc[0]) == pytest.approx(t_window, rel=1e-10)
+    # every default test and the summary run
+    assert len(garch.tests(windows=[(0, 0)])) > 5
+    assert "GARCH" in str(garch.summary())
+    # without the correction: the estimation-window sigma^2 as for any model
+    plain = garch.with_conventions(es.Conventions(prediction_error=False))
+    sar_plain = p.ar[:, day0] / np.sqrt(np.asarray(p.sigma2, dtype=float))
+    t_plain = np.mean(sar_plain) / (np.std(sar_plain, ddof=1) / np.sqrt(len(p.ticker)))
+    got = plain.tests(["bmp"], windows=[(0, 0)], daily=True)
+    got = got[got["rel_day"] == 0]
+    assert float(got["statistic"].iloc[0]) == pytest.approx(t_plain, rel=1e-10)
+
+
+def test_a_garch_spec_runs_end_to_end(prices_dir: Path, tmp_path: Path) -> None:
+    # was: `eventstudy run` with [model] name = "garch" stopped in the tests (exit 2)
+    from eventstudy.cli import main
+
+    spec = tmp_path / "garch.toml"
+    spec.write_text(
+        '[events]\ndate = 2025-01-27\ntickers = ["NVDA", "AVGO", "AMD", "MU", "VST"]\n'
+        '[model]\nname = "garch"\nmarket = "SPY"\n[output]\nfigures = []\n',
+        encoding="utf-8",
+    )
+    out = tmp_path / "r"
+    assert main(["run", str(spec), "--prices-dir", str(prices_dir), "--out", str(out), "-q"]) == 0
+    tests = pd.read_csv(out / "tests.csv")
+    assert {"patell", "bmp", "kolari_pynnonen", "grank"} <= set(tests["test"])
+    assert tests["statistic"].notna().any()

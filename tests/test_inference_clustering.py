@@ -182,7 +182,52 @@ def test_remedies_reject_unequal_markets_and_short_windows() -> None:
     r, m = returns(t_len=200, n_firms=12)
     short = market_model_panel(r, m, np.arange(12), np.full(12, 150), (-12, -3), EVT)
     with pytest.raises(InsufficientDataError, match="common estimation days"):
-        sur_wald_test(short)
+        sur_wald_test(short, strict=True)
     ok, _, _ = panel_at([150] * 5, [0, 1, 2, 3, 4])
     with pytest.raises(SpecError, match="outside the event window"):
         sur_wald_test(ok, window=(0, 5))
+
+
+def test_a_date_the_remedies_cannot_test_is_a_row_with_a_reason() -> None:
+    """Not applicable is a row (NaN numbers, a reason), not an error for the whole panel;
+    ``strict=True`` raises instead."""
+    # 90 firms on day 150 have 90 common estimation days: L - k = 88 <= N, no SUR test;
+    # 5 firms on day 170 are tested as if alone
+    r, m = returns(t_len=260, n_firms=95)
+    small = list(range(90, 95))
+    day0 = np.array([150] * 90 + [170] * 5)
+    p = market_model_panel(r, m, np.arange(95), day0, EST, EVT, dates=dates(len(m)))
+    sur = sur_wald_test(p)
+    assert list(sur.columns[-1:]) == ["reason"]
+    na = sur[sur["date"] == dates(len(m))[150]]
+    assert len(na) == 2 and na[["estimate", "statistic", "p_value"]].isna().all().all()
+    assert na["reason"].str.contains("2021-06-03 needs more common estimation days").all()
+    assert (na["n"] == 90).all() and (na["stars"] == "").all()
+    ok = sur[sur["date"] == dates(len(m))[170]]
+    w_all, w_avg = _stacked_wald(r, m, small, 170)
+    assert ok["statistic"].tolist() == pytest.approx([w_all, w_avg], rel=1e-9)
+    assert (ok["reason"] == "").all() and ok["p_value"].notna().all()
+    with pytest.raises(InsufficientDataError, match="2021-06-03"):
+        sur_wald_test(p, strict=True)
+
+    # no firm of the date has an AR on day 1: that window's row says so, day 0 is tested
+    firms = [0, 1, 2, 3, 4]
+    p, r, m = panel_at([150] * 5, firms)
+    r[151, firms] = np.nan
+    gap = market_model_panel(r, m, np.array(firms), np.full(5, 150), EST, EVT, dates=dates(200))
+    port = portfolio_test(gap, windows=[(0, 0), (1, 1)])
+    assert port.iloc[0][["estimate", "statistic", "df"]].tolist() == pytest.approx(
+        portfolio_test(p, windows=[(0, 0)]).iloc[0][["estimate", "statistic", "df"]].tolist()
+    )
+    assert port.iloc[0]["reason"] == ""
+    row = port.iloc[1]
+    assert np.isnan(row["estimate"]) and np.isnan(row["p_value"]) and row["stars"] == ""
+    assert row["reason"] == "no firm of 2021-06-03 has an abnormal return in [1, 1]"
+    with pytest.raises(InsufficientDataError, match=r"abnormal return in \[1, 1\]"):
+        portfolio_test(gap, windows=[(1, 1)], strict=True)
+    # the SUR test needs every firm's AR on the window days
+    sur = sur_wald_test(gap, window=(1, 1))
+    assert sur["statistic"].isna().all()
+    assert (
+        sur["reason"] == "the SUR Wald test on 2021-06-03 needs every firm's AR on [1, 1]"
+    ).all()

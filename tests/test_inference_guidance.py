@@ -140,6 +140,9 @@ def test_no_event_variance_no_warning_and_one_date_recommends_bw1985() -> None:
         "brown_warner_1985",
     )
     assert "Not brown_warner_1985" not in advice.note
+    # the measured size on real returns (docs/size_simulations.md, section 3) is in the note
+    assert "read p-values between 0.01 and 0.05 as borderline" in advice.note
+    assert "'all zero' hypothesis asks whether any firm moved" in advice.note
     assert choose_headline(panel) == "kolari_pynnonen"
     # the same date with large event-day shocks: BW1985 is no longer recommended
     shocked = r.copy()
@@ -260,3 +263,37 @@ def test_ai_names_on_one_date_get_the_robust_defaults(ai_study: es.EventStudyRes
     plain = res.plot_caar(band="cross_sectional").axes[0].collections[0]
     verts = plain.get_paths()[0].vertices[:, 1] / 100.0
     assert np.isclose(verts, cars[k].mean() + 1.959963984540054 * se, rtol=1e-9).any()
+
+
+def test_guidance_evidence_is_the_second_stage_variance_test() -> None:
+    """The advice's event-induced variance evidence is Harrington & Shrider's test of
+    ``res.variance_tests((0, 0))`` (one formula), checked by a loop on unequal residual dfs."""
+    from eventstudy.testing import simulated_study
+
+    sim = simulated_study(es.MarketModel("MKT"), seed=3)
+    returns = sim.returns.copy()
+    day0 = pd.DatetimeIndex(sim.events["date"])
+    for k, (ticker, date) in enumerate(zip(sim.events["ticker"], day0, strict=True)):
+        returns.loc[date, ticker] += 0.05 * (-1) ** k  # event-day effects of either sign
+    res = es.EventStudy(sim.events, returns, model=es.MarketModel("MKT"), calendar=None).fit()
+    eiv = event_induced_variance(res.panel)
+    rows = res.variance_tests((0, 0)).set_index("test")
+    assert eiv["variance_test"] == "harrington_shrider"
+    assert eiv["variance_statistic"] == rows.loc["harrington_shrider", "statistic"]
+    assert eiv["variance_p"] == rows.loc["harrington_shrider", "p_value"]
+    assert eiv["squared_sar_statistic"] == rows.loc["squared_sar", "statistic"]
+    assert eiv["squared_sar_p"] == rows.loc["squared_sar", "p_value"]
+    # by a loop: z_i = AR_i0 / se (prediction-error corrected), scaled by sqrt((d_i - 2)/d_i)
+    car = res.car((0, 0))
+    dof = res.params.set_index("event_id").loc[car["event_id"], "dof"].to_numpy(dtype=float)
+    assert len(set(dof)) > 1  # missing returns: the events' residual dfs differ
+    zt = []
+    for c, se, d in zip(car["car"], car["se_car"], dof, strict=True):
+        if np.isfinite(c) and d > 4:
+            zt.append(c / se * ((d - 2) / d) ** 0.5)
+    mean = sum(zt) / len(zt)
+    chi2 = sum((v - mean) ** 2 for v in zt)
+    assert eiv["variance_statistic"] == pytest.approx(chi2, rel=1e-10)
+    assert eiv["variance_df"] == len(zt) - 1
+    assert eiv["variance_p"] == pytest.approx(stats.chi2.sf(chi2, len(zt) - 1), rel=1e-10)
+    assert eiv["event_induced_variance"]

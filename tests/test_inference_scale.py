@@ -24,7 +24,7 @@ from eventstudy.inference._build import market_model_panel
 from eventstudy.inference._core import Context
 from eventstudy.inference.conventions import Conventions
 from eventstudy.inference.kp_rbar import _group_ids, kp_layout, kp_rbars
-from eventstudy.inference.nonparametric import _grank_u, _ranks
+from eventstudy.inference.nonparametric import _grank_column_means, _ranks
 from eventstudy.panel import EventPanel, SessionPositions
 
 EST, EVT = (-150, -11), (-5, 5)
@@ -207,22 +207,90 @@ def test_row_ranks_equal_scipy_rankdata_with_ties_and_nan() -> None:
         np.testing.assert_array_equal(_ranks(x), want)
 
 
-def test_grank_ranks_equal_ranking_the_joined_matrix() -> None:
-    """GRANK's U from ranks computed once, against rankdata of [SAR_est, SCAR*] per window."""
-    panel = PANELS["staggered, gappy"]()
+def _grank_joined_u(ctx: Context, stars: np.ndarray) -> np.ndarray:
+    """``U = rank / (T_i + 1) - 1/2`` of the joined ``[SAR_est, SCAR*]`` matrix of each column
+    of ``stars`` by ``scipy.stats.rankdata`` (the computation GRANK did for every window
+    before issue 14): ``(W, n, L1 + 1)``."""
+    sar_est = ctx.est / np.sqrt(ctx.sigma2)[:, None]
+    out = []
+    for star in stars.T:
+        g = np.concatenate([sar_est, star[:, None]], axis=1)
+        ranks = stats.rankdata(g, axis=1, nan_policy="omit")
+        out.append(ranks / ((~np.isnan(g)).sum(axis=1)[:, None] + 1) - 0.5)
+    return np.array(out)
+
+
+def _grank_oracle(panel: EventPanel, col_sets: list[np.ndarray]) -> np.ndarray:
+    """Kolari & Pynnönen (2011) GRANK t per column set, ranking the joined matrix per set
+    (SCAR* = SCAR / s(SCAR), U, S_U^2 = (1/T) sum_t (N_t/N) Ubar_t^2, Z, t)."""
     ctx = Context(panel, Conventions())
+    out = []
+    for cols in col_sets:
+        scar = ctx.scar(cols)
+        star = scar / np.nanstd(scar, ddof=1)
+        u = _grank_joined_u(ctx, star[:, None])[0]
+        n_t = (~np.isnan(u)).sum(axis=0)
+        has = n_t > 0
+        ubar = np.nanmean(u[:, has], axis=0)
+        t_days = int(has.sum())
+        s2 = np.sum(n_t[has] / ctx.n * ubar**2) / t_days
+        z = ubar[-1] / np.sqrt(s2)
+        out.append(z * np.sqrt((t_days - 2) / (t_days - 1 - z**2)))
+    return np.array(out)
+
+
+def _tied(panel: EventPanel) -> EventPanel:
+    """Residuals and ARs on a coarse grid: many ties within each event's SARs."""
+    return replace(panel, resid_est=np.round(panel.resid_est, 3), ar=np.round(panel.ar, 3))
+
+
+@pytest.mark.parametrize("name", [*PANELS, "staggered, gappy, tied"])
+def test_grank_equals_ranking_the_joined_matrix_per_window(name: str) -> None:
+    """GRANK's statistics (each event's SARs sorted once, binary searches and integer column
+    shifts) equal ranking the joined ``(n, L1 + 1)`` matrix for every day and window."""
+    panel = _tied(PANELS["staggered, gappy"]()) if name.endswith("tied") else PANELS[name]()
+    col_sets = _column_sets(panel)
+    res = run_tests(panel, ["grank"], windows=[(-1, 1), (0, 0), (-5, 5), (2, 4)])
+    ctx = Context(panel, Conventions())
+    tested = [c & (ctx.n_t > 0) for c in col_sets[: panel.ar.shape[1]]]  # daily: days with data
+    tested += [ctx.window_days(w) for w in [(-1, 1), (0, 0), (-5, 5), (2, 4)]]
+    want = _grank_oracle(panel, tested)
+    assert np.isfinite(want).sum() >= len(want) - 2  # edge panels may lose a day, not all
+    np.testing.assert_allclose(res["statistic"], want, rtol=1e-12, atol=1e-12)
+
+
+def test_grank_column_means_equal_ranking_the_joined_matrix(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Count and mean ``U`` per column against ``rankdata`` of ``[SAR_est, SCAR*]``: SCAR*'s
+    tied with one and with several estimation SARs, missing, and in blocks of events."""
+    from eventstudy.inference import nonparametric
+
+    panel = _tied(PANELS["staggered, gappy"]())
+    ctx = Context(panel, Conventions())
+    stars = []
     for window in [(0, 0), (-1, 1), (-5, 5)]:
         scar = ctx.scar(ctx.window_days(window))
-        scar_star = scar / np.nanstd(scar, ddof=1)
-        scar_star[4] = ctx.est[4, 10] / np.sqrt(ctx.sigma2[4])  # a tie with an estimation SAR
-        scar_star[6] = np.nan
-        sar_est = ctx.est / np.sqrt(ctx.sigma2)[:, None]
-        g = np.concatenate([sar_est, scar_star[:, None]], axis=1)
-        ranks = stats.rankdata(g, axis=1, nan_policy="omit")
-        want = ranks / ((~np.isnan(g)).sum(axis=1)[:, None] + 1) - 0.5
-        np.testing.assert_array_equal(_grank_u(ctx, scar_star), want)
-        # in blocks of events (the large-panel path): the same rows
-        np.testing.assert_array_equal(_grank_u(ctx, scar_star, slice(7, 19)), want[7:19])
+        stars.append(scar / np.nanstd(scar, ddof=1))
+    stars = np.column_stack(stars)
+    sar_est = ctx.est / np.sqrt(ctx.sigma2)[:, None]
+    stars[4, 0] = sar_est[4, 10]  # tied with an estimation SAR
+    value, n_same = np.unique(sar_est[9][~np.isnan(sar_est[9])], return_counts=True)
+    stars[9, 1] = value[np.argmax(n_same)]  # tied with several
+    assert n_same.max() >= 2
+    stars[6, :] = np.nan
+    stars[::5, 2] = np.nan
+    u = _grank_joined_u(ctx, stars)
+    want_n = (~np.isnan(u)).sum(axis=1)
+    with np.errstate(invalid="ignore"):
+        want = np.nanmean(u, axis=1)
+    for block, rank_block in [(8_192, 8_192), (5, 3)]:
+        monkeypatch.setattr(nonparametric, "_GRANK_BLOCK", block)
+        monkeypatch.setattr(nonparametric, "_RANK_BLOCK", rank_block)
+        fresh = Context(panel, Conventions())
+        n_t, ubar = _grank_column_means(fresh, stars)
+        np.testing.assert_array_equal(n_t, want_n)
+        np.testing.assert_allclose(ubar, want, rtol=0, atol=1e-14)
 
 
 def test_grank_and_rank_tests_in_blocks_equal_one_block(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -233,11 +301,52 @@ def test_grank_and_rank_tests_in_blocks_equal_one_block(monkeypatch: pytest.Monk
     panel = PANELS["staggered, gappy"]()
     names = ["grank", "corrado_rank", "corrado_zivney_rank", "corrado_zivney_sign"]
     whole = run_tests(panel, names, windows=[(-1, 1), (0, 0)])
-    monkeypatch.setattr(nonparametric, "_BLOCK_ROWS", 7)
+    monkeypatch.setattr(nonparametric, "_GRANK_BLOCK", 7)
     monkeypatch.setattr(nonparametric, "_RANK_BLOCK", 5)
     blocks = run_tests(panel, names, windows=[(-1, 1), (0, 0)])
     np.testing.assert_allclose(blocks["statistic"], whole["statistic"], rtol=1e-13)
     np.testing.assert_allclose(blocks["p_value"], whole["p_value"], rtol=1e-12)
+
+
+def _lamb_loop(panel: EventPanel) -> np.ndarray:
+    """Lamb (1995): ``C_t = 1 + 1/mean(L_i) + mean_i (m_it - mbar_i)^2 / SS_i``, event by event."""
+    dev = []
+    for i in range(panel.n_events):
+        m = [v for v in panel.market_est[i] if not math.isnan(v)]
+        mbar = sum(m) / len(m)
+        ss = sum((v - mbar) ** 2 for v in m)
+        dev.append([(v - mbar) ** 2 / ss for v in panel.market_evt[i]])
+    mean_l = float(np.mean(panel.nobs))
+    return 1.0 + 1.0 / mean_l + np.nanmean(np.array(dev), axis=0)
+
+
+def test_lamb_in_blocks_and_with_the_market_as_positions(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Lamb's factor from blocks of events, with the market held as one series read on the
+    grid (the chunked engine's compact form), equals the event-by-event transcription."""
+    from eventstudy.inference import lamb, parametric
+    from eventstudy.panel import SessionValues
+
+    panel = PANELS["staggered, gappy"]()
+    est, evt = np.asarray(panel.est_dates), np.asarray(panel.evt_dates)
+    sessions = np.unique(np.concatenate([est[~np.isnat(est)], evt[~np.isnat(evt)]]))
+    base = np.searchsorted(sessions, evt[:, 5])  # day 0
+    est_pos = SessionPositions(sessions, base, np.arange(EST[0], EST[1] + 1))
+    series = np.full(len(sessions), np.nan)
+    series[np.searchsorted(sessions, est[~np.isnat(est)])] = panel.market_est[~np.isnat(est)]
+    source = SessionValues(series, est_pos)
+    np.testing.assert_array_equal(source.values(), panel.market_est)  # the same market
+    compact = replace(panel, market_est=None, market_est_source=source)
+    want = _lamb_loop(panel)
+    for block in (8_192, 7):
+        monkeypatch.setattr(parametric, "_LAMB_BLOCK", block)
+        for p in (panel, compact):
+            got = parametric._lamb_factor(Context(p, Conventions()))
+            np.testing.assert_allclose(got, want, rtol=1e-12)
+    np.testing.assert_allclose(
+        lamb(compact, windows=[(-1, 1)])["statistic"],
+        lamb(panel, windows=[(-1, 1)])["statistic"],
+        rtol=1e-12,
+    )
 
 
 # ----------------------------------------------------------------------------- memory model
@@ -255,6 +364,22 @@ def test_memory_model_panel_matches_the_arrays_of_a_fitted_panel() -> None:
     assert 0.75 * held <= est.panel <= 1.5 * held
 
 
+def test_memory_model_counts_the_arrays_grank_keeps() -> None:
+    """GRANK keeps each event's sorted order and ranks for the run: the model's ``held`` part
+    against the bytes numpy reports for them."""
+    from eventstudy.memory import estimate_memory
+
+    panel = PANELS["staggered, gappy"]()
+    ctx = Context.of(panel, Conventions())
+    run_tests(panel, ["grank"], windows=[(-1, 1)])
+    kept = ctx.__dict__["grank_base"]
+    est = estimate_memory(panel.n_events, len(panel.est_rel), len(panel.evt_rel), ["grank"])
+    assert est.held == kept.order.nbytes + kept.rank2.nbytes
+    assert (
+        estimate_memory(panel.n_events, len(panel.est_rel), len(panel.evt_rel), ["bmp"]).held == 0
+    )
+
+
 def test_check_memory_picks_the_chunked_engine_or_refuses_naming_the_test() -> None:
     from eventstudy.exceptions import InsufficientMemoryError
     from eventstudy.memory import check_memory, estimate_memory
@@ -270,8 +395,10 @@ def test_check_memory_picks_the_chunked_engine_or_refuses_naming_the_test() -> N
     with pytest.raises(InsufficientMemoryError, match="grank") as err:
         check_memory(n, l1, l2, available=estimate_memory(n, l1, l2).panel)
     assert "chunked engine" in str(err.value) and "split the events" in str(err.value)
-    # without GRANK the largest part is another test or the panel itself
-    assert estimate_memory(n, l1, l2, ["bmp"]).total < estimate_memory(n, l1, l2).total
+    # without GRANK the largest part is another test or the panel itself (chunked engine:
+    # the numpy engine's fit needs more than any test at this size)
+    few_total = estimate_memory(n, l1, l2, ["bmp"], engine="chunked").total
+    assert few_total < estimate_memory(n, l1, l2, engine="chunked").total
 
 
 # ----------------------------------------------------------------------------- the CLI

@@ -25,6 +25,7 @@ from eventstudy.models import (
     NormalReturnModel,
     ScholesWilliams,
 )
+from eventstudy.results import EventStudyResults
 from eventstudy.study import EventStudy
 
 PLANTED = -0.05
@@ -182,18 +183,24 @@ def _small_thin_trading(seed: int = 1) -> pd.DataFrame:
     return pd.DataFrame({"ADR": r, "IDX": m}, index=dates)
 
 
-def test_scholes_williams_against_transcription() -> None:
-    df = _small_thin_trading()
+def _fit_adr_day80(df: pd.DataFrame, model: NormalReturnModel) -> EventStudyResults:
+    """The ADR's event on session 80: estimation days -70..-3, event days -2..2 (the rows
+    the transcriptions below use)."""
     events = pd.DataFrame({"ticker": ["ADR"], "date": [df.index[80]]})
-    res = EventStudy(
+    return EventStudy(
         events,
         df,
-        model=ScholesWilliams("IDX"),
+        model=model,
         estimation_window=(-70, -3),
         event_window=(-2, 2),
         calendar=None,
         min_estimation_obs=30,
     ).fit()
+
+
+def test_scholes_williams_against_transcription() -> None:
+    df = _small_thin_trading()
+    res = _fit_adr_day80(df, ScholesWilliams("IDX"))
     # Scholes & Williams (1977): b-, b0, b+ from three simple regressions, rho of the market
     rows = np.arange(80 - 70, 80 - 2)
     r, m = df["ADR"].to_numpy(), df["IDX"].to_numpy()
@@ -218,16 +225,7 @@ def test_scholes_williams_against_transcription() -> None:
 @pytest.mark.parametrize("lags", [1, 2])
 def test_dimson_against_transcription(lags: int) -> None:
     df = _small_thin_trading(seed=4)
-    events = pd.DataFrame({"ticker": ["ADR"], "date": [df.index[80]]})
-    res = EventStudy(
-        events,
-        df,
-        model=Dimson("IDX", lags=lags),
-        estimation_window=(-70, -3),
-        event_window=(-2, 2),
-        calendar=None,
-        min_estimation_obs=30,
-    ).fit()
+    res = _fit_adr_day80(df, Dimson("IDX", lags=lags))
     rows = np.arange(80 - 70, 80 - 2)
     r, m = df["ADR"].to_numpy(), df["IDX"].to_numpy()
     shifts = range(-lags, lags + 1)

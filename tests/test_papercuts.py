@@ -217,8 +217,12 @@ def test_messages_show_iso_dates() -> None:
     study = _simulated_results(260)  # more firms than the 240 estimation days
     day0 = f"{pd.bdate_range('2024-01-01', periods=300)[280]:%Y-%m-%d}"
     with pytest.raises(es.InsufficientDataError, match=rf"SUR Wald test on {day0} needs") as err:
-        study.sur_wald_test()
+        study.sur_wald_test(strict=True)
     assert "T00:00" not in str(err.value)
+    # without strict the date is a row saying why (issue 12)
+    assert (
+        study.sur_wald_test()["reason"].str.startswith(f"the SUR Wald test on {day0} needs").all()
+    )
     # every library message passes through one filter
     error = DataError(f"on {np.datetime64('2025-04-03', 'ns')} and {np.datetime64('2025-04-04')!r}")
     assert str(error) == "on 2025-04-03 and 2025-04-04"

@@ -17,6 +17,7 @@ from matplotlib.collections import PolyCollection
 from matplotlib.figure import Figure
 from scipy import stats
 
+import eventstudy as es
 from eventstudy import plotting
 from eventstudy.exceptions import DataError, SpecError
 
@@ -97,6 +98,37 @@ def test_caar_path_model_band_by_hand() -> None:
     expected = [np.sqrt(14e-4) / 3, np.sqrt(19e-4) / 3, np.sqrt(33e-4) / 3]
     np.testing.assert_allclose(path["se"], expected)
     np.testing.assert_allclose(path["upper"] - path["caar"], stats.norm.ppf(0.95) * path["se"])
+
+
+def test_model_band_of_results_includes_the_prediction_error_covariance() -> None:
+    # was: the figure's model band summed the days' variances (audit: s.e. 0.02778 on the
+    # last day against 0.02893 with the covariance between days)
+    from eventstudy.testing import simulated_study
+
+    sim = simulated_study(es.MarketModel("MKT"))
+    res = es.EventStudy(sim.events, sim.returns, model=es.MarketModel("MKT"), calendar=None).fit()
+    fig = plotting.plot_caar(res, band="model", level=0.95, start=-2)
+    band = fig.axes[0].collections[0].get_paths()[0].vertices  # the band's polygon (x, y)
+    p = res.panel
+    rel = np.asarray(p.evt_rel)
+    days = rel[rel >= -2]
+    # CLM (1997, eq. 4.4.14) by hand: sigma_i^2 (g'g + (X*'g)'(X'X)^-1 (X*'g)), event by event
+    se = []
+    for t in days:
+        total, count = 0.0, 0
+        for i in range(len(p.ticker)):
+            g = ((rel >= -2) & (rel <= t) & np.isfinite(p.ar[i])).astype(float)
+            if not g.any():
+                continue
+            xg = p.x_evt[i].T @ g
+            total += p.sigma2[i] * (g @ g + xg @ p.xtx_inv[i] @ xg)
+            count += 1
+        se.append(np.sqrt(total) / count)
+    caar = res.caar((-2, int(days[-1])))["caar"].to_numpy()
+    lower = [band[band[:, 0] == t, 1].min() for t in days]
+    np.testing.assert_allclose(100 * (caar - Z95 * np.array(se)), lower, rtol=1e-10)
+    assert np.all(np.array(se)[1:] > 0)
+    plt.close(fig)
 
 
 def test_caar_path_start_and_no_band() -> None:

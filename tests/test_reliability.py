@@ -590,7 +590,8 @@ MODES: list[Mode] = [
         r"^exit=0 \| eventstudy: warning: no prices for ZZZ \(.*\); their events are dropped "
         r"eventstudy: warning: 1 of 2 events dropped: 1 x ticker has no data .*\| "
         r"AAA 2024-06-03 \| used \|  ; "
-        r"ZZZ 2024-06-03 \| dropped \| ticker has no data \('ZZZ' has no returns\)$",
+        r"ZZZ 2024-06-03 \| dropped \| ticker has no data \(no price file in \S+ \(expected "
+        r"ZZZ\.csv or ZZZ\.parquet\); add it or drop the ticker\)$",
     ),
     Mode(
         "events_file_unknown_column",

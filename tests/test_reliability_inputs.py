@@ -85,6 +85,12 @@ def _jump(ret: float, day: str = "2024-03-01") -> pd.DataFrame:
     return out
 
 
+def _jump_on(returns: pd.DataFrame, ret: float, day: str = "2024-03-01") -> pd.DataFrame:
+    out = returns.copy()
+    out.loc[day, "AAA"] = ret
+    return out
+
+
 def _prices_wide() -> pd.DataFrame:
     """The synthetic returns as price levels (100 x cumulative product)."""
     return 100.0 * (1.0 + RETURNS).cumprod()
@@ -170,6 +176,48 @@ _CLI_SPEC = (
     '[events]\ndate = 2024-06-03\ntickers = ["aaa", "ZZZ"]\n[model]\nmarket = "mkt"\n'
     "[output]\nfigures = []\n"
 )
+
+
+_CLI_SPEC_AB = (
+    '[events]\ndate = 2024-06-03\ntickers = ["AAA", "BBB"]\n[model]\nmarket = "MKT"\n'
+    "[output]\nfigures = []\n"
+)
+
+
+@contextlib.contextmanager
+def _spoiled(tmp: Path, content: bytes, tickers: Sequence[str] = ("AAA",)) -> Any:
+    """Inside ``_cli``'s prices folder: BBB gets a copy of AAA's good prices, then each of
+    ``tickers``' price file is replaced by ``content`` (binary garbage, empty, wrong header)."""
+    folder = tmp / "prices"
+    (folder / "BBB.csv").write_bytes((folder / "AAA.csv").read_bytes())
+    for ticker in tickers:
+        (folder / f"{ticker}.csv").write_bytes(content)
+    yield
+
+
+def _cli_spoiled(tmp: Path, content: bytes, tickers: Sequence[str] = ("AAA",)) -> str:
+    return _cli(tmp, _CLI_SPEC_AB, _spoiled(tmp, content, tickers))
+
+
+def _api_spoiled(tmp: Path, content: bytes) -> str:
+    """``es.event_study`` on AAA (file spoiled) and BBB; the status rows."""
+    folder = _prices_folder(tmp)
+    with _spoiled(tmp, content), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = es.event_study(["AAA", "BBB"], "2024-06-03", market="MKT", prices_dir=folder,
+                             progress=False)  # fmt: skip
+    return " ; ".join(f"{r.event_id} | {r.status} | {r.reason}" for r in res.status.itertuples())
+
+
+def _scan_cli(tmp: Path, *extra: str) -> str:
+    """``eventstudy scan`` offline on the prices folder (MKT, AAA); ``exit | stderr``."""
+    folder = _prices_folder(tmp)
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err):
+        code = main(["scan", "--tickers", "AAA", "--market", "MKT", "--start", "2024-01-02",
+                     "--end", "2024-12-31", "--prices-dir", str(folder), "--out",
+                     str(tmp / "out"), "--offline", "-q", *extra])  # fmt: skip
+    return f"exit={code} | {' '.join(err.getvalue().split())}"
 
 
 def _raise(exc: BaseException) -> Any:
@@ -409,6 +457,15 @@ MODES: list[Mode] = [
         lambda tmp: _warned(_jump(9.0)),
         DECISION,
         r"AAA 2024-03-01 return \+900\.0% \(1:10 reverse split\)",
+    ),
+    Mode(
+        # one day quoted in cents, not dollars: x100 then /100 the next session, both flagged
+        # (was: no warning, CAR[-1, 1] = +10,774 % in the probe); 2024-03-04 is the Monday after
+        "split_like_move_cents_for_a_day",
+        lambda tmp: _warned(_jump(-0.99, "2024-03-04").pipe(lambda r: _jump_on(r, 99.0))),
+        DECISION,
+        r"2 one-day move\(s\) match a stock split: AAA 2024-03-01 return \+9900\.0% \(1:100 "
+        r"reverse split\); AAA 2024-03-04 return -99\.0% \(100:1 split\)",
     ),
     Mode(
         "split_like_move_log_returns",  # log returns: exp(-ln 2) = 0.5
@@ -660,7 +717,92 @@ MODES: list[Mode] = [
         lambda tmp: _cli(tmp, _CLI_SPEC),
         DECISION,
         r"^exit=0 \| eventstudy: warning: no prices for ZZZ .*\| AAA 2024-06-03 \| used \|  ; "
-        r"ZZZ 2024-06-03 \| dropped \| ticker has no data \('ZZZ' has no returns\)$",
+        r"ZZZ 2024-06-03 \| dropped \| ticker has no data \(no price file in \S+prices "
+        r"\(expected ZZZ\.csv or ZZZ\.parquet\); add it or drop the ticker\)$",
+    ),
+    Mode(
+        # one price file of binary garbage: its events are dropped with the reason, the rest run
+        # (was: the whole run aborted with exit 3)
+        "cli_unreadable_price_file_reported",
+        lambda tmp: _cli_spoiled(tmp, b"\x00\xffPK\x03\x04garbage"),
+        DECISION,
+        r"^exit=0 \| eventstudy: warning: no prices for AAA \(price file AAA\.csv unreadable: "
+        r"cannot read price file \S+AAA\.csv: 'utf-8' codec can't decode .*\| "
+        r"AAA 2024-06-03 \| dropped \| ticker has no data \(price file AAA\.csv unreadable: "
+        r"cannot read price file \S+AAA\.csv: .*\) ; BBB 2024-06-03 \| used \| $",
+    ),
+    Mode(
+        "cli_empty_price_file_reported",
+        lambda tmp: _cli_spoiled(tmp, b""),
+        DECISION,
+        r"^exit=0 .*AAA 2024-06-03 \| dropped \| ticker has no data \(price file AAA\.csv "
+        r"unreadable: cannot read price file \S+AAA\.csv: No columns to parse from file\) ; "
+        r"BBB 2024-06-03 \| used \| $",
+    ),
+    Mode(
+        "cli_wrong_header_price_file_reported",
+        lambda tmp: _cli_spoiled(tmp, b"foo,bar\nx,2\n"),
+        DECISION,
+        r"^exit=0 .*AAA 2024-06-03 \| dropped \| ticker has no data \(price file AAA\.csv "
+        r"unreadable: \S+AAA\.csv: 1 unparsable date\(s\) .*\) ; BBB 2024-06-03 \| used \| $",
+    ),
+    Mode(
+        "cli_every_price_file_unreadable",
+        lambda tmp: _cli_spoiled(tmp, b"", tickers=("AAA", "BBB")),
+        DECISION,
+        r"^exit=3 \| eventstudy: data unavailable: no prices for any firm of the study: AAA "
+        r"\(price file AAA\.csv unreadable: cannot read price file \S+AAA\.csv: No columns to "
+        r"parse from file\), BBB \(price file BBB\.csv unreadable: .*\) \| $",
+    ),
+    Mode(
+        "cli_market_price_file_unreadable",
+        lambda tmp: _cli_spoiled(tmp, b"", tickers=("MKT",)),
+        DECISION,
+        r"^exit=3 \| eventstudy: data unavailable: no prices for the market/benchmark MKT, which "
+        r"every event needs: MKT \(price file MKT\.csv unreadable: cannot read price file "
+        r"\S+MKT\.csv: No columns to parse from file\) \| $",
+    ),
+    Mode(
+        # was: exit 0, and pandas' head(-1) silently left the last shock day out of the tables
+        "scan_negative_top",
+        lambda tmp: _scan_cli(tmp, "--top", "-1"),
+        DECISION,
+        r"^exit=2 \| eventstudy: bad spec: top=-1: give the number of shock days to show "
+        r"\(0 or more\)$",
+    ),
+    Mode(
+        # the market itself as an event (MKT with the market MKT): residuals exactly 0 (was:
+        # used, then every test aborted: "no positive estimation-window residual variance;
+        # they need more estimation observations")
+        "market_as_event_firm",
+        lambda tmp: _status_of_first(_events(["MKT"], ["2024-06-03"])),
+        DECISION,
+        r"^MKT 2024-06-03 \| 2024-06-03 \| dropped \| zero-variance estimation residuals \(the "
+        r"model fits the returns exactly: is the firm its own market or benchmark\?\)",
+    ),
+    Mode(
+        # a European Excel export (was: "unknown column 'ticker;date'; did you mean 'ticker'?")
+        "events_file_semicolon_separated",
+        lambda tmp: _events_file(tmp, "ticker;date\nAAA;03/06/2024\n"),
+        SpecError,
+        r"^events file events\.csv is separated by ';', not commas \(header 'ticker;date'\); save it "
+        r"as a comma-separated CSV$",
+    ),
+    Mode(
+        # the same for a price file, with decimal commas (was: "752 unparsable date(s) ...
+        # '299909;401277000'": pandas split the decimals at their commas)
+        "price_file_semicolon_separated",
+        lambda tmp: es.read_prices(_write(tmp, "AAA.csv", "Date;Adj Close\n2024-06-03;1,5\n")),
+        DataError,
+        r"^price file \S+AAA\.csv is separated by ';', not commas \(header 'Date;Adj Close'\); "
+        r"save it as a comma-separated CSV with '\.' as the decimal point$",
+    ),
+    Mode(
+        "api_unreadable_price_file_reported",
+        lambda tmp: _api_spoiled(tmp, b"\x00\xffgarbage"),
+        DECISION,
+        r"^AAA 2024-06-03 \| dropped \| ticker has no data \(price file AAA\.csv unreadable: "
+        r"cannot read price file \S+AAA\.csv: .*\) ; BBB 2024-06-03 \| used \| $",
     ),
     # ---- only library errors leave the public API
     Mode(
@@ -884,3 +1026,35 @@ def test_shared_prices_pass_every_guard(prices_dir: Path) -> None:
         warnings.simplefilter("error", SuspectedSplitWarning)
         res = EventStudy(events, returns).fit()
     assert res.status["status"].tolist() == ["used"]
+
+
+@pytest.mark.shared_data
+def test_cli_same_prices_under_two_tickers(prices_dir: Path, tmp_path: Path) -> None:
+    """NVDA's price file copied as COPY: identical residuals make the Kolari-Pynnonen r_bar
+    exactly 1 (was: exit 1, internal error ZeroDivisionError drawing the CAAR band)."""
+    folder = tmp_path / "prices"
+    folder.mkdir()
+    for name, ticker in (("NVDA", "NVDA"), ("NVDA", "COPY"), ("SPY", "SPY")):
+        (folder / f"{ticker}.csv").write_bytes((prices_dir / f"{name}.csv").read_bytes())
+    spec = _write(tmp_path, "s.toml", '[events]\ndate = 2025-01-27\ntickers = ["NVDA", "COPY"]\n'
+                  '[model]\nmarket = "SPY"\n[output]\nfigures = []\n')  # fmt: skip
+    out, err = tmp_path / "out", io.StringIO()
+    with contextlib.redirect_stderr(err):
+        code = main(["run", str(spec), "--prices-dir", str(folder), "--out", str(out), "-q"])
+    assert code == 0, err.getvalue()
+    car = pd.read_csv(out / "car.csv")
+    first = car[car["window"] == car["window"].iloc[0]].set_index("ticker")["car"]
+    assert first["COPY"] == first["NVDA"]  # the same data, the same number
+
+
+@pytest.mark.skipif(not Path("/dev/null").exists(), reason="needs a device file")
+def test_a_device_is_neither_an_events_nor_a_price_file(tmp_path: Path) -> None:
+    """/dev/null stands for any device: /dev/zero would be read forever (was: "not found" for
+    a spec's events file; pandas read a device given as a price file)."""
+    spec = _write(tmp_path, "s.toml", '[events]\nfile = "/dev/null"\n[model]\nmarket = "MKT"\n')
+    with pytest.raises(SpecError, match=r"^events file '/dev/null' is not a regular file$"):
+        load_spec(spec)
+    with pytest.raises(SpecError, match=r"^study spec '/dev/null' is not a regular file$"):
+        load_spec("/dev/null")
+    with pytest.raises(DataError, match=r"^price file /dev/null is not a regular file; give a CSV"):
+        es.read_prices("/dev/null", ticker="AAA")

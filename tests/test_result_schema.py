@@ -80,3 +80,55 @@ def test_rows_of_all_tests_stack_into_one_table(panel: EventPanel) -> None:
     # an interval method has no statistic; it is said by its distribution, not by missing columns
     boot = stacked[stacked["test"] == "bootstrap"].iloc[0]
     assert np.isnan(boot["statistic"]) and boot["distribution"] == "bootstrap"
+
+
+def test_the_single_event_fallback_is_rows_of_the_schema(panel: EventPanel) -> None:
+    """A table asks ``headline_rows`` for its test; a single event gets its own t in the same
+    schema (the table code never names the fallback)."""
+    from eventstudy.inference.api import headline_rows
+
+    one = panel.take(np.arange(6) == 2)
+    rows = headline_rows(one, "cross_sectional_t", [(0, 1)])
+    assert rows["test"].tolist() == ["single_firm_t"]
+    assert list(rows.columns[2 : 2 + len(RESULT_COLUMNS)]) == RESULT_COLUMNS
+    # the event's own t: CAR / sqrt(sigma^2 (g'g + (X_w g)'(X'X)^-1 (X_w g))), by hand
+    cols = (one.evt_rel >= 0) & (one.evt_rel <= 1)
+    car = one.ar[0, cols].sum()
+    xg = one.x_evt[0, cols].sum(axis=0)
+    var = one.sigma2[0] * (cols.sum() + xg @ one.xtx_inv[0] @ xg)
+    assert rows.iloc[0]["statistic"] == pytest.approx(car / np.sqrt(var), rel=1e-10)
+    many = headline_rows(panel, "cross_sectional_t", [(0, 1)])
+    assert many["test"].tolist() == ["cross_sectional_t"]
+    expected = inference.run_tests(panel, ["cross_sectional_t"], [(0, 1)], daily=False)
+    assert many["statistic"].tolist() == expected["statistic"].tolist()
+
+
+def test_a_named_test_that_cannot_run_is_rows_with_a_reason(panel: EventPanel) -> None:
+    """run_tests: a test asked for by name that cannot run gives NaN rows with a reason
+    (``strict=True``: the error); a run where every test applies has no reason column."""
+    from dataclasses import replace
+
+    from eventstudy.exceptions import InsufficientDataError
+
+    one = panel.take(np.arange(6) == 0)
+    out = inference.run_tests(one, ["patell", "bmp"], [(0, 1)], daily=True)
+    assert list(out.columns) == [*RESULT_COLUMNS, "reason"]
+    bmp = out[out["test"] == "bmp"]
+    assert len(bmp) == len(one.evt_rel) + 1  # every day and the window, as a computed test
+    assert bmp[["estimate", "statistic", "p_value", "df"]].isna().all().all()
+    assert (bmp["stars"] == "").all() and not bmp["clustered"].any()
+    assert bmp["reason"].str.startswith("bmp needs at least 2 events (the panel has 1)").all()
+    patell = out[out["test"] == "patell"]
+    assert (patell["reason"] == "").all() and patell["statistic"].notna().all()
+    alone = inference.run_tests(one, ["patell"], [(0, 1)], daily=True)
+    assert patell["statistic"].tolist() == alone["statistic"].tolist()
+    assert "reason" not in alone
+    with pytest.raises(InsufficientDataError, match="bmp needs at least 2 events"):
+        inference.run_tests(one, ["bmp"], [(0, 1)], strict=True)
+    # a field the model lacks: Lamb without a market regressor
+    no_market = replace(panel, market_est=None, market_evt=None)
+    lamb = inference.run_tests(no_market, ["lamb"], [(0, 0)], daily=False)
+    assert lamb["reason"].tolist() == [
+        "lamb needs the panel's market_est, market_evt, which this model lacks"
+    ]
+    assert np.isnan(lamb["statistic"]).all()

@@ -7,6 +7,7 @@ beta-binomial and Student-t distributions, and hand counts on planted shocks.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -501,6 +502,36 @@ def test_cli_scan_offline_tickers_with_volume(prices_dir: Path, tmp_path: Path) 
     z = (logv.iloc[t] - past.mean()) / past.std(ddof=1)
     assert row["volume_z"] == pytest.approx(z, rel=1e-9)
     assert bool(row["volume_confirmed"]) is bool(z >= 1.645)
+
+
+@pytest.mark.shared_data
+def test_cli_scan_leaves_out_a_firm_whose_file_is_unreadable(
+    prices_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # was: one bad price file aborted the whole scan (exit 3, "... are in .partial")
+    folder = tmp_path / "prices"
+    folder.mkdir()
+    for ticker in ("NVDA", "AVGO", "AMD", "MU", "SPY"):
+        (folder / f"{ticker}.csv").write_bytes((prices_dir / f"{ticker}.csv").read_bytes())
+    (folder / "VST.csv").write_bytes(b"\x00\xff garbage \x00")
+    args = ["scan", "--tickers", "NVDA,AVGO,AMD,MU,VST", "--start", "2023-01-03",
+            "--end", "2025-12-31", "--prices-dir", str(folder), "--offline",
+            "--out", str(tmp_path / "out"), "-q"]  # fmt: skip
+    assert main(args) == 0
+    assert re.search(r"no prices for VST \(.*VST.csv.*\); left out of the scan",
+                     capsys.readouterr().err)  # fmt: skip
+    shocks = pd.read_csv(tmp_path / "out" / "firm_shocks.csv")
+    assert "VST" not in set(shocks["ticker"]) and "NVDA" in set(shocks["ticker"])
+    # the same scan without the bad firm gives the same rows for the others
+    args_ok = [a if a != "NVDA,AVGO,AMD,MU,VST" else "NVDA,AVGO,AMD,MU" for a in args]
+    args_ok[args_ok.index(str(tmp_path / "out"))] = str(tmp_path / "ok")
+    assert main(args_ok) == 0
+    pd.testing.assert_frame_equal(shocks, pd.read_csv(tmp_path / "ok" / "firm_shocks.csv"))
+    # the market's file unreadable: exit 3 naming it
+    (folder / "SPY.csv").write_bytes(b"\x00 garbage")
+    args[args.index(str(tmp_path / "out"))] = str(tmp_path / "o2")
+    assert main(args) == 3
+    assert "no prices for the scan's market SPY" in capsys.readouterr().err
 
 
 NB06 = Path(__file__).resolve().parents[1] / "notebooks" / "06_shock_scanner.ipynb"

@@ -221,6 +221,32 @@ def test_missing_characteristic_is_counted_never_silent(fitted: tuple) -> None:
     assert sorted(fit.es_dropped["ticker"]) == sorted(events["ticker"][[3, 8, 9]])
 
 
+def test_rows_a_formula_term_makes_missing_are_counted_too(fitted: tuple) -> None:
+    # was: statsmodels dropped them after the count (np.log of negatives: nobs 15 of 30,
+    # es_n_dropped 0), and a column named like a patsy function (scale) was not counted
+    res, events = fitted
+    lev = np.linspace(-1.0, 1.0, len(events))  # np.log is NaN for the first half and at 0
+    chars = pd.DataFrame({"ticker": events["ticker"], "lev": lev, "scale": 1.0 + lev**2})
+    positive = int((lev > 0).sum())
+    with pytest.warns(EventStudyWarning, match=r"dropped because a term of the formula"):
+        fit = res.cross_section("car ~ np.log(lev)", window=(0, 0), data=chars)
+    assert fit.nobs == positive and fit.es_n_dropped == len(events) - positive
+    assert set(fit.es_dropped["ticker"]) == set(events["ticker"][lev <= 0])
+    # the same regression by hand on the rows kept
+    frame = res.car((0, 0)).set_index("ticker")["car"].reindex(events["ticker"]).to_numpy()
+    keep = lev > 0
+    hand = sm.OLS(frame[keep], sm.add_constant(np.log(lev[keep]))).fit()
+    np.testing.assert_allclose(fit.params.to_numpy(), hand.params, rtol=1e-10)
+    chars.loc[[2, 5], "scale"] = np.nan
+    with pytest.warns(EventStudyWarning, match=r"2 of 60 events dropped .*2 lack scale"):
+        fit = res.cross_section("car ~ scale", window=(0, 0), data=chars)
+    assert fit.nobs == len(events) - 2 and fit.es_n_dropped == 2
+    # np.log(0) is -inf: an error naming the term, not "collinear"
+    chars["zero_ok"] = np.r_[0.0, np.ones(len(events) - 1)]
+    with pytest.raises(es.DataError, match=r"infinite values for events .*np.log\(zero_ok\)"):
+        res.cross_section("car ~ np.log(zero_ok)", window=(0, 0), data=chars)
+
+
 def test_bad_input_errors(fitted: tuple) -> None:
     res, events = fitted
     with pytest.raises(SpecError, match=r"\['sectr'\].*lacks; did you mean 'sector'"):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -211,3 +212,168 @@ def test_calendar_time_result_renders() -> None:
     html = ct._repr_html_()
     assert "<table" in html and "alpha" in html and "equal-weighted" in html
     assert ct.summary().tables[1] is not None
+
+
+# ----------------------------------------------------------------------------- from a study
+def _study_with_factors() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, es.EventStudyResults]:
+    """A FF3 world of 25 firms, one event each, windows (-100, -11) and (-5, 30)."""
+    rng = np.random.default_rng(16)
+    n_days, n_firms = 420, 25
+    dates = pd.bdate_range("2022-01-03", periods=n_days)
+    factors = pd.DataFrame(
+        {
+            "Mkt-RF": rng.normal(0.0004, 0.01, n_days),
+            "SMB": rng.normal(0, 0.005, n_days),
+            "HML": rng.normal(0, 0.005, n_days),
+            "Mom": rng.normal(0, 0.006, n_days),
+            "RF": np.full(n_days, 0.0001),
+        },
+        index=dates,
+    )
+    tickers = [f"C{i:02d}" for i in range(n_firms)]
+    loadings = rng.uniform(0.3, 1.4, (3, n_firms))
+    rets = pd.DataFrame(
+        factors["RF"].to_numpy()[:, None]
+        + factors[["Mkt-RF", "SMB", "HML"]].to_numpy() @ loadings
+        + rng.normal(0.0005, 0.015, (n_days, n_firms)),  # 5 bp a day of abnormal return
+        index=dates,
+        columns=tickers,
+    )
+    rets.iloc[200:204, 2] = np.nan  # a halt inside a holding period
+    events = pd.DataFrame({"ticker": tickers, "date": dates[rng.integers(120, 380, n_firms)]})
+    res = es.EventStudy(
+        events,
+        returns=rets,
+        model=es.FamaFrench3(),
+        factors=factors,
+        estimation_window=(-100, -11),
+        min_estimation_obs=60,
+        event_window=(-5, 30),
+        calendar=None,
+    ).fit()
+    return events, rets, factors, res
+
+
+def test_results_calendar_time_equals_statsmodels_on_the_portfolio(tmp_path: Path) -> None:
+    """res.calendar_time and the spec's [long_horizon.calendar_time]: the alpha of statsmodels
+    OLS on a portfolio series built by a loop over days and events."""
+    from eventstudy.second_stage.spec_sections import compute_second_stage
+    from eventstudy.spec import parse_spec
+
+    events, rets, factors, res = _study_with_factors()
+    assert res.panel.n_events == len(events)
+    ct = res.calendar_time((1, 20), model="ff3", cov="HAC", maxlags=4)
+    port = _portfolio_by_loop(events, rets, (1, 20), dict.fromkeys(rets.columns, 1.0))
+    span = port.reindex(
+        rets.index[(rets.index >= port.index.min()) & (rets.index <= port.index.max())]
+    )
+    span = span.dropna()
+    np.testing.assert_allclose(ct.portfolio["return"].to_numpy(), span.to_numpy(), rtol=1e-12)
+    y = span - factors.loc[span.index, "RF"]
+    X = sm.add_constant(factors.loc[span.index, ["Mkt-RF", "SMB", "HML"]])
+    ref = sm.OLS(y, X).fit(cov_type="HAC", cov_kwds={"maxlags": 4})
+    assert ct.alpha == pytest.approx(ref.params["const"], abs=1e-14)
+    np.testing.assert_allclose(ct.table["estimate"], ref.params, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(ct.table["se"], ref.bse, rtol=0, atol=1e-12)
+    # the spec path is the Python path
+    spec = parse_spec(
+        {
+            "events": {"date": "2025-01-27", "tickers": ["C00"]},
+            "windows": {"event": [-5, 30]},
+            "long_horizon": {"calendar_time": {"horizon": [1, 20], "maxlags": 4}},
+        },
+        base_dir=tmp_path,
+    )
+    second = compute_second_stage(spec, res, None)
+    assert list(second) == ["calendar_time"]
+    pd.testing.assert_frame_equal(second["calendar_time"].table, ct.table)
+    # value weights by ticker, the market model and White errors
+    mv = pd.Series(np.linspace(1, 25, 25) * 1e9, index=rets.columns)
+    vw = res.calendar_time((1, 20), weighting="value", market_values=mv, model="market", cov="HC0")
+    port_v = _portfolio_by_loop(events, rets, (1, 20), {t: float(mv[t]) for t in rets.columns})
+    yv = port_v.loc[vw.portfolio["date"]] - factors.loc[vw.portfolio["date"], "RF"]
+    Xv = sm.add_constant(factors.loc[vw.portfolio["date"], ["Mkt-RF"]])
+    ref_v = sm.OLS(yv.to_numpy(), Xv.to_numpy()).fit(cov_type="HC0")
+    np.testing.assert_allclose(vw.table["estimate"], ref_v.params, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(vw.table["se"], ref_v.bse, rtol=0, atol=1e-12)
+
+
+def test_results_calendar_time_with_returns_and_log_returns() -> None:
+    events, rets, factors, res = _study_with_factors()
+    own = res.calendar_time((1, 20), cov="HC0")
+    given = res.calendar_time((1, 20), cov="HC0", returns=rets)
+    pd.testing.assert_frame_equal(own.table, given.table)
+    # a study of log returns holds the same simple returns
+    logged = es.EventStudy(
+        events,
+        returns=np.log1p(rets),
+        model=es.FamaFrench3(),
+        factors=factors,
+        estimation_window=(-100, -11),
+        min_estimation_obs=60,
+        event_window=(-5, 30),
+        return_kind="log",
+        calendar=None,
+    ).fit()
+    np.testing.assert_allclose(
+        logged.calendar_time((1, 20), cov="HC0").portfolio["return"],
+        own.portfolio["return"],
+        rtol=1e-12,
+    )
+    # monthly portfolios from whole months of returns
+    monthly = res.calendar_time((1, 3), frequency="M", model="market", cov="HC0", returns=rets)
+    assert monthly.options["frequency"] == "M" and len(monthly.portfolio) > 3
+
+
+def test_results_calendar_time_errors() -> None:
+    events, rets, factors, res = _study_with_factors()
+    bare = es.EventStudy(
+        events[events["ticker"] != "C00"].assign(benchmark="C00"),  # not its own benchmark
+        returns=rets,
+        estimation_window=(-100, -11),
+        min_estimation_obs=60,
+        calendar=None,
+    ).fit()
+    with pytest.raises(SpecError, match=r"fitted without factors: pass factors=eventstudy"):
+        bare.calendar_time((1, 5))
+    assert len(bare.calendar_time((1, 5), factors=factors, cov="HC0").table) == 4
+    with pytest.raises(SpecError, match="outside the event window"):
+        res.calendar_time((1, 40))
+    with pytest.raises(SpecError, match="pass returns="):
+        res.calendar_time((1, 3), frequency="M")
+    with pytest.raises(SpecError, match="needs market values"):
+        res.calendar_time((1, 5), weighting="value")
+    with pytest.raises(SpecError, match="model='ff5' is not valid"):
+        res.calendar_time((1, 5), model="ff5")
+    with pytest.raises(es.DataError, match="no returns for"):
+        res.calendar_time((1, 5), returns=rets.drop(columns="C03"))
+
+
+def test_spec_monthly_calendar_time_uses_returns_from_the_prices(tmp_path: Path) -> None:
+    """frequency = "M" in the spec: whole months of returns, computed from the prices."""
+    from eventstudy.second_stage.spec_sections import compute_second_stage
+    from eventstudy.spec import parse_spec
+
+    _, rets, _, res = _study_with_factors()
+    levels = (1 + rets.fillna(0.0)).cumprod() * 50.0
+    prices = (
+        levels.rename_axis("date")
+        .reset_index()
+        .melt(id_vars="date", var_name="ticker", value_name="adj_close")
+        .assign(close=lambda f: f["adj_close"])
+    )
+    spec = parse_spec(
+        {
+            "events": {"date": "2025-01-27", "tickers": ["C00"]},
+            "windows": {"event": [-5, 30]},
+            "long_horizon": {
+                "calendar_time": {"horizon": [1, 3], "frequency": "M", "model": "market"}
+            },
+        },
+        base_dir=tmp_path,
+    )
+    got = compute_second_stage(spec, res, prices)["calendar_time"]
+    by_hand = levels.pct_change()  # simple returns of the same closes
+    ref = res.calendar_time((1, 3), frequency="M", model="market", returns=by_hand)
+    pd.testing.assert_frame_equal(got.table, ref.table, check_exact=False, rtol=1e-10)
+    assert got.options["frequency"] == "M"

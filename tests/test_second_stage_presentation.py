@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from io import StringIO
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -17,6 +18,10 @@ from eventstudy.second_stage.spec_sections import second_stage_files
 
 @pytest.fixture(scope="module")
 def study() -> tuple[es.EventStudyResults, pd.DataFrame]:
+    return thirty_firms_one_date()
+
+
+def thirty_firms_one_date() -> tuple[es.EventStudyResults, pd.DataFrame]:
     """30 firms on one date, market-model returns; a 'size' characteristic per ticker."""
     rng = np.random.default_rng(8)
     dates = pd.bdate_range("2022-01-03", periods=320)
@@ -96,3 +101,54 @@ def test_second_stage_files_and_etable(study: tuple) -> None:
     assert es.etable(fit).loc[("beta", "estimate"), "(1)"].startswith(f"{ref.params['beta']:.4f}")
     with pytest.raises(SpecError, match=r"cannot share a table \(arguments \[1\] are regressions"):
         es.etable(fit, res, windows=[(0, 0)])
+
+
+class _Recorder:
+    """Stands in for the CLI's output folder (``write_text``): records what it is given."""
+
+    def __init__(self) -> None:
+        self.files: dict[str, str] = {}
+
+    def write_text(self, name: str, text: str) -> None:
+        self.files[name] = text
+
+
+def test_export_writes_the_second_stage_files(study: tuple, tmp_path: Path) -> None:
+    """res.with_second_stage(...).export(folder) writes the files eventstudy run writes (the
+    CLI now relies on export), listed in the folder's output manifest."""
+    import json
+
+    from eventstudy._fileio import MANIFEST_NAME
+    from eventstudy.second_stage.spec_sections import write_second_stage
+
+    res, chars = study
+    fit = res.cross_section("car ~ size + beta", window=(0, 1), data=chars)
+    shown = res.with_second_stage(
+        cross_section=fit,
+        bhar_tests=res.bhar_tests((0, 5), n_boot=200),
+        variance_tests=res.variance_tests((0, 1)),
+    )
+    cli = _Recorder()
+    expected = write_second_stage(shown, cli)
+    assert expected == [
+        "cross_section.txt",
+        "cross_section.csv",
+        "bhar_tests.csv",
+        "variance_tests.csv",
+    ]
+    written = shown.export(tmp_path / "out", formats=("csv", "md"))
+    for name in expected:
+        assert (tmp_path / "out" / name).read_text(encoding="utf-8") == cli.files[name], name
+        assert name in written
+    manifest = json.loads((tmp_path / "out" / MANIFEST_NAME).read_text())
+    assert set(expected) <= set(manifest["files"])  # eventstudy owns them: re-runs replace them
+    ref = _hand_fit(res, chars)
+    table = pd.read_csv(tmp_path / "out" / "cross_section.csv")
+    np.testing.assert_allclose(table["se"], ref.bse, rtol=1e-9)
+    # exported again over its own files: allowed (the manifest owns them)
+    shown.export(tmp_path / "out", formats=("csv",))
+    # without csv no second-stage tables; a name taken by a study table is refused
+    only_md = shown.export(tmp_path / "md", formats=("md",))
+    assert not any(str(name).endswith("cross_section.csv") for name in only_md)
+    with pytest.raises(SpecError, match="would overwrite the study's table car.csv"):
+        res.with_second_stage(car=res.variance_tests((0, 1))).export(tmp_path / "clash")

@@ -16,6 +16,7 @@ import eventstudy as es
 from eventstudy.cli import main
 from eventstudy.exceptions import SpecError
 from eventstudy.spec import parse_spec
+from test_second_stage_presentation import thirty_firms_one_date
 
 BASE: dict[str, Any] = {
     "events": {"date": "2025-01-27", "tickers": ["NVDA", "AVGO"]},
@@ -58,6 +59,27 @@ def test_sections_are_parsed(tmp_path: Path) -> None:
         "seed": 0,
     }
     assert _spec(tmp_path).cross_section == {}
+    both = _spec(tmp_path, long_horizon={"window": [0, 40], "calendar_time": True})
+    assert both.long_horizon["calendar_time"] == {
+        "frequency": "D",
+        "weighting": "equal",
+        "model": "ff3",
+        "cov": "HAC",
+    }
+    monthly = _spec(
+        tmp_path,
+        long_horizon={"calendar_time": {"horizon": [1, 12], "frequency": "M", "maxlags": 3}},
+    )
+    assert monthly.long_horizon == {
+        "calendar_time": {
+            "frequency": "M",
+            "weighting": "equal",
+            "model": "ff3",
+            "cov": "HAC",
+            "horizon": (1, 12),
+            "maxlags": 3,
+        }
+    }
 
 
 @pytest.mark.parametrize(
@@ -83,6 +105,26 @@ def test_sections_are_parsed(tmp_path: Path) -> None:
         ({"long_horizon": {"n_boot": 500}}, "needs window"),
         ({"long_horizon": {"window": [0, 40], "n_boot": 10}}, "at least 100"),
         ({"long_horizon": {"window": [0, 40], "against": "market"}}, "long_horizon.against"),
+        (
+            {"long_horizon": {"calendar_time": {"horizn": [1, 5]}}},
+            r"\[long_horizon.calendar_time\]: unknown key 'horizn'; did you mean 'horizon'\? "
+            "valid: horizon, frequency, weighting, model, cov, maxlags, min_firms",
+        ),
+        (
+            {"long_horizon": {"calendar_time": {"model": "ff5"}}},
+            r"calendar_time.model: value 'ff5' is not valid;.* valid: market, ff3, carhart",
+        ),
+        (
+            {"long_horizon": {"calendar_time": {"cov": "HC3"}}},
+            "valid: HAC, HC0, nonrobust",
+        ),
+        ({"long_horizon": {"calendar_time": {"horizon": [1, 50]}}}, "outside windows.event"),
+        (
+            {"long_horizon": {"calendar_time": {"weighting": "value"}}},
+            r"add \[data\] shares or \[data\] market_values",
+        ),
+        ({"long_horizon": {"calendar_time": "yes"}}, "must be true or a"),
+        ({"long_horizon": {"calendar_time": False}}, "needs window"),
     ],
 )
 def test_bad_sections_are_spec_errors(tmp_path: Path, tables: dict[str, Any], message: str) -> None:
@@ -125,8 +167,7 @@ def test_cli_run_writes_the_second_stage(tmp_path: Path, prices_dir: Path) -> No
         'formats = ["csv", "md"]',
         "figures = []",
         "[outcome]",
-        'kind = "volume"',
-        'market = "SPY"',
+        'kind = "volume"',  # the market's volume: the [model]'s market, SPY (the default)
         "[cross_section]",
         'formula = "car ~ C(sector) + beta"',
         "window = [0, 1]",
@@ -202,10 +243,60 @@ def test_cli_run_writes_the_second_stage(tmp_path: Path, prices_dir: Path) -> No
         stats.ttest_1samp(bhar, 0).statistic, rel=1e-12
     )
     av = again.second_stage["volume"].ar
+    assert again.second_stage["volume"].meta["volume_market"] == "SPY"
     np.testing.assert_allclose(
         av[(av["ticker"] == "NVDA") & (av["rel_day"] == 0)]["ar"].iloc[0], nvda, rtol=1e-9
     )
     assert "Cross-section regression" in str(again.summary())
+
+
+@pytest.mark.shared_data
+def test_cli_run_writes_the_calendar_time_portfolio(tmp_path: Path, prices_dir: Path) -> None:
+    """[long_horizon.calendar_time] on a market-model study: the CLI loads FF3 for it, and its
+    calendar_time.csv is statsmodels OLS on the portfolio of adjusted-close returns by hand."""
+    import statsmodels.api as sm
+
+    tickers = ["NVDA", "AVGO", "AMD", "MU", "VST", "CEG"]
+    lines = [
+        "[events]",
+        "date = 2025-01-27",
+        f"tickers = {tickers!r}".replace("'", '"'),
+        "[windows]",
+        "estimation = [-250, -11]",
+        "event = [-10, 40]",
+        "car = [[0, 0]]",
+        "[output]",
+        'formats = ["csv"]',
+        "figures = []",
+        "[long_horizon.calendar_time]",
+        "horizon = [1, 20]",
+        'model = "ff3"',
+        'cov = "HC0"',
+    ]
+    (tmp_path / "s.toml").write_text("\n".join(lines) + "\n")
+    out = tmp_path / "out"
+    argv = ["run", str(tmp_path / "s.toml"), "--prices-dir", str(prices_dir), "--out", str(out)]
+    factors_dir = prices_dir / "factors"
+    assert main([*argv, "--factors-dir", str(factors_dir), "--offline", "-q"]) == 0
+    table = pd.read_csv(out / "calendar_time.csv")
+    assert table["term"].tolist() == ["alpha", "Mkt-RF", "SMB", "HML"]
+    # by hand: the equal-weighted mean of the six firms' returns on sessions +1..+20
+    rets = pd.DataFrame(
+        {
+            t: pd.read_csv(prices_dir / f"{t}.csv", parse_dates=["Date"], index_col="Date")[
+                "Adj Close"
+            ].pct_change()
+            for t in tickers
+        }
+    )
+    p0 = rets.index.get_loc(pd.Timestamp("2025-01-27"))
+    days = rets.index[p0 + 1 : p0 + 21]
+    ff3 = pd.read_csv(factors_dir / "FF3_daily.csv", parse_dates=["Date"], index_col="Date") / 100
+    y = rets.loc[days].mean(axis=1) - ff3.loc[days, "RF"]
+    ref = sm.OLS(y, sm.add_constant(ff3.loc[days, ["Mkt-RF", "SMB", "HML"]])).fit(cov_type="HC0")
+    np.testing.assert_allclose(table["estimate"], ref.params, rtol=1e-8, atol=1e-12)
+    np.testing.assert_allclose(table["se"], ref.bse, rtol=1e-8)
+    assert "Long horizon: calendar-time portfolio" in (out / "summary.txt").read_text()
 
 
 @pytest.mark.shared_data
@@ -239,17 +330,75 @@ def test_turnover_from_the_spec(tmp_path: Path, prices_dir: Path) -> None:
     assert set(tests["test"]) == {"cross_sectional_t", "corrado_rank"}
 
 
-def test_turnover_needs_one_share_count_per_ticker(tmp_path: Path) -> None:
+@pytest.mark.shared_data
+def test_turnover_from_a_dated_shares_file(tmp_path: Path, prices_dir: Path) -> None:
+    """[data] shares = "shares.csv" with ticker, date, shares: each day's turnover divides by
+    the last count on or before it; NVDA's abnormal turnover on 2025-01-27 by hand."""
+    (tmp_path / "shares.csv").write_text(
+        "ticker,date,shares\n"
+        "NVDA,2022-12-30,24.6e9\nNVDA,2024-09-03,24.5e9\nNVDA,2024-12-02,24.4e9\n"
+        "AVGO,2022-12-30,4.66e9\nSPY,2022-12-30,0.92e9\nSPY,2024-10-01,0.95e9\n"
+    )
+    spec = _spec(
+        tmp_path,
+        data={"shares": "shares.csv"},
+        windows={"estimation": [-250, -11], "event": [-10, 10], "car": [[0, 0], [0, 1]]},
+        outcome={"kind": "volume", "market": "SPY", "measure": "turnover"},
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", es.EventStudyWarning)
+        res = es.run_spec(spec, prices_dir=prices_dir, offline=True)
+    vol = res.second_stage["volume"]
+    counts = pd.read_csv(tmp_path / "shares.csv", parse_dates=["date"])
+
+    def turnover(ticker: str) -> pd.Series:
+        volume = pd.read_csv(prices_dir / f"{ticker}.csv", parse_dates=["Date"]).set_index("Date")[
+            "Volume"
+        ]
+        mine = counts[counts["ticker"] == ticker]
+        out = {}
+        for day, v in volume.items():  # the last count on or before the day
+            count = mine[mine["date"] <= day]["shares"].iloc[-1]
+            out[day] = np.log(100 * v / count + 0.000255)
+        return pd.Series(out)
+
+    y, x = turnover("NVDA"), turnover("SPY").reindex(turnover("NVDA").index)
+    p0 = y.index.get_loc(pd.Timestamp("2025-01-27"))
+    est = slice(p0 - 250, p0 - 10)  # spans NVDA's and SPY's count changes
+    b, a = np.polyfit(x.iloc[est], y.iloc[est], 1)
+    ar = vol.ar[(vol.ar["ticker"] == "NVDA") & (vol.ar["rel_day"] == 0)]["ar"].iloc[0]
+    assert ar == pytest.approx(y.iloc[p0] - a - b * x.iloc[p0], abs=1e-9)
+
+
+def test_turnover_with_a_dated_shares_file_names_what_is_missing(tmp_path: Path) -> None:
+    """[data] shares as ticker, date, shares reaches turnover (counts as of each day); a
+    ticker without a count, or a day before the first count, is a clear error."""
     from eventstudy.second_stage.spec_sections import compute_second_stage
 
-    (tmp_path / "shares.csv").write_text("ticker,date,shares\nNVDA,2024-12-31,24.4e9\n")
+    dates = pd.bdate_range("2024-12-02", periods=5)
+    prices = pd.DataFrame(
+        {
+            "date": np.tile(dates, 3),
+            "ticker": np.repeat(["NVDA", "AVGO", "SPY"], 5),
+            "close": 100.0,
+            "volume": 1e6,
+        }
+    )
+    (tmp_path / "shares.csv").write_text("ticker,date,shares\nNVDA,2024-11-29,24.4e9\n")
     spec = _spec(
         tmp_path,
         data={"shares": "shares.csv"},
         outcome={"kind": "volume", "market": "SPY", "measure": "turnover"},
     )
-    with pytest.raises(SpecError, match="a file with dates is not supported for turnover"):
-        compute_second_stage(spec, None, pd.DataFrame())
+    with pytest.raises(es.DataError, match=r"no share counts for \['AVGO', 'SPY'\]"):
+        compute_second_stage(spec, None, prices)
+    (tmp_path / "shares.csv").write_text(
+        "ticker,date,shares\nNVDA,2024-11-29,24.4e9\nAVGO,2024-12-04,4.7e9\nSPY,2024-11-01,9e8\n"
+    )
+    with pytest.raises(
+        es.DataUnavailableError, match="AVGO: no share count on or before 2024-12-02"
+    ):
+        compute_second_stage(spec, None, prices)
 
 
 class _Folder:
@@ -267,17 +416,7 @@ def test_volatility_outcome_and_cross_section_tables(tmp_path: Path) -> None:
 
     from eventstudy.second_stage.spec_sections import run_second_stage
 
-    rng = np.random.default_rng(8)
-    dates = pd.bdate_range("2022-01-03", periods=320)
-    tickers = [f"F{i:02d}" for i in range(30)]
-    market = rng.normal(0, 0.01, len(dates))
-    rets = pd.DataFrame(
-        market[:, None] + rng.normal(0, 0.02, (len(dates), 30)), index=dates, columns=tickers
-    )
-    rets["SPY"] = market
-    events = pd.DataFrame({"ticker": tickers, "date": dates[280]})
-    res = es.EventStudy(events, returns=rets, calendar=None).fit()
-    chars = pd.DataFrame({"ticker": tickers, "size": rng.normal(0, 1, 30)})
+    res, chars = thirty_firms_one_date()
     chars.to_csv(tmp_path / "chars.csv", index=False)
     spec = _spec(
         tmp_path,

@@ -89,6 +89,53 @@ def test_mean_market_and_mean_adjusted_models_recover_the_spike() -> None:
             assert abs(av.mean() - SPIKE) < 4 * av.std(ddof=1) / math.sqrt(len(av)), kwargs
 
 
+def test_a_mean_market_made_of_the_event_firms_warns() -> None:
+    # 40 event firms and only the market ticker besides: the "mean" market is their own
+    # volume, and the shared spike is absorbed (audit: 0.755 with SPY, 0.055 with "mean")
+    prices, events = _volume_prices(seed=5, dates_used=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", EventStudyWarning)
+        by_ticker = volume_study(events, prices, market="MKT", event_window=(-5, 5), calendar=None)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        volume_study(events, prices, market="mean", event_window=(-5, 5), calendar=None)
+    texts = [str(w.message) for w in caught]
+    assert any(
+        "market='mean' is the mean log volume of 41 tickers, 98% of them" in t for t in texts
+    )
+    day0 = by_ticker.ar[by_ticker.ar["rel_day"] == 0]["ar"].to_numpy()
+    assert abs(day0.mean() - SPIKE) < 4 * day0.std(ddof=1) / math.sqrt(len(day0))
+
+
+def test_a_zero_volume_day_in_an_event_window_warns() -> None:
+    # audit: one zero-volume day of 40 firms on day 0 took the t statistic from 23.6 to 2.08
+    prices, events = _volume_prices(seed=7, dates_used=1)
+    day0 = pd.Timestamp(events["date"].iloc[3])
+    prices.loc[(prices["ticker"] == "V03") & (prices["date"] == day0), "volume"] = 0.0
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        volume_study(events, prices, market="MKT", event_window=(-5, 5), calendar=None)
+    texts = [str(w.message) for w in caught]
+    assert any(f"1 event-window day(s) have zero volume (V03 {day0:%Y-%m-%d})" in t for t in texts)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        res = volume_study(
+            events, prices, market="MKT", event_window=(-5, 5), calendar=None, zero="missing"
+        )
+    assert not any("event-window day(s) have zero volume" in str(w.message) for w in caught)
+    v03 = res.ar[(res.ar["ticker"] == "V03") & (res.ar["rel_day"] == 0)]["ar"]
+    assert v03.isna().all()  # left out, not a -12
+
+
+def test_missing_volume_counts_only_days_inside_a_tickers_span() -> None:
+    prices, _ = _volume_prices(seed=6)
+    # V02 lists on the 40th session: its 39 earlier days are not "missing volume"
+    late = (prices["ticker"] == "V02") & (prices["date"] < prices["date"].unique()[39])
+    report = volume_frame(prices[~late], tickers=["V01", "V02"]).attrs["volume_report"]
+    counts = dict(zip(report["ticker"], report["missing_volume"], strict=True))
+    assert counts == {"V01": 10, "V02": 0}  # V01's ten-day halt (planted) is still counted
+
+
 def test_turnover_measure_and_zero_as_missing() -> None:
     prices, _ = _volume_prices()
     shares = pd.Series(1e6, index=prices["ticker"].unique())
@@ -101,6 +148,75 @@ def test_turnover_measure_and_zero_as_missing() -> None:
     missing = volume_frame(prices, zero="missing")
     assert missing["V00"].iloc[100:103].isna().all()
     assert missing.attrs["volume_report"].set_index("ticker").loc["V00", "zero_volume"] == 3
+
+
+def _turnover_by_hand(prices: pd.DataFrame, counts: pd.DataFrame, ticker: str) -> pd.Series:
+    """ln(100 V_t / S_t + 0.000255) with S_t the last count on or before day t, times the
+    split ratios dated after that count (current basis), by a loop over days."""
+    rows = prices[prices["ticker"] == ticker].set_index("date")
+    mine = counts[counts["ticker"] == ticker]
+    splits = rows["splits"].dropna()
+    out = {}
+    for day, volume in rows["volume"].items():
+        before = mine[mine["date"] <= day]
+        last = before.iloc[int(np.argmax(before["date"].to_numpy()))]
+        factor = 1.0
+        for split_day, ratio in splits.items():
+            if split_day > last["date"] and ratio > 0:
+                factor *= ratio
+        out[day] = math.log(100.0 * volume / (last["shares"] * factor) + TURNOVER_OFFSET)
+    return pd.Series(out)
+
+
+def test_turnover_with_dated_share_counts_by_hand() -> None:
+    """Turnover from counts by date (ticker, date, shares): the last count on or before each
+    day, restated across a split as load_market_values does; abnormal turnover by OLS."""
+    prices, events = _volume_prices(n=4)
+    dates = pd.DatetimeIndex(sorted(prices["date"].unique()))
+    prices = prices.assign(close=50.0, splits=np.nan)
+    prices.loc[(prices["ticker"] == "V02") & (prices["date"] == dates[200]), "splits"] = 2.0
+    before = pd.Timestamp("2021-12-31")
+    counts = pd.DataFrame(
+        [
+            ("V00", before, 1e6),
+            ("V01", before, 2e6),
+            ("V01", dates[220], 3e6),  # a new count inside the estimation window
+            ("V02", before, 5e5),  # before the 2:1 split: 1e6 on today's basis
+            ("V02", dates[250], 1.1e6),
+            ("V03", before, 4e6),
+            ("MKT", before, 1e9),
+            ("MKT", dates[280], 1.2e9),
+        ],
+        columns=["ticker", "date", "shares"],
+    )
+    turn = volume_frame(prices, measure="turnover", shares=counts)
+    for ticker in ("V01", "V02", "MKT"):
+        hand = _turnover_by_hand(prices, counts, ticker)
+        np.testing.assert_allclose(turn[ticker].to_numpy(), hand.to_numpy(), rtol=1e-13)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", EventStudyWarning)
+        vol = volume_study(
+            events,
+            prices,
+            market="MKT",
+            measure="turnover",
+            shares=counts,
+            estimation_window=(-150, -11),
+            event_window=(-5, 5),
+            calendar=None,
+        )
+    y, x = _turnover_by_hand(prices, counts, "V01"), _turnover_by_hand(prices, counts, "MKT")
+    p0 = dates.get_loc(events.loc[events["ticker"] == "V01", "date"].iloc[0])
+    est = slice(p0 - 150, p0 - 10)  # V01's count changes inside it (day 220)
+    b, a = np.polyfit(x.iloc[est], y.iloc[est], 1)
+    ar = vol.ar[(vol.ar["ticker"] == "V01") & (vol.ar["rel_day"] == 0)]["ar"].iloc[0]
+    assert ar == pytest.approx(y.iloc[p0] - a - b * x.iloc[p0], abs=1e-9)
+    # a day before a ticker's first count: no silent gap
+    late = counts.assign(date=counts["date"].where(counts["ticker"] != "V03", dates[10]))
+    with pytest.raises(es.DataUnavailableError, match=r"turnover needs a share count.*V03"):
+        volume_frame(prices, measure="turnover", shares=late)
+    with pytest.raises(DataError, match=r"no share counts for \['V03'\]"):
+        volume_frame(prices, measure="turnover", shares=counts[counts["ticker"] != "V03"])
 
 
 def test_volume_bad_input() -> None:

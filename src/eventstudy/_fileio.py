@@ -338,6 +338,10 @@ def _ensure_folder(folder: Path) -> Path:
 
     The probe is a fresh ``mkstemp`` file (created exclusively, never through a link).
     """
+    if folder.exists() and not folder.is_dir():  # was: "... is not writable: File exists"
+        raise OutputError(
+            f"output folder {folder} exists and is a file, not a folder; choose another folder"
+        )
     try:
         folder.mkdir(parents=True, exist_ok=True)
         fd, probe = tempfile.mkstemp(dir=folder, prefix=".eventstudy-write-test.", suffix=".tmp")

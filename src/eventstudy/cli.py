@@ -8,8 +8,8 @@ optionally Parquet) tables, PNG figures, ``report.html`` (self-contained, figure
 Exit codes
 ----------
 0 success; 1 any other error; 2 bad spec or arguments; 3 data unavailable or unusable;
-4 the output cannot be written. Errors are one line on stderr (``--debug`` shows the
-traceback).
+4 the output cannot be written; 130 interrupted (Ctrl-C). Errors are one line on stderr
+(``--debug`` shows the traceback).
 """
 
 from __future__ import annotations
@@ -34,7 +34,14 @@ from .exceptions import (
 
 __all__ = ["EXIT_CODES", "build_parser", "main"]
 
-EXIT_CODES: dict[str, int] = {"ok": 0, "error": 1, "spec": 2, "data": 3, "output": 4}
+EXIT_CODES: dict[str, int] = {
+    "ok": 0,
+    "error": 1,
+    "spec": 2,
+    "data": 3,
+    "output": 4,
+    "interrupted": 130,  # 128 + SIGINT, as shells report a Ctrl-C
+}
 
 
 # ----------------------------------------------------------------------------- arguments
@@ -52,7 +59,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="eventstudy",
         description="Financial event studies from a TOML study spec.",
-        epilog="Exit codes: 0 ok, 1 error, 2 bad spec, 3 data unavailable, 4 output not writable.",
+        epilog=(
+            "Exit codes: 0 ok, 1 error, 2 bad spec, 3 data unavailable, 4 output not writable, "
+            "130 interrupted."
+        ),
     )
     parser.add_argument("--version", action="version", version=f"eventstudy {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -196,12 +206,11 @@ def cmd_run(args: argparse.Namespace, progress: Progress) -> int:
     )
     summary = report.summary_text(res, title=spec.name, **options)
     folder.write_text("summary.txt", summary + "\n")
-    from .second_stage.spec_sections import write_second_stage  # [outcome] etc. (issue 16)
-
-    second = write_second_stage(res, folder)  # fit_spec ran them (es.run_spec's path)
+    # the second stage ([outcome], [cross_section], [long_horizon]; issue 16) ran in
+    # fit_spec and export wrote its files with the rest (one writer, one manifest)
     if not args.quiet:
         print(summary)
-    progress.done(f"wrote {len(written) + 1 + len(second)} files to {out}")
+    progress.done(f"wrote {len(written) + 1} files to {out}")
     return EXIT_CODES["ok"]
 
 
@@ -319,6 +328,17 @@ def main(argv: Sequence[str] | None = None) -> int:
             code = command(args, progress)
         _report_warnings(caught, progress)
         return code
+    except KeyboardInterrupt:
+        if args.debug:
+            raise
+        # one line, not a traceback: every file written so far is complete (atomic writes)
+        # and the cache keeps the download batches already done
+        print(
+            f"eventstudy: interrupted ({progress.current}); the files written so far are "
+            "complete and the cache keeps what was downloaded: run the command again",
+            file=sys.stderr,
+        )
+        return EXIT_CODES["interrupted"]
     except Exception as raised:
         if args.debug:
             raise

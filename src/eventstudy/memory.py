@@ -37,6 +37,8 @@ CHUNK_EVENTS = 50_000
 ESTIMATION_CHUNK = 20_000
 #: rows per block of the rank tests (``eventstudy.inference.nonparametric._RANK_BLOCK``)
 RANK_BLOCK = 8_192
+#: rows per block of GRANK's comparisons (``eventstudy.inference.nonparametric._GRANK_BLOCK``)
+GRANK_BLOCK = 8_192
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,11 @@ class MemoryEstimate:
         Arrays the tests share (SARs, prediction-error factors, presence, CARs).
     engine : str
         The engine the estimate is for.
+    diagnostic : int
+        Working arrays of the clustering diagnostic that runs before any test (its
+        event-induced variance check scales the estimation residuals in blocks).
+    held : int
+        Arrays a test keeps for the rest of the run (GRANK's sorted estimation SARs).
     """
 
     panel: int
@@ -62,6 +69,8 @@ class MemoryEstimate:
     tests: dict[str, int] = field(default_factory=dict)
     context: int = 0
     engine: str = "numpy"
+    diagnostic: int = 0
+    held: int = 0
 
     @property
     def largest_test(self) -> tuple[str, int]:
@@ -74,10 +83,13 @@ class MemoryEstimate:
     @property
     def total(self) -> int:
         """Peak above the loaded data: the panel plus the larger of the fit's and the
-        tests' working sets (the tests run after the fit has released its blocks; they share
-        the test context, so the two largest test working sets are counted with the context)."""
-        tests = sorted(self.tests.values(), reverse=True)[:2]
-        return self.panel + max(self.fit, self.context + sum(tests) if tests else 0)
+        tests' working sets. The tests run one at a time after the fit has released its
+        blocks and after the clustering diagnostic, so their peak is the shared context,
+        what earlier tests keep, and the larger of the diagnostic and the largest test."""
+        if not self.tests:
+            return self.panel + self.fit
+        tests = self.context + self.held + max(self.diagnostic, self.largest_test[1])
+        return self.panel + max(self.fit, tests)
 
     def __repr__(self) -> str:
         name, size = self.largest_test
@@ -89,17 +101,24 @@ class MemoryEstimate:
 
 
 def _test_bytes(name: str, n: int, l1: int, l2: int) -> int:
-    """Working set of one test beyond the panel and the shared test context (bytes)."""
+    """Working set of one test beyond the panel and the shared test context (bytes).
+
+    The coefficients count the arrays each test allocates; they were checked against
+    ``tracemalloc`` peaks of each test alone at 10,000 and 100,000 events (issue 14)."""
     width = l1 + l2
-    if name == "grank":  # float32 ranks of the estimation SARs kept; U in blocks of 65,536
-        return n * l1 * 4 + n * _F8 + min(n, 65_536) * (l1 + 1) * (_F8 * 3 + 2)
+    if name == "grank":  # int16 order and ranks kept, SCAR*'s per window, one sorted block
+        return n * l1 * 4 + n * (l2 + 8) * _F8 * 2 + min(n, GRANK_BLOCK) * l1 * 50
     if name in ("corrado_rank", "corrado_zivney_rank", "corrado_zivney_sign"):
-        return min(n, RANK_BLOCK) * width * _F8 * 10  # one block of the sort
-    if name == "kolari_pynnonen":  # the clean flags and one group's neighbours (a few MB)
-        return n * l1 + 64 * 2**20
+        return min(n, RANK_BLOCK) * width * _F8 * 7  # one block of the sort
+    if name == "kolari_pynnonen":  # the clean flags, group sums, one group's neighbours
+        return n * l1 + n * l2 * _F8 * 4
+    if name == "brown_warner_1985":  # the estimation-day AAR, in blocks of 65,536 events
+        return min(n, 65_536) * l1 * 9
+    if name == "lamb":  # the market's estimation-window moments in blocks of 8,192 events
+        return min(n, 8_192) * l1 * 33 + n * l2 * _F8 * 3
     if name == "wilcoxon":
-        return n * l2 * _F8 * 3
-    return n * l2 * _F8
+        return n * l2 * _F8 * 7
+    return n * l2 * _F8 * 5
 
 
 def estimate_memory(
@@ -139,11 +158,13 @@ def estimate_memory(
     (or its dates), ``(n, L2)`` returns, normal returns, ARs, their variances, market and
     dates, the ``(n, L2, k)`` regressors, ``(n, k, k)`` ``(X'X)^-1`` and about 300 bytes of
     per-event scalars and labels. While estimating, a block holds the gathered returns,
-    regressors, mask and residuals (about eight ``(block, L1)`` arrays) plus one
-    ``(n, L1)`` array for the whole study. The tests share a context of about six
-    ``(n, L2)`` arrays; GRANK keeps the estimation SARs and their within-event ranks and
-    builds one ``(n, L1 + 1)`` array of U's at a time; the rank tests sort blocks of 8,192
-    events; Kolari-Pynnönen's ``r_bar`` works on one group of dates at a time.
+    regressors, mask and residuals (about eight ``(block, L1)`` arrays) plus two
+    ``(n, L1)`` arrays for the whole study. The tests share a context of about six
+    ``(n, L2)`` arrays; the clustering diagnostic before them scales the estimation
+    residuals in blocks of 8,192 events; GRANK keeps each event's estimation SARs' order and
+    ranks (``int16``, 4 bytes a cell) and compares blocks of 8,192 events; the rank tests
+    sort blocks of 8,192 events; Lamb's test reads the market in blocks of 8,192 events;
+    Kolari-Pynnönen's ``r_bar`` works on one group of dates at a time.
 
     Examples
     --------
@@ -151,18 +172,21 @@ def estimate_memory(
     >>> round(est.total / 1e9, 1) < 4.0
     True
     """
-    from .inference import TEST_NAMES
+    from .inference import registered_tests
 
-    names = list(TEST_NAMES) if tests == "all" else [str(t) for t in tests]
+    names = list(registered_tests()) if tests == "all" else [str(t) for t in tests]
     n = int(n_events)
     panel = n * (_F8 * (2 * l1 + (6 + k) * l2 + k * k) + 300)
     block = min(n, chunk_events if engine == "chunked" else ESTIMATION_CHUNK)
-    fit = block * l1 * _F8 * 8 + (n * l1 * _F8 if engine == "numpy" else 0)
+    fit = block * l1 * _F8 * 8 + (n * l1 * _F8 * 2 if engine == "numpy" else 0)
     if engine == "chunked":
         fit += block * (_F8 * (2 * l1 + (6 + k) * l2) + 300)  # the block's own panel
     tests_bytes = {t: _test_bytes(t, n, l1, l2) for t in names}
     context = n * l2 * _F8 * 6 if names else 0
-    return MemoryEstimate(panel, fit, tests_bytes, context, engine)
+    # clustering diagnostic: its event-induced variance check scales blocks of 8,192 events
+    diagnostic = min(n, 8_192) * l1 * 9 + n * l1 + n * l2 * _F8 * 2 if names else 0
+    held = n * l1 * 4 if "grank" in names else 0
+    return MemoryEstimate(panel, fit, tests_bytes, context, engine, diagnostic, held)
 
 
 def window_length(window: tuple[Any, Any]) -> int:

@@ -300,6 +300,25 @@ class EventPanel:
         """
         return int(self.ar.shape[0])
 
+    @property
+    def conditional_var_ar(self) -> FloatArray | None:
+        """The model's own event-window ``Var(AR_it)`` when it has one instead of the OLS
+        prediction-error term (a GARCH model's conditional variances ``h_it``: ``var_ar`` with
+        no ``X'X``), else None. The one test of "does the model supply its variances".
+
+        Examples
+        --------
+        >>> import eventstudy as es
+        >>> from eventstudy.testing import simulated_study
+        >>> sim = simulated_study(es.MarketModel("MKT"))
+        >>> res = es.EventStudy(sim.events, sim.returns, model=es.MarketModel("MKT"), calendar=None).fit()
+        >>> res.panel.conditional_var_ar is None  # OLS: sigma^2 times the prediction-error term
+        True
+        """
+        if self.var_ar is not None and self.xtx_inv is None and self.k > 0:
+            return self.var_ar
+        return None
+
     def take(self, rows: Any) -> EventPanel:
         """The events ``rows`` (a slice, integer positions or a boolean mask) as a new panel.
 

@@ -22,6 +22,7 @@ from ._notebook import register_figure_display
 from .abnormal import CaarMethod
 from .exceptions import DataError, SpecError
 from .inference.guidance import critical_value
+from .panel import EventPanel
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
@@ -136,7 +137,9 @@ def caar_path(
     band
         ``"cross_sectional"``: ``se_t = sd_i(CAR_i(t)) / sqrt(N_t)``, robust to event-induced
         variance. ``"model"``: ``se_t = sqrt(sum_i sum_s var_ar_is) / N_t`` (independent firms;
-        ignores the small prediction-error covariance between days). ``None``: no band.
+        a tidy frame has no regressors, so the small prediction-error covariance between days
+        is left out - :func:`plot_caar` of a results object includes it through
+        :func:`eventstudy.abnormal.var_car`). ``None``: no band.
     start
         Relative day from which ARs are cumulated (default: the first day of the frame).
         A firm missing on a day adds nothing to its CAR that day (the CAR carries on).
@@ -210,7 +213,8 @@ def _band_se(ar: pd.DataFrame, wide: pd.DataFrame, car: np.ndarray, band: str | 
         index="rel_day", columns="event_id", values="var_ar", aggfunc="first", dropna=False
     )
     var = var_wide.reindex(index=wide.index, columns=wide.columns).to_numpy(dtype=float)
-    # Var(CAR) sums the variances of the days with an AR (as abnormal.var_car does)
+    # a tidy frame has no regressors: Var(CAR) sums the days' variances (the prediction-error
+    # covariance between days is left out; plot_caar(results) adds it, _exact_model_band)
     var_car = np.nancumsum(np.where(np.isnan(wide.to_numpy(dtype=float)), 0.0, var), axis=0)
     with np.errstate(invalid="ignore", divide="ignore"):
         total = np.nansum(np.where(np.isnan(car), 0.0, var_car), axis=1)
@@ -266,6 +270,8 @@ def plot_caar(
     )
     if kp:
         path = kp_widened_path(panel, path, level)  # type: ignore[arg-type]  # checked above
+    elif other == "model" and isinstance(panel, EventPanel):
+        path = _exact_model_band(panel, path, level, start)
     fig, ax = _new_axes(ax)
     name = "Kolari-Pynnönen" if kp else None
     _draw_path(ax, path, label=label or "CAAR", percent=percent, level=level, band_name=name)
@@ -276,6 +282,30 @@ def plot_caar(
     ax.set_title("Cumulative average abnormal return")
     ax.legend(loc="best")
     return fig
+
+
+def _exact_model_band(
+    panel: EventPanel, path: pd.DataFrame, level: float, start: int | None
+) -> pd.DataFrame:
+    """``path`` with the model band of a results object: each event's ``Var(CAR_i)`` from its
+    first cumulated day to day ``t`` by :func:`eventstudy.abnormal.var_car` (with the
+    prediction-error covariance between days that a tidy AR frame cannot give), then
+    ``se_t = sqrt(sum_i Var(CAR_i)) / N_t``."""
+    rel = np.asarray(panel.evt_rel)
+    first = int(rel[0]) if start is None else int(start)
+    x = panel.x_evt if panel.x_evt is not None else np.zeros((*panel.ar.shape, 0))
+    se = np.full(len(path), np.nan)
+    for j, day in enumerate(path["rel_day"].to_numpy(dtype=int)):  # one pass per day, not event
+        cols = (rel >= first) & (rel <= day)
+        v = abnormal.var_car(
+            panel.sigma2, x, panel.xtx_inv, panel.ar, cols, var_ar=panel.conditional_var_ar
+        )
+        count = int(np.isfinite(v).sum())
+        if count:
+            se[j] = np.sqrt(np.nansum(v)) / count
+    z = critical_value(level)
+    caar = path["caar"].to_numpy(dtype=float)
+    return path.assign(se=se, lower=caar - z * se, upper=caar + z * se)
 
 
 def _as_path(

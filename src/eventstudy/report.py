@@ -69,6 +69,7 @@ __all__ = [
     "group_table",
     "provenance",
     "repr_html",
+    "second_stage_files",
     "second_stage_sections",
     "study_figures",
     "summary_text",
@@ -498,6 +499,8 @@ def _notes_block(
     if advice:
         notes.append(advice)
     notes.append(STARS_NOTE)
+    if "reason" in tab:  # tests that could not run: their rows are blank, the note says why
+        notes += [f"Not applicable: {why}" for why in pd.unique(tab["reason"]) if why]
     dropped = res.status[res.status["status"] != "used"]
     notes += [f"Dropped {row['event_id']}: {row['reason']}" for _, row in dropped.iterrows()]
     versions = record["versions"]
@@ -655,7 +658,9 @@ def _test_display(tab: pd.DataFrame) -> pd.DataFrame:
     shown = tab[
         ["test", "window", "estimate", "statistic", "p_value", "distribution", "df", "n", "stars"]
     ]
-    return shown.assign(clustered=np.where(tab["clustered"], "yes", ""))
+    shown = shown.assign(clustered=np.where(tab["clustered"], "yes", ""))
+    # a test that could not run says why (the column exists only then: run_tests)
+    return shown.assign(reason=tab["reason"]) if "reason" in tab else shown
 
 
 def _status_display(res: Any) -> pd.DataFrame:
@@ -736,6 +741,50 @@ def second_stage_sections(res: Any) -> dict[str, pd.DataFrame]:
             continue
         out[caption] = frame.reset_index(drop=True)
     return out
+
+
+def second_stage_files(second: Mapping[str, Any]) -> dict[str, str]:
+    """The files of second-stage results (issue 16): ``{file name: text}``, written by
+    :func:`export` (and so by ``eventstudy run``). A regression gives ``NAME.txt`` (its
+    statsmodels summary) and ``NAME.csv`` (its coefficients), a study of another outcome
+    ``NAME_ar.csv`` (its abnormal values), a calendar-time portfolio ``NAME.csv`` (its factor
+    regression), a table ``NAME.csv``; text cells are neutralised for spreadsheets
+    (:func:`csv_safe`).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from eventstudy.report import second_stage_files
+    >>> files = second_stage_files({"bhar_tests": pd.DataFrame({"test": ["t"], "p_value": [0.5]})})
+    >>> files["bhar_tests.csv"]
+    'test,p_value\\nt,0.5\\n'
+    """
+    from .tables import regression_coefficients
+
+    files: dict[str, str] = {}
+    for name, item in second.items():
+        if is_regression(item):
+            files[f"{name}.txt"] = str(item.summary()) + "\n"
+            files[f"{name}.csv"] = _second_stage_csv(regression_coefficients(item))
+        elif isinstance(item, pd.DataFrame):
+            files[f"{name}.csv"] = _second_stage_csv(item)
+        elif isinstance(getattr(item, "table", None), pd.DataFrame):  # CalendarTimeResult
+            files[f"{name}.csv"] = _second_stage_csv(item.table)
+        elif isinstance(getattr(item, "ar", None), pd.DataFrame):  # a volume study
+            files[f"{name}_ar.csv"] = _second_stage_csv(item.ar)
+    return files
+
+
+def _second_stage_csv(frame: pd.DataFrame) -> str:
+    """CSV text of a second-stage table, its text cells (tickers, event ids, groups)
+    neutralised for spreadsheets as the report's tables are."""
+    clean = frame.copy()
+    for col in clean.columns:
+        values = clean[col]
+        if values.dtype == object or pd.api.types.is_string_dtype(values.dtype):
+            clean[col] = values.map(csv_safe)
+    clean.columns = [csv_safe(str(c)) for c in clean.columns]
+    return str(clean.to_csv(index=False, float_format="%.10g"))
 
 
 def _sections(
@@ -976,7 +1025,10 @@ def export(
     """Write the results to ``folder``; returns ``{name: path}`` of every file written.
 
     ``csv`` / ``parquet``: the tidy tables ``ar, car, caar, caar_path, tests, status, params``
-    (``car`` stacks every window); ``md``, ``html``, ``tex``: the reports. Figures (a dict of
+    (``car`` stacks every window); with ``csv`` also the second-stage results
+    (``res.second_stage``, :func:`second_stage_files`: ``cross_section.csv`` and ``.txt``,
+    ``bhar_tests.csv``, ``calendar_time.csv``, ...); ``md``, ``html``, ``tex``: the reports.
+    Figures (a dict of
     name to Figure) are saved as ``figures/<name>.png``, linked from the Markdown report and
     embedded in the HTML one; ``provenance.json`` is always written.
 
@@ -1004,6 +1056,14 @@ def export(
         if fmt in formats:
             for name, frame in tables.items():
                 payloads[f"{name}.{fmt}"] = _table_bytes(frame, fmt)
+    if "csv" in formats:  # issue 16: the second stage's tables, as eventstudy run writes them
+        for name, text in second_stage_files(getattr(res, "second_stage", None) or {}).items():
+            if name in payloads:
+                raise SpecError(
+                    f"the second-stage result {name.rsplit('.', 1)[0]!r} would overwrite the "
+                    f"study's table {name}; give it another name in with_second_stage()"
+                )
+            payloads[name] = text.encode("utf-8")
     pngs = {name: figure_png(fig) for name, fig in (figures or {}).items()}
     figure_paths: dict[str, str] = {}
     for name, png in pngs.items():
@@ -1039,10 +1099,9 @@ def _default_band_path(res: Any, path: pd.DataFrame, level: float = 0.95) -> pd.
 def _caar_method(res: Any, test: str) -> CaarMethod:
     """The CAAR formula ``test`` estimates (:func:`eventstudy.abnormal.caar_path`): the CAAR
     path exported, drawn and tabled is then one number per day (issue 12)."""
-    from .inference._registry import REGISTRY
+    from .inference._registry import caar_method_of
 
-    spec = REGISTRY.get(headline_test(res, test))
-    return spec.caar if spec is not None else "mean_car"
+    return caar_method_of(headline_test(res, test))
 
 
 def _export_tables(

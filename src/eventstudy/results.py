@@ -186,10 +186,7 @@ class EventStudyResults:
         cols = self._cols(window)
         total, n_days = abnormal.car(p.ar, cols)
         x = p.x_evt if p.x_evt is not None else np.zeros((*p.ar.shape, 0))
-        garch_like = p.var_ar is not None and p.xtx_inv is None and p.k > 0
-        var = abnormal.var_car(
-            p.sigma2, x, p.xtx_inv, p.ar, cols, var_ar=p.var_ar if garch_like else None
-        )
+        var = abnormal.var_car(p.sigma2, x, p.xtx_inv, p.ar, cols, var_ar=p.conditional_var_ar)
         out = pd.DataFrame(self._ids(extra=True))
         out["car"] = total
         out["var_car"] = var
@@ -349,6 +346,7 @@ class EventStudyResults:
         alternative: str = "two-sided",
         by: str | None = None,
         conventions_column: bool = False,
+        strict: bool = False,
     ) -> pd.DataFrame:
         """Run significance tests on the panel; see :func:`eventstudy.inference.run_tests`.
 
@@ -360,7 +358,9 @@ class EventStudyResults:
         independent abnormal returns while event windows overlap in calendar time (prefer
         ``brown_warner_1985``, ``kolari_pynnonen`` or the portfolio test then). With
         ``by="group"`` the tests run on each group's events separately and a ``group`` column
-        leads the table.
+        leads the table. A test named in ``tests`` that cannot run on the events (too few for
+        its cross-section, a field the model lacks) gives rows with NaN numbers and a
+        ``reason`` column; ``strict=True`` raises instead.
 
         Examples
         --------
@@ -381,6 +381,7 @@ class EventStudyResults:
             alternative,
             by,
             conventions_column,
+            strict,
         )
         memo: dict[Any, pd.DataFrame] = self.__dict__.setdefault("_tests_memo", {})
         if key in memo:
@@ -394,6 +395,7 @@ class EventStudyResults:
                 daily=with_days,
                 conventions=used,
                 alternative=alternative,  # type: ignore[arg-type]
+                strict=strict,
             )
 
         table = self._by_group(run, by)
@@ -417,19 +419,21 @@ class EventStudyResults:
             report and the Jupyter view use by default (``None``: keep the current ones).
         primary_test
             The test whose estimate, standard error and p-value the CAAR tables show (a name of
-            ``eventstudy.inference.TEST_NAMES``; ``None``: keep the current one).
+            ``eventstudy.inference.registered_tests()``; ``None``: keep the current one).
 
         Examples
         --------
         >>> robust = res.with_conventions(primary_test="brown_warner_1985")  # doctest: +SKIP
         >>> r2 = res.with_conventions(es.Conventions.profile("estudy2"))  # doctest: +SKIP
         """
-        from .inference import TEST_NAMES
+        from .inference import registered_tests
 
+        # the live registry, as the spec's [tests] primary: a test registered at run time counts
+        names = registered_tests()
         test = self.primary_test if primary_test is None else primary_test
-        if test != "auto" and test not in TEST_NAMES:
+        if test != "auto" and test not in names:
             raise SpecError(
-                f"primary_test={test!r} is not a test; choose 'auto' or one of {list(TEST_NAMES)}"
+                f"primary_test={test!r} is not a test; choose 'auto' or one of {list(names)}"
             )
         return dataclasses.replace(
             self,
@@ -480,11 +484,10 @@ class EventStudyResults:
         >>> res.caar_method  # the headline test of 8 events averages the events' CARs
         'mean_car'
         """
-        from .inference._registry import REGISTRY
+        from .inference._registry import caar_method_of
         from .inference.guidance import choose_headline
 
-        spec = REGISTRY.get(choose_headline(self.panel, self.primary_test))
-        return spec.caar if spec is not None else "mean_car"
+        return caar_method_of(choose_headline(self.panel, self.primary_test))
 
     def _by_group(self, run: Callable[[EventPanel], pd.DataFrame], by: str | None) -> pd.DataFrame:
         """``run(panel)`` on the whole panel, or on each group's events (``by="group"``) with
@@ -508,7 +511,10 @@ class EventStudyResults:
             part = run(self.panel.take(np.asarray(same, dtype=bool)))
             part.insert(0, by, label)
             frames.append(part)
-        return pd.concat(frames, ignore_index=True)
+        out = pd.concat(frames, ignore_index=True)
+        if "reason" in out:  # a group whose tests all ran has no reason column: "" (computed)
+            out["reason"] = out["reason"].fillna("")
+        return out
 
     def portfolio_test(
         self,
@@ -517,11 +523,13 @@ class EventStudyResults:
         alternative: str = "two-sided",
         by: str | None = None,
         sample: str = "common",
+        strict: bool = False,
     ) -> pd.DataFrame:
         """Clustered-date remedy: one equally weighted portfolio per event date, its CAR tested
         against its own estimation-window variance; see
         :func:`eventstudy.inference.portfolio_test` (``by="group"``: per group; ``sample``:
-        the firms of each estimation day, ``"common"`` or ``"all"``).
+        the firms of each estimation day, ``"common"`` or ``"all"``; a date that cannot be
+        tested is a row with a ``reason``, or an error with ``strict=True``).
 
         Examples
         --------
@@ -535,6 +543,7 @@ class EventStudyResults:
                 windows=windows,
                 alternative=alternative,  # type: ignore[arg-type]  # checked by the test
                 sample=sample,
+                strict=strict,
             ),
             by,
         )
@@ -545,11 +554,13 @@ class EventStudyResults:
         *,
         by: str | None = None,
         reference: str = "F",
+        strict: bool = False,
     ) -> pd.DataFrame:
         """Clustered-date remedy: event-day dummies estimated as a system (SUR) with Wald tests
         that all firms' effects are zero and that their average is zero, referred to the exact
         F (Hotelling) or, with ``reference="chi2"``, to chi2; see
-        :func:`eventstudy.inference.sur_wald_test` (``by="group"``: per group).
+        :func:`eventstudy.inference.sur_wald_test` (``by="group"``: per group; a date that
+        cannot be tested is a row with a ``reason``, or an error with ``strict=True``).
 
         Examples
         --------
@@ -557,7 +568,7 @@ class EventStudyResults:
         """
         from .inference import sur_wald_test
 
-        return self._by_group(lambda panel: sur_wald_test(panel, window, reference), by)
+        return self._by_group(lambda panel: sur_wald_test(panel, window, reference, strict), by)
 
     def single_firm_tests(
         self,
@@ -714,6 +725,83 @@ class EventStudyResults:
         from .second_stage.longhorizon import bhar_tests
 
         return bhar_tests(self, window, against=against, n_boot=n_boot, seed=seed, ddof=ddof)
+
+    def calendar_time(
+        self,
+        horizon: tuple[int, int] | None = None,
+        *,
+        frequency: Literal["D", "M"] = "D",
+        weighting: Literal["equal", "value"] = "equal",
+        model: str = "ff3",
+        cov: Literal["HAC", "HC0", "nonrobust"] = "HAC",
+        maxlags: int | None = None,
+        min_firms: int = 1,
+        returns: pd.DataFrame | None = None,
+        factors: pd.DataFrame | None = None,
+        market_values: pd.Series | None = None,
+    ) -> Any:
+        """Calendar-time portfolio of the study's events and its factor alpha (Fama 1998;
+        Mitchell & Stafford 2000); see :func:`eventstudy.second_stage.calendar_time_portfolio`.
+
+        Parameters
+        ----------
+        horizon
+            ``(first, last)`` periods after day 0 each event is held: trading days (default
+            ``(1, last day of the event window)``) or, with ``frequency="M"``, months after
+            the event month (default ``(1, 12)``).
+        frequency
+            ``"D"`` (daily portfolio) or ``"M"`` (monthly; needs ``returns=``).
+        weighting
+            ``"equal"`` or ``"value"`` (by ``market_values``, else the study's market values
+            before each event window).
+        model
+            ``"market"``, ``"ff3"`` or ``"carhart"``.
+        cov
+            ``"HAC"`` (Newey-West, ``maxlags``), ``"HC0"`` (White) or ``"nonrobust"``.
+        maxlags, min_firms
+            See :func:`~eventstudy.second_stage.calendar_time_portfolio`.
+        returns
+            Wide daily simple returns (a column per ticker) for horizons beyond the event
+            window or monthly portfolios; default: the study's own event-window returns (each
+            event is one holding from its day 0; log returns are turned into simple ones).
+        factors
+            Daily factors in decimals (``Mkt-RF``, ``RF`` and the model's); default: those the
+            study was fitted with. A study without factors raises a ``SpecError`` naming them.
+        market_values
+            Market values by ticker for ``weighting="value"``.
+
+        Returns
+        -------
+        CalendarTimeResult
+            ``alpha``, the coefficient ``table``, the ``portfolio`` series and the statsmodels
+            ``fit``.
+
+        Examples
+        --------
+        >>> import eventstudy as es
+        >>> from eventstudy.testing import simulated_study
+        >>> sim = simulated_study(es.FamaFrench3())
+        >>> res = es.EventStudy(sim.events, sim.returns, model=es.FamaFrench3(),
+        ...                     factors=sim.factors, calendar=None).fit()
+        >>> ct = res.calendar_time((1, 5), cov="HC0")  # days 1..5 of each event, FF3 alpha
+        >>> ct.table["term"].tolist()
+        ['alpha', 'Mkt-RF', 'SMB', 'HML']
+        """
+        from .second_stage.longhorizon import study_calendar_time
+
+        return study_calendar_time(
+            self,
+            horizon,
+            frequency=frequency,
+            weighting=weighting,
+            model=model,
+            cov=cov,
+            maxlags=maxlags,
+            min_firms=min_firms,
+            returns=returns,
+            factors=factors,
+            market_values=market_values,
+        )
 
     def variance_tests(
         self, window: tuple[int, int] | None = None, *, daily: bool = False

@@ -123,7 +123,18 @@ _FACTOR_SETS: tuple[tuple[str, frozenset[str]], ...] = (
 def factors_dataset(model: NormalReturnModel) -> str | None:
     """The smallest Fama-French data set holding every factor ``model`` needs (``None``: it
     needs none, or one outside those sets - pass ``factors=`` yourself)."""
-    need = set(model.required_factors())
+    return dataset_holding(set(model.required_factors()))
+
+
+def dataset_holding(need: set[str]) -> str | None:
+    """The smallest Fama-French data set of ``eventstudy.load_factors`` holding the factor
+    columns ``need`` (``None``: none needed, or one outside those sets).
+
+    Examples
+    --------
+    >>> dataset_holding({"Mkt-RF", "RF"}), dataset_holding({"Mom", "RMW"})
+    ('ff3', 'ff5mom')
+    """
     if not need:
         return None
     return next((name for name, columns in _FACTOR_SETS if need <= columns), None)
@@ -168,7 +179,7 @@ _TABLES: dict[str, tuple[str, ...]] = {
     # the second stage (issue 16): validated by eventstudy.second_stage.spec_sections
     "outcome": ("kind", "market", "model", "measure", "zero", "windows"),
     "cross_section": ("formula", "window", "data", "cov", "cluster", "weights", "against"),
-    "long_horizon": ("window", "against", "n_boot", "seed"),
+    "long_horizon": ("window", "against", "n_boot", "seed", "calendar_time"),
 }
 ENGINES: tuple[str, ...] = ("numpy", "chunked", "dask")
 _EVENTS_FILE_COLUMNS = ("ticker", "date", "event_id", "timing", "benchmark", "group")
@@ -189,8 +200,16 @@ def _table(raw: Mapping[str, Any], name: str) -> dict[str, Any]:
         raise SpecError(
             f"[{name}] must be a table (a [{name}] section), got {type(value).__name__}"
         )
+    if name == "model":
+        # an unknown model first: its options would otherwise read as unknown keys
+        _model_name(value)
     _check_keys(value, _model_keys() if name == "model" else _TABLES[name], f"[{name}]")
     return dict(value)
+
+
+def _model_name(table: Mapping[str, Any]) -> str:
+    """``[model] name``: a key of :data:`MODELS` (default ``"market"``)."""
+    return _choice(table.get("name", "market"), tuple(MODELS), "model.name")
 
 
 def _model_keys() -> tuple[str, ...]:
@@ -515,8 +534,11 @@ class StudySpec:
         names = list(dict.fromkeys(events["ticker"].astype(str)))
         if "benchmark" in events:
             names += [str(b) for b in events["benchmark"].dropna().unique()]
-        if self.model.market is not None:
-            names.append(self.model.market)
+        # the built model's market column, whatever its field is called (a model of one's
+        # own may name it ``index``): the spec's ``market`` is only the field named so
+        market = self.model.build().market_name
+        if market is not None:
+            names.append(market)
         return list(dict.fromkeys(names))
 
     def price_range(self) -> tuple[pd.Timestamp, pd.Timestamp]:
@@ -602,7 +624,8 @@ def load_spec(path: str | Path) -> StudySpec:
     """
     path = Path(path)
     if not path.is_file():
-        raise SpecError(f"study spec {str(path)!r} not found")
+        why = "is not a regular file" if path.exists() else "not found"
+        raise SpecError(f"study spec {str(path)!r} {why}")
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
@@ -776,7 +799,9 @@ def read_events_file(path: Path, date_format: str | None = None) -> pd.DataFrame
     Tickers and benchmarks are upper-cased (:func:`eventstudy.data.guards.normalise_ticker`).
     """
     if not path.is_file():
-        raise SpecError(f"events file {str(path)!r} not found")
+        # a folder or a device (/dev/zero: an endless read) is not an events file either
+        why = "is not a regular file" if path.exists() else "not found"
+        raise SpecError(f"events file {str(path)!r} {why}")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", pd.errors.ParserWarning)  # a row with extra fields
@@ -795,6 +820,13 @@ def read_events_file(path: Path, date_format: str | None = None) -> pd.DataFrame
             "give a UTF-8 CSV with a header row: ticker,date[,event_id,timing,benchmark,group]"
         ) from None
     frame.columns = [str(c).strip().lower() for c in frame.columns]
+    if len(frame.columns) == 1:  # one column named "ticker;date": another separator
+        sep = next((c for c in ";\t|" if c in frame.columns[0]), None)
+        if sep is not None:
+            raise SpecError(
+                f"events file {path.name} is separated by {sep!r}, not commas (header "
+                f"{frame.columns[0]!r}); save it as a comma-separated CSV"
+            )
     for col in frame.columns:
         if col not in _EVENTS_FILE_COLUMNS:
             raise _invalid(f"events file {path.name}", col, _EVENTS_FILE_COLUMNS, "unknown column")
@@ -874,7 +906,7 @@ def _parse_model(table: dict[str, Any]) -> ModelSpec:
     """``name`` picks the class from :data:`MODELS`; every other key must be one of its
     dataclass fields, checked against the field's type, and the model is built once so its
     own validation (``Dimson(lags=0)``) speaks here."""
-    name = _choice(table.get("name", "market"), tuple(MODELS), "model.name")
+    name = _model_name(table)
     cls = MODELS[name]
     fields = model_fields(cls)
     options: dict[str, Any] = {}
@@ -902,7 +934,7 @@ def _parse_model(table: dict[str, Any]) -> ModelSpec:
 
 def _model_option(value: object, hint: Any, where: str) -> Any:
     """A TOML value checked against a model field's type (``str``, ``int``, ``float``,
-    ``bool``, ``Literal[...]``, ``tuple[str, ...]``, optional ones)."""
+    ``bool``, ``Literal[...]``, tuples of them such as ``tuple[float, ...]``, optional ones)."""
     origin, args = typing.get_origin(hint), typing.get_args(hint)
     if origin in (typing.Union, types.UnionType):
         present = [a for a in args if a is not type(None)]
@@ -925,8 +957,25 @@ def _model_option(value: object, hint: Any, where: str) -> Any:
     if hint is str:
         return _string(value, where)
     if origin is tuple:
-        return _str_list(value, where)
+        return _tuple_option(value, args, where)
     return value
+
+
+def _tuple_option(value: object, args: tuple[Any, ...], where: str) -> tuple[Any, ...]:
+    """A TOML list as a ``tuple[T, ...]`` (or fixed ``tuple[A, B]``) field: each element
+    checked against its own type, so ``weights = [0.5, 0.5]`` is numbers, not strings."""
+    variadic = not args or (len(args) == 2 and args[1] is Ellipsis)
+    if variadic and (not args or args[0] is str):
+        return _str_list(value, where)  # the message names strings
+    if isinstance(value, str) or not isinstance(value, list) or not value:
+        raise SpecError(f"{where} must be a non-empty list, got {value!r}")
+    hints = [args[0]] * len(value) if variadic else list(args)
+    if len(hints) != len(value):
+        raise SpecError(f"{where} must hold {len(hints)} values, got {value!r}")
+    return tuple(
+        _model_option(v, h, f"{where}[{i}]")
+        for i, (v, h) in enumerate(zip(value, hints, strict=True))
+    )
 
 
 def _parse_car_windows(value: object) -> tuple[Window, ...]:

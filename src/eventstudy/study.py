@@ -17,6 +17,8 @@ Status reasons (``results.status["reason"]``; the first that applies is reported
 * ``fewer than min_estimation_obs=... estimation observations`` (complete cases);
 * ``zero-variance estimation returns``;
 * ``singular regressors`` - a constant or collinear market / factor in the estimation window;
+* ``zero-variance estimation residuals`` - the model fits the estimation returns exactly (the
+  firm is its own market or benchmark, e.g. SPY as an event with the market SPY);
 * ``duplicate event (same ticker, day 0 and market as '<event_id>'...)`` - a repeated firm-day
   (after rolling to day 0, with the same market/benchmark) is counted once: the first is
   used, the repeats are dropped.
@@ -68,6 +70,8 @@ IntArray = npt.NDArray[np.int64]
 #: the default 240-session window. Below that the market-model beta is noisy; the same
 #: floor is used by easy-es and is far above the regression minimum (k + 1).
 DEFAULT_MIN_ESTIMATION_OBS = 100
+#: residual variance at most this share of the returns' variance is an exact fit (R^2 = 1)
+_EXACT_FIT = 1e-10
 
 
 @dataclass
@@ -408,6 +412,9 @@ class EventStudy:
             else:
                 raise SpecError(f"engine={engine!r}; use 'numpy', 'chunked' or 'dask'")
         res.meta["data_provenance"] = self.data_provenance()
+        if self.factors is not None:
+            # a reference, not a copy: res.calendar_time() regresses on the study's factors
+            res.meta["factors"] = self.factors
         return res
 
     def estimate_memory(self, tests: Iterable[str] | str = "all", engine: str = "numpy") -> Any:
@@ -745,6 +752,17 @@ class EventStudy:
         singular = alive & (full["singular"] | ~np.isfinite(full["sigma2"]))
         for j in np.flatnonzero(singular):
             reasons[idx[j]] = "singular regressors (constant or collinear market/factor returns)"
+        # an exact fit (residual variance ~0 relative to the returns': the firm is its own
+        # market) has no standardised AR; it used to reach the tests and abort every one
+        n_y = np.maximum(np.isfinite(y_ok).sum(axis=1), 1)  # nanvar, without its warnings
+        centred = y_ok - (np.nansum(y_ok, axis=1) / n_y)[:, None]
+        var_y = np.nansum(centred**2, axis=1) / n_y
+        exact = alive & ~singular & ~(full["sigma2"] > _EXACT_FIT * var_y)
+        for j in np.flatnonzero(exact):
+            reasons[idx[j]] = (
+                "zero-variance estimation residuals (the model fits the returns exactly: is "
+                "the firm its own market or benchmark?)"
+            )
         ar = abnormal.abnormal_returns(design.y_evt, design.X_evt, full["params"])
         ret_evt = al.data.ret(pv, ret_col[idx])
         if full["var_evt"] is not None:

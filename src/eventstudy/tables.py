@@ -201,21 +201,13 @@ def study_rows(
 
 
 def _test_rows(res: Any, test: str, windows: list[Window], conventions: Any) -> pd.DataFrame:
-    """Run one test on the event panel of a results object (or on a panel).
+    """Run one test on the event panel of a results object (or on a panel): the rows of
+    :func:`eventstudy.inference.api.headline_rows` (for a single event, the event's own t)."""
+    from .inference.api import headline_rows
 
-    A single event has no cross-section: a test that needs one is replaced by the event's
-    own t on its CAR with the prediction-error variance (``single_firm_t``), and the rows
-    say so in their ``test`` column.
-    """
-    from .inference import run_tests, single_firm_t
-
-    panel = getattr(res, "panel", res)
-    extra = {"conventions": conventions} if conventions is not None else {}
-    test = headline_test(res, test)
-    if test == "single_firm_t":  # a single event: its own t
-        return single_firm_t(panel, windows=windows, daily=False, **extra)
-    frame = run_tests(panel, tests=[test], windows=windows, daily=False, **extra)
-    frame = frame[frame["test"] == test]
+    frame = headline_rows(
+        getattr(res, "panel", res), headline_test(res, test), windows, conventions
+    )
     if frame.empty:
         raise DataError(f"test {test!r} returned no rows for windows {windows}")
     return frame

@@ -323,8 +323,9 @@ def check_chunked_equals_in_memory(model: NormalReturnModel) -> None:
 
 def check_spec_round_trip(model: NormalReturnModel) -> None:
     """A registered model is reachable from a TOML ``[model]`` table: its key and its
-    fields build an equal model (skipped for a model outside :data:`MODELS`)."""
-    from .spec import parse_model
+    fields build an equal model, and a spec with that table loads the model's market
+    (``market_name``) with the firms' prices (skipped for a model outside :data:`MODELS`)."""
+    from .spec import parse_model, parse_spec
 
     cls = type(model)
     if MODELS.get(cls.key) is not cls:
@@ -337,6 +338,13 @@ def check_spec_round_trip(model: NormalReturnModel) -> None:
     built = parse_model(table).build()
     if built != model:
         raise _fail("spec round trip", f"[model] {table} builds {built!r}, not {model!r}")
+    spec = parse_spec({"events": {"date": "2021-06-01", "tickers": ["F0"]}, "model": table})
+    loaded = spec.all_tickers()
+    if model.market_name is not None and model.market_name not in loaded:
+        raise _fail(
+            "spec round trip",
+            f"a spec with [model] {table} loads {loaded}, not the market {model.market_name!r}",
+        )
 
 
 def model_checks(model: NormalReturnModel, *, rtol: float = 1e-7) -> list[Check]:

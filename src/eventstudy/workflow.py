@@ -19,6 +19,7 @@ setting to change.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import warnings
 from collections.abc import Mapping, Sequence
@@ -128,15 +129,34 @@ def _load_prices(
         firms = set(spec.events_frame()["ticker"].astype(str))
         essential = set(tickers) - firms  # the market and the benchmarks
         firms_left = [t for t in tickers if t not in exc.failed and t not in essential]
-        if essential & set(exc.failed) or not firms_left:
-            raise
         failed = ", ".join(f"{t} ({r})" for t, r in exc.failed.items())
+        # said in the study's terms (which ticker the study cannot do without), not the
+        # loader's (".partial")
+        lost = [t for t in tickers if t in essential and t in exc.failed]
+        if lost:
+            raise DataUnavailableError(
+                f"no prices for the market/benchmark {', '.join(lost)}, which every event "
+                f"needs: {failed}",
+                failed=exc.failed,
+                partial=exc.partial,
+            ) from exc
+        if not firms_left:
+            raise DataUnavailableError(
+                f"no prices for any firm of the study: {failed}",
+                failed=exc.failed,
+                partial=exc.partial,
+            ) from exc
         warnings.warn(
             f"no prices for {failed}; their events are dropped", stacklevel=user_stacklevel()
         )
-        if isinstance(exc.partial, pd.DataFrame) and len(exc.partial):
-            return exc.partial
-        return load([t for t in tickers if t not in exc.failed])
+        prices = (
+            exc.partial
+            if isinstance(exc.partial, pd.DataFrame) and len(exc.partial)
+            else load([t for t in tickers if t not in exc.failed])
+        )
+        # why each firm has no prices, for its events' status rows (fit_spec)
+        prices.attrs["unavailable"] = dict(exc.failed)
+        return prices
 
 
 def _load_factors(
@@ -146,7 +166,7 @@ def _load_factors(
     offline: bool | None,
     refresh: bool,
 ) -> pd.DataFrame | None:
-    dataset = spec.model.factors_dataset
+    dataset = factors_needed(spec)
     if dataset is None:
         return None
     from .config import prices_dir as configured_prices_dir
@@ -168,6 +188,31 @@ def _load_factors(
         vintage=spec.factors_vintage,
     )
     return clip_factors(factors, spec)
+
+
+def factors_needed(spec: StudySpec) -> str | None:
+    """The factor set (``eventstudy.load_factors(model=...)``) a spec needs: its model's,
+    widened to hold the factors of ``[long_horizon.calendar_time]`` (issue 16).
+
+    Examples
+    --------
+    >>> import eventstudy as es
+    >>> spec = es.spec.parse_spec({
+    ...     "events": {"date": "2025-01-27", "tickers": ["NVDA"]},
+    ...     "windows": {"event": [-10, 40]},
+    ...     "long_horizon": {"calendar_time": {"model": "carhart"}},
+    ... })
+    >>> spec.model.factors_dataset, factors_needed(spec)  # a market model; Carhart's alpha
+    (None, 'carhart')
+    """
+    calendar = (getattr(spec, "long_horizon", None) or {}).get("calendar_time")
+    if not calendar:
+        return spec.model.factors_dataset
+    from .second_stage.longhorizon import CALENDAR_MODELS
+    from .spec import dataset_holding
+
+    need = {*spec.model.build().required_factors(), *CALENDAR_MODELS[calendar["model"]], "RF"}
+    return dataset_holding(need)
 
 
 def clip_factors(factors: pd.DataFrame, spec: StudySpec) -> pd.DataFrame:
@@ -241,6 +286,7 @@ def fit_spec(
         chunk_size=spec.chunk_size,
         allow=allow,
     ).fit(engine=spec.engine)
+    res = _with_unavailable_reasons(res, data.prices.attrs.get("unavailable"))
     # the spec's inference choices stay with the results: repr, summary(), the Jupyter view,
     # the report and etable use them by default (issue 12)
     res = res.with_conventions(spec.build_conventions(), primary_test=spec.primary_test)
@@ -250,6 +296,22 @@ def fit_spec(
 
     second = compute_second_stage(spec, res, data.prices)
     return res.with_second_stage(**second) if second else res
+
+
+def _with_unavailable_reasons(res: EventStudyResults, unavailable: Any) -> EventStudyResults:
+    """The status rows of firms whose prices could not be loaded say why (a missing or
+    unreadable price file, an unknown symbol) instead of only ``ticker has no data``."""
+    if not isinstance(unavailable, dict) or not unavailable:
+        return res
+    status = res.status
+    reasons = status["ticker"].map(unavailable)
+    hit = (status["status"] == "dropped") & status["reason"].str.startswith("ticker has no data")
+    hit &= reasons.notna()
+    if not hit.any():
+        return res
+    status = status.copy()
+    status.loc[hit, "reason"] = "ticker has no data (" + reasons[hit].astype(str) + ")"
+    return dataclasses.replace(res, status=status)
 
 
 @library_errors("run_spec")

@@ -27,14 +27,18 @@ Reads verify the sha256 recorded in the manifest: a corrupt or truncated file ra
 :class:`CacheError`; :func:`fetch_through_cache` then downloads again (online) or reports
 the error (offline).
 
-Coverage: an entry records the span of sessions it actually holds: the requested span, except
-that a response ending more than :data:`TRUNCATION_DAYS` calendar days before the requested
-end (a truncated answer, or a halted ticker) is recorded as ending at its last date. Downloads
-are cached batch by batch, so an interrupt (Ctrl-C) keeps the batches already done.
+Coverage: an entry records the span of sessions it actually holds (:func:`held_span`): the
+requested span, except that at either edge a response starting after, or ending before, the
+requested date by more than :data:`HOLIDAY_WEEKDAYS` weekdays (a truncated answer, a ticker that
+started or stopped trading) is recorded as starting at its first date / ending at its last.
+The span asked for is kept as ``asked_start``/``asked_end``. Downloads are cached batch by
+batch, so an interrupt (Ctrl-C) keeps the batches already done.
 A cached entry serves any request inside its recorded span without touching the
 network. A request only partly covered (e.g. an earlier start) downloads the *union* of
 both spans again and replaces the entry, so adjusted prices within one entry always come
-from one download (never stitched across vintages). Offline, a partial cover is a miss.
+from one download (never stitched across vintages). Offline, a partial cover is a miss -
+unless Yahoo was already asked for the whole request (a listing that began later): then the
+rows held are served with a :class:`~eventstudy.exceptions.EventStudyWarning` naming the span.
 """
 
 from __future__ import annotations
@@ -45,16 +49,19 @@ import io
 import json
 import os
 import re
+import tempfile
+import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
 from .._fileio import atomic_write, is_temp_name
-from ..exceptions import CacheError, DataUnavailableError, OutputError
+from ..exceptions import CacheError, DataUnavailableError, EventStudyWarning, OutputError
 from .validate import empty_tidy, finalize_tidy
 
 if TYPE_CHECKING:
@@ -69,8 +76,11 @@ __all__ = [
 ]
 
 _FORMAT = 1
-#: a response ending more than this many calendar days before the requested end is truncated
-TRUNCATION_DAYS = 7
+#: weekdays (Mon-Fri) without a session that may separate a requested edge from the data's
+#: edge before the response counts as truncated there: a run of weekday holidays such as
+#: NYSE's closure of 11-14 Sep 2001, Japan's 1-3 Jan or Golden Week. Longer runs (Chinese New
+#: Year) only cost a fresh download (offline: a warning), never a wrong cover.
+HOLIDAY_WEEKDAYS = 4
 #: seconds a writer waits for another process's lock on the cache
 LOCK_TIMEOUT = 120.0
 _DATA_FILE = re.compile(r"^[^/\\:]+-[0-9a-f]{16}\.parquet$")  # no folder or drive part
@@ -222,6 +232,10 @@ class PriceCache:
         covered = pd.Timestamp(entry["start"]) <= start and end <= pd.Timestamp(entry["end"])
         if not covered:
             return CacheLookup("partial", entry=entry)
+        return self.read(entry, start, end)
+
+    def read(self, entry: dict[str, Any], start: pd.Timestamp, end: pd.Timestamp) -> CacheLookup:
+        """The rows of ``entry`` dated in ``[start, end]`` (a ``"hit"``), checksum verified."""
         try:
             path = self.data_path(entry["file"])
             frame = parquet_bytes_to_frame(read_verified(path, entry["sha256"]), path)
@@ -232,10 +246,23 @@ class PriceCache:
 
     # ------------------------------------------------------------------ writing
     def ensure_writable(self) -> None:
-        """Create the cache folder and take its lock once; :class:`CacheError` if it cannot
-        be written (before anything is downloaded)."""
+        """Create the cache folder, take its lock and create (then remove) a temporary file in
+        it, as every write does; :class:`CacheError` if it cannot be written (before
+        anything is downloaded). The lock alone proves nothing in a folder made read-only
+        after its lock file was created."""
         with self._locked():
-            pass
+            try:
+                fd, probe = tempfile.mkstemp(dir=self.folder, prefix=".write-test.", suffix=".tmp")
+                os.close(fd)
+                os.unlink(probe)
+            except OSError as exc:
+                raise CacheError(self._unwritable(exc)) from None
+
+    def _unwritable(self, exc: OSError) -> str:
+        return (
+            f"the cache folder {self.folder} is not writable ({exc.strerror or exc}); "
+            "fix its permissions or set EVENTSTUDY_CACHE_DIR to a writable folder"
+        )
 
     @contextlib.contextmanager
     def _locked(self) -> Iterator[None]:
@@ -256,10 +283,7 @@ class PriceCache:
                 "or delete the lock file if no eventstudy process is running"
             ) from None
         except OSError as exc:
-            raise CacheError(
-                f"the cache folder {self.folder} is not writable ({exc.strerror or exc}); "
-                "fix its permissions or set EVENTSTUDY_CACHE_DIR to a writable folder"
-            ) from None
+            raise CacheError(self._unwritable(exc)) from None
         try:
             yield
         finally:
@@ -375,18 +399,73 @@ def last_settled_date(now: pd.Timestamp | None = None) -> pd.Timestamp:
     return now.normalize() - pd.Timedelta(days=1)
 
 
-def held_end(frame: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> pd.Timestamp | None:
-    """The last date an entry for ``frame``, requested for ``[start, end]``, may claim to cover.
+def held_span(
+    frame: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp
+) -> tuple[pd.Timestamp, pd.Timestamp] | None:
+    """The span ``(first, last)`` an entry for ``frame``, requested for ``[start, end]``, may
+    claim to cover: only the sessions it actually holds.
 
-    ``end`` unless the data stop more than :data:`TRUNCATION_DAYS` calendar days earlier (a
-    truncated response, or a ticker that stopped trading): then the last date held, so a later
-    request past it downloads again instead of being served a short history. ``None`` when
-    nothing can be recorded (no rows, or ``end`` before ``start``).
+    Each edge is the requested date when the data reach it up to legitimate non-sessions, and
+    the data's own first / last date otherwise. The cache serves tickers of any exchange, so
+    "non-session" cannot come from one exchange calendar: the rule counts the weekdays
+    (Mon-Fri) between the requested edge and the data's edge. A weekend costs nothing (a
+    request starting on a Saturday is covered by data from Monday); up to
+    :data:`HOLIDAY_WEEKDAYS` weekdays are taken for holidays. More is a truncated response
+    or a ticker listed later / halted, so a later request for the missing part downloads
+    again instead of being served a short history. ``None`` when nothing can be recorded
+    (no rows inside ``[start, end]``, or ``end`` before ``start``).
     """
-    if frame.empty or end < start:
+    if end < start:
         return None
-    last = pd.Timestamp(frame["date"].max())
-    return last if (end - last).days > TRUNCATION_DAYS else end
+    dates = pd.to_datetime(frame["date"])
+    dates = dates[dates.between(start, end)]
+    if dates.empty:
+        return None
+    first, last = pd.Timestamp(dates.min()), pd.Timestamp(dates.max())
+    one = pd.Timedelta(days=1)
+    # weekdays in [start, first) and in (last, end]
+    before = int(np.busday_count(start.date(), first.date()))
+    after = int(np.busday_count((last + one).date(), (end + one).date()))
+    return (
+        start if before <= HOLIDAY_WEEKDAYS else first,
+        end if after <= HOLIDAY_WEEKDAYS else last,
+    )
+
+
+def _served_as_asked(
+    cache: PriceCache, ticker: str, found: CacheLookup, start: pd.Timestamp, end: pd.Timestamp
+) -> pd.DataFrame | None:
+    """Offline, the rows of a partial entry when Yahoo was already asked for the whole request
+    (``asked_start``/``asked_end`` cover it: the ticker was listed later, or stopped trading,
+    or the answer was truncated - a new download could tell). Served with a warning naming
+    the span held; ``None`` otherwise (a miss)."""
+    entry = found.entry
+    if found.status != "partial" or entry is None:
+        return None
+    try:  # ISO dates as put() writes them; absent in entries written before they existed
+        asked = tuple(
+            pd.Timestamp(date.fromisoformat(entry[key])) for key in ("asked_start", "asked_end")
+        )
+    except (KeyError, TypeError, ValueError):
+        return None
+    if not (asked[0] <= start and end <= asked[1]):
+        return None
+    read = cache.read(entry, start, end)
+    if read.frame is None:
+        return None
+    warnings.warn(
+        f"{ticker}: offline, the cache holds only {entry['start']}..{entry['end']} of the "
+        f"{start:%Y-%m-%d}..{end:%Y-%m-%d} requested (Yahoo had no more on "
+        f"{entry.get('downloaded_at', 'download')}); go online to download it again",
+        EventStudyWarning,
+        stacklevel=3,
+    )
+    return read.frame
+
+
+def _asked_fields(start: pd.Timestamp, end: pd.Timestamp) -> dict[str, str]:
+    """The span Yahoo was asked for, recorded next to the span held."""
+    return {"asked_start": f"{start:%Y-%m-%d}", "asked_end": f"{end:%Y-%m-%d}"}
 
 
 def fetch_through_cache(
@@ -422,6 +501,11 @@ def fetch_through_cache(
                 raise CacheError(
                     f"{ticker}: {found.error} (offline: cannot download it again; go online or delete the file)"
                 )
+            served = _served_as_asked(cache, ticker, found, start, end)
+            if served is not None:
+                frames.append(served)
+                entries[ticker] = found.entry or {}
+                continue
             why = "only partly in cache" if found.status == "partial" else "not in cache"
             failed[ticker] = f"{why} for {start:%Y-%m-%d}..{end:%Y-%m-%d} (offline)"
         elif found.status == "partial" and found.entry is not None:
@@ -443,9 +527,12 @@ def fetch_through_cache(
                 failed.update(batch.failed)
                 for ticker, frame in batch.frames.items():
                     frame = frame[frame["date"] <= settled]  # no intraday or future rows
-                    held = held_end(frame, lo, min(hi, settled))
+                    asked = (lo, min(hi, settled))
+                    held = held_span(frame, *asked)
                     if held is not None:
-                        entries[ticker] = cache.put(ticker, frame, lo, held, batch.info)
+                        entries[ticker] = cache.put(
+                            ticker, frame, *held, {**batch.info, **_asked_fields(*asked)}
+                        )
                     frames.append(frame[frame["date"].between(start, end)])
 
             downloader.download(group, lo, hi, on_batch=keep)

@@ -72,8 +72,9 @@ INPUT_CHECKS: dict[str, str] = {
 #: Median |x| above which daily returns or factors are taken to be in percent.
 PERCENT_MEDIAN_THRESHOLD = 0.05
 
-#: Common split ratios k (k:1 splits and 1:k reverse splits).
-SPLIT_RATIOS: tuple[int, ...] = (2, 3, 4, 5, 10, 20)
+#: Common split ratios k (k:1 splits and 1:k reverse splits). 100 also catches a day quoted in
+#: cents instead of dollars (x100, then /100 the next day), a reverse split of penny stocks.
+SPLIT_RATIOS: tuple[int, ...] = (2, 3, 4, 5, 10, 20, 100)
 
 #: Tolerance (in log points) of a one-day move around a split ratio: ln(1.05). On the split
 #: day the unadjusted price also moves by the day's own return (NVDA's -3.7 % on top of a

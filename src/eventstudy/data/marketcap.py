@@ -179,6 +179,22 @@ def _price_table(prices: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, str]]:
     return pd.concat(parts, ignore_index=True).sort_values("date"), field
 
 
+def _last_before(requests: pd.DataFrame | None, table: pd.DataFrame) -> pd.DataFrame:
+    """Each request's last row of ``table`` (sorted by ``date``) strictly before its ``date``,
+    that row's date as ``price_date`` (the close before the window); without requests every
+    row of ``table`` is its own ``price_date``."""
+    if requests is None:
+        return table.assign(price_date=table["date"])
+    return pd.merge_asof(
+        requests.sort_values("date"),
+        table.rename(columns={"date": "price_date"}),
+        left_on="date",
+        right_on="price_date",
+        by="ticker",
+        allow_exact_matches=False,
+    )
+
+
 def _asof_market_values(
     tickers: list[str],
     requests: pd.DataFrame | None,
@@ -186,18 +202,7 @@ def _asof_market_values(
     market_values: pd.DataFrame,
 ) -> pd.DataFrame:
     mv = market_values.rename(columns={"market_value": "value"})
-    mv = mv.sort_values("date")
-    if requests is None:
-        out = mv.assign(price_date=mv["date"])
-    else:
-        out = pd.merge_asof(
-            requests.sort_values("date"),
-            mv.rename(columns={"date": "price_date"}),
-            left_on="date",
-            right_on="price_date",
-            by="ticker",
-            allow_exact_matches=False,
-        )
+    out = _last_before(requests, mv.sort_values("date"))
     return out.assign(
         shares=np.nan, price=np.nan, market_value=out["value"], source="user market values"
     )
@@ -299,17 +304,7 @@ def load_market_values(
     counts = _dedupe(counts)
     if shares_basis == "as_reported":
         counts = counts.assign(shares=counts["shares"] * _split_factor_after(counts, prices))
-    if requests is None:
-        base = table.assign(price_date=table["date"])
-    else:
-        base = pd.merge_asof(
-            requests.sort_values("date"),
-            table.rename(columns={"date": "price_date"}),
-            left_on="date",
-            right_on="price_date",
-            by="ticker",
-            allow_exact_matches=False,
-        )
+    base = _last_before(requests, table)
     no_price = base["price_date"].isna()
     if no_price.any():
         row = base[no_price].iloc[0]

@@ -78,14 +78,24 @@ def _canonical(name: object) -> str:
 def read_table(path: Path) -> pd.DataFrame:
     """Read one CSV or Parquet file (by suffix), raising :class:`DataError` if unreadable."""
     name = path.name.lower()
+    if path.exists() and not path.is_file():  # a device (/dev/zero) would be read forever
+        raise DataError(f"price file {path} is not a regular file; give a CSV or Parquet file")
     try:
         if name.endswith((".parquet", ".pq")):
             return pd.read_parquet(path)
-        return pd.read_csv(path)
+        frame = pd.read_csv(path)
     except FileNotFoundError as exc:
         raise DataUnavailableError(f"price file {path} does not exist") from exc
     except (ValueError, OSError, pd.errors.ParserError) as exc:
         raise DataError(f"cannot read price file {path}: {exc}") from exc
+    header = str(frame.columns[0]) if len(frame.columns) else ""
+    sep = next((c for c in ";\t|" if c in header), None)
+    if sep is not None and "," not in header:  # "Date;Open;...": a European Excel export
+        raise DataError(
+            f"price file {path} is separated by {sep!r}, not commas (header {header[:60]!r}); "
+            "save it as a comma-separated CSV with '.' as the decimal point"
+        )
+    return frame
 
 
 def _ticker_from_path(path: Path) -> str:

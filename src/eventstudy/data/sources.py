@@ -15,13 +15,13 @@ import os
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Protocol, cast, runtime_checkable
 
 import pandas as pd
 
 from .. import config
 from .._boundary import library_errors
-from ..exceptions import DataUnavailableError, SpecError
+from ..exceptions import DataUnavailableError, EventStudyError, SpecError
 from .readers import Layout, price_files, read_prices
 from .validate import finalize_tidy, normalise_tickers, to_timestamp
 
@@ -106,14 +106,18 @@ def _select(
     """Keep ``tickers`` in ``[start, end]``; a ticker with no row there is a failure."""
     in_span = tidy[tidy["ticker"].isin(tickers) & tidy["date"].between(start, end)]
     failed: dict[str, str] = {}
+    # one pass over the rows (a mask per ticker was quadratic: seconds for 500 tickers)
+    agg = tidy.groupby("ticker", sort=False)["date"].agg(["min", "max"])
+    spans = dict(zip(agg.index, zip(agg["min"], agg["max"], strict=True), strict=True))
+    served = set(in_span["ticker"].unique())
     for ticker in tickers:
-        have = tidy.loc[tidy["ticker"] == ticker, "date"]
-        if have.empty:
+        if ticker not in spans:
             failed[ticker] = f"not in {label}"
-        elif not (in_span["ticker"] == ticker).any():
+        elif ticker not in served:
+            first, last = spans[ticker]
             failed[ticker] = (
                 f"no data in range {start:%Y-%m-%d}..{end:%Y-%m-%d} in {label} "
-                f"(it covers {have.min():%Y-%m-%d}..{have.max():%Y-%m-%d})"
+                f"(it covers {first:%Y-%m-%d}..{last:%Y-%m-%d})"
             )
     out = finalize_tidy(in_span, tidy.attrs.get("provenance"))
     if failed:
@@ -182,8 +186,9 @@ class LocalSource:
 
     A folder of ``<TICKER>.csv``/``<TICKER>.parquet`` files is read lazily (only the requested
     tickers' files). A folder holding an :func:`~eventstudy.data.snapshot.export_snapshot`
-    manifest is loaded (checksums verified) as a snapshot. A ticker absent from the files
-    raises :class:`DataUnavailableError` naming it and the folder.
+    manifest is loaded (checksums verified) as a snapshot. A ticker absent from the files, or
+    whose file cannot be read, raises :class:`DataUnavailableError` naming it and the file's
+    problem (``.failed``), with the other tickers in ``.partial``.
 
     Parameters
     ----------
@@ -256,6 +261,7 @@ class LocalSource:
         lo, hi = _span(start, end)
         wanted = normalise_tickers(tickers)
         label = str(self.path)
+        failed: dict[str, str] = {}
         if self._is_snapshot():
             from .snapshot import load_snapshot
 
@@ -264,26 +270,80 @@ class LocalSource:
             tidy = self._whole
             label = f"snapshot {self.path}"
         elif self.path.is_dir():
-            files = price_files(self.path)
-            missing = [t for t in wanted if t not in files]
-            if missing:
-                raise DataUnavailableError(
-                    f"{', '.join(missing)}: no price file in {self.path} (expected "
-                    f"<TICKER>.csv or <TICKER>.parquet); add it or drop the ticker",
-                    failed={t: f"no file in {self.path}" for t in missing},
-                )
-            tidy = read_prices(self.path, tickers=wanted, layout=self.layout, **self.options)
+            tidy, failed = self._read_each(wanted)
         else:
             if self._whole is None:
                 self._whole = read_prices(self.path, layout=self.layout, **self.options)
             tidy = self._whole
-        out = _select(tidy, wanted, lo, hi, label)
+        try:
+            out = _select(tidy, [t for t in wanted if t not in failed], lo, hi, label)
+        except DataUnavailableError as exc:  # no rows in the span: one more failed ticker
+            failed.update(exc.failed)
+            out = cast(pd.DataFrame, exc.partial)
         out.attrs["provenance"] = {
             **tidy.attrs.get("provenance", {}),
             "source": "local",
             "path": str(self.path),
         }
+        if failed:
+            order = [t for t in wanted if t in failed]
+            raise DataUnavailableError(
+                f"{len(order)} of {len(wanted)} ticker(s) failed: "
+                + "; ".join(f"{t}: {failed[t]}" for t in order)
+                + f". The {len(wanted) - len(order)} other(s) are in .partial.",
+                failed={t: failed[t] for t in order},
+                partial=out,
+            )
         return out
+
+    def _read_each(self, wanted: list[str]) -> tuple[pd.DataFrame, dict[str, str]]:
+        """Read the files of ``wanted``; a missing or unreadable file (binary garbage, wrong
+        header, no rows, bad values) fails only its own ticker, so one bad file costs its
+        events, not the run. :class:`DataUnavailableError` when no file can be read."""
+        files = price_files(self.path)
+        failed = {
+            t: f"no price file in {self.path} (expected {t}.csv or {t}.parquet); add it or drop "
+            "the ticker"
+            for t in wanted
+            if t not in files
+        }
+        present = [t for t in wanted if t in files]
+        if present:
+            try:  # all at once (one validation); file by file only to find a bad one
+                tidy = read_prices(self.path, tickers=present, layout=self.layout, **self.options)
+                return tidy, failed
+            except SpecError:  # a wrong option (layout=...) is the caller's, for every file
+                raise
+            except EventStudyError:
+                pass
+        parts: list[pd.DataFrame] = []
+        for ticker in present:
+            path = files[ticker]
+            try:  # the file itself, not the folder: no listing of the folder per ticker
+                part = read_prices(path, tickers=[ticker], layout=self.layout, **self.options)
+            except SpecError:
+                raise
+            except EventStudyError as exc:  # DataError, or read_prices' unexpected input
+                failed[ticker] = f"price file {path.name} unreadable: {exc}"
+                continue
+            parts.append(part)
+        if not parts:
+            listed = "; ".join(f"{t}: {failed[t]}" for t in wanted)
+            raise DataUnavailableError(
+                f"no price file of the {len(wanted)} ticker(s) could be read in {self.path}: "
+                f"{listed}",
+                failed={t: failed[t] for t in wanted},
+            )
+        tidy = pd.concat(parts, ignore_index=True)
+        provenance = dict(parts[0].attrs.get("provenance", {}))
+        provenance["path"] = str(self.path)
+        provenance["files"] = {  # keyed by ticker, as for a folder read at once
+            ticker: record
+            for ticker, part in zip([t for t in present if t not in failed], parts, strict=True)
+            for record in part.attrs["provenance"].get("files", {}).values()
+        }
+        tidy.attrs["provenance"] = provenance
+        return tidy, failed
 
 
 class YahooSource:

@@ -6,7 +6,10 @@ on which implementations differ are fields of :class:`Conventions`.
 
 from __future__ import annotations
 
-from .api import TEST_NAMES, run_tests
+from ._core import Rows
+from ._registry import TestSpec, register, registered_tests, unregister
+from ._stats import p_values
+from .api import run_tests
 from .bootstrap import bootstrap_caar, pseudo_event_test
 from .clustering import (
     ResidualCorrelation,
@@ -38,10 +41,21 @@ from .parametric import (
 from .simulate import plot_power, simulate
 from .single_firm import single_firm_t
 
+
+def __getattr__(name: str) -> tuple[str, ...]:
+    """``TEST_NAMES``: every registered test's name, in reporting order, read from the
+    registry when accessed (:func:`registered_tests`), so tests registered at run time count."""
+    if name == "TEST_NAMES":
+        return registered_tests()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 __all__ = [
     "TEST_NAMES",
     "Conventions",
     "ResidualCorrelation",
+    "Rows",
+    "TestSpec",
     "boehmer_musumeci_poulsen",
     "bootstrap_caar",
     "brown_warner_1980",
@@ -56,15 +70,19 @@ __all__ = [
     "grank",
     "kolari_pynnonen",
     "lamb",
+    "p_values",
     "patell",
     "plot_power",
     "portfolio_test",
     "pseudo_event_test",
+    "register",
+    "registered_tests",
     "residual_correlation",
     "run_tests",
     "sign_test",
     "simulate",
     "single_firm_t",
     "sur_wald_test",
+    "unregister",
     "wilcoxon",
 ]

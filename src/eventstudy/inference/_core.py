@@ -14,6 +14,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from ..abnormal import car as abnormal_car
 from ..abnormal import car_var_factor, prediction_error_factor
 from ..exceptions import DataError, InsufficientDataError, SpecError
 from ..panel import EventPanel, check_window
@@ -110,6 +111,7 @@ class Context:
         "residual_corr",
         "kp_layout",
         "aar_est",
+        "grank_base",
     )
 
     def with_ar(self, ar: FloatArray) -> Context:
@@ -202,7 +204,7 @@ class Context:
     def xtx_inv_and_x(self) -> tuple[FloatArray, FloatArray] | None:
         """``(X'X)^{-1}`` and event-window regressors for the prediction-error term (or None)."""
         p = self.panel
-        if not self.conv.prediction_error or p.k == 0:
+        if not self.conv.prediction_error or p.k == 0 or self.model_var_ratio is not None:
             return None
         if self.conv.market_moments == "all_dates":
             return self._all_dates_moments()
@@ -234,8 +236,29 @@ class Context:
         return np.asarray(np.linalg.inv(xtx), dtype=float), np.asarray(x, dtype=float)
 
     @cached_property
+    def model_var_ratio(self) -> FloatArray | None:
+        """``h_it / sigma_i^2`` for a model that supplies its own event-window variances
+        (GARCH: :attr:`EventPanel.conditional_var_ar`), when the prediction-error convention
+        is on; else None.
+
+        The correction for such a model is its conditional variance: ``sigma_i^2 C_it`` with
+        ``C_it`` this ratio is ``h_it``, so the SARs are ``AR_it / sqrt(h_it)`` (Savickas 2003,
+        "Event-induced volatility and tests for abnormal performance", *Journal of Financial
+        Research* 26, 165-178) and ``Var(CAR_i) = sum_t h_it`` over the window's days.
+        """
+        h = self.panel.conditional_var_ar
+        if h is None or not self.conv.prediction_error:
+            return None
+        s2 = np.asarray(self.panel.sigma2, dtype=np.float64)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.asarray(h, dtype=np.float64) / s2[:, None]
+
+    @cached_property
     def pe_factor(self) -> FloatArray:
-        """``C_it = 1 + x_t'(X'X)^{-1}x_t`` (or 1 without the correction), shape (n, L2)."""
+        """``C_it = 1 + x_t'(X'X)^{-1}x_t`` (or 1 without the correction; the model's
+        variance ratio for GARCH, :attr:`model_var_ratio`), shape (n, L2)."""
+        if self.model_var_ratio is not None:
+            return self.model_var_ratio
         mats = self.xtx_inv_and_x
         if mats is None:
             return np.ones_like(self.ar)
@@ -265,22 +288,34 @@ class Context:
         return cols & (coverage > self.conv.car_min_coverage) & (self.n_t > 0)
 
     def car(self, cols: BoolArray) -> tuple[FloatArray, npt.NDArray[np.int64]]:
-        """CAR_i over the window's available days (NaN if none) and the number of days summed."""
-        sub = self.ar[:, cols]
-        days = count(sub, 1)
-        return np.where(days > 0, np.nansum(sub, axis=1), np.nan), days
+        """CAR_i over the window's available days (NaN if none) and the number of days summed
+        (:func:`eventstudy.abnormal.car`, the one CAR)."""
+        return abnormal_car(self.ar, cols)
 
     def car_var_factor(self, cols: BoolArray) -> FloatArray:
         """``g'g + (X_w g)'(X'X)^{-1}(X_w g)`` with ``g`` the available days of the window.
 
         Campbell, Lo & MacKinlay (1997, eq. 4.4.13): ``Var(CAR_i) = sigma_i^2`` times this factor.
+        Computed once per context and window (the tests of one run share it), from the
+        window's columns only (days outside it add zeros).
         """
-        ok = self.present & cols[None, :]
-        mats = self.xtx_inv_and_x
-        if mats is None:
-            return car_var_factor(ok, None, None)
-        xtx_inv, x = mats
-        return car_var_factor(ok, np.nan_to_num(x), xtx_inv)
+        cols = np.asarray(cols, dtype=bool)
+        store = self.__dict__.setdefault("_car_var_factors", {})
+        key = cols.tobytes()
+        if key not in store:
+            ok = self.present[:, cols]
+            mats = self.xtx_inv_and_x
+            if self.model_var_ratio is not None:  # GARCH: sum of h_it / sigma_i^2
+                ratio = self.model_var_ratio[:, cols]
+                store[key] = np.where(ok, ratio, 0.0).sum(axis=1)
+            elif mats is None:
+                store[key] = car_var_factor(ok, None, None)
+            else:
+                xtx_inv, x = mats
+                store[key] = car_var_factor(ok, np.nan_to_num(x[:, cols]), xtx_inv)
+            store[key].flags.writeable = False  # shared by the tests of the run
+        factor: FloatArray = store[key]
+        return factor
 
     def scar(self, cols: BoolArray) -> FloatArray:
         """Standardised CAR ``CAR_i / sqrt(Var(CAR_i))`` with the full prediction-error covariance."""
@@ -300,7 +335,43 @@ class Context:
 # ----------------------------------------------------------------------------- results
 @dataclass
 class Rows:
-    """Per-row numbers of one test (daily or per window) before they become a DataFrame."""
+    """Per-row numbers of one test (daily or per window) before they become a DataFrame.
+
+    What a test's daily and window functions return (see :class:`TestSpec`): one entry per
+    event day or per CAR window. :func:`run_tests` adds the row labels, the significance
+    stars (from ``p_value`` unless given), the conventions and the clustering flag.
+
+    Parameters
+    ----------
+    estimate : numpy.ndarray
+        The AAR (daily rows) or CAAR (window rows).
+    statistic, p_value : numpy.ndarray
+        The test statistic and its p-value (:func:`p_values`).
+    distribution : str or sequence of str
+        ``"normal"`` or ``"t"`` (one for all rows or one per row).
+    df : numpy.ndarray
+        Degrees of freedom of a t reference (NaN for the normal).
+    n : numpy.ndarray of int
+        Events in each row.
+    stars : numpy.ndarray, optional
+        Significance stars; ``None`` derives them from ``p_value``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from eventstudy.inference import Rows, p_values
+    >>> z = np.array([2.5, -0.4])
+    >>> rows = Rows(
+    ...     estimate=np.array([0.012, -0.002]),
+    ...     statistic=z,
+    ...     p_value=p_values(z, "normal", None, "two-sided"),
+    ...     distribution="normal",
+    ...     df=np.full(2, np.nan),
+    ...     n=np.array([30, 30]),
+    ... )
+    >>> np.round(rows.p_value, 4)
+    array([0.0124, 0.6892])
+    """
 
     estimate: FloatArray
     statistic: FloatArray

@@ -45,6 +45,34 @@ class TestSpec:
     cross-sectional dispersion). ``needs`` names the panel fields the test reads beyond the
     abnormal returns (Lamb: the market returns); ``run_tests(tests="all")`` skips a test
     whose fields the panel lacks, so callers never name tests to leave out.
+
+    A new test is one ``TestSpec`` plus :func:`register` (from your own code: the package
+    need not be edited). ``daily(ctx, alternative)`` returns the :class:`Rows` of each event
+    day and ``window(ctx, windows, alternative)`` those of each CAR window; ``ctx`` is the
+    shared inference context of the panel (``ctx.ar`` the ``(N, L)`` abnormal returns,
+    ``ctx.window_days(w)`` a window's columns, ``ctx.car(cols)`` the CARs and their days).
+    :func:`eventstudy.testing.check_test` checks a test against this contract.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from eventstudy.inference import Rows, TestSpec, p_values
+    >>> def mean_z(x, alternative):  # mean / (sd / sqrt(N)) on the normal, per column
+    ...     n = np.isfinite(x).sum(0)
+    ...     z = np.nanmean(x, 0) / (np.nanstd(x, 0, ddof=1) / np.sqrt(n))
+    ...     p = p_values(z, "normal", None, alternative)
+    ...     return Rows(np.nanmean(x, 0), z, p, "normal", np.full(len(z), np.nan), n)
+    >>> spec = TestSpec(
+    ...     "mean_z",
+    ...     daily=lambda ctx, alt: mean_z(ctx.ar, alt),
+    ...     window=lambda ctx, windows, alt: mean_z(
+    ...         np.column_stack([ctx.car(ctx.window_days(w))[0] for w in windows]), alt
+    ...     ),
+    ...     naive=True,
+    ...     min_events=2,
+    ... )
+    >>> spec.name, spec.min_events
+    ('mean_z', 2)
     """
 
     __test__: ClassVar[bool] = False  # not a pytest test class (its name starts with Test)
@@ -61,9 +89,46 @@ class TestSpec:
     caar: CaarMethod = "mean_car"
 
     def applies_to(self, panel: EventPanel) -> bool:
-        """Whether the panel has the events (``min_events``) and the fields (``needs``)."""
-        has_fields = all(getattr(panel, name, None) is not None for name in self.needs)
-        return has_fields and panel.n_events >= self.min_events
+        """Whether the panel has the events (``min_events``) and the fields (``needs``).
+
+        Examples
+        --------
+        >>> import eventstudy as es
+        >>> from eventstudy.testing import simulated_study
+        >>> sim = simulated_study(es.ConstantMean())
+        >>> res = es.EventStudy(sim.events, sim.returns, model=es.ConstantMean(), calendar=None)
+        >>> panel = res.fit().panel
+        >>> REGISTRY["lamb"].applies_to(panel), REGISTRY["patell"].applies_to(panel)
+        (False, True)
+        """
+        return not self.why_not(panel)
+
+    def why_not(self, panel: EventPanel) -> str:
+        """Why the test cannot run on ``panel`` (the ``reason`` of its not-applicable rows),
+        or ``""`` when it can.
+
+        Examples
+        --------
+        >>> import eventstudy as es
+        >>> from eventstudy.testing import simulated_study
+        >>> sim = simulated_study(es.ConstantMean())
+        >>> res = es.EventStudy(sim.events, sim.returns, model=es.ConstantMean(), calendar=None)
+        >>> REGISTRY["lamb"].why_not(res.fit().panel)
+        "lamb needs the panel's market_est, market_evt, which this model lacks"
+        """
+        missing = sorted(name for name in self.needs if getattr(panel, name, None) is None)
+        if missing:
+            return f"{self.name} needs the panel's {', '.join(missing)}, which this model lacks"
+        if panel.n_events < self.min_events:
+            return _too_few_events(self, panel.n_events)
+        return ""
+
+
+def _too_few_events(spec: TestSpec, n: int) -> str:
+    return (
+        f"{spec.name} needs at least {spec.min_events} events (the panel has {n}); "
+        "for a single event use single_firm_t or pseudo_event_test"
+    )
 
 
 #: Every test by name, in registration order (= reporting order: ``inference.api`` imports
@@ -73,12 +138,116 @@ REGISTRY: dict[str, TestSpec] = {}
 
 
 def register(spec: TestSpec) -> TestSpec:
-    """Add a test to :data:`REGISTRY` (one line per test, next to its computations)."""
+    """Add a test to the one test registry (one line per test, next to its computations).
+
+    A registered test is everywhere a library test is: ``run_tests(tests=[name])``,
+    ``res.tests([name])``, ``run_tests(tests="all")`` (after the library's tests), the
+    TOML spec's ``[tests] names`` and ``primary``, :func:`simulate` and
+    :func:`registered_tests`. Register from your own code; nothing in the package changes.
+
+    Parameters
+    ----------
+    spec : TestSpec
+        The test; its ``name`` must not be taken by another test.
+
+    Returns
+    -------
+    TestSpec
+        ``spec`` (so ``MY_TEST = register(TestSpec(...))`` keeps a handle).
+
+    Raises
+    ------
+    ValueError
+        When another test is registered under ``spec.name`` (:func:`unregister` it first).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import eventstudy as es
+    >>> from eventstudy.inference import Rows, TestSpec, p_values, register, unregister
+    >>> from eventstudy.testing import simulated_study
+    >>> def mean_z(x, alternative):  # mean / (sd / sqrt(N)) on the normal, per column
+    ...     n = np.isfinite(x).sum(0)
+    ...     z = np.nanmean(x, 0) / (np.nanstd(x, 0, ddof=1) / np.sqrt(n))
+    ...     p = p_values(z, "normal", None, alternative)
+    ...     return Rows(np.nanmean(x, 0), z, p, "normal", np.full(len(z), np.nan), n)
+    >>> def daily(ctx, alternative):
+    ...     return mean_z(ctx.ar, alternative)
+    >>> def window(ctx, windows, alternative):
+    ...     cars = [ctx.car(ctx.window_days(w))[0] for w in windows]
+    ...     return mean_z(np.column_stack(cars), alternative)
+    >>> MEAN_Z = register(TestSpec("mean_z", daily, window, naive=True, min_events=2))
+    >>> sim = simulated_study(es.MarketModel("MKT"))
+    >>> res = es.EventStudy(sim.events, sim.returns, model=es.MarketModel("MKT"), calendar=None)
+    >>> res.fit().tests(["mean_z"], windows=[(0, 1)], daily=False)["test"].tolist()
+    ['mean_z']
+    >>> _ = unregister("mean_z")
+    """
     held = REGISTRY.get(spec.name)
     if held is not None and held != spec:
         raise ValueError(f"test name {spec.name!r} is already registered")
     REGISTRY[spec.name] = spec
     return spec
+
+
+def unregister(name: str) -> TestSpec:
+    """Remove a test from the registry (e.g. to register a new version of it).
+
+    Parameters
+    ----------
+    name : str
+        A registered test's name.
+
+    Returns
+    -------
+    TestSpec
+        The test that was removed.
+
+    Raises
+    ------
+    KeyError
+        When no test is registered under ``name``.
+
+    Examples
+    --------
+    >>> import dataclasses
+    >>> from eventstudy.inference import register, registered_tests, unregister
+    >>> copy = register(dataclasses.replace(REGISTRY["patell"], name="patell_copy"))
+    >>> registered_tests()[-1]
+    'patell_copy'
+    >>> unregister("patell_copy") is copy, "patell_copy" in registered_tests()
+    (True, False)
+    """
+    if name not in REGISTRY:
+        raise KeyError(f"no test {name!r} is registered; registered: {list(REGISTRY)}")
+    return REGISTRY.pop(name)
+
+
+def registered_tests() -> tuple[str, ...]:
+    """Names of every registered test, in reporting order (the library's, then yours).
+
+    The live registry: a test :func:`register`-ed at run time is in it. ``TEST_NAMES``
+    is the same tuple, read when it is accessed.
+
+    Returns
+    -------
+    tuple of str
+
+    Examples
+    --------
+    >>> from eventstudy.inference import registered_tests
+    >>> registered_tests()[:3]
+    ('brown_warner_1980', 'brown_warner_1985', 'cross_sectional_t')
+    """
+    return tuple(REGISTRY)
+
+
+def caar_method_of(test: str) -> CaarMethod:
+    """The CAAR ``test`` estimates (its :attr:`TestSpec.caar`); the mean CAR for a test
+    outside the registry (``single_firm_t`` of a single event: one CAR, both definitions
+    agree). One rule for the CAAR that tables, figures and exports show."""
+    spec = REGISTRY.get(test)
+    return spec.caar if spec is not None else "mean_car"
 
 
 def daily_average_rows(ctx: Context, spec: TestSpec, windows: Sequence[Window], alt: str) -> Rows:
@@ -126,12 +295,9 @@ def run_spec_columns(
 ) -> list[Columns]:
     """The rows of :func:`run_spec` as column arrays (several tests make one frame)."""
     check_alternative(alternative)
-    ctx = panel if isinstance(panel, Context) else Context(panel, conventions)
+    ctx = panel if isinstance(panel, Context) else Context.of(panel, conventions)
     if ctx.n < spec.min_events:
-        raise InsufficientDataError(
-            f"{spec.name} needs at least {spec.min_events} events (the panel has {ctx.n}); "
-            "for a single event use single_firm_t or pseudo_event_test"
-        )
+        raise InsufficientDataError(_too_few_events(spec, ctx.n))
     if clustered is None:
         clustered = clustering_degree(cluster_measures(ctx.panel)) == "strong"
     flag = bool(clustered and spec.naive)

@@ -26,7 +26,10 @@ Window = tuple[int, int]
 #: The one results schema: every test's rows start with these columns, in this order (the
 #: registry's tests through ``_core.frame_from_columns``, the others - portfolio, SUR/Wald,
 #: single-firm, bootstrap, pseudo-event - through :func:`in_result_schema`); a test's own
-#: extras (``hypothesis``, ``df2``, ``ci_low``, ``std_error``, ...) follow them.
+#: extras (``hypothesis``, ``df2``, ``ci_low``, ``std_error``, ...) follow them. "Not
+#: applicable" is a row, not an error or table code: a test that may be unable to test a date
+#: or window (portfolio, SUR/Wald) gives it NaN numbers and says why in its ``reason`` extra
+#: (empty where computed).
 RESULT_COLUMNS = [
     "test",
     "window",
@@ -154,7 +157,33 @@ def nanvar(x: FloatArray, axis: int, ddof: int = 1) -> FloatArray:
 def p_values(
     stat: FloatArray, distribution: str, df: FloatArray | float | None, alternative: str
 ) -> FloatArray:
-    """p-values of a statistic under a normal or Student-t reference distribution."""
+    """p-values of a statistic under a normal or Student-t reference distribution.
+
+    Parameters
+    ----------
+    stat : numpy.ndarray
+        The statistics.
+    distribution : {"normal", "t"}
+        The reference distribution under the null.
+    df : numpy.ndarray, float or None
+        Degrees of freedom of the t distribution (ignored for the normal).
+    alternative : {"two-sided", "less", "greater"}
+        ``"less"``: ``P(S <= s)``; ``"greater"``: ``P(S >= s)``; two-sided: twice the
+        smaller tail, capped at 1.
+
+    Returns
+    -------
+    numpy.ndarray
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from eventstudy.inference import p_values
+    >>> np.round(p_values(np.array([1.96, -1.0]), "normal", None, "two-sided"), 4)
+    array([0.05  , 0.3173])
+    >>> np.round(p_values(np.array([2.0]), "t", 10.0, "greater"), 4)
+    array([0.0367])
+    """
     stat = np.asarray(stat, dtype=float)
     if distribution == "normal":
         lower, upper = stats.norm.cdf(stat), stats.norm.sf(stat)

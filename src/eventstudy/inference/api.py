@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
 import pandas as pd
 
 from .._boundary import memory_guard
@@ -17,18 +18,36 @@ from . import parametric as _parametric  # noqa: F401  (registers the tests)
 from . import nonparametric as _nonparametric  # noqa: F401  (registers the tests)
 
 # isort: split
-from ._core import Context, Window, check_alternative, frame_from_columns, normalise_windows
-from ._registry import REGISTRY, run_spec_columns
+from ._core import (
+    Columns,
+    Context,
+    Rows,
+    Window,
+    check_alternative,
+    daily_columns,
+    frame_from_columns,
+    normalise_windows,
+    window_columns,
+)
+from ._registry import REGISTRY, registered_tests, run_spec_columns
 from ._stats import memo_for
 from .clustering import clustering
 from .conventions import Alternative, Conventions
+from .guidance import choose_headline
+from .single_firm import single_firm_t
 
-__all__ = ["TEST_NAMES", "run_tests"]
+# TEST_NAMES is read from the registry when accessed (the module __getattr__ below)
+__all__ = ["TEST_NAMES", "headline_rows", "run_tests"]  # noqa: F822
 
 _DEFAULT = Conventions()
 
-#: Names accepted by ``run_tests(tests=...)``, in reporting order: the registry's keys.
-TEST_NAMES: tuple[str, ...] = tuple(REGISTRY)
+
+def __getattr__(name: str) -> tuple[str, ...]:
+    """``TEST_NAMES``: the names ``run_tests(tests=...)`` accepts, in reporting order, read
+    from the registry when accessed, so a test registered at run time is in it (PEP 562)."""
+    if name == "TEST_NAMES":
+        return registered_tests()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _select(panel: EventPanel, tests: str | Sequence[str]) -> list[str]:
@@ -52,6 +71,7 @@ def run_tests(
     daily: bool = True,
     conventions: Conventions = _DEFAULT,
     alternative: Alternative = "two-sided",
+    strict: bool = False,
 ) -> pd.DataFrame:
     """Run several tests on an event panel and return one tidy DataFrame.
 
@@ -62,7 +82,9 @@ def run_tests(
     tests : "all" or list of str
         Names from :data:`TEST_NAMES`. ``"all"`` skips Lamb when the panel has no market and,
         for a single event, the tests built on a cross-sectional dispersion (see also
-        :func:`single_firm_t` and :func:`pseudo_event_test` for one firm on one day).
+        :func:`single_firm_t` and :func:`pseudo_event_test` for one firm on one day). A test
+        named here that cannot run on the panel gives not-applicable rows: NaN numbers and a
+        ``reason`` column saying why.
     windows : list of (start, end), optional
         CAR windows in event-grid units; ``None`` with ``daily=False`` tests the whole window.
     daily : bool
@@ -70,6 +92,9 @@ def run_tests(
     conventions : Conventions
         ``Conventions()`` (original papers) or e.g. ``Conventions.profile("estudy2")``.
     alternative : {"two-sided", "less", "greater"}
+    strict : bool
+        Raise instead of returning not-applicable rows (``InsufficientDataError`` for too few
+        events, ``SpecError`` for a field the model lacks).
 
     Returns
     -------
@@ -81,8 +106,9 @@ def run_tests(
         (the test assumes independence but the events cluster strongly in calendar time,
         ``degree == "strong"`` of :func:`clustering`: prefer ``kolari_pynnonen``,
         ``portfolio_test`` or ``sur_wald_test``; a mild overlap is not flagged) and
-        ``conventions``. ``attrs["clustering"]`` holds the :func:`clustering` diagnostic,
-        with its ``degree`` and ``advice``.
+        ``conventions``; with not-applicable rows also ``reason`` (empty on computed rows).
+        ``attrs["clustering"]`` holds the :func:`clustering` diagnostic, with its ``degree``
+        and ``advice``.
 
     Examples
     --------
@@ -105,8 +131,15 @@ def run_tests(
     wins = None if windows is None else tuple((int(a), int(b)) for a, b in windows)
     need_windows = wins is not None or not daily
     whole = tuple(normalise_windows(panel, None))
-    parts = []
+    parts: list[Columns] = []
+    reasons: list[str] = []  # per part: why its test cannot run ("" when it ran)
     for name in names:  # one test at a time: a MemoryError names the test (issue 13)
+        why = "" if strict else REGISTRY[name].why_not(panel)
+        if why:  # not applicable: rows with NaN numbers and the reason, nothing computed
+            na = _not_applicable(name, ctx, wins, daily, need_windows, alternative)
+            parts += na
+            reasons += [why] * len(na)
+            continue
         # a test's daily rows and its window rows are kept apart, so a later call that
         # asks for only one of them reuses what an earlier call computed
         day_key, win_key = (name, "daily", alternative, shared), (name, wins, alternative, shared)
@@ -133,7 +166,80 @@ def run_tests(
                 rows_memo[win_key] = got.pop(0)
         parts += [rows_memo[day_key]] if daily else []
         parts += [rows_memo[win_key]] if need_windows else []
+        reasons += [""] * (int(daily) + int(need_windows))
     out = frame_from_columns(parts)
+    if any(reasons):  # the column appears with not-applicable rows only: outputs stay as they were
+        out["reason"] = np.repeat(reasons, [len(part["test"]) for part in parts])
     out.attrs["clustering"] = diagnostic
     out.attrs["conventions"] = conventions.describe()
     return out
+
+
+def _not_applicable(
+    name: str,
+    ctx: Context,
+    windows: Sequence[Window] | None,
+    daily: bool,
+    need_windows: bool,
+    alternative: str,
+) -> list[Columns]:
+    """The day and window rows of a test that cannot run on the panel: NaN numbers, no
+    distribution or stars, ``n`` the panel's events (a row in the one schema, not an error)."""
+
+    def nan_rows(m: int) -> Rows:
+        nan = np.full(m, np.nan)
+        return Rows(nan, nan, nan, "", nan, np.full(m, ctx.n, dtype=np.int64))
+
+    parts = []
+    if daily:
+        parts.append(daily_columns(name, ctx, nan_rows(len(ctx.rel)), alternative, False))
+    if need_windows:
+        wins = normalise_windows(ctx.panel, windows)
+        parts.append(window_columns(name, ctx, wins, nan_rows(len(wins)), alternative, False))
+    return parts
+
+
+def headline_rows(
+    panel: EventPanel,
+    test: str,
+    windows: Sequence[Window],
+    conventions: Conventions | None = None,
+) -> pd.DataFrame:
+    """The CAR-window rows a table reports for ``test``, in the one results schema.
+
+    ``test`` is resolved by :func:`~eventstudy.inference.guidance.choose_headline`: a single
+    event has no cross-section, so a test that needs one (or ``"auto"``) is answered by the
+    event's own t on its CAR (:func:`single_firm_t`), and the rows say so in their ``test``
+    column. Tables read the same columns either way; they never name the fallback.
+
+    Parameters
+    ----------
+    panel : EventPanel
+    test : str
+        A name of :data:`TEST_NAMES`, ``"auto"`` or ``"single_firm_t"``.
+    windows : list of (start, end)
+    conventions : Conventions, optional
+        Default ``Conventions()`` (the original papers).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per window (columns of :func:`run_tests`; ``single_firm_t`` rows lead with
+        ``event_id, ticker``).
+
+    Examples
+    --------
+    >>> import eventstudy as es
+    >>> from eventstudy.testing import simulated_study
+    >>> sim = simulated_study(es.MarketModel("MKT"))
+    >>> one = sim.events.iloc[:1]
+    >>> res = es.EventStudy(one, sim.returns, model=es.MarketModel("MKT"), calendar=None).fit()
+    >>> headline_rows(res.panel, "cross_sectional_t", [(0, 1)])["test"].tolist()
+    ['single_firm_t']
+    """
+    conventions = conventions or _DEFAULT
+    chosen = choose_headline(panel, test)
+    if chosen == "single_firm_t":  # one event: its own t (the only fallback, decided above)
+        return single_firm_t(panel, windows=windows, daily=False, conventions=conventions)
+    frame = run_tests(panel, tests=[chosen], windows=windows, daily=False, conventions=conventions)
+    return frame[frame["test"] == chosen]

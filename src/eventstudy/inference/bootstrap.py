@@ -68,7 +68,7 @@ def bootstrap_caar(
         raise SpecError("level must be in (0, 1)")
     if n_boot < 100:
         raise SpecError("n_boot must be at least 100")
-    ctx = Context(panel, conventions)
+    ctx = Context.of(panel, conventions)
     rng = np.random.default_rng(seed)
     rows = []
     for w in normalise_windows(panel, windows):
@@ -172,7 +172,7 @@ def pseudo_event_test(
     >>> pseudo_event_test(res.panel, [(0, 1)])  # doctest: +SKIP
     """
     check_alternative(alternative)
-    ctx = Context(panel, conventions)
+    ctx = Context.of(panel, conventions)
     rows = []
     est = ctx.est
     csum = np.concatenate([np.zeros((ctx.n, 1)), np.cumsum(np.nan_to_num(est), axis=1)], axis=1)

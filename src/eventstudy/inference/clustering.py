@@ -18,6 +18,7 @@ import numpy.typing as npt
 import pandas as pd
 from scipy import stats
 
+from ..abnormal import car_var_factor
 from ..exceptions import InsufficientDataError, SpecError
 from ..panel import EventPanel, window_columns
 
@@ -193,11 +194,11 @@ def _refit_market_model(
 
 
 def _pe_term(xtx_inv: FloatArray, x: FloatArray, g: FloatArray) -> float:
-    """``g'g + (X_w g)'(X'X)^{-1}(X_w g)`` for one common design."""
-    if xtx_inv.size == 0:
-        return float(g @ g)
-    xg = np.nan_to_num(x).T @ g
-    return float(g @ g + xg @ xtx_inv @ xg)
+    """``g'g + (X_w g)'(X'X)^{-1}(X_w g)`` for one common design and a 0/1 day indicator
+    ``g``: :func:`eventstudy.abnormal.car_var_factor` for a single row."""
+    ok = np.asarray(g, dtype=np.float64)[None, :] > 0
+    inv = xtx_inv[None] if xtx_inv.size else None
+    return float(car_var_factor(ok, np.nan_to_num(x)[None], inv)[0])
 
 
 # ----------------------------------------------------------------------------- portfolio approach
@@ -206,6 +207,7 @@ def portfolio_test(
     windows: Sequence[Window] | None = None,
     alternative: Alternative = "two-sided",
     sample: str = "common",
+    strict: bool = False,
 ) -> pd.DataFrame:
     """Portfolio approach for clustered dates: one equally weighted portfolio per event date.
 
@@ -221,13 +223,17 @@ def portfolio_test(
         listed late shortens the estimation sample of all). ``"all"``: every firm with data
         that day (the portfolio's composition changes; every estimation day is used);
         market-model and market-adjusted panels only.
+    strict : bool
+        Raise :class:`~eventstudy.exceptions.InsufficientDataError` when a date's portfolio
+        cannot be tested (fewer than ``k + 2`` estimation days, no abnormal return on the
+        window days) instead of giving that date's rows NaN numbers and a ``reason``.
 
     Returns
     -------
     pandas.DataFrame
         One row per (event date, window): ``date, window, n, estimate`` (portfolio CAR),
-        ``statistic, p_value, distribution, df, stars``, ``refit`` and ``sample`` (the rule
-        used).
+        ``statistic, p_value, distribution, df, stars``, ``refit``, ``sample`` (the rule
+        used) and ``reason`` (empty when computed; why not where the numbers are NaN).
 
     Notes
     -----
@@ -261,19 +267,31 @@ def portfolio_test(
     rows = []
     for idx in _date_groups(panel):
         sys_ = _common_system(panel, idx) if sample == "common" else _all_firms_system(panel, idx)
+        day = _day0(panel)[idx[0]]
         e_p = sys_.resid.mean(axis=0)
         dof = len(e_p) - panel.k
-        if dof < 2:
-            raise InsufficientDataError("a date portfolio has fewer than k + 2 estimation days")
-        s2 = float(e_p @ e_p / dof)
+        few_days = (
+            f"the portfolio of {_iso(day)} has {len(e_p)} estimation days, fewer than "
+            f"k + 2 = {panel.k + 2}; lengthen the estimation window"
+            if dof < 2
+            else ""
+        )
+        s2 = float(e_p @ e_p / dof) if dof > 0 else np.nan
         ar_p = nanmean(sys_.ar, 0)
         for w in wins:
             g = _window_indicator(panel, w) * np.isfinite(ar_p)
+            label = _label(panel, w)
+            reason = few_days or (
+                "" if g.any() else f"no firm of {_iso(day)} has an abnormal return in {label}"
+            )
+            if reason:  # not applicable: a row with NaN numbers and the reason
+                _not_applicable(reason, strict)
+                rows.append((day, label, len(idx), np.nan, np.nan, np.nan, sys_.refit, reason))
+                continue
             car = float(np.nansum(ar_p * g))
             stat = car / np.sqrt(s2 * _pe_term(sys_.xtx_inv, sys_.x_evt, g))
-            day = _day0(panel)[idx[0]]
-            rows.append((day, _label(panel, w), len(idx), car, stat, dof, sys_.refit))
-    cols = ["date", "window", "n", "estimate", "statistic", "df", "refit"]
+            rows.append((day, label, len(idx), car, stat, dof, sys_.refit, ""))
+    cols = ["date", "window", "n", "estimate", "statistic", "df", "refit", "reason"]
     out = pd.DataFrame(rows, columns=cols)
     out["p_value"] = p_values(out["statistic"].to_numpy(), "t", out["df"].to_numpy(), alternative)
     out["distribution"] = "t"
@@ -281,6 +299,7 @@ def portfolio_test(
     out["stars"] = stars_from_p(out["p_value"].to_numpy())
     out["sample"] = sample
     out.insert(0, "test", "portfolio")
+    out["reason"] = out.pop("reason")  # the last extra column, as in sur_wald_test
     return in_result_schema(out, conventions=NO_CONVENTIONS)
 
 
@@ -317,6 +336,20 @@ def _all_firms_system(panel: EventPanel, idx: npt.NDArray[np.int64]) -> _System:
     return _System(xtx_inv, x_evt, (r_p - xc @ coef)[None], ar_p[None], True)
 
 
+def _iso(day: np.datetime64) -> str:
+    """An event date as ``YYYY-MM-DD`` (for messages and reasons); a panel built without
+    calendar dates has none to name."""
+    stamp = pd.Timestamp(day)
+    return "an undated day 0" if pd.isna(stamp) else f"{stamp:%Y-%m-%d}"
+
+
+def _not_applicable(reason: str, strict: bool) -> None:
+    """Raise the reason a date's remedy cannot be computed when ``strict``; else the caller
+    gives the date NaN numbers and the reason (a row, not an error, in the one schema)."""
+    if strict:
+        raise InsufficientDataError(reason)
+
+
 def _label(panel: EventPanel, w: Window | None) -> str:
     g = _window_indicator(panel, w)
     rel = np.asarray(panel.evt_rel)[g > 0]
@@ -325,7 +358,7 @@ def _label(panel: EventPanel, w: Window | None) -> str:
 
 # ----------------------------------------------------------------------------- SUR Wald
 def sur_wald_test(
-    panel: EventPanel, window: Window | None = None, reference: str = "F"
+    panel: EventPanel, window: Window | None = None, reference: str = "F", strict: bool = False
 ) -> pd.DataFrame:
     """Multivariate regression with event-day dummies (SUR) and its Wald tests, per event date.
 
@@ -339,6 +372,11 @@ def sur_wald_test(
         Reference distribution of the Wald statistics: ``"F"`` (default), the exact
         finite-sample Hotelling distribution; ``"chi2"``, the large-sample one (which
         over-rejects with few estimation days per firm).
+    strict : bool
+        Raise :class:`~eventstudy.exceptions.InsufficientDataError` when a date's system
+        cannot be tested (no more common estimation days than firms plus parameters, a firm
+        without an AR on a window day) instead of giving that date's rows NaN numbers and a
+        ``reason``.
 
     Returns
     -------
@@ -346,7 +384,8 @@ def sur_wald_test(
         Two rows per event date: ``hypothesis`` = ``"all zero"`` and ``"average zero"``, with
         ``statistic`` (the Wald statistic ``W``), ``distribution`` (``"F"`` or ``"chi2"``),
         ``df``, ``df2`` (the F's denominator df; NaN for chi2), ``p_value``, ``n``,
-        ``estimate`` (the average effect).
+        ``estimate`` (the average effect) and ``reason`` (empty when computed; why not where
+        the numbers are NaN).
 
     Notes
     -----
@@ -386,35 +425,50 @@ def sur_wald_test(
         raise SpecError(f"reference={reference!r} is not valid; use 'F' (exact) or 'chi2'")
     g = _window_indicator(panel, window)
     rows = []
+    label = _label(panel, window)
     for idx in _date_groups(panel):
         sys_ = _common_system(panel, idx)
+        date = _day0(panel)[idx[0]]
         e = sys_.resid
         n_firms, length = e.shape
         dof = length - panel.k
+        ar = sys_.ar
         if dof <= n_firms:
-            raise InsufficientDataError(
-                f"the SUR Wald test on {pd.Timestamp(_day0(panel)[idx[0]]):%Y-%m-%d} needs more common estimation days "
+            reason = (
+                f"the SUR Wald test on {_iso(date)} needs more common estimation days "
                 f"({length}) than firms plus parameters ({n_firms} + {panel.k})"
             )
+        elif np.isnan(ar[:, g > 0]).any():
+            reason = f"the SUR Wald test on {_iso(date)} needs every firm's AR on {label}"
+        else:
+            reason = ""
+        if reason:  # not applicable: both hypotheses' rows with NaN numbers and the reason
+            _not_applicable(reason, strict)
+            for hypothesis in ("all zero", "average zero"):
+                rows.append((date, label, hypothesis, n_firms, *[np.nan] * 4, sys_.refit, reason))
+            continue
         sigma = e @ e.T / dof
-        ar = sys_.ar
-        if np.isnan(ar[:, g > 0]).any():
-            raise InsufficientDataError(
-                "the SUR Wald test needs every firm's AR on the window days"
-            )
         gamma = ar[:, g > 0].sum(axis=1)
         v = sigma * _pe_term(sys_.xtx_inv, sys_.x_evt, g)
         w_all = float(gamma @ np.linalg.solve(v, gamma))
         ones = np.ones(n_firms)
         w_avg = float((ones @ gamma) ** 2 / (ones @ v @ ones))
-        date = _day0(panel)[idx[0]]
-        label = _label(panel, window)
         est = float(gamma.mean())
-        rows.append(
-            (date, label, "all zero", n_firms, est, w_all, n_firms, dof - n_firms + 1, sys_.refit)
-        )
-        rows.append((date, label, "average zero", n_firms, est, w_avg, 1, dof, sys_.refit))
-    cols = ["date", "window", "hypothesis", "n", "estimate", "statistic", "df", "df2", "refit"]
+        df_all = dof - n_firms + 1
+        rows.append((date, label, "all zero", n_firms, est, w_all, n_firms, df_all, sys_.refit, ""))
+        rows.append((date, label, "average zero", n_firms, est, w_avg, 1, dof, sys_.refit, ""))
+    cols = [
+        "date",
+        "window",
+        "hypothesis",
+        "n",
+        "estimate",
+        "statistic",
+        "df",
+        "df2",
+        "refit",
+        "reason",
+    ]
     out = pd.DataFrame(rows, columns=cols)
     w, df1 = out["statistic"].to_numpy(), out["df"].to_numpy(dtype=float)
     if reference == "F":

@@ -49,7 +49,10 @@ class Conventions:
         ``"mean_obs_minus_1"``: ``mean(L_i) - 1`` for both (estudy2).
     prediction_error : bool
         Inflate the variance of an event-window AR by the prediction-error term
-        ``1 + x_t'(X'X)^{-1}x_t`` (Patell 1976; Campbell, Lo & MacKinlay 1997, ch. 4).
+        ``1 + x_t'(X'X)^{-1}x_t`` (Patell 1976; Campbell, Lo & MacKinlay 1997, ch. 4). For a
+        model with its own event-window variances (GARCH) the AR's variance is the model's
+        conditional variance ``h_t`` instead (Savickas 2003); ``False`` uses the estimation
+        window's ``sigma^2`` for every model.
     market_moments : {"regression", "all_dates"}
         Moments of the prediction-error term. ``"regression"``: the event's own ``(X'X)^{-1}``
         over its complete-case estimation days (exact for any model). ``"all_dates"``: a market

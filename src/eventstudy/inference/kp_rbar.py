@@ -33,7 +33,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-from scipy import sparse
 from threadpoolctl import threadpool_limits
 
 from ..panel import EventPanel
@@ -332,28 +331,32 @@ def _gappy_pairs(
     by = np.argsort(both_g, kind="stable")
     both_g, both_h, both_w = both_g[by], both_h[by], both_w[by]
     starts = np.searchsorted(both_g, np.arange(n_groups + 1))
+    # each group's estimation dates as positions on the sorted union of all of them (-1: NaT)
+    est_pos = np.full(est_valid.shape, -1, dtype=np.int64)
+    if est_valid.any():
+        est_pos[est_valid] = np.unique(lay.est_dates[est_valid], return_inverse=True)[1].ravel()
+    on_axis = np.zeros(int(est_pos.max()) + 1, dtype=bool)
     for g in gappy_groups:  # groups of one date (with a gappy event), not events
         nb = slice(starts[g], starts[g + 1])
         groups, w_groups = both_h[nb], both_w[nb]
         if len(groups) == 0:
             continue
-        axis = np.unique(lay.est_dates[groups][est_valid[groups]])
-        win = np.zeros((len(groups), len(axis)))
-        pos = []
-        for k, q in enumerate(groups):  # the neighbouring groups (dates), a few dozen
-            cols = np.flatnonzero(est_valid[q])
-            pq = np.searchsorted(axis, lay.est_dates[q, cols])
-            win[k, pq] = 1.0
-            pos.append((cols, pq))
+        # the calendar axis of g and its neighbours: the sorted union of their dates
+        pos_q = est_pos[groups]
+        on_axis[:] = False
+        on_axis[pos_q[pos_q >= 0]] = True
+        t_len = int(on_axis.sum())
+        # column of each (group, estimation day) on the axis; NaT days go to a spare column
+        pq = np.where(pos_q >= 0, np.cumsum(on_axis)[pos_q] - 1, t_len)
+        win = np.zeros((len(groups), t_len + 1))
+        win[np.arange(len(groups))[:, None], pq] = 1.0
+        win = win[:, :t_len]
         b_rows = [lay.rows(int(q)) for q in groups]
         b_group = np.repeat(np.arange(len(groups)), [len(r) for r in b_rows])
         rows_b = np.concatenate(b_rows)
-        xb = np.zeros((len(rows_b), len(axis)))
-        lo = 0
-        for k, (cols, pq) in enumerate(pos):
-            rb = b_rows[k]
-            xb[lo : lo + len(rb), pq] = resid[np.ix_(rb, cols)]
-            lo += len(rb)
+        xb = np.zeros((len(rows_b), t_len + 1))
+        xb[np.arange(len(rows_b))[:, None], pq[b_group]] = resid[rows_b]
+        xb = xb[:, :t_len]
         miss_r, miss_c = np.nonzero(np.isnan(xb))  # missing days inside the windows
         xb[miss_r, miss_c] = 0.0
         k_self = int(np.flatnonzero(groups == g)[0])
@@ -381,6 +384,17 @@ class _Scattered:
     group: IntArray
 
 
+def _by_row(values: FloatArray, rows: IntArray, n_rows: int) -> FloatArray:
+    """Sum the rows of ``values`` that share a row index (``rows`` sorted ascending, one per
+    row of ``values``) into ``n_rows`` rows (0 for an index without any): the product with a
+    sparse 0/1 row-indicator matrix, without building one."""
+    out = np.zeros((n_rows, values.shape[1]))
+    if len(rows):
+        first = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]])
+        out[rows[first]] = np.add.reduceat(values, first, axis=0)
+    return out
+
+
 def _scattered_correlations(
     sc: _Scattered, a_idx: IntArray, a_group: int, min_common: int
 ) -> FloatArray:
@@ -388,7 +402,8 @@ def _scattered_correlations(
     ``a_group``) with every event of ``sc``: 0 where fewer than ``min_common`` common values
     or not finite. The moments are those of the dense reference, from window indicators and
     the sparse missing days (``n_ij = w_a.w_j - m_i.w_j - w_a.m_j + m_i.m_j``, ``S^x_ij =
-    x_i.w_j - x_i.m_j``, ``S^y_ij = w_a.y_j - m_i.y_j``); only ``x_A x_B'`` is dense."""
+    x_i.w_j - x_i.m_j``, ``S^y_ij = w_a.y_j - m_i.y_j``); only ``x_A x_B'`` is dense, the
+    missing-day terms are sums over the few missing days of each event (:func:`_by_row`)."""
     b, win, bg = sc.x, sc.win, sc.group
     m, t_len = b.shape
     n_a = len(a_idx)
@@ -396,24 +411,26 @@ def _scattered_correlations(
     win_a = win[a_group]
     pos_in_a = np.full(m, -1)
     pos_in_a[a_idx] = np.arange(n_a)
-    jr, jc = sc.missing
+    jr, jc = sc.missing  # row-major: jr ascending
     ka = pos_in_a[jr] >= 0
-    ir, ic = pos_in_a[jr[ka]], jc[ka]  # A's missing days
-    miss_a = sparse.csr_array((np.ones(len(ir)), (ir, ic)), shape=(n_a, t_len))
-    miss_b = sparse.csr_array((np.ones(len(jr)), (jr, jc)), shape=(m, t_len))
-    pick = sparse.csr_array((np.ones(len(ir)), (ir, np.arange(len(ir)))), shape=(n_a, len(ir)))
+    ir, ic = pos_in_a[jr[ka]], jc[ka]  # A's missing days (a_idx ascending: ir ascending)
+    miss_a = np.zeros((n_a, t_len))
+    miss_a[ir, ic] = 1.0
     b_at_a_miss = b[:, ic].T  # (nnz_a, m): the B values on A's missing days
+    a2 = a * a
+    # A's missing-day indicators, values and squares summed over each B event's missing days
+    at_b_miss = _by_row(np.concatenate([miss_a, a, a2]).T[jc], jr, m).T  # (3 n_a, m)
     nij = (
         (win @ win_a)[bg][None, :]
         - (miss_a @ win.T)[:, bg]
-        - (miss_b @ win_a)[None, :]
-        + (miss_a @ miss_b.T).toarray()
+        - np.bincount(jr, weights=win_a[jc], minlength=m)[None, :]
+        + at_b_miss[:n_a]
     )
-    a2 = a * a
-    sx = (a @ win.T)[:, bg] - (miss_b @ a.T).T
-    sxx = (a2 @ win.T)[:, bg] - (miss_b @ a2.T).T
-    sy = (b @ win_a)[None, :] - pick @ b_at_a_miss
-    syy = ((b * b) @ win_a)[None, :] - pick @ (b_at_a_miss * b_at_a_miss)
+    sx = (a @ win.T)[:, bg] - at_b_miss[n_a : 2 * n_a]
+    sxx = (a2 @ win.T)[:, bg] - at_b_miss[2 * n_a :]
+    on_a_miss = _by_row(np.concatenate([b_at_a_miss, b_at_a_miss * b_at_a_miss], 1), ir, n_a)
+    sy = (b @ win_a)[None, :] - on_a_miss[:, :m]
+    syy = ((b * b) @ win_a)[None, :] - on_a_miss[:, m:]
     with np.errstate(invalid="ignore", divide="ignore"):
         cov = a @ b.T - sx * sy / nij
         vx = sxx - sx**2 / nij

@@ -8,9 +8,9 @@ out), all events at once.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import lru_cache
-from typing import TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -32,7 +32,6 @@ from ._core import (
     window_sum,
 )
 from ._registry import TestSpec, register, run_spec
-from ._stats import _BLOCK_ROWS
 from .conventions import Alternative, Conventions
 
 __all__ = [
@@ -47,7 +46,6 @@ __all__ = [
 ]
 
 _DEFAULT = Conventions()
-_T = TypeVar("_T")
 
 
 def _window_cars(ctx: Context, windows: Sequence[Window]) -> FloatArray:
@@ -124,10 +122,20 @@ def sign_test(
 
 # ----------------------------------------------------------------------------- generalised sign
 def _p_hat(ctx: Context) -> float:
-    pos = np.where(np.isnan(ctx.est), np.nan, (ctx.est > 0).astype(float))
-    if ctx.conv.gsign_p == "pooled":
-        return float(np.nansum(pos) / count(pos, 1).sum())
-    return float(np.mean(nanmean(pos, 1)))
+    """Cowan's expected share of positive residuals over the estimation window (integer
+    counts: ``est > 0`` is False where missing, so no ``(n, L1)`` float copy is made)."""
+    store = ctx.__dict__.setdefault("_nonparametric_memo", {})
+    if "p_hat" not in store:
+        positive = (ctx.est > 0).sum(axis=1)
+        obs = count(ctx.est, 1)
+        if ctx.conv.gsign_p == "pooled":
+            store["p_hat"] = float(positive.sum() / obs.sum())
+        else:
+            with np.errstate(invalid="ignore", divide="ignore"):
+                share = np.where(obs > 0, positive / np.maximum(obs, 1), np.nan)
+            store["p_hat"] = float(np.mean(share))
+    p_hat: float = store["p_hat"]
+    return p_hat
 
 
 def _gsign_rows(ctx: Context, x: FloatArray, est: FloatArray, alt: str) -> Rows:
@@ -197,20 +205,33 @@ def _ranks(x: FloatArray) -> FloatArray:
 
 
 def _block_ranks(x: FloatArray) -> FloatArray:
+    return _block_order_ranks(x)[1]
+
+
+def _block_order_ranks(x: FloatArray) -> tuple[npt.NDArray[np.intp], FloatArray]:
+    """Ascending order (``NaN`` last) and average ranks within each row of one block.
+
+    A value's rank is its sorted position; a tie group's is the mean of its first and last
+    position, found only in the rows that have a tie (rare with continuous returns)."""
     n, width = x.shape
     order = np.argsort(x, axis=1)  # NaN sorts last
     xs = np.take_along_axis(x, order, axis=1)
-    starts = np.ones((n, width), dtype=bool)
-    starts[:, 1:] = xs[:, 1:] != xs[:, :-1]  # a new value (NaN != NaN: never tied)
     position = np.arange(1, width + 1, dtype=np.int64)
-    first = np.maximum.accumulate(np.where(starts, position, 0), axis=1)
-    ends = np.ones((n, width), dtype=bool)
-    ends[:, :-1] = starts[:, 1:]
-    last = np.minimum.accumulate(np.where(ends, position, width + 1)[:, ::-1], axis=1)[:, ::-1]
+    sorted_ranks = np.broadcast_to(position.astype(float), (n, width)).copy()
+    same = xs[:, 1:] == xs[:, :-1]  # NaN == NaN is False: never tied
+    tied = np.flatnonzero(same.any(axis=1))
+    if tied.size:
+        starts = np.ones((tied.size, width), dtype=bool)
+        starts[:, 1:] = ~same[tied]  # a new value
+        first = np.maximum.accumulate(np.where(starts, position, 0), axis=1)
+        ends = np.ones((tied.size, width), dtype=bool)
+        ends[:, :-1] = starts[:, 1:]
+        last = np.minimum.accumulate(np.where(ends, position, width + 1)[:, ::-1], axis=1)
+        sorted_ranks[tied] = (first + last[:, ::-1]) / 2.0
     ranks = np.empty((n, width))
-    np.put_along_axis(ranks, order, (first + last) / 2.0, axis=1)
+    np.put_along_axis(ranks, order, sorted_ranks, axis=1)
     ranks[np.isnan(x)] = np.nan
-    return ranks
+    return order, ranks
 
 
 def _variance_divisor(ctx: Context, daily_series: FloatArray) -> float:
@@ -379,113 +400,184 @@ def corrado_zivney_sign(
 
 
 # ----------------------------------------------------------------------------- GRANK
-def _memo(ctx: Context, key: str, make: Callable[[], _T]) -> _T:
-    """A value computed once per test context (shared by the tests of one run)."""
-    store = ctx.__dict__.setdefault("_nonparametric_memo", {})
-    if key not in store:
-        store[key] = make()
-    return store[key]
+#: events per block of GRANK's per-call work (their sorted SARs and the column comparisons)
+_GRANK_BLOCK = 8_192
 
 
-def _grank_sar_est(ctx: Context, rows: slice) -> FloatArray:
-    """Estimation-window SARs ``e_iu / sigma_i`` of the events ``rows``.
+@dataclass(frozen=True)
+class _GrankBase:
+    """The estimation-window SARs of every event, sorted once per context (AR-free).
 
-    Panels of one block keep the whole ``(n, L1)`` matrix for the run (every window uses it);
-    larger ones recompute each block, so the memory stays that of one block."""
-    if ctx.n <= _BLOCK_ROWS:
-        whole = _memo(
-            ctx, "sar_est", lambda: np.asarray(ctx.est / np.sqrt(ctx.sigma2)[:, None], dtype=float)
-        )
-        return whole[rows]
-    return np.asarray(ctx.est[rows] / np.sqrt(ctx.sigma2[rows])[:, None], dtype=float)
+    Events are stored in ``perm`` order, sorted by their number of estimation SARs
+    ``m_i``: events sharing ``m_i`` share the divisors ``T_i + 1`` of their ``U``'s, so their
+    rank shifts can be summed as integers.
 
-
-def _grank_base(ctx: Context) -> tuple[npt.NDArray[np.float32], FloatArray]:
-    """Within-event ranks of the estimation SARs (ranked once per context, kept as float32:
-    half-integers below 2**24 are exact) and the SARs per event."""
-
-    def ranks() -> npt.NDArray[np.float32]:
-        out = np.empty(ctx.est.shape, dtype=np.float32)
-        for lo in range(0, ctx.n, _RANK_BLOCK):  # blocks of events, not single events
-            out[lo : lo + _RANK_BLOCK] = _block_ranks(
-                _grank_sar_est(ctx, slice(lo, lo + _RANK_BLOCK))
-            )
-        return out
-
-    return (
-        _memo(ctx, "sar_est_ranks", ranks),
-        _memo(ctx, "sar_est_count", lambda: count(ctx.est, 1).astype(float)),
-    )
-
-
-def _grank_u(ctx: Context, scar_star: FloatArray, rows: slice = slice(None)) -> FloatArray:
-    """``U = rank(GSAR) / (T_i + 1) - 1/2`` of ``[SAR_est, SCAR*]`` for the events ``rows``,
-    ``(rows, L1 + 1)``.
-
-    The estimation SARs are ranked once per context; adding the one value ``SCAR*_i`` moves
-    an estimation rank up by 1 where ``SCAR*`` is smaller (1/2 where tied, the average-rank
-    rule), and ``SCAR*``'s own rank is ``1 + #smaller + #tied / 2``: the ranks of
-    ``rankdata`` on the ``(n, L1 + 1)`` matrix, without sorting it again for every window.
+    Attributes
+    ----------
+    perm : (n,) int
+        Event (row of the panel) stored at each position.
+    segments : list of (lo, hi, group)
+        Blocks of at most ``_GRANK_BLOCK`` stored positions inside one group.
+    m : (G,) int
+        Estimation SARs of the events of each group.
+    order : (n, L1) int16 or int32
+        Columns of each event's estimation SARs in ascending order (missing last).
+    rank2 : (n, L1) int16 or int32
+        Twice the within-event average rank of each estimation SAR (0 where missing).
+    base : (L1,) float
+        ``sum_i rank_iu / (m_i + 2)`` over all events (every event with a ``SCAR*``).
+    n_col : (L1,) int
+        Events with an estimation SAR per column.
     """
-    base_all, n_est_all = _grank_base(ctx)
-    sar_est, base, n_est = _grank_sar_est(ctx, rows), base_all[rows], n_est_all[rows]
-    star = scar_star[rows]
-    s = star[:, None]
-    above = sar_est > s
-    ranks = np.empty((len(star), sar_est.shape[1] + 1))
-    np.add(base, above, out=ranks[:, :-1])
-    n_above = above.sum(axis=1)
-    tied = sar_est == s
-    n_tied = tied.sum(axis=1)
-    if n_tied.any():  # ties are rare with continuous returns
-        ranks[:, :-1] += 0.5 * tied
-    below = n_est - n_above - n_tied
-    ranks[:, -1] = np.where(np.isnan(star), np.nan, below + 1.0 + 0.5 * n_tied)
-    t_i = n_est + ~np.isnan(star)
-    ranks /= (t_i + 1)[:, None]
-    ranks -= 0.5
-    return ranks
+
+    perm: npt.NDArray[np.intp]
+    segments: list[tuple[int, int, int]]
+    m: npt.NDArray[np.int64]
+    order: npt.NDArray[np.signedinteger]
+    rank2: npt.NDArray[np.signedinteger]
+    base: FloatArray
+    n_col: npt.NDArray[np.int64]
+
+
+def _grank_base(ctx: Context) -> _GrankBase:
+    """Sort and rank each event's estimation SARs ``e_iu / sigma_i`` once per context (kept
+    on the context as ``grank_base``, shared with :meth:`Context.with_ar` copies)."""
+    if "grank_base" in ctx.__dict__:
+        cached: _GrankBase = ctx.__dict__["grank_base"]
+        return cached
+    n, width = ctx.est.shape
+    # twice a rank is at most 2 * L1: int16 holds it (and the sentinel) up to L1 = 16,383
+    itype = np.int16 if 2 * width < np.iinfo(np.int16).max else np.int32
+    m_i = count(ctx.est, 1)
+    perm = np.argsort(m_i, kind="stable")
+    m, starts = np.unique(m_i[perm], return_index=True)
+    bounds = np.append(starts, n)
+    segments = [
+        (lo, min(lo + _GRANK_BLOCK, int(bounds[g + 1])), g)
+        for g in range(len(m))
+        for lo in range(int(bounds[g]), int(bounds[g + 1]), _GRANK_BLOCK)
+    ]
+    sd = np.sqrt(ctx.sigma2)
+    order = np.empty((n, width), dtype=itype)
+    rank2 = np.empty((n, width), dtype=itype)
+    for lo in range(0, n, _RANK_BLOCK):  # blocks of events, not single events
+        rows = perm[lo : lo + _RANK_BLOCK]
+        o, r = _block_order_ranks(ctx.est[rows] / sd[rows, None])
+        order[lo : lo + len(rows)] = o
+        rank2[lo : lo + len(rows)] = np.where(np.isnan(r), 0.0, 2.0 * r)
+    base = np.zeros(width)
+    for lo, hi, g in segments:  # groups of events (integer rank sums), not single events
+        base += rank2[lo:hi].sum(axis=0, dtype=np.int64) * (0.5 / (m[g] + 2.0))
+    out = _GrankBase(perm, segments, m, order, rank2, base, count(ctx.est, 0))
+    ctx.__dict__["grank_base"] = out
+    return out
+
+
+def _bisect_rows(
+    sorted_: FloatArray, m: npt.NDArray[np.int64], x: FloatArray, right: bool
+) -> npt.NDArray[np.int64]:
+    """Per row ``i`` and value ``x_ic``: how many of the row's first ``m_i`` (ascending)
+    values are ``< x_ic`` (``<= x_ic`` with ``right``); one vectorised binary search over
+    all rows and columns of ``x``, ``O(log L1)`` steps (``bisect_left`` / ``bisect_right``)."""
+    rows, width = sorted_.shape
+    flat = sorted_.ravel()
+    row0 = (np.arange(rows) * width)[:, None]
+    lo = np.zeros(x.shape, dtype=np.int64)
+    hi = np.broadcast_to(m[:, None], x.shape).astype(np.int64)
+    for _ in range(int(width).bit_length()):  # each step halves every interval
+        mid = (lo + hi) >> 1
+        v = flat[row0 + np.minimum(mid, width - 1)]
+        go = (v <= x) if right else (v < x)
+        active = lo < hi
+        lo = np.where(active & go, mid + 1, lo)
+        hi = np.where(active & ~go, mid, hi)
+    return lo
 
 
 def _grank_column_means(
-    ctx: Context, scar_star: FloatArray
+    ctx: Context, stars: FloatArray
 ) -> tuple[npt.NDArray[np.int64], FloatArray]:
-    """Events with a ``U`` and the mean ``U`` per column, from blocks of events: the same
-    blocks and sums as :func:`nanmean` over the whole ``(n, L1 + 1)`` matrix, which is never
-    held (1.9 GB at a million events)."""
-    if ctx.n <= _BLOCK_ROWS:
-        u = _grank_u(ctx, scar_star)
-        return count(u, 0), nanmean(u, 0)
-    width = ctx.est.shape[1] + 1
-    total, c = np.zeros(width), np.zeros(width, dtype=np.int64)
-    for lo in range(0, ctx.n, _BLOCK_ROWS):  # blocks of events, not single events
-        u = _grank_u(ctx, scar_star, slice(lo, lo + _BLOCK_ROWS))
-        ok = ~np.isnan(u)
-        total += np.where(ok, u, 0.0).sum(axis=0)
-        c += ok.sum(axis=0)
+    """Events with a ``U`` and the mean ``U`` per column of ``[SAR_est, SCAR*]``, for each
+    column of ``stars`` (the ``SCAR*_i`` of one window each): ``(W, L1 + 1)`` both.
+
+    Kolari & Pynnönen (2011), generalised rank: ``U_it = rank(GSAR_it) / (T_i + 1) - 1/2``
+    with the ranks of the estimation SARs and ``SCAR*_i`` together. The estimation SARs are
+    ranked once (:func:`_grank_base`); joining ``SCAR*_i`` moves the rank of each SAR above it up
+    by 1 (tied: 1/2, average ranks), and ``SCAR*_i``'s own rank is
+    ``1 + #below + #tied / 2``. Both counts come from a binary search of the row's sorted
+    SARs; which columns move is one integer comparison of the stored (doubled) ranks with
+    ``2 #(<= SCAR*)``, summed per group of events with the same ``T_i``. The ``(n, L1 + 1)``
+    matrix of ``U``'s is never formed; the numbers equal ``rankdata`` on it up to rounding.
+    """
+    b = _grank_base(ctx)
+    width, n_win = ctx.est.shape[1], stars.shape[1]
+    sentinel = np.iinfo(b.rank2.dtype).max  # above every doubled rank: no column moves
+    a_star, a_none = 1.0 / (2.0 * (b.m + 2)), 1.0 / (2.0 * (b.m + 1))
+    # per window and column: the rank moves of events with a SCAR* (U over T_i + 1 = m_i + 2)
+    # and the correction for events without one (U over m_i + 1); per window, SCAR*'s U sum
+    shift = np.zeros((n_win, width))
+    none = np.zeros((n_win, width))
+    star_sum, star_n = np.zeros(n_win), np.zeros(n_win, dtype=np.int64)
+    sd = np.sqrt(ctx.sigma2)
+    for lo, hi, g in b.segments:  # blocks of events, not single events
+        rows = b.perm[lo:hi]
+        rank2 = b.rank2[lo:hi]
+        m_rows = np.full(hi - lo, b.m[g], dtype=np.int64)
+        sorted_ = np.take_along_axis(ctx.est[rows], b.order[lo:hi].astype(np.intp), axis=1)
+        sorted_ /= sd[rows, None]  # the same division as the ranked SARs: exact comparisons
+        x = stars[rows]
+        has = ~np.isnan(x)
+        below = _bisect_rows(sorted_, m_rows, x, right=False)
+        tied_any = np.zeros(x.shape, dtype=bool)
+        if width:  # a SAR equal to SCAR* sits where the search stopped
+            at = np.take_along_axis(sorted_, np.minimum(below, width - 1), axis=1)
+            tied_any = (below < m_rows[:, None]) & (at == x)
+        upto = _bisect_rows(sorted_, m_rows, x, right=True) if tied_any.any() else below
+        star_sum += np.where(has, below + upto + 2, 0).sum(axis=0) * a_star[g]
+        star_n += has.sum(axis=0)
+        thr = np.where(has, 2 * upto, sentinel).astype(b.rank2.dtype).T.copy()
+        for w in range(n_win):  # windows (a few dozen), not events
+            moved = rank2 > thr[w][:, None]  # the SARs above SCAR*: their rank moves up by 1
+            up = np.add.reduce(moved.view(np.uint8), axis=0, dtype=np.int32).astype(float)
+            ties = tied_any[:, w]
+            if ties.any():  # ties are rare with continuous returns
+                r2 = rank2[ties]
+                lower = (2 * below[ties, w, None]).astype(r2.dtype)
+                up += 0.5 * ((r2 > lower) & (r2 <= thr[w][ties, None])).sum(axis=0)
+            shift[w] += up * (2.0 * a_star[g])
+            if not has[:, w].all():  # events without a SCAR*: their ranks over T_i = m_i
+                r_none = rank2[~has[:, w]].sum(axis=0, dtype=np.int64)
+                none[w] += r_none * (a_none[g] - a_star[g])
     with np.errstate(invalid="ignore", divide="ignore"):
-        return c, np.where(c > 0, total / np.maximum(c, 1), np.nan)
-
-
-def _grank_one(ctx: Context, cols: npt.NDArray[np.bool_]) -> tuple[float, float, float, int]:
-    """GRANK t, its df, the CAAR and N for one window (one-day windows give the daily test)."""
-    car, _ = ctx.car(cols)
-    scar = ctx.scar(cols)
-    sd = np.sqrt(nanvar(scar, 0, ddof=1))
-    scar_star = scar / sd  # re-standardised for event-induced volatility
-    n_t, ubar = _grank_column_means(ctx, scar_star)
-    has = n_t > 0
-    t_days = int(has.sum())
-    s2 = np.sum((n_t[has] / ctx.n) * ubar[has] ** 2) / t_days
-    z = ubar[-1] / np.sqrt(s2)
-    with np.errstate(invalid="ignore"):
-        t = z * np.sqrt((t_days - 2) / (t_days - 1 - z**2))
-    return float(t), float(t_days - 2), float(nanmean(car, 0)), int(n_t[-1])
+        est_means = (b.base + none + shift) / b.n_col - 0.5
+        star_mean = star_sum / star_n - 0.5
+    n_t = np.column_stack([np.broadcast_to(b.n_col, (n_win, width)), star_n])
+    ubar = np.column_stack([est_means, star_mean])
+    return n_t, np.where(n_t > 0, ubar, np.nan)
 
 
 def _grank_rows(ctx: Context, colsets: list[npt.NDArray[np.bool_]], alt: str) -> Rows:
-    res = np.array([_grank_one(ctx, c) if c.any() else (np.nan,) * 4 for c in colsets])
-    t, df, est, n = res.T
+    """GRANK t, its df, the CAAR and N for each column set (one-day sets: the daily test)."""
+    nan4 = np.full(len(colsets), np.nan)
+    t, df, est, n = nan4.copy(), nan4.copy(), nan4.copy(), nan4.copy()
+    tested = [k for k, c in enumerate(colsets) if c.any()]
+    stars = np.empty((ctx.n, len(tested)))
+    for j, k in enumerate(tested):  # windows, not events
+        car, _ = ctx.car(colsets[k])
+        scar = ctx.scar(colsets[k])
+        # re-standardised for event-induced volatility: SCAR* = SCAR / s(SCAR)
+        stars[:, j] = scar / np.sqrt(nanvar(scar, 0, ddof=1))
+        est[k] = float(nanmean(car, 0))
+    if tested:
+        n_t, ubar = _grank_column_means(ctx, stars)
+        for j, k in enumerate(tested):  # windows, not events
+            has = n_t[j] > 0
+            t_days = int(has.sum())
+            s2 = np.sum((n_t[j, has] / ctx.n) * ubar[j, has] ** 2) / t_days
+            z = ubar[j, -1] / np.sqrt(s2)
+            with np.errstate(invalid="ignore"):
+                t[k] = z * np.sqrt((t_days - 2) / (t_days - 1 - z**2))
+            df[k], n[k] = t_days - 2, n_t[j, -1]
     return Rows(est, t, p_values(t, "t", df, alt), "t", df, np.nan_to_num(n).astype(np.int64))
 
 

@@ -10,13 +10,14 @@ observations, ``k`` model parameters, ``sigma_i^2`` the residual variance (conve
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
 from ..exceptions import InsufficientDataError, SpecError
-from ..panel import EventPanel
+from ..panel import EventPanel, SessionValues
 from ._core import (
     Context,
     FloatArray,
@@ -426,6 +427,10 @@ def kolari_pynnonen(
 
 
 # ----------------------------------------------------------------------------- Lamb
+#: events per block of Lamb's estimation-window market moments (bounds the temporaries)
+_LAMB_BLOCK = 8_192
+
+
 def _lamb_factor(ctx: Context) -> FloatArray:
     """``C_t = 1 + 1/mean(L_i) + mean_i (m_it - mbar_i)^2 / SS_i`` (Lamb 1995)."""
     p = ctx.panel
@@ -433,11 +438,23 @@ def _lamb_factor(ctx: Context) -> FloatArray:
         raise SpecError(
             "Lamb's test needs the market regressor (market_est, market_evt) in the panel"
         )
-    m = np.asarray(p.market_est, dtype=float)
-    mbar = nanmean(m, 1)
-    ss = np.nansum((m - mbar[:, None]) ** 2, axis=1)
-    dev = (np.asarray(p.market_evt, dtype=float) - mbar[:, None]) ** 2 / ss[:, None]
-    return 1.0 + 1.0 / float(np.mean(ctx.n_est)) + nanmean(dev, 0)
+    store = ctx.__dict__.setdefault("_parametric_memo", {})
+    if "lamb_factor" not in store:
+        mbar, ss = np.empty(ctx.n), np.empty(ctx.n)
+        source = p.market_est_source if p.__dict__.get("_market_est") is None else None
+        whole = np.asarray(p.market_est, dtype=float) if source is None else None
+        for lo in range(0, ctx.n, _LAMB_BLOCK):  # blocks of events: no (n, L1) temporaries
+            if whole is not None:
+                m = whole[lo : lo + _LAMB_BLOCK]
+            elif source is not None:  # one market read on the grid: this block's rows only
+                base = np.asarray(source.positions.base)[lo : lo + _LAMB_BLOCK]
+                m = SessionValues(source.series, replace(source.positions, base=base)).values()
+            mbar[lo : lo + len(m)] = nanmean(m, 1)
+            ss[lo : lo + len(m)] = np.nansum((m - mbar[lo : lo + len(m), None]) ** 2, axis=1)
+        dev = (np.asarray(p.market_evt, dtype=float) - mbar[:, None]) ** 2 / ss[:, None]
+        store["lamb_factor"] = 1.0 + 1.0 / float(np.mean(ctx.n_est)) + nanmean(dev, 0)
+    factor: FloatArray = store["lamb_factor"]
+    return factor
 
 
 def _lamb_dist(ctx: Context) -> tuple[str, float]:

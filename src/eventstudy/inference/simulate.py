@@ -19,7 +19,6 @@ from ..exceptions import DataError, InsufficientDataError, SpecError
 from ._build import market_model_panel
 from ._core import Context, Window, check_alternative
 from ._registry import REGISTRY, window_rows
-from .api import TEST_NAMES
 from .conventions import Alternative, Conventions
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -153,7 +152,7 @@ def simulate(
     abnormal : sequence of float
         Abnormal returns planted on every event day of ``window`` (0 measures size).
     tests : "all" or list of str
-        Test names (see ``TEST_NAMES``).
+        Test names (see :func:`registered_tests`; ``"all"``: every registered test).
     levels : sequence of float
         Significance levels.
     seed : int or Generator, optional
@@ -203,11 +202,11 @@ def simulate(
     if not (event[0] <= win[0] <= win[1] <= event[1]):
         raise SpecError(f"window {win} must lie inside the event window {event}")
     names = (
-        list(TEST_NAMES) if tests == "all" else ([tests] if isinstance(tests, str) else list(tests))
+        list(REGISTRY) if tests == "all" else ([tests] if isinstance(tests, str) else list(tests))
     )
     unknown = [t for t in names if t not in REGISTRY]
     if unknown:
-        raise SpecError(f"unknown tests {unknown}; choose from {list(TEST_NAMES)} or 'all'")
+        raise SpecError(f"unknown tests {unknown}; choose from {list(REGISTRY)} or 'all'")
     specs = [REGISTRY[t] for t in names]
     r, m, tickers, dates = _prepare(returns, market)
     valid = _valid_cells(r, m, estimation, event, min_coverage)

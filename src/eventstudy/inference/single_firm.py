@@ -59,7 +59,7 @@ def single_firm_t(
     >>> res.single_firm_tests([(0, 0)])  # one row per event  # doctest: +SKIP
     """
     check_alternative(alternative)
-    ctx = Context(panel, conventions)
+    ctx = Context.of(panel, conventions)
     frames = []
     ids = np.asarray(panel.event_id)
     tick = np.asarray(panel.ticker)

@@ -171,12 +171,44 @@ def _prices(spec: dict[str, Any], args: argparse.Namespace) -> pd.DataFrame:
     else:
         wanted = [*dict.fromkeys(t.upper() for t in spec["tickers"]), market]
         assert start is not None and end is not None  # checked by _settings
-        prices = load_prices(wanted, start, end, **load_opts)
+        prices = _load_some(
+            wanted, market, lambda names: load_prices(names, start, end, **load_opts)
+        )
     if start is not None:
         prices = prices[prices["date"] >= pd.Timestamp(start)]
     if end is not None:
         prices = prices[prices["date"] <= pd.Timestamp(end)]
     return prices
+
+
+def _load_some(
+    wanted: list[str], market: str, load: Callable[[list[str]], pd.DataFrame]
+) -> pd.DataFrame:
+    """The prices of ``wanted``; a firm whose prices cannot be loaded (a missing or unreadable
+    file, an unknown symbol) is left out of the scan with a warning naming it and why. The
+    market, or every firm, missing is an error."""
+    import warnings
+
+    from ..exceptions import DataUnavailableError, user_stacklevel
+
+    try:
+        return load(wanted)
+    except DataUnavailableError as exc:
+        failed = ", ".join(f"{t} ({r})" for t, r in exc.failed.items())
+        if market in exc.failed:
+            raise DataUnavailableError(
+                f"no prices for the scan's market {market}: {failed}",
+                failed=exc.failed,
+                partial=exc.partial,
+            ) from exc
+        if not [t for t in wanted if t != market and t not in exc.failed]:
+            raise DataUnavailableError(
+                f"no prices for any firm to scan: {failed}", failed=exc.failed
+            ) from exc
+        warnings.warn(f"no prices for {failed}; left out of the scan", stacklevel=user_stacklevel())
+        if isinstance(exc.partial, pd.DataFrame) and len(exc.partial):
+            return exc.partial
+        return load([t for t in wanted if t not in exc.failed])
 
 
 def run_scan(args: argparse.Namespace, progress: Callable[[str], None]) -> Any:

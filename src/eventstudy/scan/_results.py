@@ -244,6 +244,8 @@ class ShockScan:
         if shocks_only:
             ranked = ranked[ranked["shock"]]
         if top is not None:
+            if int(top) < 0:  # head(-1) would silently drop the last day instead
+                raise SpecError(f"top={top}: give the number of shock days to show (0 or more)")
             ranked = ranked.head(int(top))
         rows = self.dates.get_indexer(ranked.index)
         cols = ["rank", "n_firms", "n_flagged", "n_down", "n_up", "share", "p_share",

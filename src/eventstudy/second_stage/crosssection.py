@@ -319,19 +319,30 @@ _STRING = re.compile(r"'[^']*'|\"[^\"]*\"")
 _NAME = re.compile(r"""(?<![\w.'"])([A-Za-z_]\w*)""")
 
 
-def formula_variables(formula: str) -> list[str]:
-    """Column names a patsy formula reads (``Q("x y")`` included; functions and ``np.*`` not)."""
+def formula_variables(formula: str, columns: Any = ()) -> list[str]:
+    """Column names a patsy formula reads (``Q("x y")`` included; functions and ``np.*`` not).
+
+    A name that is also a patsy function (``scale``, ``center``, ...) counts as a column when it
+    is one of ``columns`` and is not called.
+
+    Examples
+    --------
+    >>> formula_variables("car ~ C(sector) + np.log(size) + scale", columns=["scale"])
+    ['car', 'sector', 'size', 'scale']
+    """
     names = [m.group(2) for m in _QUOTED.finditer(formula)]
+    known = set(map(str, columns))
     # string literals are values (Treatment('not AI')), not columns: blank them out
     formula = _STRING.sub("''", _QUOTED.sub("", formula))
     for match in _NAME.finditer(formula):
         bare = match.group(1)
-        if bare not in _FORMULA_FUNCTIONS:
+        if bare not in _FORMULA_FUNCTIONS or bare in known:
             end = match.end(1)
             rest = formula[end:].lstrip()
             if rest.startswith("(") or (rest.startswith("=") and not rest.startswith("==")):
                 continue  # a function call such as log(...), or a keyword argument
-
+            if match.start(1) > 0 and formula[match.start(1) - 1] == ".":
+                continue  # an attribute (np.log)
             names.append(bare)
     return list(dict.fromkeys(names))
 
@@ -351,7 +362,7 @@ def _outcome(formula: str) -> str:
 
 
 def _check_variables(formula: str, frame: pd.DataFrame) -> list[str]:
-    used = formula_variables(formula)
+    used = formula_variables(formula, frame.columns)
     absent = [v for v in used if v not in frame.columns]
     if absent:
         from ..exceptions import suggest
@@ -426,9 +437,6 @@ def cross_section(
     >>> fit = res.cross_section("car ~ C(sector) + beta", window=(0, 1), data=sectors)  # doctest: +SKIP
     >>> fit.summary()  # doctest: +SKIP
     """
-    import statsmodels.formula.api as smf
-    from patsy import PatsyError
-
     if not isinstance(formula, str):
         raise SpecError(f"formula must be a string such as 'car ~ beta', got {formula!r}")
     outcome = _outcome(formula)
@@ -468,20 +476,33 @@ def cross_section(
             EventStudyWarning,
             stacklevel=user_stacklevel(),
         )
-    try:
-        if weight_col is None:
-            model = smf.ols(formula, data=sample)
-        else:
-            model = smf.wls(formula, data=sample, weights=sample[weight_col].to_numpy(float))
-    except PatsyError as exc:
-        raise SpecError(f"formula {formula!r} cannot be evaluated: {exc}") from None
+    model = _model(formula, sample, weight_col)
+    # a formula term can make a value missing itself (np.log of a non-positive value): patsy
+    # drops those rows, so they are counted and listed here too - never silently
+    kept = pd.Index(np.asarray(model.data.row_labels))
+    lost = sample.index.difference(kept)
+    if len(lost):
+        by_formula = sample.loc[lost, ["event_id", "ticker"]].assign(
+            missing="a formula term (e.g. np.log of a value <= 0)"
+        )
+        dropped = pd.concat([dropped, by_formula], ignore_index=True)
+        bad = np.concatenate([bad, np.ones(len(lost), dtype=bool)])
+        warnings.warn(
+            f"cross_section: {len(lost)} of {len(frame)} events dropped because a term of the "
+            f"formula is missing for them (e.g. np.log of a value <= 0); see result.es_dropped",
+            EventStudyWarning,
+            stacklevel=user_stacklevel(),
+        )
+        sample = sample.loc[kept].reset_index(drop=True)
+        model = _model(formula, sample, weight_col)
+    _check_finite(model, sample)
     n, k = model.exog.shape
     rank = int(np.linalg.matrix_rank(model.exog)) if n else 0
     if n <= k or rank < k:
         raise InsufficientDataError(
             f"cross_section: {n} usable events for {k} regressors ({model.exog_names}) "
             + (
-                "- fewer observations than regressors"
+                "- no more observations than regressors"
                 if n <= k
                 else "- the regressors are collinear"
             )
@@ -496,6 +517,37 @@ def cross_section(
     fitted.es_weights = weights
     fitted.es_window = window
     return fitted
+
+
+def _model(formula: str, sample: pd.DataFrame, weight_col: str | None) -> Any:
+    """The statsmodels OLS (or WLS with ``weight_col``) model of ``formula`` on ``sample``."""
+    import statsmodels.formula.api as smf
+    from patsy import PatsyError
+
+    try:
+        # a term's NaN or inf (np.log of a value <= 0) is counted or refused by the caller
+        with np.errstate(invalid="ignore", divide="ignore"):
+            if weight_col is None:
+                return smf.ols(formula, data=sample)
+            return smf.wls(formula, data=sample, weights=sample[weight_col].to_numpy(float))
+    except PatsyError as exc:
+        raise SpecError(f"formula {formula!r} cannot be evaluated: {exc}") from None
+
+
+def _check_finite(model: Any, sample: pd.DataFrame) -> None:
+    """An infinite value in the outcome or a regressor (np.log(0)) is an error naming the
+    events and terms, not a least-squares failure reported as collinearity."""
+    exog_bad = ~np.isfinite(np.asarray(model.exog, dtype=float))
+    rows = exog_bad.any(axis=1) | ~np.isfinite(np.asarray(model.endog, dtype=float))
+    if rows.any():
+        terms = [n for n, hit in zip(model.exog_names, exog_bad.any(axis=0), strict=True) if hit]
+        ids = list(sample.loc[rows, "event_id"].astype(str)[:5])
+        raise DataError(
+            f"cross_section: infinite values for events {ids}"
+            + (f" in {terms}" if terms else " in the outcome")
+            + " (e.g. np.log(0)); transform the characteristic so it is finite or drop those "
+            "events"
+        )
 
 
 def _weight_column(frame: pd.DataFrame, weights: str | None, outcome: str) -> str | None:

@@ -495,3 +495,125 @@ def calendar_time_portfolio(
         "min_firms": int(min_firms),
     }
     return CalendarTimeResult(frame, fit, table, empty, options)
+
+
+def study_calendar_time(
+    res: EventStudyResults,
+    horizon: tuple[int, int] | None = None,
+    *,
+    frequency: Literal["D", "M"] = "D",
+    weighting: Literal["equal", "value"] = "equal",
+    model: str = "ff3",
+    cov: Literal["HAC", "HC0", "nonrobust"] = "HAC",
+    maxlags: int | None = None,
+    min_firms: int = 1,
+    returns: pd.DataFrame | None = None,
+    factors: pd.DataFrame | None = None,
+    market_values: pd.Series | None = None,
+) -> CalendarTimeResult:
+    """The calendar-time portfolio of a fitted study's own events
+    (:meth:`EventStudyResults.calendar_time <eventstudy.EventStudyResults.calendar_time>`).
+
+    Each used event is one holding from its day 0 (``res.panel.day0``); without ``returns``
+    its returns are the study's own over the event window (log returns turned into simple
+    ones), so a daily ``horizon`` must lie inside the event window. ``factors`` default to
+    the study's (``res.meta["factors"]``); ``market_values`` (value weighting) to the
+    study's market values before each event window. The portfolio and the regression are
+    :func:`calendar_time_portfolio`'s.
+    """
+    if model not in CALENDAR_MODELS:
+        raise SpecError(f"model={model!r} is not valid; use one of {list(CALENDAR_MODELS)}")
+    if frequency not in ("D", "M"):
+        raise SpecError(f"frequency={frequency!r}; use 'D' (days) or 'M' (months)")
+    if factors is None:
+        factors = res.meta.get("factors")
+    if factors is None:
+        need = [*CALENDAR_MODELS[model], "RF"]
+        dataset = "carhart" if model == "carhart" else "ff3"
+        raise SpecError(
+            f"calendar_time(model={model!r}) regresses on the factors {need} and the study "
+            f"was fitted without factors: pass factors=eventstudy.load_factors({dataset!r}) "
+            "(daily decimal returns indexed by date)"
+        )
+    p = res.panel
+    rel = np.asarray(p.evt_rel)
+    if horizon is None:
+        if frequency == "M":
+            horizon = (1, 12)
+        elif int(rel.max()) >= 1:
+            horizon = (1, int(rel.max()))
+        else:
+            raise SpecError(
+                f"the event window ends on day {int(rel.max())}: pass horizon=(first, last) "
+                "with days after the event"
+            )
+    ids = p.event_id.astype(str)
+    tickers = p.ticker.astype(str)
+    if returns is None:
+        if frequency != "D":
+            raise SpecError(
+                "frequency='M' needs whole months of returns and the study keeps only its "
+                "event windows: pass returns= (wide daily simple returns, a column per ticker)"
+            )
+        from ..panel import check_window
+
+        check_window(rel, horizon)  # the study's returns end with its event window
+        firm = _event_window_returns(res)
+    else:
+        unknown = sorted(set(tickers) - set(map(str, returns.columns)))
+        if unknown:
+            raise DataError(
+                f"calendar_time: no returns for {unknown[:10]}; add their columns to returns="
+            )
+        # one column per event, so a firm's second event is its own holding and weight
+        firm = returns[list(tickers)].set_axis(ids, axis=1)
+    weights = None
+    if weighting == "value":
+        if market_values is not None:
+            by_ticker = pd.Series(market_values, dtype="float64")
+            values = by_ticker.reindex(tickers).to_numpy(dtype=np.float64)
+        elif p.market_value is not None:
+            values = np.asarray(p.market_value, dtype=np.float64)
+        else:
+            raise SpecError(
+                "weighting='value' needs market values: pass market_values= (a Series by "
+                "ticker) or fit the study with shares= or market_values="
+            )
+        weights = pd.Series(values, index=ids)
+    events = pd.DataFrame({"ticker": ids, "date": pd.DatetimeIndex(p.day0)})
+    return calendar_time_portfolio(
+        events,
+        firm,
+        factors,
+        horizon=horizon,
+        frequency=frequency,
+        weighting=weighting,
+        market_values=weights,
+        model=model,
+        cov=cov,
+        maxlags=maxlags,
+        min_firms=min_firms,
+    )
+
+
+def _event_window_returns(res: EventStudyResults) -> pd.DataFrame:
+    """The study's event-window returns as simple returns on its session grid: one column
+    per event (``event_id``), NaN outside the event's window."""
+    p = res.panel
+    dates = np.asarray(p.evt_dates, dtype="datetime64[ns]")
+    ret = np.asarray(p.ret_evt, dtype=np.float64)
+    if p.return_kind == "log":
+        ret = np.expm1(ret)  # portfolios average simple returns
+    seen = ~np.isnat(dates)
+    lo, hi = dates[seen].min(), dates[seen].max()
+    positions = p.evt_positions
+    if positions is not None:
+        sessions = np.asarray(positions.sessions, dtype="datetime64[ns]")
+        sessions = sessions[(sessions >= lo) & (sessions <= hi)]
+    else:  # the union of the windows' sessions (each window is a run of them)
+        sessions = np.unique(dates[seen])
+    wide = np.full((len(sessions), p.n_events), np.nan)
+    rows = np.searchsorted(sessions, dates[seen])
+    cols = np.broadcast_to(np.arange(p.n_events)[:, None], dates.shape)[seen]
+    wide[rows, cols] = ret[seen]
+    return pd.DataFrame(wide, index=pd.DatetimeIndex(sessions), columns=p.event_id.astype(str))

@@ -4,7 +4,8 @@ Layout (every table optional)::
 
     [outcome]
     kind = "volume"            # "returns" (default), "volume" or "volatility"
-    market = "SPY"             # volume: a ticker, or "mean" (mean log volume of all tickers)
+    market = "SPY"             # volume: a ticker (default: the [model]'s market), or "mean"
+                               # (the mean log volume of all tickers)
     model = "market"           # volume: "market" (Campbell & Wasley 1996) or "mean"
     measure = "log_volume"     # volume: "log_volume" or "turnover" (needs [data] shares)
     zero = "offset"            # volume: zero-volume days "offset" or "missing"
@@ -24,9 +25,17 @@ Layout (every table optional)::
     n_boot = 1000
     seed = 0
 
+    [long_horizon.calendar_time]       # or calendar_time = true (the defaults)
+    horizon = [1, 40]          # days after day 0 (inside windows.event), months with "M"
+    frequency = "D"            # "D" (the study's returns) or "M" (months, from the prices)
+    weighting = "equal"        # or "value" (needs [data] shares or market_values)
+    model = "ff3"              # "market", "ff3" or "carhart" (factors loaded for it)
+    cov = "HAC"                # "HAC" (Newey-West), "HC0" (White) or "nonrobust"
+
 ``kind = "returns"`` writes the usual report; ``"volume"`` adds the abnormal-volume study
 (``volume_ar.csv``, ``volume_tests.csv``) and ``"volatility"`` the event-induced variance tests
-(``variance_tests.csv``, ``variance_ratio.csv``), next to it.
+(``variance_tests.csv``, ``variance_ratio.csv``), next to it; ``[long_horizon]`` adds
+``bhar_tests.csv`` and ``calendar_time.csv`` (``res.export`` writes them all).
 """
 
 from __future__ import annotations
@@ -40,6 +49,7 @@ import pandas as pd
 from ..exceptions import SpecError
 
 __all__ = [
+    "CALENDAR_TIME_KEYS",
     "CROSS_SECTION_KEYS",
     "LONG_HORIZON_KEYS",
     "OUTCOME_KEYS",
@@ -62,7 +72,17 @@ CROSS_SECTION_KEYS: tuple[str, ...] = (
     "weights",
     "against",
 )
-LONG_HORIZON_KEYS: tuple[str, ...] = ("window", "against", "n_boot", "seed")
+LONG_HORIZON_KEYS: tuple[str, ...] = ("window", "against", "n_boot", "seed", "calendar_time")
+#: keys of ``[long_horizon.calendar_time]`` (:meth:`EventStudyResults.calendar_time`)
+CALENDAR_TIME_KEYS: tuple[str, ...] = (
+    "horizon",
+    "frequency",
+    "weighting",
+    "model",
+    "cov",
+    "maxlags",
+    "min_firms",
+)
 _AGAINST: tuple[str, ...] = ("model", "benchmark")
 
 
@@ -94,7 +114,9 @@ def _parse_outcome(table: Mapping[str, Any], event: Any) -> dict[str, Any]:
         )
     out: dict[str, Any] = {"kind": kind}
     if kind == "volume":
-        out["market"] = _string(table.get("market", "mean"), "outcome.market")
+        # default: the [model]'s market ticker (filled in at run time); "mean" is chosen
+        if "market" in table:
+            out["market"] = _string(table["market"], "outcome.market")
         out["model"] = _choice(table.get("model", "market"), ("market", "mean"), "outcome.model")
         out["measure"] = _choice(
             table.get("measure", "log_volume"), ("log_volume", "turnover"), "outcome.measure"
@@ -148,13 +170,25 @@ def _parse_cross_section(table: Mapping[str, Any], event: Any, base_dir: Path) -
     return out
 
 
-def _parse_long_horizon(table: Mapping[str, Any], event: Any) -> dict[str, Any]:
+def _parse_long_horizon(
+    table: Mapping[str, Any], event: Any, data: Mapping[str, Any]
+) -> dict[str, Any]:
     from .._spec_values import _choice, _window
 
     if not table:
         return {}
+    out: dict[str, Any] = {}
+    if "calendar_time" in table:
+        calendar = _parse_calendar_time(table["calendar_time"], event, data)
+        if calendar:
+            out["calendar_time"] = calendar
+    if "window" not in table and not (out and set(table) == {"calendar_time"}):
+        raise SpecError(
+            "[long_horizon] needs window, e.g. window = [0, 40] (the BHAR tests), or only a "
+            "calendar_time table (the calendar-time portfolio)"
+        )
     if "window" not in table:
-        raise SpecError("[long_horizon] needs window, e.g. window = [0, 40]")
+        return out
     window = _window(table["window"], "long_horizon.window")
     _inside(window, event, "long_horizon.window")
     return {
@@ -162,7 +196,57 @@ def _parse_long_horizon(table: Mapping[str, Any], event: Any) -> dict[str, Any]:
         "against": _choice(table.get("against", "benchmark"), _AGAINST, "long_horizon.against"),
         "n_boot": _int(table.get("n_boot", 1000), "long_horizon.n_boot", 100),
         "seed": _int(table.get("seed", 0), "long_horizon.seed", 0),
+        **out,
     }
+
+
+def _parse_calendar_time(value: Any, event: Any, data: Mapping[str, Any]) -> dict[str, Any]:
+    """``calendar_time = true`` (the defaults) or a ``[long_horizon.calendar_time]`` table:
+    the options of :meth:`~eventstudy.EventStudyResults.calendar_time` (``{}``: none)."""
+    from .._spec_values import _choice, _invalid, _window
+    from .longhorizon import CALENDAR_MODELS
+
+    if isinstance(value, bool):
+        value = {} if value else None
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise SpecError(
+            "long_horizon.calendar_time must be true or a [long_horizon.calendar_time] table "
+            f"with {', '.join(CALENDAR_TIME_KEYS)}; got {value!r}"
+        )
+    for key in value:
+        if key not in CALENDAR_TIME_KEYS:
+            raise _invalid("[long_horizon.calendar_time]", key, CALENDAR_TIME_KEYS, "unknown key")
+    where = "long_horizon.calendar_time"
+    out: dict[str, Any] = {
+        "frequency": _choice(value.get("frequency", "D"), ("D", "M"), f"{where}.frequency"),
+        "weighting": _choice(
+            value.get("weighting", "equal"), ("equal", "value"), f"{where}.weighting"
+        ),
+        "model": _choice(value.get("model", "ff3"), tuple(CALENDAR_MODELS), f"{where}.model"),
+        "cov": _choice(value.get("cov", "HAC"), ("HAC", "HC0", "nonrobust"), f"{where}.cov"),
+    }
+    if "horizon" in value:
+        out["horizon"] = _window(value["horizon"], f"{where}.horizon")
+        if out["frequency"] == "D":  # daily holdings use the study's event-window returns
+            _inside(out["horizon"], event, f"{where}.horizon")
+    elif out["frequency"] == "D" and isinstance(event, tuple) and event[1] < 1:
+        raise SpecError(
+            f"{where}: windows.event ends on day {event[1]}, so the default horizon "
+            "[1, end of the event window] is empty; set horizon or widen windows.event"
+        )
+    if "maxlags" in value:
+        out["maxlags"] = _int(value["maxlags"], f"{where}.maxlags", 0)
+    if "min_firms" in value:
+        out["min_firms"] = _int(value["min_firms"], f"{where}.min_firms", 1)
+    has_values = isinstance(data, Mapping) and ("shares" in data or "market_values" in data)
+    if out["weighting"] == "value" and not has_values:
+        raise SpecError(
+            f'{where}.weighting = "value" weights by market value: add [data] shares or '
+            '[data] market_values, or use weighting = "equal"'
+        )
+    return out
 
 
 def parse_second_stage(
@@ -177,6 +261,7 @@ def parse_second_stage(
         tables[name] = value
     outcome = _parse_outcome(tables["outcome"], event_window)
     data = raw.get("data", {})
+    data = data if isinstance(data, Mapping) else {}
     if outcome.get("measure") == "turnover" and not (
         isinstance(data, Mapping) and "shares" in data
     ):
@@ -187,22 +272,8 @@ def parse_second_stage(
     return {
         "outcome": outcome,
         "cross_section": _parse_cross_section(tables["cross_section"], event_window, base_dir),
-        "long_horizon": _parse_long_horizon(tables["long_horizon"], event_window),
+        "long_horizon": _parse_long_horizon(tables["long_horizon"], event_window, data),
     }
-
-
-def _csv(frame: pd.DataFrame) -> str:
-    """CSV text of ``frame`` with its text cells (tickers, event ids, groups) neutralised for
-    spreadsheets as the report's tables are (:func:`eventstudy.report.csv_safe`)."""
-    from ..report import csv_safe
-
-    clean = frame.copy()
-    for col in clean.columns:
-        values = clean[col]
-        if values.dtype == object or pd.api.types.is_string_dtype(values.dtype):
-            clean[col] = values.map(csv_safe)
-    clean.columns = [csv_safe(str(c)) for c in clean.columns]
-    return str(clean.to_csv(index=False, float_format="%.10g"))
 
 
 def compute_second_stage(spec: Any, res: Any, prices: pd.DataFrame | None) -> dict[str, Any]:
@@ -216,7 +287,9 @@ def compute_second_stage(spec: Any, res: Any, prices: pd.DataFrame | None) -> di
         :meth:`~eventstudy.EventStudyResults.with_second_stage`: ``variance_tests``,
         ``variance_ratio`` (volatility), ``volume`` (the abnormal-volume study),
         ``volume_tests``, ``volume_report`` (volume), ``cross_section`` (the statsmodels
-        fit), ``bhar_tests`` (long horizon). Empty when the spec has none of the sections.
+        fit), ``bhar_tests`` and ``calendar_time`` (long horizon; the
+        :meth:`~eventstudy.EventStudyResults.calendar_time` result). Empty when the spec has
+        none of the sections.
 
     Examples
     --------
@@ -243,11 +316,26 @@ def compute_second_stage(spec: Any, res: Any, prices: pd.DataFrame | None) -> di
         data = _characteristics(cs.pop("data")) if "data" in cs else None
         out["cross_section"] = res.cross_section(cs.pop("formula"), data=data, **cs)
     lh = dict(getattr(spec, "long_horizon", {}) or {})
-    if lh:
+    if "window" in lh:
         out["bhar_tests"] = res.bhar_tests(
             lh["window"], against=lh["against"], n_boot=lh["n_boot"], seed=lh["seed"]
         )
+    if lh.get("calendar_time"):
+        out["calendar_time"] = _calendar_time(res, lh["calendar_time"], prices)
     return out
+
+
+def _calendar_time(res: Any, options: Mapping[str, Any], prices: pd.DataFrame | None) -> Any:
+    """``[long_horizon.calendar_time]`` on the fitted study: daily portfolios hold the study's
+    own event-window returns; monthly ones need whole months, computed from the prices."""
+    returns = None
+    if options["frequency"] == "M":
+        if prices is None:
+            raise SpecError("long_horizon.calendar_time.frequency = 'M' needs the prices")
+        from ..returns import compute_returns
+
+        returns = compute_returns(prices, kind="simple")
+    return res.calendar_time(**options, returns=returns)
 
 
 def _volume(spec: Any, outcome: Mapping[str, Any], prices: pd.DataFrame | None) -> Any:
@@ -255,20 +343,22 @@ def _volume(spec: Any, outcome: Mapping[str, Any], prices: pd.DataFrame | None) 
 
     if prices is None:
         raise SpecError("outcome.kind = 'volume' needs the prices with their volume")
-    shares = None
+    shares: pd.Series | pd.DataFrame | None = None
     if outcome["measure"] == "turnover":
-        shares = spec.shares_input() if hasattr(spec, "shares_input") else None
-        if not isinstance(shares, Mapping):
+        given = spec.shares_input() if hasattr(spec, "shares_input") else None
+        if isinstance(given, Mapping):  # one count per ticker, on the volume's split basis
+            shares = pd.Series(dict(given), dtype="float64")
+        elif isinstance(given, pd.DataFrame):  # ticker, date, shares: as of each day
+            shares = given
+        else:
             raise SpecError(
-                'outcome.measure = "turnover" needs [data] shares as one share count per ticker '
-                "(an inline table {NVDA = 24.49e9} or a CSV file ticker, shares, on the "
-                "split basis of the volume); a file with dates is not supported for turnover"
+                'outcome.measure = "turnover" needs [data] shares: an inline table '
+                "{NVDA = 24.49e9} or a CSV file ticker, shares (or ticker, date, shares)"
             )
-        shares = pd.Series(dict(shares), dtype="float64")
     return volume_study(
         spec.events_frame(),
         prices,
-        market=outcome["market"],
+        market=outcome.get("market") or getattr(spec.model, "market", None) or "mean",
         model=outcome["model"],
         measure=outcome["measure"],
         shares=shares,
@@ -290,34 +380,22 @@ def _characteristics(path: Path) -> pd.DataFrame:
 
 
 def second_stage_files(second: Mapping[str, Any]) -> dict[str, str]:
-    """The files of second-stage results: ``{file name: text}`` (CSV cells neutralised for
-    spreadsheets). A regression gives ``NAME.txt`` (its statsmodels summary) and ``NAME.csv``
-    (its coefficients), a study of another outcome ``NAME_ar.csv`` (its abnormal values), a
-    calendar-time portfolio ``NAME.csv`` (its factor regression), a table ``NAME.csv``.
+    """The files of second-stage results: ``{file name: text}``; see
+    :func:`eventstudy.report.second_stage_files` (the one place, used by ``export``).
 
     Examples
     --------
     >>> second_stage_files(res.second_stage)["cross_section.csv"][:30]  # doctest: +SKIP
     """
-    from ..tables import is_regression, regression_coefficients
+    from ..report import second_stage_files as files
 
-    files: dict[str, str] = {}
-    for name, item in second.items():
-        if is_regression(item):
-            files[f"{name}.txt"] = str(item.summary()) + "\n"
-            files[f"{name}.csv"] = _csv(regression_coefficients(item))
-        elif isinstance(item, pd.DataFrame):
-            files[f"{name}.csv"] = _csv(item)
-        elif isinstance(getattr(item, "table", None), pd.DataFrame):
-            files[f"{name}.csv"] = _csv(item.table)
-        elif isinstance(getattr(item, "ar", None), pd.DataFrame):
-            files[f"{name}_ar.csv"] = _csv(item.ar)
-    return files
+    return files(second)
 
 
 def write_second_stage(res: Any, folder: Any) -> list[str]:
     """Write ``res.second_stage`` (:func:`second_stage_files`) into ``folder`` (an output
-    folder with ``write_text``); returns the names written.
+    folder with ``write_text``); returns the names written. ``res.export`` (and so
+    ``eventstudy run``) writes the same files itself.
 
     Examples
     --------

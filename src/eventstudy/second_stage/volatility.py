@@ -101,28 +101,6 @@ def variance_ratio(panel: EventPanel, window: tuple[int, int] | None = None) -> 
     )
 
 
-def _standardised_car(panel: EventPanel, cols: npt.NDArray[np.bool_]) -> FloatArray:
-    """Per event, the window CAR over its prediction-error-corrected standard deviation."""
-    from .. import abnormal
-
-    total, _ = abnormal.car(panel.ar, cols)
-    x = panel.x_evt if panel.x_evt is not None else np.zeros((*panel.ar.shape, 0))
-    garch_like = panel.var_ar is not None and panel.xtx_inv is None and panel.k > 0
-    var = abnormal.var_car(  # the same variance as results.car (GARCH: the conditional h_t)
-        panel.sigma2, x, panel.xtx_inv, panel.ar, cols, var_ar=panel.var_ar if garch_like else None
-    )
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.asarray(total / np.sqrt(var), dtype=np.float64)
-
-
-def _t_moments(dof: FloatArray) -> tuple[FloatArray, FloatArray]:
-    """Mean and variance of the square of a Student t with ``dof`` degrees of freedom."""
-    d = np.asarray(dof, dtype=np.float64)
-    mean = d / (d - 2.0)
-    var = 2.0 * d**2 * (d - 1.0) / ((d - 2.0) ** 2 * (d - 4.0))
-    return mean, var
-
-
 def variance_tests(
     panel: EventPanel,
     window: tuple[int, int] | None = None,
@@ -182,12 +160,13 @@ def variance_tests(
             one = np.zeros(len(panel.evt_rel), dtype=bool)
             one[j] = True
             windows.append((f"[{int(day)}, {int(day)}]", int(day), one))
+    # the formulas live in inference (the clustering guidance uses the same test)
+    from ..inference._variance import harrington_shrider, squared_sar, variance_sample
+
     rows: list[dict[str, Any]] = []
-    dof_all = np.asarray(panel.dof, dtype=np.float64)
     for label, day, cols in windows:
-        z = _standardised_car(panel, cols)
-        ok = np.isfinite(z) & (dof_all > 4)
-        n = int(ok.sum())
+        z, d = variance_sample(panel, cols)
+        n = len(z)
         if n < 2:
             if day is pd.NA:
                 raise InsufficientDataError(
@@ -195,20 +174,16 @@ def variance_tests(
                     f"{label} and more than 4 residual degrees of freedom; got {n}"
                 )
             continue
-        z, d = z[ok], dof_all[ok]
-        mean_sq, var_sq = _t_moments(d)
-        stat_sq = float(np.sum(z**2 - mean_sq) / np.sqrt(np.sum(var_sq)))
-        zt = z * np.sqrt((d - 2.0) / d)
-        s2 = float(np.var(zt, ddof=1))
-        chi2 = (n - 1) * s2
+        sq = squared_sar(z, d)
+        hs = harrington_shrider(z, d)
         rows += [
             {
                 "test": "squared_sar",
                 "window": label,
                 "rel_day": day,
-                "estimate": float(np.mean(z**2)),
-                "statistic": stat_sq,
-                "p_value": float(stats.norm.sf(stat_sq)),
+                "estimate": sq["estimate"],
+                "statistic": sq["statistic"],
+                "p_value": sq["p_value"],
                 "distribution": "normal",
                 "df": np.nan,
                 "n": n,
@@ -217,9 +192,9 @@ def variance_tests(
                 "test": "harrington_shrider",
                 "window": label,
                 "rel_day": day,
-                "estimate": s2,
-                "statistic": chi2,
-                "p_value": float(stats.chi2.sf(chi2, n - 1)),
+                "estimate": hs["estimate"],
+                "statistic": hs["statistic"],
+                "p_value": hs["p_value"],
                 "distribution": f"chi2({n - 1})",
                 "df": float(n - 1),
                 "n": n,

@@ -20,7 +20,13 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from ..exceptions import DataError, EventStudyWarning, SpecError, user_stacklevel
+from ..exceptions import (
+    DataError,
+    DataUnavailableError,
+    EventStudyWarning,
+    SpecError,
+    user_stacklevel,
+)
 
 __all__ = ["MARKET_VOLUME", "MEASURES", "TURNOVER_OFFSET", "volume_frame", "volume_study"]
 
@@ -55,7 +61,7 @@ def volume_frame(
     prices: pd.DataFrame,
     *,
     measure: Literal["log_volume", "turnover"] = "log_volume",
-    shares: pd.Series | None = None,
+    shares: pd.Series | pd.DataFrame | None = None,
     zero: Literal["offset", "missing"] = "offset",
     tickers: list[str] | None = None,
 ) -> pd.DataFrame:
@@ -70,7 +76,12 @@ def volume_frame(
         ``"turnover"``: :math:`\\ln(100 V_{it}/S_i + 0.000255)` with ``S`` shares
         outstanding (Campbell & Wasley 1996).
     shares
-        Shares outstanding by ticker, for ``measure="turnover"``.
+        Shares outstanding for ``measure="turnover"``: one count per ticker (a Series or
+        mapping, on the split basis of the volume), or counts by date (a tidy frame
+        ``ticker, date, shares``): each day then uses the last count on or before it,
+        restated on the volume's (current) split basis with the prices' ``splits`` column,
+        the rule of :func:`eventstudy.load_market_values` (a day before a ticker's first
+        count is a :class:`~eventstudy.exceptions.DataUnavailableError`).
     zero
         ``"offset"`` keeps zero-volume days through the offset (1 share, or 0.000255 %);
         ``"missing"`` treats them as missing (e.g. a day the firm did not trade by rule).
@@ -82,14 +93,14 @@ def volume_frame(
     -------
     pandas.DataFrame
         Dates x tickers; ``attrs["volume_report"]`` is a frame ``ticker, days, zero_volume,
-        missing_volume`` (days with a price row but no volume: halts or a source without
-        volume).
+        missing_volume`` (days between a ticker's first and last day with volume that have
+        none: halts, or a source without volume; days before its listing are not counted).
 
     Examples
     --------
     >>> import pandas as pd
-    >>> prices = pd.DataFrame({"date": pd.bdate_range("2025-01-02", periods=3).repeat(1),
-    ...                        "ticker": "X", "volume": [100.0, 0.0, None]})
+    >>> prices = pd.DataFrame({"date": pd.bdate_range("2025-01-02", periods=4).repeat(1),
+    ...                        "ticker": "X", "volume": [100.0, 0.0, None, 80.0]})
     >>> frame = volume_frame(prices)
     >>> frame.attrs["volume_report"][["zero_volume", "missing_volume"]].to_numpy().tolist()
     [[1, 1]]
@@ -110,7 +121,9 @@ def volume_frame(
             "ticker": wide.columns,
             "days": wide.notna().sum().to_numpy(),
             "zero_volume": (wide == 0).sum().to_numpy(),
-            "missing_volume": wide.isna().sum().to_numpy(),
+            # inside each ticker's span only: days before its listing or after its last
+            # trade are not halts
+            "missing_volume": (wide.isna() & _inside_span(wide)).sum().to_numpy(),
         }
     )
     if zero == "missing":
@@ -118,19 +131,67 @@ def volume_frame(
     if measure == "turnover":
         if shares is None:
             raise SpecError("measure='turnover' needs shares= (shares outstanding by ticker)")
-        s = pd.Series(shares, dtype=np.float64).reindex(wide.columns)
-        lacking = [t for t in wide.columns if not s.get(t, np.nan) > 0]
-        if lacking:
-            raise DataError(
-                f"no positive shares outstanding for {lacking[:10]}: give shares= for every "
-                "ticker, or use measure='log_volume'"
-            )
-        out = pd.DataFrame(np.log(100.0 * wide / s + TURNOVER_OFFSET))
+        if isinstance(shares, pd.DataFrame):
+            outstanding: pd.Series | pd.DataFrame = _dated_shares(prices, shares, wide)
+        else:
+            outstanding = pd.Series(shares, dtype=np.float64).reindex(wide.columns)
+            lacking = [t for t in wide.columns if not outstanding.get(t, np.nan) > 0]
+            if lacking:
+                raise DataError(
+                    f"no positive shares outstanding for {lacking[:10]}: give shares= for "
+                    "every ticker, or use measure='log_volume'"
+                )
+        out = pd.DataFrame(np.log(100.0 * wide / outstanding + TURNOVER_OFFSET))
     else:
         out = pd.DataFrame(np.log1p(wide))
     out.attrs["volume_report"] = report
     out.attrs["measure"] = measure
     return out
+
+
+def _dated_shares(prices: pd.DataFrame, shares: pd.DataFrame, wide: pd.DataFrame) -> pd.DataFrame:
+    """Shares outstanding on every day of ``wide`` (dates x tickers) from counts by date: the
+    last count on or before the day, on the current split basis - the share counts of
+    :func:`eventstudy.load_market_values` (one rule for dollar values and turnover)."""
+    from ..data.guards import normalise_ticker
+    from ..dollar_values import market_values_from_shares, shares_frame
+
+    tidy, _ = shares_frame(shares)  # a tidy or a wide frame of counts -> ticker, date, shares
+    counts = pd.DataFrame(tidy)
+    counts = counts.assign(ticker=[normalise_ticker(str(t)) for t in counts["ticker"]])
+    lacking = [t for t in wide.columns if t not in set(counts["ticker"])]
+    if lacking:
+        raise DataError(
+            f"no share counts for {lacking[:10]}: give shares= (ticker, date, shares) for every "
+            "ticker measured, or use measure='log_volume'"
+        )
+    bad = counts[~(pd.to_numeric(counts["shares"], errors="coerce") > 0)]
+    if len(bad):
+        row = bad.iloc[0]
+        raise DataError(
+            f"share count {row['shares']!r} of {row['ticker']} on {row['date']} is not positive"
+        )
+    # one datetime unit on both sides of the as-of merge (pandas refuses to mix them)
+    counts["date"] = pd.DatetimeIndex(pd.to_datetime(counts["date"])).as_unit("ns")
+    mine = prices[prices["ticker"].astype(str).isin(wide.columns)].copy()
+    mine["date"] = pd.DatetimeIndex(pd.to_datetime(mine["date"])).as_unit("ns")
+    # only the share counts are read: a frame without prices or splits still has its days
+    for column, fill in (("splits", np.nan), ("adj_close", np.nan), ("close", np.nan)):
+        if column not in mine.columns:
+            mine[column] = fill
+    if mine["close"].isna().all() and mine["adj_close"].isna().all():
+        mine["close"] = 1.0
+    try:
+        table = market_values_from_shares(counts[counts["ticker"].isin(wide.columns)], mine)
+    except DataUnavailableError as exc:  # a day before the first count: say it is turnover's
+        raise DataUnavailableError(
+            f"turnover needs a share count on or before every day of the prices: {exc}",
+            failed=exc.failed,
+        ) from exc
+    per_day = table.pivot_table(index="date", columns="ticker", values="shares", aggfunc="last")
+    per_day.index = pd.DatetimeIndex(per_day.index).normalize().as_unit("ns")
+    per_day.columns = [str(c) for c in per_day.columns]
+    return per_day.reindex(index=wide.index, columns=wide.columns)
 
 
 def volume_study(
@@ -140,7 +201,7 @@ def volume_study(
     market: str = "mean",
     model: Literal["market", "mean"] = "market",
     measure: Literal["log_volume", "turnover"] = "log_volume",
-    shares: pd.Series | None = None,
+    shares: pd.Series | pd.DataFrame | None = None,
     zero: Literal["offset", "missing"] = "offset",
     estimation_window: tuple[Any, Any] = (-250, -11),
     event_window: tuple[Any, Any] = (-10, 10),
@@ -208,6 +269,7 @@ def volume_study(
         if market == "mean":
             frame[MARKET_VOLUME] = measured.mean(axis=1, skipna=True)
             market_col = MARKET_VOLUME
+            _warn_self_made_market(tickers, list(map(str, measured.columns)))
         else:
             if market not in measured.columns:
                 raise SpecError(
@@ -232,6 +294,8 @@ def volume_study(
         allow=("price_like_returns", "percent_returns", "split_like_moves"),
     )
     res = study.fit()
+    if zero == "offset":
+        _warn_zero_event_days(res.panel, _wide_volume(prices))
     mine = report[report["ticker"].isin(tickers)].reset_index(drop=True)
     res.meta["outcome"] = "volume"
     res.meta["volume_measure"] = measure
@@ -252,6 +316,52 @@ def volume_study(
             stacklevel=user_stacklevel(),
         )
     return res
+
+
+def _warn_zero_event_days(panel: Any, raw: pd.DataFrame) -> None:
+    """Zero-volume days inside event windows: with the offset their log volume is 0, so the
+    abnormal volume that day is about minus the firm's normal log volume (-12 or so)."""
+    dates = np.asarray(panel.evt_dates, dtype="datetime64[ns]")
+    flat = pd.DatetimeIndex(raw.index).get_indexer(pd.DatetimeIndex(dates.ravel()))
+    rows = np.asarray(flat).reshape(dates.shape)
+    cols = pd.Index(raw.columns).get_indexer(pd.Index(np.asarray(panel.ticker, dtype=object)))
+    zero = raw.to_numpy(dtype=np.float64) == 0.0
+    hit = (rows >= 0) & (cols[:, None] >= 0)
+    hit[hit] = zero[rows[hit], np.broadcast_to(cols[:, None], rows.shape)[hit]]
+    if hit.any():
+        i, j = np.nonzero(hit)
+        shown = ", ".join(
+            f"{panel.ticker[a]} {pd.Timestamp(dates[a, b]):%Y-%m-%d}"
+            for a, b in list(zip(i, j, strict=True))[:5]
+        )
+        warnings.warn(
+            f"volume_study: {int(hit.sum())} event-window day(s) have zero volume ({shown}): "
+            "with zero='offset' their log volume is 0, an abnormal log volume of about minus the "
+            "firm's normal level; pass zero='missing' to leave those days out",
+            EventStudyWarning,
+            stacklevel=user_stacklevel(),
+        )
+
+
+def _warn_self_made_market(tickers: list[str], columns: list[str]) -> None:
+    """``market="mean"`` built mostly from the event firms: a spike they share raises the
+    "market" and the market model absorbs it."""
+    share = len(set(tickers) & set(columns)) / max(len(columns), 1)
+    if share >= 0.5:
+        warnings.warn(
+            f"volume_study: market='mean' is the mean log volume of {len(columns)} tickers, "
+            f"{share:.0%} of them event firms: a volume spike they share raises that 'market' "
+            "and the market model absorbs it; pass market='SPY' (a broad index's volume) or "
+            "prices of many more non-event firms",
+            EventStudyWarning,
+            stacklevel=user_stacklevel(),
+        )
+
+
+def _inside_span(wide: pd.DataFrame) -> pd.DataFrame:
+    """True from each column's first to its last non-missing value."""
+    seen = wide.notna()
+    return seen.cummax() & seen[::-1].cummax()[::-1]
 
 
 def _check_event_volume(tickers: list[str], report: pd.DataFrame, role: str = "event") -> None:
