@@ -120,6 +120,49 @@ def test_a_manifest_or_lock_that_is_a_symlink_is_refused(tmp_path: Path, name: s
     assert victim.read_text() == '{"format": 1, "entries": {}}'  # neither read, written nor cut
 
 
+@pytest.mark.skipif(not hasattr(os, "symlink"), reason="no symbolic links here")
+def test_a_cache_folder_that_is_a_symlink_never_loses_the_users_files(tmp_path: Path) -> None:
+    # audit: <cache>/prices -> a user's folder; the sweep deleted the user's NOTES-<hex>.parquet
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    note = mine / "NOTES-0123456789abcdef.parquet"
+    note.write_text("MINE")
+    (tmp_path / "cache").mkdir()
+    (tmp_path / "cache" / "prices").symlink_to(mine)
+    fake = Fake({"AAA": history(DATES, 10.0)})
+    with pytest.raises(CacheError, match=r"cache folder .*prices is a symbolic link"):
+        es.load_prices("AAA", DATES[0], DATES[-1], source=source(tmp_path / "cache", fake))
+    assert note.read_text() == "MINE" and sorted(p.name for p in mine.iterdir()) == [note.name]
+
+
+@pytest.mark.parametrize(
+    ("tamper", "message"),
+    [
+        (lambda f: pd.DataFrame({"foo": [1.0], "bar": [2.0]}), r"missing column\(s\) \['date'"),
+        (lambda f: f.assign(adj_close=np.where(np.arange(len(f)) == 2, -5.0, f["adj_close"])),
+         r"non-positive or infinite adj_close"),
+    ],
+    ids=["wrong schema", "negative price"],
+)  # fmt: skip
+def test_a_cache_file_rewritten_with_its_checksum_is_still_checked(
+    tmp_path: Path, tamper: Any, message: str
+) -> None:
+    # audit: a file replaced with the manifest's sha256 recomputed gave "unexpected input
+    # (KeyError: 'date')", and a negative price came back from load_prices as stored
+    from eventstudy.data.cache import sha256_bytes
+
+    cache = PriceCache(tmp_path / "cache")
+    entry = cache.put("AAA", tidy("AAA"), pd.Timestamp("2020-01-01"), pd.Timestamp("2020-01-07"))
+    data = frame_to_parquet_bytes(tamper(tidy("AAA")))
+    (cache.folder / entry["file"]).write_bytes(data)
+    manifest = json.loads(cache.manifest_path.read_text())
+    manifest["entries"]["AAA"]["sha256"] = sha256_bytes(data)
+    cache.manifest_path.write_text(json.dumps(manifest))
+    with pytest.raises(CacheError, match=message + r".*delete the folder"):
+        es.load_prices("AAA", "2020-01-01", "2020-01-07", source=es.YahooSource(
+            cache_dir=tmp_path / "cache", offline=True))  # fmt: skip
+
+
 # ----------------------------------------------------------------------------- manifest shape
 WRONG_SHAPES = {
     "a list": [],

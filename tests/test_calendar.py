@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+import eventstudy as es
 from eventstudy.calendar import map_to_day0, trading_sessions
 from eventstudy.exceptions import DataError, SpecError
 
@@ -114,3 +115,13 @@ def test_bad_inputs() -> None:
         map_to_day0([pd.Timestamp("2025-01-21", tz="UTC"), pd.Timestamp("2025-01-21")])
     with pytest.raises(SpecError, match="need an exchange"):
         map_to_day0(["2025-01-21 17:00"], sessions=pd.DatetimeIndex(["2025-01-21"]), exchange=None)
+
+
+def test_a_timing_that_contradicts_the_time_of_day_warns() -> None:
+    # audit: date = 2025-01-24T17:00:00 with timing = "bmo" rolled to Monday without a word
+    stamps = pd.Series([pd.Timestamp("2025-01-24 17:00"), pd.Timestamp("2025-01-24 10:00")])
+    with pytest.warns(es.EventStudyWarning, match=r"1 announcement\(s\) say timing 'bmo'/'dur' .*"
+                      r"\(0: bmo at 2025-01-24 17:00\)"):  # fmt: skip
+        out = map_to_day0(stamps, timing=["bmo", "bmo"])
+    # the time of day wins: Friday after the close is Monday's session; 10:00 stays Friday
+    assert out["day0"].tolist() == [pd.Timestamp("2025-01-27"), pd.Timestamp("2025-01-24")]

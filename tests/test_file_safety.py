@@ -181,7 +181,10 @@ def test_a_file_eventstudy_did_not_write_is_never_replaced(
     out.mkdir()
     (out / "tests.csv").write_text("my own tests\n")
     for overwrite in (False, True):  # not even with overwrite
-        with pytest.raises(OutputError, match=r"tests\.csv exists and was not written"):
+        with pytest.raises(
+            OutputError,
+            match=r"tests\.csv exists and is not in the folder.s list of eventstudy outputs",
+        ):
             export(res, out, overwrite=overwrite)
         assert (out / "tests.csv").read_text() == "my own tests\n"
         assert sorted(p.name for p in out.iterdir()) == ["tests.csv"]  # nothing else written

@@ -160,6 +160,26 @@ def test_a_carriage_return_cannot_start_an_unneutralised_csv_cell() -> None:
     assert pd.read_csv(io.StringIO(text))["car"].tolist() == [-0.1, 0.2, -0.3]
 
 
+def test_control_characters_never_reach_an_output(tmp_path: Path) -> None:
+    # audit: a group "\x1b[2J\x1b[31mRED" put raw ESC bytes into report.md, car.csv, groups.csv
+    from eventstudy.testing import simulated_study
+
+    sim = simulated_study(es.MarketModel("MKT"))
+    hostile = "\x1b[2J\x1b[31mRED\x00\x7f"
+    events = sim.events.assign(group=[hostile] + ["plain"] * (len(sim.events) - 1))
+    res = es.EventStudy(events, sim.returns, model=es.MarketModel("MKT"), calendar=None).fit()
+    written = res.export(tmp_path / "out", formats=("csv", "md", "html", "tex"))
+    assert written
+    for path in (tmp_path / "out").rglob("*"):
+        if path.suffix in (".csv", ".md", ".html", ".tex", ".txt"):
+            text = path.read_text(encoding="utf-8")
+            assert not CONTROL.search(text), path.name
+    assert "\ufffd[2J\ufffd[31mRED" in (tmp_path / "out" / "car.csv").read_text(encoding="utf-8")
+
+
+CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
 def test_second_stage_csv_tables_are_neutralised() -> None:
     from eventstudy.report import second_stage_files
 

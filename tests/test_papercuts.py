@@ -250,3 +250,14 @@ def test_every_output_writes_iso_dates(tmp_path: Path) -> None:
     for path in written:
         assert "T00:00" not in path.read_text(encoding="utf-8"), path.name
     assert "T00:00" not in str(study.summary()) + study._repr_html_()
+
+
+@pytest.mark.shared_data
+def test_one_call_checks_windows_and_takes_one_ticker_per_group(prices_dir: Path) -> None:
+    # audit: a huge window was "unexpected input (OutOfBoundsDatetime ...)", and
+    # {"chips": "NVDA"} was read as the tickers N, V, D, A
+    with pytest.raises(SpecError, match=r"estimation_window = \[-100000, -11\]: more sessions"):
+        es.event_study(["NVDA"], DAY0, estimation_window=(-100000, -11), prices_dir=prices_dir)
+    res = es.event_study({"chips": "NVDA"}, DAY0, prices_dir=prices_dir, progress=False)
+    car = res.car((0, 0))
+    assert car["ticker"].tolist() == ["NVDA"] and car["group"].tolist() == ["chips"]

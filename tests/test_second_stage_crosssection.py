@@ -261,6 +261,9 @@ def test_bad_input_errors(fitted: tuple) -> None:
         res.cross_section("car ~ beta", cov="HC4")
     with pytest.raises(SpecError, match="applies to 'car' only"):
         res.cross_section("bhar ~ beta", weights="inverse_variance")
+    text_weights = pd.DataFrame({"ticker": events["ticker"], "w": "heavy"})
+    with pytest.raises(es.DataError, match="weights column 'w' has non-numeric values"):
+        res.cross_section("car ~ beta", data=text_weights, weights="w")
     few = pd.DataFrame({"ticker": events["ticker"][:3], "x": [1.0, 2.0, 3.0], "z": [1.0, 0.0, 2.0]})
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", EventStudyWarning)

@@ -140,6 +140,9 @@ def test_export_writes_the_second_stage_files(study: tuple, tmp_path: Path) -> N
     for name in expected:
         assert (tmp_path / "out" / name).read_text(encoding="utf-8") == cli.files[name], name
         assert name in written
+    # no clock in the regression summary: a re-run writes the same bytes
+    text = (tmp_path / "out" / "cross_section.txt").read_text(encoding="utf-8")
+    assert "--:--:--" in text and "---, -- --- ----" in text
     manifest = json.loads((tmp_path / "out" / MANIFEST_NAME).read_text())
     assert set(expected) <= set(manifest["files"])  # eventstudy owns them: re-runs replace them
     ref = _hand_fit(res, chars)

@@ -223,14 +223,24 @@ def test_volume_bad_input() -> None:
     prices, events = _volume_prices()
     with pytest.raises(DataError, match="no 'volume' column"):
         volume_study(events, prices.drop(columns="volume"), calendar=None)
-    zero = prices.copy()
-    zero.loc[zero["ticker"] == "V07", "volume"] = 0.0
-    with pytest.raises(DataError, match=r"\['V07'\] have zero volume on every day.*drop those"):
-        volume_study(events, zero, calendar=None)
-    empty = prices.copy()
-    empty.loc[empty["ticker"] == "V08", "volume"] = np.nan
+    # one firm without usable volume: its events are left out (was: the whole run stopped)
+    bad = prices.copy()
+    bad.loc[bad["ticker"] == "V07", "volume"] = 0.0
+    bad.loc[bad["ticker"] == "V08", "volume"] = np.nan
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        res = volume_study(events, bad, calendar=None, market="MKT")
+    assert any(
+        "no usable volume for ['V07', 'V08']" in str(w.message) and "2 event(s)" in str(w.message)
+        for w in caught
+    )
+    assert set(res.status["ticker"]) == set(events["ticker"]) - {"V07", "V08"}
+    # every event firm without volume: the error names them
+    only = events[events["ticker"].isin(["V07", "V08"])]
     with pytest.raises(DataError, match=r"\['V08'\] have no volume at all"):
-        volume_study(events, empty, calendar=None)
+        volume_study(only, bad, calendar=None, market="MKT")
+    with pytest.raises(DataError, match=r"\['V07'\] have zero volume on every day.*drop those"):
+        volume_study(only[only["ticker"] == "V07"], bad, calendar=None, market="MKT")
     with pytest.raises(
         DataError, match=r"no price rows with volume for event ticker\(s\) \['ZZ'\]"
     ):

@@ -382,3 +382,19 @@ def test_bad_date_windows_are_spec_errors(windows: dict[str, Any], match: str) -
     raw["windows"].setdefault("car", [[0, 0]])
     with pytest.raises(SpecError, match=match):
         parse_spec(raw)
+
+
+def test_events_file_dates_with_utc_offsets(tmp_path: Path) -> None:
+    # audit: Z next to -05:00 (or next to a plain date) was "unreadable date '...Z' in row 2"
+    from eventstudy.spec import read_events_file
+
+    both = tmp_path / "both.csv"
+    both.write_text("ticker,date\nNVDA,2025-01-24T21:30:00Z\nAVGO,2025-01-24T16:30:00-05:00\n")
+    dates = read_events_file(both)["date"]
+    same = pd.Timestamp("2025-01-24 21:30", tz="UTC")
+    assert dates.tolist() == [same, same]  # one clock: 16:30 in New York is 21:30 UTC
+    mixed = tmp_path / "mixed.csv"
+    mixed.write_text("ticker,date\nNVDA,2025-01-24T21:30:00Z\nAVGO,2025-01-27\n")
+    with pytest.raises(SpecError, match=r"mix date-times with a UTC offset \(row 2: .*\) and .*"
+                       r"\(row 3: '2025-01-27'\)"):  # fmt: skip
+        read_events_file(mixed)

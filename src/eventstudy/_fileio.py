@@ -249,9 +249,10 @@ class OutputFolder:
         key = str(_relative_name(name))
         if key not in self.files:
             return (
-                f"{path} exists and was not written by eventstudy; eventstudy never overwrites "
-                "a file it did not write (even with overwrite): move it away or choose another "
-                "folder"
+                f"{path} exists and is not in the folder's list of eventstudy outputs (a file "
+                "of yours, or one another eventstudy run is writing into the same folder right "
+                "now); eventstudy never overwrites a file it did not write (even with "
+                "overwrite): move it away or choose another folder"
             )
         recorded = self.files[key]
         if not self.overwrite and (recorded is None or _sha256_file(path) != recorded):

@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .exceptions import DataError, SpecError
+from .exceptions import DataError, EventStudyWarning, SpecError, user_stacklevel
 
 __all__ = ["TIMINGS", "map_to_day0", "trading_sessions"]
 
@@ -178,6 +178,27 @@ def _far_text_years(values: pd.Series) -> np.ndarray:
     return (years_arr < _FIRST_YEAR) | (years_arr > _LAST_YEAR)
 
 
+def _warn_timing_conflicts(
+    timing: np.ndarray, after_close: np.ndarray, local: Any, index: pd.Index
+) -> None:
+    """``timing="bmo"`` or ``"dur"`` on an announcement whose time of day is at or after the
+    close: the time of day wins (day 0 is the next session), said aloud."""
+    clash = after_close & np.isin(timing.astype(str), ["bmo", "dur"])
+    if clash.any():
+        rows = np.flatnonzero(clash)
+        shown = ", ".join(
+            f"{index[i]!r}: {timing[i]} at {pd.Timestamp(local[i]):%Y-%m-%d %H:%M}"
+            for i in rows[:5]
+        )
+        warnings.warn(
+            f"{len(rows)} announcement(s) say timing 'bmo'/'dur' but carry a time of day at or "
+            f"after the close ({shown}); the time of day is used (day 0 = the next session) - "
+            "fix the timing or the time",
+            EventStudyWarning,
+            stacklevel=user_stacklevel(),
+        )
+
+
 def check_announcement_dates(announcements: Any) -> None:
     """Raise the :class:`DataError` :func:`map_to_day0` would for missing, unreadable or
     far-off (outside 1800-2200) announcement dates, before any price is loaded for them."""
@@ -312,6 +333,7 @@ def map_to_day0(
         after_close_time = has_time & cmp & closes.notna().to_numpy()
     amc = timing_arr == "amc"
     roll_after_close = is_session & (amc | after_close_time)
+    _warn_timing_conflicts(timing_arr, after_close_time & is_session, local_naive, index)
 
     day0_pos = np.where(roll_after_close, pos + 1, pos)
     ok = day0_pos < len(g)

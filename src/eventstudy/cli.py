@@ -205,7 +205,7 @@ def cmd_run(args: argparse.Namespace, progress: Progress) -> int:
         **options,
     )
     summary = report.summary_text(res, title=spec.name, **options)
-    folder.write_text("summary.txt", summary + "\n")
+    folder.write_text("summary.txt", report.inert(summary) + "\n")
     # the second stage ([outcome], [cross_section], [long_horizon]; issue 16) ran in
     # fit_spec and export wrote its files with the rest (one writer, one manifest)
     if not args.quiet:

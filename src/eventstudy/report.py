@@ -34,6 +34,7 @@ from .exceptions import EventStudyWarning, SpecError, user_stacklevel
 from .tables import (
     CLUSTER_MARK,
     CLUSTER_NOTE,
+    CONTROL_CHARS,
     DEFAULT_TEST,
     counts,
     format_number,
@@ -60,6 +61,7 @@ __all__ = [
     "EXPORT_FORMATS",
     "caar_table",
     "csv_safe",
+    "inert",
     "default_windows",
     "ensure_writable",
     "export",
@@ -764,7 +766,7 @@ def second_stage_files(second: Mapping[str, Any]) -> dict[str, str]:
     files: dict[str, str] = {}
     for name, item in second.items():
         if is_regression(item):
-            files[f"{name}.txt"] = str(item.summary()) + "\n"
+            files[f"{name}.txt"] = _without_clock(str(item.summary())) + "\n"
             files[f"{name}.csv"] = _second_stage_csv(regression_coefficients(item))
         elif isinstance(item, pd.DataFrame):
             files[f"{name}.csv"] = _second_stage_csv(item)
@@ -773,6 +775,20 @@ def second_stage_files(second: Mapping[str, Any]) -> dict[str, str]:
         elif isinstance(getattr(item, "ar", None), pd.DataFrame):  # a volume study
             files[f"{name}_ar.csv"] = _second_stage_csv(item.ar)
     return files
+
+
+_CLOCK = (
+    (re.compile(r"(Date:\s+)\w{3}, \d{2} \w{3} \d{4}"), r"\g<1>---, -- --- ----"),
+    (re.compile(r"(Time:\s+)\d{2}:\d{2}:\d{2}"), r"\g<1>--:--:--"),
+)
+
+
+def _without_clock(summary: str) -> str:
+    """A statsmodels summary with its Date and Time cells blanked (same width): the files of
+    a re-run are then identical; when the report was made is in its provenance block."""
+    for pattern, blank in _CLOCK:
+        summary = pattern.sub(blank, summary)
+    return summary
 
 
 def _second_stage_csv(frame: pd.DataFrame) -> str:
@@ -1074,13 +1090,13 @@ def export(
         text = to_markdown(
             res, wins, title=title, figures=figure_paths, data=data, spec=spec, **common
         )
-        payloads["report.md"] = text.encode("utf-8")
+        payloads["report.md"] = inert(text).encode("utf-8")
     if "html" in formats:
         text = to_html(res, wins, title=title, figures=pngs, data=data, spec=spec, **common)
-        payloads["report.html"] = text.encode("utf-8")
+        payloads["report.html"] = inert(text).encode("utf-8")
     if "tex" in formats:
         text = to_latex(res, wins, data=data, spec=spec, **common)
-        payloads["report.tex"] = text.encode("utf-8")
+        payloads["report.tex"] = inert(text).encode("utf-8")
     record = provenance(res, conventions=conv, data=data, spec=spec)
     payloads["provenance.json"] = provenance_json(record).encode("utf-8")
     return out.write_all(payloads)
@@ -1148,6 +1164,20 @@ def ensure_writable(folder: Path) -> Path:
 CSV_FORMULA_START: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
 
 
+def inert(text: str) -> str:
+    """A whole report with every control character but line breaks and tab as U+FFFD: a user
+    string holding a terminal escape sequence (``ESC[2J``) is shown, never run by a terminal
+    that prints the file.
+
+    Examples
+    --------
+    >>> from eventstudy.report import inert
+    >>> inert("group " + chr(27) + "[31mRED")
+    'group \ufffd[31mRED'
+    """
+    return CONTROL_CHARS.sub("\ufffd", text)
+
+
 def csv_safe(value: Any) -> Any:
     """A text cell neutralised for spreadsheets: a leading ``= + - @``, tab or carriage return
     gets a single quote in front (as OWASP recommends); anything but ``str`` is unchanged.
@@ -1163,12 +1193,15 @@ def csv_safe(value: Any) -> Any:
     ("'=HYPERLINK(1)", 'NVDA', -0.05)
     >>> csv_safe("x" + chr(13) + "=1+1") == "x" + chr(10) + "=1+1"
     True
+    >>> csv_safe("RED" + chr(27) + "[31m")  # a terminal escape sequence is made inert
+    'RED\ufffd[31m'
     """
     if not isinstance(value, str):
         return value
     if value.startswith(CSV_FORMULA_START):
         value = "'" + value
-    return value.replace("\r\n", "\n").replace("\r", "\n")
+    # other control characters (ESC of a terminal escape sequence) are shown, never passed on
+    return CONTROL_CHARS.sub("\ufffd", value.replace("\r\n", "\n").replace("\r", "\n"))
 
 
 def _table_bytes(frame: pd.DataFrame, fmt: str) -> bytes:

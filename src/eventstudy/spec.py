@@ -860,10 +860,25 @@ def read_events_file(path: Path, date_format: str | None = None) -> pd.DataFrame
     return frame
 
 
+_UTC_OFFSET = r"[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:Z|[+-]\d{2}:?\d{2})$"
+
+
 def _text_dates(values: pd.Series) -> pd.Series:
-    """ISO or other unambiguous text dates; unreadable ones (and mixed UTC offsets) are NaT."""
+    """ISO or other unambiguous text dates; unreadable ones are NaT. Date-times with a UTC
+    offset (``...Z``, ``...-05:00``) are read on one clock (UTC) when all of them carry one;
+    a file mixing them with plain dates or local times is refused, naming a row of each."""
+    text = values.astype(str).str.strip()
+    aware = text.str.contains(_UTC_OFFSET, regex=True).to_numpy()
+    if aware.any() and not aware.all():
+        first_aware, first_naive = int(np.flatnonzero(aware)[0]), int(np.flatnonzero(~aware)[0])
+        raise SpecError(
+            f"events dates mix date-times with a UTC offset (row {first_aware + 2}: "
+            f"{text.iloc[first_aware]!r}) and dates or times without one (row {first_naive + 2}: "
+            f"{text.iloc[first_naive]!r}); give every row an offset, or none (exchange-local "
+            "times)"
+        )
     try:
-        return pd.to_datetime(values, errors="coerce", format="mixed")
+        return pd.to_datetime(values, errors="coerce", format="mixed", utc=bool(aware.any()))
     except (TypeError, ValueError):
         return pd.Series(pd.NaT, index=values.index)
 

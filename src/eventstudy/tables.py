@@ -531,11 +531,15 @@ _TEX_ESCAPES = {
 
 #: every character ``str.splitlines`` (and TeX, and Markdown) may end a line at
 _LINE_BREAKS = re.compile(r"[\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]+")
+#: control characters other than line breaks and tab (ESC of a terminal escape sequence, NUL,
+#: DEL, the C1 range): shown as U+FFFD in every output, never passed on raw
+CONTROL_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 def one_line(text: object) -> str:
     """``text`` with every line break replaced by a space: a user string can never begin a
-    line of a report (where a LaTeX command or Markdown block would become live).
+    line of a report (where a LaTeX command or Markdown block would become live); other
+    control characters (a terminal's ESC sequences) become U+FFFD.
 
     Examples
     --------
@@ -543,7 +547,7 @@ def one_line(text: object) -> str:
     >>> one_line("two\\nlines")
     'two lines'
     """
-    return _LINE_BREAKS.sub(" ", str(text))
+    return CONTROL_CHARS.sub("\ufffd", _LINE_BREAKS.sub(" ", str(text)))
 
 
 def tex_escape(text: str) -> str:

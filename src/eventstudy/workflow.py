@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any, Literal, cast
 import pandas as pd
 
 from ._boundary import library_errors
+from ._spec_values import _window
 from .exceptions import DataUnavailableError, SpecError, user_stacklevel
 from .spec import FACTOR_DATASETS, ModelSpec, StudySpec, load_spec, parse_model
 
@@ -481,7 +482,12 @@ def _events_frame(
     if isinstance(tickers, str):
         groups = {tickers: None}
     elif isinstance(tickers, Mapping):
-        groups = {str(t): str(g) for g, members in tickers.items() for t in members}
+        # {"chips": "NVDA"} is one ticker, not the letters N, V, D, A
+        groups = {
+            str(t): str(g)
+            for g, members in tickers.items()
+            for t in ([members] if isinstance(members, str) else members)
+        }
     else:
         groups = dict.fromkeys(str(t) for t in tickers)
     if group is not None:
@@ -509,6 +515,11 @@ def _spec_for(events: pd.DataFrame, *, model: str | NormalReturnModel, **options
             name=_factor_model_name(model), market=getattr(model, "market_name", None)
         )
     start, end = options.pop("start"), options.pop("end")
+    for key in ("estimation_window", "event_window"):  # as a spec checks them (huge windows)
+        window = options.get(key)
+        if isinstance(window, list | tuple) and len(window) == 2:
+            if all(isinstance(v, int) and not isinstance(v, bool) for v in window):
+                options[key] = _window(window, key)
     return StudySpec(
         name="event study",
         events_table=events,

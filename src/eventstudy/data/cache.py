@@ -61,8 +61,14 @@ import numpy as np
 import pandas as pd
 
 from .._fileio import atomic_write, is_temp_name
-from ..exceptions import CacheError, DataUnavailableError, EventStudyWarning, OutputError
-from .validate import empty_tidy, finalize_tidy
+from ..exceptions import (
+    CacheError,
+    DataError,
+    DataUnavailableError,
+    EventStudyWarning,
+    OutputError,
+)
+from .validate import check_columns, empty_tidy, finalize_tidy, validate_tidy
 
 if TYPE_CHECKING:
     from .yahoo import DownloadResult, YahooDownloader
@@ -164,6 +170,16 @@ class PriceCache:
             "EVENTSTUDY_CACHE_DIR to another folder)"
         )
 
+    def _check_folder(self) -> None:
+        """The cache's own folder must not be a link: the sweep deletes data-file names in it,
+        and through a link they would be someone else's files."""
+        if self.folder.is_symlink():
+            raise CacheError(
+                f"cache folder {self.folder} is a symbolic link (to "
+                f"{os.path.realpath(self.folder)}); the cache keeps its files only in a folder "
+                f"of its own: remove the link, or set EVENTSTUDY_CACHE_DIR to another folder"
+            )
+
     def manifest(self) -> dict[str, Any]:
         """The manifest (empty if absent); :class:`CacheError` if unreadable or of the wrong
         structure (the message names the fix).
@@ -171,6 +187,7 @@ class PriceCache:
         A validated manifest is reused while the file is unchanged (same inode, size and
         modification time: every write replaces it), so a lookup per ticker stays cheap.
         """
+        self._check_folder()
         if self.manifest_path.is_symlink():
             raise CacheError(
                 f"cache manifest {self.manifest_path} is a symbolic link; {self._fix()}"
@@ -241,7 +258,12 @@ class PriceCache:
             frame = parquet_bytes_to_frame(read_verified(path, entry["sha256"]), path)
         except CacheError as exc:
             return CacheLookup("corrupt", entry=entry, error=exc)
-        frame = finalize_tidy(frame)
+        try:  # a file whose checksum was recomputed by hand is still untrusted: check its rows
+            check_columns(frame, ["date", "ticker"], context=f"cache file {path.name}")
+            frame = validate_tidy(finalize_tidy(frame), context=f"cache file {path.name}")
+        except (DataError, KeyError, TypeError, ValueError) as exc:
+            error = CacheError(f"{' '.join(str(exc).split())[:300]}; {self._fix()}")
+            return CacheLookup("corrupt", entry=entry, error=error)
         return CacheLookup("hit", frame=frame[frame["date"].between(start, end)], entry=entry)
 
     # ------------------------------------------------------------------ writing
@@ -269,6 +291,7 @@ class PriceCache:
         """Hold the cache's inter-process lock (``filelock``)."""
         from filelock import FileLock, Timeout
 
+        self._check_folder()
         for path in (self.lock_path, self.manifest_path):  # both are written: never via a link
             if path.is_symlink():
                 raise CacheError(f"{path} in the cache is a symbolic link; {self._fix()}")
@@ -342,6 +365,7 @@ class PriceCache:
     def _sweep(self, manifest: dict[str, Any]) -> None:
         """Remove orphans (called with the lock held, so no writer is mid-way): temporary
         files of killed writers and data files no entry lists (replaced versions)."""
+        self._check_folder()
         listed = {e["file"] for e in manifest["entries"].values()}
         for path in self.folder.iterdir():
             orphan = is_temp_name(path.name) or (

@@ -26,7 +26,7 @@ Rules (one place each):
   ``|ln(P_t/P_{t-1}) + ln s| < |ln(P_t/P_{t-1})|``. An adjusted series moves by the day's
   return only.
 * **Split-like one-day move** (:func:`split_like_moves`): a gross return ``1 + r`` within 5 %
-  (in logs) of ``1/k`` or ``k`` for a common ratio ``k`` in :data:`SPLIT_RATIOS`. A real
+  (in logs) of ``1/k`` or ``k`` for any whole ratio ``k >= 2``. A real
   -50 % day is possible, so this is a warning, not an error.
 * **Ambiguous day/month dates** (:func:`parse_day_month`): ``dd/mm/yyyy`` and ``mm/dd/yyyy``
   look alike. The order is taken from the data when a first field exceeds 12 (day first) or a
@@ -72,8 +72,10 @@ INPUT_CHECKS: dict[str, str] = {
 #: Median |x| above which daily returns or factors are taken to be in percent.
 PERCENT_MEDIAN_THRESHOLD = 0.05
 
-#: Common split ratios k (k:1 splits and 1:k reverse splits). 100 also catches a day quoted in
-#: cents instead of dollars (x100, then /100 the next day), a reverse split of penny stocks.
+#: Split ratios named in messages. Every whole ratio k >= 2 is matched (k:1 splits and 1:k
+#: reverse splits: 7:1 as AAPL 2014, 50:1 as CMG 2024, 1:8 reverse); 100 also catches a day
+#: quoted in cents instead of dollars. Fractional ratios (3:2, 5:4) are not: a -33 % or -20 %
+#: day is real too often (SMCI -32.7 % on 2024-10-30) - a recorded split column catches them.
 SPLIT_RATIOS: tuple[int, ...] = (2, 3, 4, 5, 10, 20, 100)
 
 #: Tolerance (in log points) of a one-day move around a split ratio: ln(1.05). On the split
@@ -212,26 +214,35 @@ def check_simple_returns(
 
 # ----------------------------------------------------------------------------- splits
 def split_like_moves(gross: pd.DataFrame) -> pd.DataFrame:
-    """One-day gross returns (``P_t / P_{t-1}``) within 5 % of a common split ratio.
+    """One-day gross returns (``P_t / P_{t-1}``) that look like an unadjusted split.
 
+    A move matches a ``k:1`` split (or a ``1:k`` reverse split) when ``P_{t-1}/P_t`` (or its
+    inverse) is within 5 % (in logs) of a whole number ``k >= 2``.
     Returns a frame ``ticker, date, gross, kind`` (``kind`` e.g. ``"10:1 split"`` or
-    ``"1:10 reverse split"``), one row per match, vectorised over dates and tickers.
+    ``"1:8 reverse split"``), one row per match, vectorised over dates and tickers.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> gross = pd.DataFrame({"AAA": [1.01, 1 / 7, 1.0], "BBB": [0.98, 8.1, 0.5]},
+    ...                      index=pd.bdate_range("2024-09-09", periods=3))
+    >>> split_like_moves(gross)[["ticker", "kind"]].to_numpy().tolist()
+    [['AAA', '7:1 split'], ['BBB', '1:8 reverse split'], ['BBB', '2:1 split']]
     """
     values = gross.to_numpy(dtype=np.float64)
     with np.errstate(divide="ignore", invalid="ignore"):
         logs = np.log(values)
-    ratios = np.log(np.asarray(SPLIT_RATIOS, dtype=np.float64))
-    # distance of each move to every -ln k (split) and +ln k (reverse split)
-    dist_split = np.abs(logs[..., None] + ratios)
-    dist_reverse = np.abs(logs[..., None] - ratios)
-    hit_split = np.nan_to_num(dist_split, nan=np.inf) < _SPLIT_TOLERANCE
-    hit_reverse = np.nan_to_num(dist_reverse, nan=np.inf) < _SPLIT_TOLERANCE
-    rows, cols, ks = np.nonzero(hit_split | hit_reverse)
+    size = np.nan_to_num(np.abs(logs), nan=0.0, posinf=0.0)  # ln of the ratio, >= 0
+    whole = np.maximum(np.round(np.exp(np.minimum(size, 50.0))), 1.0)
+    near_whole = (whole >= 2) & (np.abs(size - np.log(whole)) < _SPLIT_TOLERANCE)
+    rows, cols = np.nonzero(near_whole)
     if len(rows) == 0:
         return pd.DataFrame({"ticker": [], "date": [], "gross": [], "kind": []})
-    k = np.asarray(SPLIT_RATIOS)[ks]
-    reverse = hit_reverse[rows, cols, ks]
-    kind = np.where(reverse, [f"1:{v} reverse split" for v in k], [f"{v}:1 split" for v in k])
+    reverse = logs[rows, cols] > 0
+    kind = [
+        f"1:{int(k)} reverse split" if rev else f"{int(k)}:1 split"
+        for k, rev in zip(whole[rows, cols], reverse, strict=True)
+    ]
     return pd.DataFrame(
         {
             "ticker": np.asarray(gross.columns, dtype=object)[cols],

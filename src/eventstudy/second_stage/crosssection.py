@@ -570,6 +570,13 @@ def _weight_column(frame: pd.DataFrame, weights: str | None, outcome: str) -> st
             f"cross-section frame ({list(map(str, frame.columns))})"
         )
     w = pd.to_numeric(frame[weights], errors="coerce")
+    text = w.isna() & frame[weights].notna()
+    if text.any():
+        raise DataError(
+            f"weights column {weights!r} has non-numeric values (e.g. "
+            f"{frame.loc[text, weights].iloc[0]!r}); WLS weights must be positive numbers"
+        )
+    frame[weights] = w
     if (w <= 0).any():
         raise DataError(f"weights column {weights!r} has values <= 0; WLS weights must be > 0")
     return weights

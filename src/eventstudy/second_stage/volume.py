@@ -262,7 +262,7 @@ def volume_study(
     needed = None if model == "market" and market == "mean" else tickers + [market]
     measured = volume_frame(prices, measure=measure, shares=shares, zero=zero, tickers=needed)
     report: pd.DataFrame = measured.attrs["volume_report"]
-    _check_event_volume(tickers, report)
+    events, tickers = _without_volume_less(events, tickers, report)
     frame = measured.copy()
     frame.attrs = {}
     if model == "market":
@@ -362,6 +362,32 @@ def _inside_span(wide: pd.DataFrame) -> pd.DataFrame:
     """True from each column's first to its last non-missing value."""
     seen = wide.notna()
     return seen.cummax() & seen[::-1].cummax()[::-1]
+
+
+def _without_volume_less(
+    events: pd.DataFrame, tickers: list[str], report: pd.DataFrame
+) -> tuple[pd.DataFrame, list[str]]:
+    """The events whose firm has volume; the others are left out with a warning naming them
+    (a price file without a Volume column, say), unless no firm has volume."""
+    lacking = []
+    for ticker in tickers:  # a check per ticker, not per event
+        try:
+            _check_event_volume([ticker], report)
+        except DataError:
+            lacking.append(ticker)
+    if not lacking:
+        return events, tickers
+    if len(lacking) == len(tickers):
+        _check_event_volume(tickers, report)  # raises, naming them
+    warnings.warn(
+        f"volume_study: no usable volume for {lacking[:10]} (no Volume column, no price rows or "
+        f"zero on every day): their {int(events['ticker'].astype(str).str.strip().isin(lacking).sum())} "
+        "event(s) are left out of the volume study",
+        EventStudyWarning,
+        stacklevel=user_stacklevel(),
+    )
+    keep = ~events["ticker"].astype(str).str.strip().isin(lacking)
+    return events.loc[keep], [t for t in tickers if t not in lacking]
 
 
 def _check_event_volume(tickers: list[str], report: pd.DataFrame, role: str = "event") -> None:
