@@ -126,7 +126,8 @@ def test_ols_hc3_equals_statsmodels_and_hand_formula(fitted: tuple) -> None:
 
 def test_cluster_by_event_date_equals_statsmodels_and_hand_formula(fitted: tuple) -> None:
     res, events = fitted
-    fit = res.cross_section("car ~ beta + size", window=(0, 0), cov="cluster")
+    with pytest.warns(EventStudyWarning, match=r"only 4 clusters of 'day0' are unreliable"):
+        fit = res.cross_section("car ~ beta + size", window=(0, 0), cov="cluster")
     hand = _hand_frame(res, events, (0, 0))
     groups = pd.factorize(hand["day0"], sort=True)[0]
     ref = smf.ols("car ~ beta + size", data=hand).fit(
@@ -137,7 +138,8 @@ def test_cluster_by_event_date_equals_statsmodels_and_hand_formula(fitted: tuple
     hand_se = _cluster_by_hand(ref.model.exog, ref.model.endog, hand["day0"].to_numpy())
     np.testing.assert_allclose(fit.bse.to_numpy(), hand_se, rtol=0, atol=1e-10)
     # any column can define the clusters
-    by_sector = res.cross_section("car ~ beta", window=(0, 0), cov="cluster", cluster="sector")
+    with pytest.warns(EventStudyWarning, match="only 3 clusters of 'sector'"):
+        by_sector = res.cross_section("car ~ beta", window=(0, 0), cov="cluster", cluster="sector")
     codes = pd.factorize(hand["sector"], sort=True)[0]
     ref2 = smf.ols("car ~ beta", data=hand).fit(cov_type="cluster", cov_kwds={"groups": codes})
     np.testing.assert_allclose(by_sector.bse.to_numpy(), ref2.bse.to_numpy(), rtol=0, atol=1e-10)
@@ -247,6 +249,21 @@ def test_rows_a_formula_term_makes_missing_are_counted_too(fitted: tuple) -> Non
         res.cross_section("car ~ np.log(zero_ok)", window=(0, 0), data=chars)
 
 
+def test_a_lone_event_in_a_category_warns_under_hc3(fitted: tuple) -> None:
+    res, events = fitted
+    chars = pd.DataFrame({"ticker": events["ticker"], "tier": ["a", "b"] * 30})
+    chars.loc[7, "tier"] = "lone"  # one event alone in its category: leverage 1
+    with pytest.warns(EventStudyWarning, match=r"leverage 1 .*HC3 weight 1/\(1 - h\)"):
+        fit = res.cross_section("car ~ C(tier)", window=(0, 0), data=chars)
+    # the hat matrix by hand: that event's leverage is 1
+    x = np.asarray(fit.model.exog)
+    hat = x @ np.linalg.inv(x.T @ x) @ x.T
+    assert hat[7, 7] == pytest.approx(1.0, abs=1e-12)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", EventStudyWarning)  # HC1 has no 1/(1 - h): no warning
+        res.cross_section("car ~ C(tier)", window=(0, 0), data=chars, cov="HC1")
+
+
 def test_bad_input_errors(fitted: tuple) -> None:
     res, events = fitted
     with pytest.raises(SpecError, match=r"\['sectr'\].*lacks; did you mean 'sector'"):
@@ -274,7 +291,8 @@ def test_bad_input_errors(fitted: tuple) -> None:
 def test_etable_takes_regressions(fitted: tuple) -> None:
     res, _ = fitted
     a = res.cross_section("car ~ beta", window=(0, 0))
-    b = res.cross_section("car ~ beta + size", window=(0, 0), cov="cluster")
+    with pytest.warns(EventStudyWarning, match="clusters"):  # 4 event dates
+        b = res.cross_section("car ~ beta + size", window=(0, 0), cov="cluster")
     table = es.etable(a, b)
     assert list(table.columns) == ["(1)", "(2)"]
     cell = table.loc[("beta", "estimate"), "(1)"]

@@ -509,6 +509,7 @@ def cross_section(
             + ": drop regressors (e.g. merge small sectors) or add events"
             + (f"; {int(bad.sum())} events were dropped for missing variables" if bad.any() else "")
         )
+    _warn_fragile_covariance(model, sample, cov, cluster)
     fitted = model.fit(**COVARIANCES[cov].fit_kwargs(sample, cluster))
     fitted.es_frame = sample
     fitted.es_dropped = dropped.reset_index(drop=True)
@@ -517,6 +518,40 @@ def cross_section(
     fitted.es_weights = weights
     fitted.es_window = window
     return fitted
+
+
+#: fewer clusters than this make cluster-robust standard errors unreliable (Cameron & Miller
+#: 2015, "A practitioner's guide to cluster-robust inference", JHR 50, 317-372)
+MIN_CLUSTERS = 10
+
+
+def _warn_fragile_covariance(model: Any, sample: pd.DataFrame, cov: str, cluster: Any) -> None:
+    """Warn where the chosen standard errors cannot be trusted: cluster-robust with few
+    clusters, or HC2/HC3 with an event of leverage 1 (a category holding one event), whose
+    ``1 / (1 - h_ii)`` is infinite."""
+    if cov == "cluster":
+        groups = int(pd.Series(sample[cluster]).nunique())
+        if groups < MIN_CLUSTERS:
+            warnings.warn(
+                f"cross_section: cluster-robust standard errors with only {groups} clusters of "
+                f"{cluster!r} are unreliable (fewer than {MIN_CLUSTERS}; Cameron & Miller 2015) - "
+                "prefer cov='HC3' or cluster on a finer column",
+                EventStudyWarning,
+                stacklevel=user_stacklevel(),
+            )
+    if cov in ("HC2", "HC3"):
+        x = np.asarray(model.exog, dtype=float)
+        leverage = np.einsum("ij,ji->i", x, np.linalg.pinv(x))
+        full = leverage > 1 - 1e-8
+        if full.any():
+            ids = list(sample.loc[full, "event_id"].astype(str)[:5])
+            warnings.warn(
+                f"cross_section: events {ids} have leverage 1 (each alone in a category of the "
+                f"formula), so their {cov} weight 1/(1 - h) is infinite and the standard errors "
+                "are not finite; merge small categories or use cov='HC1'",
+                EventStudyWarning,
+                stacklevel=user_stacklevel(),
+            )
 
 
 def _model(formula: str, sample: pd.DataFrame, weight_col: str | None) -> Any:
