@@ -19,6 +19,7 @@ import pandas as pd
 from scipy import stats
 
 from ..abnormal import car_var_factor
+from ..estimation import batched_ols
 from ..exceptions import InsufficientDataError, SpecError
 from ..panel import EventPanel, window_columns
 
@@ -184,10 +185,8 @@ def _refit_market_model(
     if not np.allclose(m[:, common], m[:1, common]):
         raise SpecError(_UNEQUAL)
     xc = np.column_stack([np.ones(common.sum()), m[0, common]])
-    xtx_inv = np.linalg.inv(xc.T @ xc)
-    coef = xtx_inv @ xc.T @ y[:, common].T  # (2, n_c)
-    e = y[:, common] - (xc @ coef).T
-    ar = np.asarray(p.ret_evt, dtype=float)[idx] - (np.nan_to_num(x_evt) @ coef).T
+    coef, e, xtx_inv = _common_ols(xc, y[:, common])
+    ar = np.asarray(p.ret_evt, dtype=float)[idx] - (np.nan_to_num(x_evt) @ coef.T).T
     missing_x = np.asarray(np.isnan(x_evt).any(axis=1))
     ar = np.where(missing_x[None, :], np.nan, ar)
     return _System(xtx_inv, x_evt, e, ar, True)
@@ -329,11 +328,26 @@ def _all_firms_system(panel: EventPanel, idx: npt.NDArray[np.int64]) -> _System:
     days = np.isfinite(y).any(axis=0) & np.isfinite(m[0])
     r_p = nanmean(y[:, days], 0)
     xc = np.column_stack([np.ones(days.sum()), m[0, days]])
-    xtx_inv = np.linalg.inv(xc.T @ xc)
-    coef = xtx_inv @ xc.T @ r_p
+    coef, e_p, xtx_inv = _common_ols(xc, r_p[None, :])
     x_evt = np.column_stack([np.ones(m_evt.shape[1]), m_evt[0]])
-    ar_p = nanmean(np.asarray(p.ret_evt, dtype=float)[idx], 0) - x_evt @ coef
-    return _System(xtx_inv, x_evt, (r_p - xc @ coef)[None], ar_p[None], True)
+    ar_p = nanmean(np.asarray(p.ret_evt, dtype=float)[idx], 0) - x_evt @ coef[0]
+    return _System(xtx_inv, x_evt, e_p, ar_p[None], True)
+
+
+def _common_ols(xc: FloatArray, y: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Every row of ``y`` (``(n, T)``) regressed on the one design ``xc`` (``(T, k)``, constant
+    first) with the engine's least-squares solver
+    (:func:`eventstudy.estimation.batched_ols`): coefficients ``(n, k)``, residuals
+    ``(n, T)`` and the shared ``(X'X)^{-1}``."""
+    n = y.shape[0]
+    design = np.ascontiguousarray(np.broadcast_to(xc, (n, *xc.shape)))
+    fit = batched_ols(design, y, np.ones(y.shape, dtype=bool), has_const=True)
+    if fit.singular.any():
+        raise InsufficientDataError(
+            "the market's returns are constant on the common estimation days: the date's "
+            "system has no market slope"
+        )
+    return fit.params, fit.resid, fit.xtx_inv[0]
 
 
 def _iso(day: np.datetime64) -> str:
