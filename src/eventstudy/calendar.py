@@ -131,6 +131,12 @@ def _parse_announcements(announcements: Any) -> tuple[pd.DatetimeIndex, pd.Index
     else:
         raw = pd.Series(list(announcements))
         index = pd.RangeIndex(len(raw))
+    if pd.api.types.is_datetime64_dtype(raw.dtype):  # parsed already, tz-naive: no checks
+        parsed_naive = pd.DatetimeIndex(raw)
+        if not parsed_naive.isna().any():
+            years = parsed_naive.year.to_numpy()
+            if ((years >= _FIRST_YEAR) & (years <= _LAST_YEAR)).all():
+                return parsed_naive.as_unit("ns"), index
     values = pd.Series(raw.to_numpy(), dtype=object)
     aware = [getattr(v, "tzinfo", None) is not None for v in values]
     if any(aware) and not all(aware):
@@ -149,7 +155,9 @@ def _parse_announcements(announcements: Any) -> tuple[pd.DatetimeIndex, pd.Index
         raise DataError(f"announcement dates could not be parsed: {exc}") from exc
     # pandas 2 holds no datetime64[ns] before 1677 or after 2262, so a year typo such as
     # 0001-06-03 parses to NaT there; its text year still tells the user what is wrong
-    text_far = parsed.isna().to_numpy() & _far_text_years(values)
+    text_far = parsed.isna().to_numpy().copy()
+    if text_far.any():  # only the texts pandas could not read
+        text_far[text_far] = _far_text_years(values[text_far])
     bad = (parsed.isna().to_numpy() | values.isna().to_numpy()) & ~text_far
     if bad.any():
         shown = [f"{index[i]!r}: {values.iloc[i]!r}" for i in np.flatnonzero(bad)[:10]]
