@@ -369,12 +369,10 @@ def _without_volume_less(
 ) -> tuple[pd.DataFrame, list[str]]:
     """The events whose firm has volume; the others are left out with a warning naming them
     (a price file without a Volume column, say), unless no firm has volume."""
-    lacking = []
-    for ticker in tickers:  # a check per ticker, not per event
-        try:
-            _check_event_volume([ticker], report)
-        except DataError:
-            lacking.append(ticker)
+    # the rule of _check_event_volume: no price rows with volume, none at all, or zero every day
+    known = report.set_index("ticker").reindex(tickers)
+    usable = (known["days"] > 0) & (known["zero_volume"] < known["days"])
+    lacking = [t for t, ok in zip(tickers, usable.to_numpy(), strict=True) if not ok]
     if not lacking:
         return events, tickers
     if len(lacking) == len(tickers):
