@@ -54,7 +54,7 @@ from matplotlib.figure import Figure
 
 import eventstudy as es
 from eventstudy.inference import portfolio_test, sur_wald_test
-from eventstudy.plotting import plot_caar
+from eventstudy.report.plotting import plot_caar
 
 plt.rcParams.update({"figure.dpi": 80, "savefig.dpi": 80})
 pd.set_option("display.width", 160, "display.max_columns", 30)

@@ -86,7 +86,7 @@ from matplotlib.figure import Figure
 
 import eventstudy as es
 from eventstudy.inference import portfolio_test, residual_correlation
-from eventstudy.plotting import plot_car_bars
+from eventstudy.report.plotting import plot_car_bars
 
 plt.rcParams.update({"figure.dpi": 80, "savefig.dpi": 80})
 pd.set_option("display.width", 160, "display.max_columns", 30)

@@ -75,7 +75,7 @@ from IPython.display import display
 
 import eventstudy as es
 from eventstudy.inference import portfolio_test
-from eventstudy.plotting import plot_car_bars, plot_overlay
+from eventstudy.report.plotting import plot_car_bars, plot_overlay
 
 plt.rcParams.update({"figure.dpi": 80, "savefig.dpi": 80})
 pd.set_option("display.width", 160, "display.max_columns", 30)

@@ -38,11 +38,11 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from eventstudy.engine.panel import EventPanel
 from eventstudy.inference import Conventions, portfolio_test, sur_wald_test
 from eventstudy.inference._build import market_model_panel
 from eventstudy.inference._core import Context
 from eventstudy.inference._registry import REGISTRY, window_rows
-from eventstudy.panel import EventPanel
 
 EST, EVT = (-250, -11), (-1, 1)
 N_EVENTS, N_DATES_STAGGERED = 30, 10

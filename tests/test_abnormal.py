@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from eventstudy import abnormal
+from eventstudy.engine import abnormal
 from eventstudy.models import MarketModel
 from eventstudy.study import EventStudy
 

@@ -147,8 +147,8 @@ def test_the_package_has_no_import_cycle() -> None:
 def test_the_two_cycles_of_the_review_are_gone() -> None:
     graph = import_graph(SRC / "eventstudy")
     # the executors know the engine-level API, not EventStudy
-    assert "eventstudy.study" not in graph["eventstudy.parallel"]
-    assert "eventstudy.parallel" in graph["eventstudy.study"]
+    assert "eventstudy.study" not in graph["eventstudy.engine.executors"]
+    assert "eventstudy.engine.executors" in graph["eventstudy.study"]
     # the clustering remedies import the leaf helpers, not the test context
     assert "eventstudy.inference._core" not in graph["eventstudy.inference.clustering"]
     assert graph["eventstudy.inference._stats"] <= {
@@ -180,13 +180,26 @@ def test_the_scan_finds_a_cycle_hidden_in_functions_not_in_type_checking(tmp_pat
 
 def test_the_import_linter_contract_names_the_layers_and_its_one_exception() -> None:
     config = tomllib.loads((SRC.parent / "pyproject.toml").read_text(encoding="utf-8"))
-    [contract] = config["tool"]["importlinter"]["contracts"]
+    contract, *inner = config["tool"]["importlinter"]["contracts"]
     assert contract["type"] == "layers"
+    # the packages of a stage stack one way inside too (no exception there)
+    assert {c["name"].split(":")[0] for c in inner} == {"models", "engine", "report"}
+    assert all(c["type"] == "layers" and "ignore_imports" not in c for c in inner)
     layers = [layer.replace("(", "").replace(")", "") for layer in contract["layers"]]
     flat = [name.strip() for layer in layers for name in layer.split("|")]
     order = {name: i for i, name in enumerate(flat)}
     # top to bottom: cli above study above presentation above results above inference ...
-    chain = ["cli", "study", "report", "results", "inference", "models", "data", "exceptions"]
+    chain = [
+        "cli",
+        "study",
+        "report",
+        "results",
+        "inference",
+        "engine",
+        "models",
+        "data",
+        "exceptions",
+    ]
     positions = [order[f"eventstudy.{m}"] for m in chain]
     assert positions == sorted(positions)
     # the lazy convenience imports of the results are the only exceptions
@@ -194,6 +207,22 @@ def test_the_import_linter_contract_names_the_layers_and_its_one_exception() -> 
     assert "import-linter" in " ".join(config["project"]["optional-dependencies"]["dev"])
     ci = (SRC.parent / ".ci" / "run").read_text(encoding="utf-8")
     assert ci.index("lint-imports") > ci.index("mypy src")
+
+
+def test_the_layout_shows_the_pipeline() -> None:
+    """The stages with more than one module are packages (models, engine, inference, report,
+    data, scan, second stage), and the engine never reaches up to the results, the report or
+    the study (its executors know the study through a protocol)."""
+    pkg = SRC / "eventstudy"
+    for stage in ("data", "models", "engine", "inference", "report", "scan", "second_stage"):
+        assert (pkg / stage / "__init__.py").is_file(), stage
+    for gone in ("estimation", "panel", "abnormal", "parallel", "tables", "plotting", "summary"):
+        assert not (pkg / f"{gone}.py").exists(), f"{gone}.py belongs in a stage package"
+    graph = import_graph(pkg)
+    above = ("eventstudy.results", "eventstudy.report", "eventstudy.study", "eventstudy.spec")
+    for module, targets in graph.items():
+        if module.startswith("eventstudy.engine"):
+            assert not {t for t in targets if t.startswith(above)}, module
 
 
 @pytest.mark.parametrize("module", ["eventstudy.results"])

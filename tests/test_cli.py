@@ -17,8 +17,8 @@ import pytest
 import statsmodels.api as sm
 
 import eventstudy as es
-from eventstudy import report
 from eventstudy.cli import main
+from eventstudy.report import document as report
 from eventstudy.spec import load_spec
 
 REPO = Path(__file__).resolve().parents[1]

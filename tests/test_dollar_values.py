@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 import eventstudy as es
-from eventstudy.dollar_values import StaleMarketValueWarning
+from eventstudy.engine.dollar_values import StaleMarketValueWarning
 from eventstudy.exceptions import SpecError
 
 SHARES = 24.49e9  # NVDA shares outstanding, approximate (current split basis)

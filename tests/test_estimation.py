@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import statsmodels.api as sm
 
-from eventstudy.estimation import batched_ols
+from eventstudy.models.ols import batched_ols
 
 
 def _statsmodels_one(

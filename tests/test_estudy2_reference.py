@@ -12,8 +12,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from eventstudy.engine.panel import EventPanel
 from eventstudy.inference import Conventions, patell, run_tests, sign_test
-from eventstudy.panel import EventPanel
 from eventstudy.results import EventStudyResults
 from reference.estudy2_911_eu7 import CASE
 

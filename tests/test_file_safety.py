@@ -25,10 +25,10 @@ import pandas as pd
 import pytest
 
 import eventstudy as es
-from eventstudy import report
 from eventstudy._fileio import MANIFEST_NAME, OutputFolder, atomic_write
 from eventstudy.cli import main
 from eventstudy.exceptions import OutputError
+from eventstudy.report import document as report
 
 # XNYS sessions (the specs' default calendar), so the synthetic study runs from a spec:
 # weekdays less the NYSE full-day closures (nyse.com; 2025-01-09 the national day of mourning)

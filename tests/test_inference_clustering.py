@@ -9,10 +9,10 @@ import pytest
 import statsmodels.api as sm
 from scipy import stats
 
+from eventstudy.engine.panel import EventPanel
 from eventstudy.exceptions import InsufficientDataError, SpecError
 from eventstudy.inference import clustering, portfolio_test, run_tests, sur_wald_test
 from eventstudy.inference._build import market_model_panel
-from eventstudy.panel import EventPanel
 
 EST = (-100, -11)
 EVT = (-2, 2)

@@ -17,6 +17,7 @@ import statsmodels.api as sm
 from scipy import stats
 
 import eventstudy as es
+from eventstudy.engine.panel import EventPanel
 from eventstudy.inference import clustering, run_tests
 from eventstudy.inference._build import market_model_panel
 from eventstudy.inference.guidance import (
@@ -25,7 +26,6 @@ from eventstudy.inference.guidance import (
     clustering_advice,
     event_induced_variance,
 )
-from eventstudy.panel import EventPanel
 
 EST = (-120, -11)
 EVT = (-3, 3)
@@ -202,7 +202,7 @@ def _hand_rbar(res: es.EventStudyResults) -> float:
 
 @pytest.mark.shared_data
 def test_ai_names_on_one_date_get_the_robust_defaults(ai_study: es.EventStudyResults) -> None:
-    from eventstudy.report import caar_table, summary_text, tests_table
+    from eventstudy.report.document import caar_table, summary_text, tests_table
 
     res = ai_study
     diag = res.clustering().iloc[0]
@@ -253,7 +253,7 @@ def test_ai_names_on_one_date_get_the_robust_defaults(ai_study: es.EventStudyRes
     assert interval["lower"] == pytest.approx(lower, rel=1e-9)
     assert interval["upper"] == pytest.approx(upper, rel=1e-9)
     # and so does the CAAR path table the reports export
-    from eventstudy.report import _export_tables
+    from eventstudy.report.document import _export_tables
 
     exported = _export_tables(res, [(0, 0)], "all", "auto", None)["caar_path"]  # type: ignore[arg-type]
     day0 = exported.set_index("rel_day").loc[0]

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
+from eventstudy.engine.panel import EventPanel
 from eventstudy.inference import (
     Conventions,
     corrado_rank,
@@ -20,7 +21,6 @@ from eventstudy.inference import (
     wilcoxon,
 )
 from eventstudy.inference.nonparametric import signed_rank_distribution
-from eventstudy.panel import EventPanel
 from test_inference_parametric import (
     L2,
     _car_var_loop,

@@ -12,6 +12,7 @@ import pytest
 import statsmodels.api as sm
 from scipy import stats
 
+from eventstudy.engine.panel import EventPanel
 from eventstudy.exceptions import InsufficientDataError, SpecError
 from eventstudy.inference import (
     TEST_NAMES,
@@ -27,7 +28,6 @@ from eventstudy.inference import (
     run_tests,
 )
 from eventstudy.inference._build import market_model_panel
-from eventstudy.panel import EventPanel
 
 L1 = (-120, -11)
 L2 = (-3, 3)

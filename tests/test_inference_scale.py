@@ -18,6 +18,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
+from eventstudy.engine.panel import EventPanel, SessionPositions
 from eventstudy.inference import _correlation as dense
 from eventstudy.inference import kolari_pynnonen, run_tests
 from eventstudy.inference._build import market_model_panel
@@ -25,7 +26,6 @@ from eventstudy.inference._core import Context
 from eventstudy.inference.conventions import Conventions
 from eventstudy.inference.kp_rbar import _group_ids, kp_layout, kp_rbars
 from eventstudy.inference.nonparametric import _grank_column_means, _ranks
-from eventstudy.panel import EventPanel, SessionPositions
 
 EST, EVT = (-150, -11), (-5, 5)
 
@@ -323,8 +323,8 @@ def _lamb_loop(panel: EventPanel) -> np.ndarray:
 def test_lamb_in_blocks_and_with_the_market_as_positions(monkeypatch: pytest.MonkeyPatch) -> None:
     """Lamb's factor from blocks of events, with the market held as one series read on the
     grid (the chunked engine's compact form), equals the event-by-event transcription."""
+    from eventstudy.engine.panel import SessionValues
     from eventstudy.inference import lamb, parametric
-    from eventstudy.panel import SessionValues
 
     panel = PANELS["staggered, gappy"]()
     est, evt = np.asarray(panel.est_dates), np.asarray(panel.evt_dates)

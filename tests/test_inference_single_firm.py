@@ -9,10 +9,10 @@ import pytest
 import statsmodels.api as sm
 from scipy import stats
 
+from eventstudy.engine.panel import EventPanel
 from eventstudy.exceptions import SpecError
 from eventstudy.inference import bootstrap_caar, pseudo_event_test, single_firm_t
 from eventstudy.inference._build import market_model_panel
-from eventstudy.panel import EventPanel
 from test_inference_parametric import _car_var_loop, _col, make_panel
 
 

@@ -17,8 +17,8 @@ import pandas as pd
 import pytest
 
 import eventstudy as es
-from eventstudy import report
-from eventstudy.tables import render_latex, render_markdown, tex_escape
+from eventstudy.report import document as report
+from eventstudy.report.tables import render_latex, render_markdown, tex_escape
 from test_file_safety import EVENT_DAY, fit_study, run_cli, write_study
 
 TICKERS = ["<IMG SRC=X ONERROR=ALERT(1)>", '=HYPERLINK("HTTP://EVIL")']
@@ -181,7 +181,7 @@ CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 def test_second_stage_csv_tables_are_neutralised() -> None:
-    from eventstudy.report import second_stage_files
+    from eventstudy.report.document import second_stage_files
 
     table = pd.DataFrame({"ticker": ["=cmd|'/C calc'!A0", "NVDA"], "car": [-0.5, 0.1]})
     text = second_stage_files({"t": table})["t.csv"]

@@ -161,7 +161,7 @@ def test_garch_recovers_planted_return_and_matches_arch(dist: str) -> None:
 
 def test_garch_falls_back_to_ols_with_warning(monkeypatch: pytest.MonkeyPatch) -> None:
     pytest.importorskip("arch")
-    import eventstudy.models as models
+    import eventstudy.models.garch as models
 
     monkeypatch.setattr(models, "_fit_one_garch", lambda *a, **k: None)
     returns, _, events = _simulate(3, T=400, seed=2)
@@ -275,7 +275,7 @@ def test_model_spec_errors() -> None:
 
 def test_garch_fallback_events_are_listed_in_meta(monkeypatch: pytest.MonkeyPatch) -> None:
     pytest.importorskip("arch")
-    import eventstudy.models as models
+    import eventstudy.models.garch as models
 
     real = models._fit_one_garch
     calls: list[int] = []

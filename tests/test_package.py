@@ -57,5 +57,6 @@ def test_logging_untouched_in_process() -> None:
 
 
 def test_submodules_are_reachable_as_attributes() -> None:
-    assert eventstudy.plotting.plot_car_bars is not None
-    assert "plotting" in dir(eventstudy)
+    assert eventstudy.report.plotting.plot_car_bars is not None
+    assert {"engine", "models", "report"} <= set(dir(eventstudy))
+    assert "plotting" in dir(eventstudy.report)

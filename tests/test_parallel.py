@@ -14,10 +14,10 @@ import pandas as pd
 import pytest
 
 from eventstudy import EventStudy
+from eventstudy.engine.executors import partition_events
 from eventstudy.events import EventsDroppedWarning
 from eventstudy.exceptions import InsufficientDataError, SpecError
 from eventstudy.inference import clustering, run_tests
-from eventstudy.parallel import partition_events
 
 ROW_FIELDS = (
     "event_id",
@@ -205,7 +205,7 @@ def test_clustering_without_the_matrix_matches_pairwise_overlap(single, overlapp
 @pytest.mark.slow
 def test_dask_engine_matches_single_machine(study: EventStudy, single) -> None:
     distributed = pytest.importorskip("distributed")
-    from eventstudy.parallel import fit_dask
+    from eventstudy.engine.executors import fit_dask
 
     with (
         distributed.LocalCluster(
@@ -239,7 +239,7 @@ def test_market_est_kept_as_positions_and_fallback_to_stored(
     # a model whose market_est is not the series by construction is compared part by part:
     # a part whose market values differ from the series switches the writer to stored
     # arrays, filling the rows of the parts it had skipped
-    from eventstudy import parallel
+    from eventstudy.engine import executors as parallel
     from eventstudy.models import MarketModel
 
     monkeypatch.setattr(MarketModel, "market_est_is_market", False)

@@ -18,8 +18,8 @@ from matplotlib.figure import Figure
 from scipy import stats
 
 import eventstudy as es
-from eventstudy import plotting
 from eventstudy.exceptions import DataError, SpecError
+from eventstudy.report import plotting
 
 Z95 = 1.959963984540054  # norm.ppf(0.975)
 
@@ -337,7 +337,5 @@ def test_prices_are_rebased_with_event_lines() -> None:
 
 
 def test_importing_plotting_does_not_import_matplotlib() -> None:
-    code = (
-        "import sys, eventstudy.plotting, eventstudy.tables; assert 'matplotlib' not in sys.modules"
-    )
+    code = "import sys, eventstudy.report.plotting, eventstudy.report.tables; assert 'matplotlib' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True)

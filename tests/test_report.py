@@ -17,10 +17,11 @@ import pytest
 from scipy import stats
 
 import eventstudy as es
-from eventstudy import plotting, report
 from eventstudy.exceptions import EventsDroppedWarning, OutputError, SpecError
 from eventstudy.inference import Conventions, run_tests
-from eventstudy.tables import format_number
+from eventstudy.report import document as report
+from eventstudy.report import plotting, sections
+from eventstudy.report.tables import format_number
 
 FIRMS = ["AAA", "BBB", "CCC", "DDD", "EEE"]
 WINDOWS = [(0, 0), (-1, 1)]
@@ -159,7 +160,7 @@ def test_summary_text_states_inputs_and_numbers(res: es.EventStudyResults) -> No
     )
     assert format_number(tests["statistic"][0], 3) in patell.split()
     assert "Conventions: default" in text
-    assert all(len(line) <= report.WIDTH for line in text.splitlines())
+    assert all(len(line) <= sections.WIDTH for line in text.splitlines())
 
 
 # ----------------------------------------------------------------------------- documents

@@ -20,9 +20,9 @@ import pytest
 from scipy import stats
 
 import eventstudy as es
-from eventstudy import report
 from eventstudy.exceptions import EventsDroppedWarning
-from eventstudy.tables import format_number
+from eventstudy.report import document as report
+from eventstudy.report.tables import format_number
 
 FIRMS = ["AAA", "BBB", "CCC", "DDD", "EEE", "FFF"]
 WINDOWS = [(0, 0), (-1, 1), (0, 3)]

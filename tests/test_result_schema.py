@@ -15,9 +15,9 @@ import pandas as pd
 import pytest
 
 from eventstudy import inference
+from eventstudy.engine.panel import EventPanel
 from eventstudy.inference._build import market_model_panel
 from eventstudy.inference._core import RESULT_COLUMNS
-from eventstudy.panel import EventPanel
 
 EST, EVT = (-120, -11), (-3, 3)
 

@@ -23,13 +23,13 @@ import pandas as pd
 import pytest
 
 import eventstudy as es
-from eventstudy import report
 from eventstudy.inference import Conventions, _core, _correlation, api
 from eventstudy.models import MarketModel
-from eventstudy.plotting import caar_path, plot_caar
+from eventstudy.report import document as report
+from eventstudy.report.plotting import caar_path, plot_caar
+from eventstudy.report.summary import EventStudySummary
+from eventstudy.report.tables import etable
 from eventstudy.study import EventStudy
-from eventstudy.summary import EventStudySummary
-from eventstudy.tables import etable
 
 matplotlib.use("Agg")
 

@@ -19,11 +19,11 @@ import pandas as pd
 import pytest
 from scipy import stats
 
+from eventstudy.engine.panel import EventPanel
 from eventstudy.inference import Conventions
 from eventstudy.inference._build import market_model_panel
 from eventstudy.inference._core import Context
 from eventstudy.inference._registry import REGISTRY, window_rows
-from eventstudy.panel import EventPanel
 
 SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "size_simulations.py"
 REPS = 300

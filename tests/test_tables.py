@@ -10,9 +10,9 @@ import pytest
 from scipy import stats
 
 from eventstudy import etable
+from eventstudy.engine.panel import EventPanel
 from eventstudy.exceptions import DataError, SpecError
-from eventstudy.panel import EventPanel
-from eventstudy.tables import (
+from eventstudy.report.tables import (
     format_number,
     parse_window,
     render_latex,

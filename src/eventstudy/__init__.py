@@ -1,10 +1,12 @@
 """eventstudy: financial event studies in Python.
 
-The package follows the pipeline of an event study, one module per stage::
+The package follows the pipeline of an event study, one module or package per stage::
 
-    data (prices, cache, snapshots, factors)  →  returns  →  calendar / events (day 0, windows)
-    →  models (normal-return models)  →  estimation (batched least squares)  →  abnormal (AR, CAR, BHAR, $)
-    →  inference (tests)  →  results / tables / plotting  →  cli (study spec → report)
+    data/ (prices, cache, snapshots, factors)  →  returns  →  calendar / events (day 0, windows)
+    →  models/ (normal-return models, batched least squares)
+    →  engine/ (the event panel; AR, CAR, BHAR, $; chunked and Dask executors)
+    →  inference/ (tests)  →  results  →  report/ (summary, tables, figures, documents)
+    →  study / spec / workflow  →  cli (study spec → report)
 
 Public names are imported lazily so that ``import eventstudy`` is fast, configures no
 logging and touches no network.
@@ -32,7 +34,7 @@ _EXPORTS: dict[str, str] = {
     "GarchConvergenceWarning": "exceptions",
     "InsufficientMemoryError": "exceptions",
     "SuspectedSplitWarning": "exceptions",
-    "StaleMarketValueWarning": "dollar_values",
+    "StaleMarketValueWarning": "engine.dollar_values",
     # data layer
     "load_prices": "data",
     "read_prices": "data",
@@ -63,10 +65,10 @@ _EXPORTS: dict[str, str] = {
     "Dimson": "models",
     "GarchMarketModel": "models",
     # engine and results
-    "EventPanel": "panel",
+    "EventPanel": "engine.panel",
     "EventStudy": "study",
     "EventStudyResults": "results",
-    "etable": "tables",
+    "etable": "report.tables",
     # inference
     "Conventions": "inference",
     "run_tests": "inference",
@@ -89,19 +91,15 @@ _EXPORTS: dict[str, str] = {
 # submodules reachable as attributes (``es.plotting.plot_overlay``), imported on first use
 _SUBMODULES = frozenset(
     {
-        "abnormal",
         "calendar",
         "cli",
         "config",
         "data",
-        "estimation",
+        "engine",
         "events",
         "exceptions",
         "inference",
         "models",
-        "panel",
-        "parallel",
-        "plotting",
         "report",
         "results",
         "returns",
@@ -109,7 +107,6 @@ _SUBMODULES = frozenset(
         "second_stage",
         "spec",
         "study",
-        "tables",
         "workflow",
     }
 )
@@ -146,7 +143,8 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from .data import load_snapshot as load_snapshot
     from .data import load_snapshot_factors as load_snapshot_factors
     from .data import read_prices as read_prices
-    from .dollar_values import StaleMarketValueWarning as StaleMarketValueWarning
+    from .engine.dollar_values import StaleMarketValueWarning as StaleMarketValueWarning
+    from .engine.panel import EventPanel as EventPanel
     from .events import prepare_events as prepare_events
     from .exceptions import CacheError as CacheError
     from .exceptions import DataError as DataError
@@ -175,7 +173,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from .models import MarketAdjusted as MarketAdjusted
     from .models import MarketModel as MarketModel
     from .models import ScholesWilliams as ScholesWilliams
-    from .panel import EventPanel as EventPanel
+    from .report.tables import etable as etable
     from .results import EventStudyResults as EventStudyResults
     from .returns import compute_returns as compute_returns
     from .scan import ShockScan as ShockScan
@@ -185,6 +183,5 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from .spec import StudySpec as StudySpec
     from .spec import load_spec as load_spec
     from .study import EventStudy as EventStudy
-    from .tables import etable as etable
     from .workflow import event_study as event_study
     from .workflow import run_spec as run_spec

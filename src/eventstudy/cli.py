@@ -166,8 +166,8 @@ def load_study_data(spec: Any, args: argparse.Namespace, *, refresh: bool = Fals
 
 # ----------------------------------------------------------------------------- commands
 def cmd_run(args: argparse.Namespace, progress: Progress) -> int:
-    from . import report
     from ._fileio import OutputFolder
+    from .report import document as report
     from .spec import load_spec
     from .workflow import fit_spec
 

@@ -1,6 +1,6 @@
 """EventStudyResults: the fitted study as tidy DataFrames (data accessors).
 
-Every accessor returns a plain DataFrame built from the :class:`~eventstudy.panel.EventPanel`
+Every accessor returns a plain DataFrame built from the :class:`~eventstudy.engine.panel.EventPanel`
 with whole-array operations. Presentation (summary, HTML, exports) and ``tests()`` are
 added by other modules.
 """
@@ -19,17 +19,17 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from . import abnormal
 from .data.guards import normalise_ticker
+from .engine import abnormal
+from .engine.panel import EventPanel
 from .exceptions import EventStudyWarning, SpecError, user_stacklevel
-from .panel import EventPanel
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
     from .inference import Conventions
-    from .summary import EventStudySummary
+    from .report.summary import EventStudySummary
 
 __all__ = ["EventStudyResults"]
 
@@ -88,7 +88,7 @@ class EventStudyResults:
 
     # ------------------------------------------------------------------ helpers
     def _cols(self, window: tuple[int, int] | None) -> BoolArray:
-        from .panel import window_columns
+        from .engine.panel import window_columns
 
         return window_columns(self.panel.evt_rel, window)
 
@@ -173,7 +173,7 @@ class EventStudyResults:
         """Cumulative abnormal return per event over ``window`` (default: the event window).
 
         ``car`` sums the non-missing ARs (``n_days`` of them); ``var_car`` is the full
-        Campbell-Lo-MacKinlay covariance form (see :func:`eventstudy.abnormal.var_car`).
+        Campbell-Lo-MacKinlay covariance form (see :func:`eventstudy.engine.abnormal.var_car`).
         With ``level`` (e.g. 0.95) the columns ``lower, upper`` give the two-sided interval
         ``car -/+ t_{L_i - k} se_car`` (Student t with the event's residual df, as
         ``single_firm_t``).
@@ -195,7 +195,7 @@ class EventStudyResults:
         if level is not None:
             from scipy import stats
 
-            from .plotting import critical_value
+            from .report.plotting import critical_value
 
             critical_value(level)  # checks the level
             q = stats.t.ppf(0.5 + level / 2.0, np.asarray(p.dof, dtype=float))
@@ -223,7 +223,7 @@ class EventStudyResults:
     ) -> pd.DataFrame:
         """Cumulative AAR from the start of ``window``: ``rel_day, aar, caar, n``.
 
-        ``how`` picks the CAAR of :func:`eventstudy.abnormal.caar_path` - the one formula
+        ``how`` picks the CAAR of :func:`eventstudy.engine.abnormal.caar_path` - the one formula
         ``plot_caar`` and the tables use too: ``"mean_car"`` (the mean of the events' CARs to
         date) or ``"aar_sum"`` (the running sum of the AARs); default: the one the primary
         test estimates (:attr:`caar_method`). They differ only when returns are missing.
@@ -259,7 +259,7 @@ class EventStudyResults:
         ``against="model"`` compounds the model's normal returns, ``"benchmark"`` the
         benchmark's returns (the events' ``benchmark``, else the model's market, else
         ``EventStudy(benchmark=...)``). Columns ``event_id, ticker, group, bhar, bh_return,
-        bh_normal, n_days``. See :func:`eventstudy.abnormal.bhar` for log returns.
+        bh_normal, n_days``. See :func:`eventstudy.engine.abnormal.bhar` for log returns.
 
         Examples
         --------
@@ -293,7 +293,7 @@ class EventStudyResults:
         Columns ``event_id, ticker, group, mv_date, mv_used_date, market_value, car,
         dollar_abnormal, bh_return, dollar_return`` where ``mv_date`` is the close before the
         window, ``mv_used_date`` the close the market value was actually measured at (NaT for
-        a constant per ticker; an earlier close warns :class:`~eventstudy.dollar_values.
+        a constant per ticker; an earlier close warns :class:`~eventstudy.engine.dollar_values.
         StaleMarketValueWarning`) and ``dollar_return`` the total change in value
         (buy-and-hold return times market value) - the abnormal share is
         ``dollar_abnormal``. With log returns ``car`` is a sum of log ARs (documented).
@@ -304,7 +304,7 @@ class EventStudyResults:
         --------
         >>> res.dollar((0, 0))  # needs market_values= in EventStudy  # doctest: +SKIP
         """
-        from .dollar_values import market_value_dates, warn_stale
+        from .engine.dollar_values import market_value_dates, warn_stale
 
         p = self.panel
         if p.market_value is None:
@@ -473,7 +473,7 @@ class EventStudyResults:
         """The CAAR the primary test estimates (``"mean_car"`` or ``"aar_sum"``): what
         ``caar()`` and ``plot_caar()`` draw by default, so table and figure agree.
 
-        See :func:`eventstudy.abnormal.caar_path` for the two definitions.
+        See :func:`eventstudy.engine.abnormal.caar_path` for the two definitions.
 
         Examples
         --------
@@ -923,7 +923,7 @@ class EventStudyResults:
         >>> print(res.summary())  # doctest: +SKIP
         >>> res.summary(windows=[(0, 0), (0, 1)]).as_markdown()  # doctest: +SKIP
         """
-        from .summary import EventStudySummary
+        from .report.summary import EventStudySummary
 
         return EventStudySummary.from_results(
             self,
@@ -936,7 +936,7 @@ class EventStudyResults:
         )
 
     def _repr_html_(self) -> str:
-        from .report import repr_html
+        from .report.document import repr_html
 
         return repr_html(self)
 
@@ -963,7 +963,7 @@ class EventStudyResults:
         --------
         >>> res.provenance()["model"]  # doctest: +SKIP
         """
-        from .report import provenance
+        from .report.document import provenance
 
         return provenance(self, conventions=conventions, data=data, spec=spec)
 
@@ -1002,7 +1002,7 @@ class EventStudyResults:
         --------
         >>> text = res.to_markdown(title="DeepSeek sell-off")  # doctest: +SKIP
         """
-        from .report import to_markdown
+        from .report.document import to_markdown
 
         options = self._report_options(windows, tests, test, conventions)
         return to_markdown(self, **options, title=title, figures=figures, data=data, spec=spec)
@@ -1027,7 +1027,7 @@ class EventStudyResults:
         --------
         >>> html = res.to_html(title="DeepSeek sell-off")  # headline, contents, sections  # doctest: +SKIP
         """
-        from .report import to_html
+        from .report.document import to_html
 
         options = self._report_options(windows, tests, test, conventions)
         return to_html(
@@ -1057,7 +1057,7 @@ class EventStudyResults:
         --------
         >>> print(res.to_latex())  # doctest: +SKIP
         """
-        from .report import to_latex
+        from .report.document import to_latex
 
         options = self._report_options(windows, tests, test, conventions)
         return to_latex(self, **options, data=data, spec=spec)
@@ -1085,7 +1085,7 @@ class EventStudyResults:
         --------
         >>> res.export("out/", formats=("csv", "html"))  # returns {name: path}  # doctest: +SKIP
         """
-        from .report import EXPORT_FORMATS, export
+        from .report.document import EXPORT_FORMATS, export
 
         options = self._report_options(windows, tests, test, conventions)
         return export(
@@ -1113,7 +1113,7 @@ class EventStudyResults:
         how: abnormal.CaarMethod | None = None,
     ) -> Figure:
         """CAAR path over the event window with a confidence band
-        (:func:`eventstudy.plotting.plot_caar`; ``how`` defaults to :attr:`caar_method`, so
+        (:func:`eventstudy.report.plotting.plot_caar`; ``how`` defaults to :attr:`caar_method`, so
         the figure shows the numbers of ``caar()`` and of the CAAR table).
 
         Examples
@@ -1122,7 +1122,7 @@ class EventStudyResults:
         >>> fig.axes[0].set_title("DeepSeek sell-off")  # doctest: +SKIP
         >>> fig.savefig("caar.png", dpi=200)  # doctest: +SKIP
         """
-        from .plotting import plot_caar
+        from .report.plotting import plot_caar
 
         return plot_caar(
             self,
@@ -1154,7 +1154,7 @@ class EventStudyResults:
         --------
         >>> fig = res.plot_car_bars(window=(0, 0))  # doctest: +SKIP
         """
-        from .plotting import plot_car_bars
+        from .report.plotting import plot_car_bars
 
         return plot_car_bars(
             self,
@@ -1183,7 +1183,7 @@ class EventStudyResults:
         --------
         >>> fig = res.plot_ar_path("NVDA")  # doctest: +SKIP
         """
-        from .plotting import plot_ar_path
+        from .report.plotting import plot_ar_path
 
         return plot_ar_path(self, key, level=level, percent=percent, dates=dates, ax=ax)
 
@@ -1191,13 +1191,13 @@ class EventStudyResults:
         self, key: str, *, cumulative: bool = False, percent: bool = True, dates: bool = True
     ) -> Figure:
         """One event's actual, normal and abnormal return by relative day (see
-        :func:`eventstudy.plotting.plot_decomposition`).
+        :func:`eventstudy.report.plotting.plot_decomposition`).
 
         Examples
         --------
         >>> fig = res.plot_decomposition("NVDA", cumulative=True)  # doctest: +SKIP
         """
-        from .plotting import plot_decomposition
+        from .report.plotting import plot_decomposition
 
         return plot_decomposition(self, key, cumulative=cumulative, percent=percent, dates=dates)
 
@@ -1216,7 +1216,7 @@ class EventStudyResults:
         --------
         >>> fig = res.plot_fit("NVDA")  # doctest: +SKIP
         """
-        from .plotting import plot_fit
+        from .report.plotting import plot_fit
 
         return plot_fit(self, key, label=label, percent=percent, label_days=label_days, ax=ax)
 

@@ -437,7 +437,7 @@ class StudySpec:
         """
         if not isinstance(self.shares, Path):
             return self.shares
-        from .dollar_values import read_shares_file
+        from .engine.dollar_values import read_shares_file
 
         return read_shares_file(self.shares)
 
@@ -463,7 +463,7 @@ class StudySpec:
             return None
         if not isinstance(self.market_values, Path):
             return pd.Series(dict(self.market_values), name="market_value", dtype=float)
-        from .dollar_values import read_market_values_file
+        from .engine.dollar_values import read_market_values_file
 
         return read_market_values_file(self.market_values)
 

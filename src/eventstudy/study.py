@@ -4,7 +4,7 @@ The orchestrator aligns returns (and factors) on a session grid (an exchange cal
 the returns' own dates), anchors every event on its day 0, extracts estimation and event
 windows by fancy-indexing the ``(T x tickers)`` returns matrix with ``(n x L)`` position
 arrays, checks every event (one status row each, nothing dropped silently), estimates the
-model for all events at once (in chunks) and fills the :class:`~eventstudy.panel.EventPanel`.
+model for all events at once (in chunks) and fills the :class:`~eventstudy.engine.panel.EventPanel`.
 
 Status reasons (``results.status["reason"]``; the first that applies is reported, and an
 :class:`~eventstudy.events.EventsDroppedWarning` summarises the drops):
@@ -39,7 +39,6 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from . import abnormal
 from ._boundary import library_errors
 from .calendar import trading_sessions
 from .data.guards import (
@@ -49,6 +48,8 @@ from .data.guards import (
     looks_like_percent,
     normalise_ticker,
 )
+from .engine import abnormal, executors
+from .engine.panel import EventPanel, SessionPositions
 from .events import (
     check_overlap,
     check_used,
@@ -58,7 +59,6 @@ from .events import (
 )
 from .exceptions import DataError, SpecError
 from .models import MarketModel, ModelData, NormalReturnModel
-from .panel import EventPanel, SessionPositions
 from .results import EventStudyResults, market_value_asof
 
 __all__ = ["DEFAULT_MIN_ESTIMATION_OBS", "EventStudy"]
@@ -121,7 +121,7 @@ class EventStudy:
         basis), a tidy frame ``ticker, date, shares`` or a frame indexed by date with one
         column per ticker (counts as reported). Market values are then ``shares x`` the raw
         close of the study's own prices at the close before each (sub-)window
-        (:func:`eventstudy.dollar_values.market_values_from_shares`).
+        (:func:`eventstudy.engine.dollar_values.market_values_from_shares`).
     benchmark
         Returns column for buy-and-hold benchmarks when neither the events' ``benchmark``
         column nor the model's market gives one.
@@ -224,7 +224,7 @@ class EventStudy:
                 "close), or pass market values in currency units"
             )
         if shares is not None:  # market values from the study's own raw closes
-            from .dollar_values import market_values_from_shares
+            from .engine.dollar_values import market_values_from_shares
 
             if market_values is not None:
                 raise SpecError("give either shares= or market_values=, not both")
@@ -387,7 +387,7 @@ class EventStudy:
             ``chunk_size``). ``"chunked"``: events in blocks of ``chunk_events`` whose results
             are copied into preallocated arrays (bounded peak memory, for a million events);
             ``"dask"``: partitions of events on a ``dask.distributed`` cluster. All three
-            give the same numbers; see :mod:`eventstudy.parallel` and docs/performance.md.
+            give the same numbers; see :mod:`eventstudy.engine.executors` and docs/performance.md.
         client
             ``dask.distributed.Client`` for ``engine="dask"`` (default: the current client).
         partitions
@@ -403,12 +403,10 @@ class EventStudy:
         if engine == "numpy":
             res = self.fit_block(self.events)
         else:
-            from . import parallel
-
             if engine == "chunked":
-                res = parallel.fit_chunked(self, chunk_events=chunk_events)
+                res = executors.fit_chunked(self, chunk_events=chunk_events)
             elif engine == "dask":
-                res = parallel.fit_dask(self, client=client, partitions=partitions)
+                res = executors.fit_dask(self, client=client, partitions=partitions)
             else:
                 raise SpecError(f"engine={engine!r}; use 'numpy', 'chunked' or 'dask'")
         res.meta["data_provenance"] = self.data_provenance()
@@ -468,7 +466,7 @@ class EventStudy:
         return data
 
     # -------------------------------------------------- engine-level API (executors)
-    # The executors of :mod:`eventstudy.parallel` drive a study through these three public
+    # The executors of :mod:`eventstudy.engine.executors` drive a study through these three public
     # methods only (they never import this module): fit a block of events, read the shared
     # market series, and assemble the merged panel into results.
 

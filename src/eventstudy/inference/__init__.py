@@ -1,6 +1,6 @@
 """Inference: parametric and non-parametric tests, clustered-date remedies, resampling, power.
 
-Every test takes an :class:`~eventstudy.panel.EventPanel` and returns tidy rows; conventions
+Every test takes an :class:`~eventstudy.engine.panel.EventPanel` and returns tidy rows; conventions
 on which implementations differ are fields of :class:`Conventions`.
 """
 

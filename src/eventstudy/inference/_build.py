@@ -3,7 +3,7 @@
 The engine (``EventStudy``) is the general path; this builder serves :func:`simulate`, which
 needs thousands of pseudo-event panels from plain arrays quickly: it fits the market model
 ``R_it = a_i + b_i m_t + e_it`` for all events at once with the engine's one least-squares
-solver (:func:`eventstudy.estimation.batched_ols`), so simulated and real panels share the
+solver (:func:`eventstudy.models.ols.batched_ols`), so simulated and real panels share the
 estimator, its singularity rules and the parameter names ``alpha, beta``.
 """
 
@@ -14,9 +14,9 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 
-from ..estimation import batched_ols
+from ..engine.panel import EventPanel
 from ..exceptions import InsufficientDataError
-from ..panel import EventPanel
+from ..models.ols import batched_ols
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]

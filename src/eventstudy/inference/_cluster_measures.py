@@ -12,7 +12,7 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 
-from ..panel import EventPanel
+from ..engine.panel import EventPanel
 
 __all__ = ["STRONG_CLUSTER_SIZE", "Degree", "cluster_measures", "clustering_degree"]
 

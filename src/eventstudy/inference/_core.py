@@ -14,10 +14,10 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from ..abnormal import car as abnormal_car
-from ..abnormal import car_var_factor, prediction_error_factor
+from ..engine.abnormal import car as abnormal_car
+from ..engine.abnormal import car_var_factor, prediction_error_factor
+from ..engine.panel import EventPanel, check_window
 from ..exceptions import DataError, InsufficientDataError, SpecError
-from ..panel import EventPanel, check_window
 from . import _correlation
 
 # the leaf helpers live in _stats (no cycle with clustering); the test modules import
@@ -289,7 +289,7 @@ class Context:
 
     def car(self, cols: BoolArray) -> tuple[FloatArray, npt.NDArray[np.int64]]:
         """CAR_i over the window's available days (NaN if none) and the number of days summed
-        (:func:`eventstudy.abnormal.car`, the one CAR)."""
+        (:func:`eventstudy.engine.abnormal.car`, the one CAR)."""
         return abnormal_car(self.ar, cols)
 
     def car_var_factor(self, cols: BoolArray) -> FloatArray:

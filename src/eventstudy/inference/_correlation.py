@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from ..panel import EventPanel
+from ..engine.panel import EventPanel
 from ._stats import FloatArray
 
 __all__ = [

@@ -9,9 +9,9 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
-from ..abnormal import CaarMethod
+from ..engine.abnormal import CaarMethod
+from ..engine.panel import EventPanel
 from ..exceptions import InsufficientDataError
-from ..panel import EventPanel
 from ._cluster_measures import cluster_measures, clustering_degree
 from ._core import (
     Columns,
@@ -84,7 +84,7 @@ class TestSpec:
     z_like: bool = True
     min_events: int = 1
     needs: frozenset[str] = frozenset()
-    #: the CAAR the test estimates (:func:`eventstudy.abnormal.caar_path`): the mean CAR, or
+    #: the CAAR the test estimates (:func:`eventstudy.engine.abnormal.caar_path`): the mean CAR, or
     #: the sum of the daily AARs (Brown-Warner, Lamb); they differ only when returns are missing
     caar: CaarMethod = "mean_car"
 

@@ -14,7 +14,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy import stats
 
-from ..panel import EventPanel
+from ..engine.panel import EventPanel
 from ._core import FloatArray
 
 #: residual degrees of freedom a SAR needs for the moments of its square (Student t, d > 4)
@@ -26,7 +26,7 @@ def standardised_car(panel: EventPanel, cols: npt.NDArray[np.bool_]) -> FloatArr
     SAR for a one-day window): ``CAR_i / sqrt(Var(CAR_i))`` with the variance of
     ``results.car`` (Campbell, Lo & MacKinlay 1997, eq. 4.4.13; GARCH: the conditional
     ``h_t``)."""
-    from ..abnormal import car, var_car  # the module, not the package (no import cycle)
+    from ..engine.abnormal import car, var_car  # the module, not the package (no import cycle)
 
     total, _ = car(panel.ar, cols)
     x = panel.x_evt if panel.x_evt is not None else np.zeros((*panel.ar.shape, 0))

@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 
 from .._boundary import memory_guard
+from ..engine.panel import EventPanel
 from ..exceptions import SpecError
-from ..panel import EventPanel
 
 # registration order is reporting order: the parametric tests, then the rank and sign tests
 from . import parametric as _parametric  # noqa: F401  (registers the tests)

@@ -7,8 +7,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from ..engine.panel import EventPanel
 from ..exceptions import InsufficientDataError, SpecError
-from ..panel import EventPanel
 from ._core import (
     Context,
     FloatArray,

@@ -18,10 +18,10 @@ import numpy.typing as npt
 import pandas as pd
 from scipy import stats
 
-from ..abnormal import car_var_factor
-from ..estimation import batched_ols
+from ..engine.abnormal import car_var_factor
+from ..engine.panel import EventPanel, window_columns
 from ..exceptions import InsufficientDataError, SpecError
-from ..panel import EventPanel, window_columns
+from ..models.ols import batched_ols
 
 # the calendar-overlap and KP correlation helpers live in _correlation (below the test
 # context); re-exported here, their documented public home
@@ -194,7 +194,7 @@ def _refit_market_model(
 
 def _pe_term(xtx_inv: FloatArray, x: FloatArray, g: FloatArray) -> float:
     """``g'g + (X_w g)'(X'X)^{-1}(X_w g)`` for one common design and a 0/1 day indicator
-    ``g``: :func:`eventstudy.abnormal.car_var_factor` for a single row."""
+    ``g``: :func:`eventstudy.engine.abnormal.car_var_factor` for a single row."""
     ok = np.asarray(g, dtype=np.float64)[None, :] > 0
     inv = xtx_inv[None] if xtx_inv.size else None
     return float(car_var_factor(ok, np.nan_to_num(x)[None], inv)[0])
@@ -337,7 +337,7 @@ def _all_firms_system(panel: EventPanel, idx: npt.NDArray[np.int64]) -> _System:
 def _common_ols(xc: FloatArray, y: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
     """Every row of ``y`` (``(n, T)``) regressed on the one design ``xc`` (``(T, k)``, constant
     first) with the engine's least-squares solver
-    (:func:`eventstudy.estimation.batched_ols`): coefficients ``(n, k)``, residuals
+    (:func:`eventstudy.models.ols.batched_ols`): coefficients ``(n, k)``, residuals
     ``(n, T)`` and the shared ``(X'X)^{-1}``."""
     n = y.shape[0]
     design = np.ascontiguousarray(np.broadcast_to(xc, (n, *xc.shape)))

@@ -18,8 +18,8 @@ import numpy as np
 import numpy.typing as npt
 from scipy import stats
 
+from ..engine.panel import EventPanel
 from ..exceptions import EventStudyError, SpecError
-from ..panel import EventPanel
 from ._cluster_measures import STRONG_CLUSTER_SIZE, Degree, cluster_measures, clustering_degree
 from ._core import Context, FloatArray
 from .conventions import Conventions
@@ -317,7 +317,7 @@ def kp_band_inflation(panel: EventPanel, rel_days: npt.ArrayLike, start: int) ->
     (as in ``kolari_pynnonen``). The band ``CAAR_t +/- z se_t f_t`` then excludes zero
     exactly when the KP-adjusted cross-sectional t rejects at the band's level.
     """
-    from ..abnormal import running_car
+    from ..engine.abnormal import running_car
 
     ctx = Context.of(panel, Conventions())
     rel = np.asarray(panel.evt_rel)
@@ -352,7 +352,7 @@ def caar_interval(
     chosen = choose_band(panel, band) or "cross_sectional"
     if chosen not in ("cross_sectional", "kolari_pynnonen"):
         raise SpecError(f"band={band!r}; use 'auto', 'cross_sectional' or 'kolari_pynnonen'")
-    from ..abnormal import running_car
+    from ..engine.abnormal import running_car
 
     # each event's CAR to date, as plot_caar cumulates it (NaN before the event's first AR)
     car = running_car(np.asarray(panel.ar, dtype=float)[:, cols])
@@ -371,7 +371,7 @@ def caar_interval(
 
 def kp_widened_path(panel: EventPanel, path: Any, level: float) -> Any:
     """A cross-sectional CAAR path frame (``rel_day, caar, se, lower, upper``, e.g. from
-    :func:`eventstudy.plotting.caar_path`) with its band widened by
+    :func:`eventstudy.report.plotting.caar_path`) with its band widened by
     :func:`kp_band_inflation` (the CAR cumulated from the path's first day) and a ``band``
     column saying ``"kolari_pynnonen"``."""
     rel = path["rel_day"].to_numpy(dtype=int)
@@ -386,7 +386,7 @@ def critical_value(level: float) -> float:
 
     Examples
     --------
-    >>> from eventstudy.plotting import critical_value
+    >>> from eventstudy.report.plotting import critical_value
     >>> round(critical_value(0.95), 2)
     1.96
     """

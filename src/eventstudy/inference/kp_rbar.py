@@ -35,7 +35,7 @@ import numpy as np
 import numpy.typing as npt
 from threadpoolctl import threadpool_limits
 
-from ..panel import EventPanel
+from ..engine.panel import EventPanel
 from ._stats import BoolArray, FloatArray
 
 __all__ = ["KPLayout", "kp_layout", "kp_rbars"]

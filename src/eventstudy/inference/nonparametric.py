@@ -17,7 +17,7 @@ import numpy.typing as npt
 import pandas as pd
 from scipy import stats
 
-from ..panel import EventPanel
+from ..engine.panel import EventPanel
 from ._core import (
     Context,
     FloatArray,

@@ -1,6 +1,6 @@
 """Parametric tests on AAR (daily) and CAAR (CAR windows).
 
-Each public function takes an :class:`~eventstudy.panel.EventPanel` and returns tidy rows
+Each public function takes an :class:`~eventstudy.engine.panel.EventPanel` and returns tidy rows
 (see :func:`eventstudy.inference.run_tests` for the columns). Notation: ``AR_it`` abnormal
 return of event *i* on event day *t*, ``N_t`` events present on day *t*, ``L_i`` estimation
 observations, ``k`` model parameters, ``sigma_i^2`` the residual variance (convention
@@ -16,8 +16,8 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from ..engine.panel import EventPanel, SessionValues
 from ..exceptions import InsufficientDataError, SpecError
-from ..panel import EventPanel, SessionValues
 from ._core import (
     Context,
     FloatArray,

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from ..panel import EventPanel
+from ..engine.panel import EventPanel
 from ._core import (
     Context,
     Window,

@@ -27,7 +27,7 @@ def export_scan(
     never over a file eventstudy did not write); every name is checked before the first write.
     """
     from .._fileio import OutputFolder
-    from ..report import _table_bytes, figure_png
+    from ..report.document import _table_bytes, figure_png
 
     out = OutputFolder(folder, overwrite=overwrite)
     payloads: dict[str, bytes] = {

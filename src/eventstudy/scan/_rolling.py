@@ -17,7 +17,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy import stats
 
-from ..estimation import MIN_MEAN_SQUARE
+from ..models.ols import MIN_MEAN_SQUARE
 
 __all__ = ["MODELS", "RollingFit", "rolling_abnormal", "rolling_zscore", "window_sums"]
 

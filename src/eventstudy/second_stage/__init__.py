@@ -22,7 +22,7 @@ from typing import Any
 _EXPORTS: dict[str, str] = {
     "cross_section": "crosssection",
     "cross_section_frame": "crosssection",
-    "regression_table": ".tables",  # presentation: it lives in eventstudy.tables
+    "regression_table": ".report.tables",  # presentation: it lives in eventstudy.report.tables
     "bhar_tests": "longhorizon",
     "skewness_adjusted_t": "longhorizon",
     "bootstrap_skewness_adjusted_t": "longhorizon",

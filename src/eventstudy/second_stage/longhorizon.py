@@ -555,7 +555,7 @@ def study_calendar_time(
                 "frequency='M' needs whole months of returns and the study keeps only its "
                 "event windows: pass returns= (wide daily simple returns, a column per ticker)"
             )
-        from ..panel import check_window
+        from ..engine.panel import check_window
 
         check_window(rel, horizon)  # the study's returns end with its event window
         firm = _event_window_returns(res)

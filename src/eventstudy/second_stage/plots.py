@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from ..exceptions import DataError, SpecError
-from ..plotting import _new_axes, critical_value
+from ..report.plotting import _new_axes, critical_value
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes

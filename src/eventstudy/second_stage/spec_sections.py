@@ -387,7 +387,7 @@ def second_stage_files(second: Mapping[str, Any]) -> dict[str, str]:
     --------
     >>> second_stage_files(res.second_stage)["cross_section.csv"][:30]  # doctest: +SKIP
     """
-    from ..report import second_stage_files as files
+    from ..report.document import second_stage_files as files
 
     return files(second)
 

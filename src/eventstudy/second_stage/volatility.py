@@ -8,7 +8,7 @@ predicts. Harrington & Shrider (2007) argue every event induces such variance, a
 of it should precede the choice of a test for the mean (use BMP / Kolari-Pynnonen when it is
 present).
 
-Every function takes the :class:`~eventstudy.panel.EventPanel` of a fitted study and works on
+Every function takes the :class:`~eventstudy.engine.panel.EventPanel` of a fitted study and works on
 whole arrays (no loop over events).
 """
 
@@ -21,8 +21,8 @@ import numpy.typing as npt
 import pandas as pd
 from scipy import stats
 
+from ..engine.panel import EventPanel, window_columns
 from ..exceptions import InsufficientDataError
-from ..panel import EventPanel, window_columns
 
 __all__ = ["VARIANCE_TESTS", "variance_ratio", "variance_tests"]
 

@@ -154,7 +154,7 @@ def _dated_shares(prices: pd.DataFrame, shares: pd.DataFrame, wide: pd.DataFrame
     last count on or before the day, on the current split basis - the share counts of
     :func:`eventstudy.load_market_values` (one rule for dollar values and turnover)."""
     from ..data.guards import normalise_ticker
-    from ..dollar_values import market_values_from_shares, shares_frame
+    from ..engine.dollar_values import market_values_from_shares, shares_frame
 
     tidy, _ = shares_frame(shares)  # a tidy or a wide frame of counts -> ticker, date, shares
     counts = pd.DataFrame(tidy)

@@ -17,16 +17,18 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import pandas as pd
 
-from . import abnormal
-from ._notebook import register_figure_display
-from .abnormal import CaarMethod
-from .exceptions import DataError, SpecError
-from .inference.guidance import critical_value
-from .panel import EventPanel
+from .._notebook import register_figure_display
+from ..engine import abnormal
+from ..engine.abnormal import CaarMethod
+from ..engine.panel import EventPanel
+from ..exceptions import DataError, SpecError
+from ..inference.guidance import critical_value
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
+
+    from ..results import EventStudyResults
 
 __all__ = [
     "caar_path",
@@ -139,12 +141,12 @@ def caar_path(
         variance. ``"model"``: ``se_t = sqrt(sum_i sum_s var_ar_is) / N_t`` (independent firms;
         a tidy frame has no regressors, so the small prediction-error covariance between days
         is left out - :func:`plot_caar` of a results object includes it through
-        :func:`eventstudy.abnormal.var_car`). ``None``: no band.
+        :func:`eventstudy.engine.abnormal.var_car`). ``None``: no band.
     start
         Relative day from which ARs are cumulated (default: the first day of the frame).
         A firm missing on a day adds nothing to its CAR that day (the CAR carries on).
     how
-        The CAAR formula (:func:`eventstudy.abnormal.caar_path`, the one the results'
+        The CAAR formula (:func:`eventstudy.engine.abnormal.caar_path`, the one the results'
         ``caar()`` and tables use): ``"mean_car"`` (mean of the events' CARs to date) or
         ``"aar_sum"`` (running sum of the AARs).
 
@@ -154,7 +156,7 @@ def caar_path(
 
     Examples
     --------
-    >>> from eventstudy.plotting import caar_path  # doctest: +SKIP
+    >>> from eventstudy.report.plotting import caar_path  # doctest: +SKIP
     >>> caar_path(res.ar, level=0.95)  # rel_day, caar, lower, upper, n  # doctest: +SKIP
     """
     _require(ar, ["event_id", "rel_day", "ar"], "caar_path")
@@ -175,7 +177,7 @@ def caar_path(
     if wide.empty:
         raise DataError("caar_path: no abnormal returns on or after the start day")
     values = wide.to_numpy(dtype=float)
-    # the one CAAR formula (events x days in eventstudy.abnormal, days x events here)
+    # the one CAAR formula (events x days in eventstudy.engine.abnormal, days x events here)
     aar, caar, n = abnormal.caar_path(values.T, how)
     car = abnormal.running_car(values.T).T  # each event's CAR to date (NaN before its first AR)
     se = _band_se(ar, wide, car, band)
@@ -246,17 +248,17 @@ def plot_caar(
     ``"kolari_pynnonen"`` widens the cross-sectional band by
     :func:`eventstudy.inference.guidance.kp_band_inflation` (needs a results object). The
     legend names the Kolari-Pynnönen band when it is drawn. ``how`` is the CAAR formula of
-    :func:`eventstudy.abnormal.caar_path`; default: a results object's ``caar_method`` (the
+    :func:`eventstudy.engine.abnormal.caar_path`; default: a results object's ``caar_method`` (the
     one its primary test estimates, as in ``res.caar()`` and the CAAR table), else
     ``"mean_car"``.
 
     Examples
     --------
-    >>> from eventstudy.plotting import plot_caar  # doctest: +SKIP
+    >>> from eventstudy.report.plotting import plot_caar  # doctest: +SKIP
     >>> fig = plot_caar(res, level=0.90, band="cross_sectional")  # doctest: +SKIP
     >>> fig.axes[0].set_ylim(-15, 5)  # doctest: +SKIP
     """
-    from .inference.guidance import choose_band, kp_widened_path
+    from ..inference.guidance import choose_band, kp_widened_path
 
     panel = getattr(data, "panel", None)
     chosen = choose_band(panel, band) if band == "auto" else band
@@ -288,7 +290,7 @@ def _exact_model_band(
     panel: EventPanel, path: pd.DataFrame, level: float, start: int | None
 ) -> pd.DataFrame:
     """``path`` with the model band of a results object: each event's ``Var(CAR_i)`` from its
-    first cumulated day to day ``t`` by :func:`eventstudy.abnormal.var_car` (with the
+    first cumulated day to day ``t`` by :func:`eventstudy.engine.abnormal.var_car` (with the
     prediction-error covariance between days that a tidy AR frame cannot give), then
     ``se_t = sqrt(sum_i Var(CAR_i)) / N_t``."""
     rel = np.asarray(panel.evt_rel)
@@ -378,7 +380,7 @@ def plot_car_bars(
 
     Examples
     --------
-    >>> from eventstudy.plotting import plot_car_bars  # doctest: +SKIP
+    >>> from eventstudy.report.plotting import plot_car_bars  # doctest: +SKIP
     >>> fig = plot_car_bars(res, window=(0, 1), top=10, bottom=10)  # doctest: +SKIP
     """
     frame = _cross_section(data, window, value)
@@ -502,7 +504,7 @@ def plot_ar_path(
 
     Examples
     --------
-    >>> from eventstudy.plotting import plot_ar_path  # doctest: +SKIP
+    >>> from eventstudy.report.plotting import plot_ar_path  # doctest: +SKIP
     >>> fig = plot_ar_path(res, "NVDA", dates=True)  # doctest: +SKIP
     """
     ar = _tidy(data, "ar")
@@ -553,7 +555,7 @@ def plot_decomposition(
 
     Examples
     --------
-    >>> from eventstudy.plotting import plot_decomposition  # doctest: +SKIP
+    >>> from eventstudy.report.plotting import plot_decomposition  # doctest: +SKIP
     >>> fig = plot_decomposition(res, "NVDA", cumulative=True)  # doctest: +SKIP
     """
     ar = _tidy(data, "ar")
@@ -598,7 +600,7 @@ def _one_event(ar: pd.DataFrame, key: str) -> pd.DataFrame:
 
 
 # ----------------------------------------------------------------------------- estimation fit
-def fit_data(res: Any, key: str) -> dict[str, Any]:
+def fit_data(res: EventStudyResults | EventPanel, key: str) -> dict[str, Any]:
     """The estimation-window data of one event of a market-model results object.
 
     Returns ``{"estimation": DataFrame[date, market, firm], "event": DataFrame[rel_day, date,
@@ -607,10 +609,10 @@ def fit_data(res: Any, key: str) -> dict[str, Any]:
 
     Examples
     --------
-    >>> from eventstudy.plotting import fit_data  # doctest: +SKIP
+    >>> from eventstudy.report.plotting import fit_data  # doctest: +SKIP
     >>> fit_data(res, "NVDA")["beta"]  # doctest: +SKIP
     """
-    panel = getattr(res, "panel", res)
+    panel: Any = res if isinstance(res, EventPanel) else res.panel  # market_est checked below
     if getattr(panel, "market_est", None) is None or getattr(panel, "params", None) is None:
         raise SpecError(
             "the estimation-window fit needs a model with a market regressor and params"
@@ -682,7 +684,7 @@ def plot_fit(
 
     Examples
     --------
-    >>> from eventstudy.plotting import plot_fit  # doctest: +SKIP
+    >>> from eventstudy.report.plotting import plot_fit  # doctest: +SKIP
     >>> fig = plot_fit(res, "NVDA")  # doctest: +SKIP
     """
     if not isinstance(estimation, pd.DataFrame):
@@ -780,7 +782,7 @@ def plot_ar_paths(
 
     Examples
     --------
-    >>> from eventstudy.plotting import plot_ar_paths  # doctest: +SKIP
+    >>> from eventstudy.report.plotting import plot_ar_paths  # doctest: +SKIP
     >>> fig = plot_ar_paths(res, ["NVDA", "AVGO", "VST"], ncols=3)  # doctest: +SKIP
     """
     ar = _tidy(data, "ar")
@@ -797,13 +799,17 @@ def plot_ar_paths(
 
 
 def plot_fits(
-    res: Any, keys: Sequence[str] | None = None, *, percent: bool = True, ncols: int = 5
+    res: EventStudyResults,
+    keys: Sequence[str] | None = None,
+    *,
+    percent: bool = True,
+    ncols: int = 5,
 ) -> Figure:
     """Small multiples of :func:`plot_fit`: one estimation-window fit per event.
 
     Examples
     --------
-    >>> from eventstudy.plotting import plot_fits  # doctest: +SKIP
+    >>> from eventstudy.report.plotting import plot_fits  # doctest: +SKIP
     >>> fig = plot_fits(res, ncols=4)  # doctest: +SKIP
     """
     keys = list(keys) if keys is not None else _event_keys(_tidy(res, "ar"))
@@ -842,7 +848,7 @@ def plot_overlay(
 
     Examples
     --------
-    >>> from eventstudy.plotting import plot_overlay  # doctest: +SKIP
+    >>> from eventstudy.report.plotting import plot_overlay  # doctest: +SKIP
     >>> fig = plot_overlay({"R1 release": res_r1, "sell-off": res_selloff})  # doctest: +SKIP
     """
     items = _labelled(studies)
@@ -892,7 +898,7 @@ def plot_prices(
 
     Examples
     --------
-    >>> from eventstudy.plotting import plot_prices  # doctest: +SKIP
+    >>> from eventstudy.report.plotting import plot_prices  # doctest: +SKIP
     >>> fig = plot_prices(prices, ["NVDA", "SPY"], events=["2025-01-27"], highlight="SPY")  # doctest: +SKIP
     """
     _require(prices, ["date", "ticker", column], "plot_prices")

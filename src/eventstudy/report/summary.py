@@ -14,9 +14,20 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from .sections import StudyTables, _conventions, _frame_rows, summary_text
+from .tables import (
+    DEFAULT_TEST,
+    headline_test,
+    md_escape,
+    render_html,
+    render_latex,
+    render_markdown,
+    tex_escape,
+)
+
 if TYPE_CHECKING:  # pragma: no cover
-    from .inference.conventions import Conventions
-    from .results import EventStudyResults
+    from ..inference.conventions import Conventions
+    from ..results import EventStudyResults
 
 __all__ = ["EventStudySummary"]
 
@@ -38,6 +49,10 @@ class EventStudySummary(str):
         The conventions used (their one-line description).
     tables : tuple of (caption, DataFrame)
         The display tables (CAAR by window, tests, CARs by group and firm, events).
+    frames : StudyTables
+        The tables as computed (windows, conventions, the CAAR and tests frames): every
+        rendering - this summary's text, Markdown, HTML and LaTeX, and the reports
+        :func:`eventstudy.report.export` writes - reads these, so each test runs once.
 
     Examples
     --------
@@ -51,6 +66,7 @@ class EventStudySummary(str):
     primary_test: str
     conventions: str
     tables: tuple[tuple[str, pd.DataFrame], ...]
+    frames: StudyTables
 
     def __new__(
         cls,
@@ -60,8 +76,10 @@ class EventStudySummary(str):
         primary_test: str,
         conventions: str,
         tables: tuple[tuple[str, pd.DataFrame], ...],
+        frames: StudyTables,
     ) -> EventStudySummary:
         obj = super().__new__(cls, text)
+        obj.frames = frames
         obj.heading = heading
         obj.primary_test = primary_test
         obj.conventions = conventions
@@ -81,42 +99,53 @@ class EventStudySummary(str):
         data: Mapping[str, Any] | None = None,
     ) -> EventStudySummary:
         """Build the summary of ``res`` (``test`` and ``conventions`` default to the ones the
-        results remember: ``res.primary_test`` and ``res.conventions``)."""
-        from . import report
-        from .tables import DEFAULT_TEST, headline_test
+        results remember: ``res.primary_test`` and ``res.conventions``).
 
-        conv = report._conventions(conventions if conventions is not None else res.conventions)
+        Examples
+        --------
+        >>> from eventstudy.report import EventStudySummary
+        >>> s = EventStudySummary.from_results(res, [(0, 0)], test="bmp")  # doctest: +SKIP
+        >>> s.primary_test  # doctest: +SKIP
+        'bmp'
+        """
+        conv = _conventions(conventions if conventions is not None else res.conventions)
         chosen = test if test is not None else res.primary_test
-        text = report.summary_text(
-            res, windows, tests=tests, test=chosen, conventions=conv, title=title, data=data
-        )
-        sections = report._sections(res, windows, tests, chosen, conv)
+        frames = StudyTables.compute(res, windows, tests=tests, test=chosen, conventions=conv)
+        text = summary_text(res, title=title, data=data, tables=frames)
         shown = headline_test(res, chosen if chosen != "auto" else DEFAULT_TEST)
         return cls(
             text,
             heading=title or "Event study results",
             primary_test=shown,
             conventions=conv.describe(),
-            tables=tuple(sections.items()),
+            tables=tuple(frames.sections.items()),
+            frames=frames,
         )
 
     # -- renderers ------------------------------------------------------------------------
     def _rows(self, frame: pd.DataFrame) -> tuple[list[str], list[list[str]]]:
-        from .report import _frame_rows
-
         return _frame_rows(frame)
 
     def _note(self) -> str:
         return f"Primary test: {self.primary_test}. Conventions: {self.conventions}"
 
     def as_text(self) -> str:
-        """The statsmodels-style text summary."""
+        """The statsmodels-style text summary.
+
+        Examples
+        --------
+        >>> print(res.summary().as_text())  # doctest: +SKIP
+        """
         return str.__str__(self)
 
     def as_markdown(self) -> str:
-        """The summary as Markdown: heading, primary test and conventions, every table."""
-        from .tables import md_escape, render_markdown
+        """The summary as Markdown: heading, primary test and conventions, every table.
 
+        Examples
+        --------
+        >>> res.summary().as_markdown().splitlines()[0]  # doctest: +SKIP
+        '# Event study results'
+        """
         parts = [f"# {md_escape(self.heading)}", "", md_escape(self._note()), ""]
         for caption, frame in self.tables:
             header, rows = self._rows(frame)
@@ -124,9 +153,13 @@ class EventStudySummary(str):
         return "\n".join(parts).rstrip() + "\n"
 
     def as_html(self) -> str:
-        """The summary as an HTML fragment (cells escaped): heading, note and tables."""
-        from .tables import render_html
+        """The summary as an HTML fragment (cells escaped): heading, note and tables.
 
+        Examples
+        --------
+        >>> res.summary().as_html()[:36]  # doctest: +SKIP
+        '<div class="eventstudy-summary"><st'
+        """
         parts = [
             f"<strong>{html.escape(self.heading)}</strong>",
             f"<p>{html.escape(self._note())}</p>",
@@ -137,9 +170,12 @@ class EventStudySummary(str):
         return '<div class="eventstudy-summary">' + "\n".join(parts) + "</div>"
 
     def as_latex(self) -> str:
-        """The summary's tables as booktabs LaTeX tables (one per section)."""
-        from .tables import render_latex, tex_escape
+        """The summary's tables as booktabs LaTeX tables (one per section).
 
+        Examples
+        --------
+        >>> print(res.summary().as_latex())  # doctest: +SKIP
+        """
         parts = [f"% {tex_escape(self.heading)}", f"% {tex_escape(self._note())}"]
         for caption, frame in self.tables:
             header, rows = self._rows(frame)

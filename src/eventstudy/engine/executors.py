@@ -19,7 +19,7 @@ as the single-machine run (cross-sectional statistics - ranks, Kolari-Pynnönen 
 AAR variances - are computed from the merged cross-section, not averaged over partitions).
 
 The estimation and event-window dates of a merged panel are held as grid positions
-(:class:`~eventstudy.panel.SessionPositions`) and derived on access.
+(:class:`~eventstudy.engine.panel.SessionPositions`) and derived on access.
 
 :func:`run_tests` is :func:`eventstudy.inference.run_tests` with the event-date clustering
 check done by sorting dates (``O(n L log(n L))``) instead of an ``n x n`` overlap matrix,
@@ -32,18 +32,18 @@ import copy
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from .events import check_used
+from ..events import check_used
 from .panel import ROW_FIELDS, EventPanel, SessionPositions, SessionValues
-from .results import EventStudyResults
 
 __all__ = [
     "DEFAULT_CHUNK_EVENTS",
+    "FittedBlock",
     "StudyEngine",
     "fit_chunked",
     "fit_dask",
@@ -59,7 +59,53 @@ BoolArray = npt.NDArray[np.bool_]
 DEFAULT_CHUNK_EVENTS = 50_000
 
 
-class StudyEngine(Protocol):
+class FittedBlock(Protocol):
+    """What an executor reads from a fitted block: its panel and the status of its events
+    (:class:`~eventstudy.results.EventStudyResults` is the one implementation; the engine
+    never imports the results layer, so imports run one way: ``results`` -> ``engine``).
+
+    Examples
+    --------
+    >>> import eventstudy as es
+    >>> from eventstudy.testing import simulated_study
+    >>> from eventstudy.engine import FittedBlock
+    >>> sim = simulated_study(es.MarketModel("MKT"))
+    >>> block: FittedBlock = es.EventStudy(
+    ...     sim.events, sim.returns, model=es.MarketModel("MKT"), calendar=None
+    ... ).fit()
+    >>> block.panel.n_events, len(block.status)
+    (8, 8)
+    """
+
+    @property
+    def panel(self) -> EventPanel:
+        """The fitted events' panel.
+
+        Examples
+        --------
+        >>> block.panel.n_events  # doctest: +SKIP
+        8
+        """
+        ...
+
+    @property
+    def status(self) -> pd.DataFrame:
+        """One row per input event: used or why not.
+
+        Examples
+        --------
+        >>> block.status["status"].unique().tolist()  # doctest: +SKIP
+        ['used']
+        """
+        ...
+
+
+#: the results type a study's engine methods return (EventStudyResults for EventStudy)
+ResultsT = TypeVar("ResultsT", bound=FittedBlock)
+_ResultsT_co = TypeVar("_ResultsT_co", bound=FittedBlock, covariant=True)
+
+
+class StudyEngine(Protocol[_ResultsT_co]):
     """What an executor needs from a study: the engine-level API of
     :class:`~eventstudy.study.EventStudy` (this module never imports ``study``, so the
     dependency runs one way: ``study`` -> ``parallel``).
@@ -72,7 +118,7 @@ class StudyEngine(Protocol):
     >>> from eventstudy.testing import simulated_study
     >>> sim = simulated_study(es.MarketModel("MKT"))  # 8 simulated events of 6 firms
     >>> study = es.EventStudy(sim.events, sim.returns, model=es.MarketModel("MKT"), calendar=None)
-    >>> from eventstudy.parallel import StudyEngine, fit_chunked
+    >>> from eventstudy.engine import StudyEngine, fit_chunked
     >>> engine: StudyEngine = study  # what fit_chunked and fit_dask accept
     >>> fit_chunked(engine, chunk_events=3).panel.n_events
     8
@@ -80,7 +126,7 @@ class StudyEngine(Protocol):
 
     events: pd.DataFrame
 
-    def fit(self) -> EventStudyResults:
+    def fit(self) -> _ResultsT_co:
         """Fit every event in memory (:meth:`eventstudy.study.EventStudy.fit`).
 
         Examples
@@ -89,7 +135,7 @@ class StudyEngine(Protocol):
         """
         ...
 
-    def fit_block(self, events: pd.DataFrame, *, strict: bool = True) -> EventStudyResults:
+    def fit_block(self, events: pd.DataFrame, *, strict: bool = True) -> _ResultsT_co:
         """Fit a block of the study's events (:meth:`eventstudy.study.EventStudy.fit_block`).
 
         Examples
@@ -108,7 +154,7 @@ class StudyEngine(Protocol):
         """
         ...
 
-    def results_from(self, panel: EventPanel, status: pd.DataFrame) -> EventStudyResults:
+    def results_from(self, panel: EventPanel, status: pd.DataFrame) -> _ResultsT_co:
         """Results for an assembled panel and the status of every event
         (:meth:`eventstudy.study.EventStudy.results_from`).
 
@@ -129,7 +175,7 @@ def partition_events(events: pd.DataFrame, n_parts: int) -> list[IntArray]:
     Examples
     --------
     >>> import pandas as pd
-    >>> from eventstudy.parallel import partition_events
+    >>> from eventstudy.engine.executors import partition_events
     >>> events = pd.DataFrame({"ticker": ["A", "B", "A", "C", "C"], "date": ["2025-01-27"] * 5})
     >>> partition_events(events, 2)  # A and B's three events, then C's two
     [array([0, 1, 2]), array([3, 4])]
@@ -175,7 +221,7 @@ class _Part:
     panel: EventPanel
 
 
-def _fit_part(study: StudyEngine, events: pd.DataFrame, rows: IntArray) -> _Part:
+def _fit_part(study: StudyEngine[Any], events: pd.DataFrame, rows: IntArray) -> _Part:
     """Fit ``events`` (input rows ``rows``) with the ordinary engine (no warning, no raise)."""
     res = study.fit_block(events, strict=False)
     panel = res.panel
@@ -349,13 +395,13 @@ class _PanelWriter:
 
 
 def _results(
-    study: StudyEngine,
+    study: StudyEngine[ResultsT],
     status: pd.DataFrame,
     writer: _PanelWriter,
     n_used: int,
     engine: str,
     n_parts: int,
-) -> EventStudyResults:
+) -> ResultsT:
     check_used(status)
     panel = writer.panel(n_used)
     panel.meta.update(n_events=len(status), n_used=n_used, engine=engine, partitions=n_parts)
@@ -371,7 +417,7 @@ def _merge_status(n: int, parts: Sequence[tuple[IntArray, pd.DataFrame]]) -> pd.
 
 
 # ----------------------------------------------------------------------------- engines
-def fit_chunked(study: StudyEngine, *, chunk_events: int | None = None) -> EventStudyResults:
+def fit_chunked(study: StudyEngine[ResultsT], *, chunk_events: int | None = None) -> ResultsT:
     """Run ``study`` block by block on this machine with bounded peak memory.
 
     Parameters
@@ -399,7 +445,7 @@ def fit_chunked(study: StudyEngine, *, chunk_events: int | None = None) -> Event
     >>> from eventstudy.testing import simulated_study
     >>> sim = simulated_study(es.MarketModel("MKT"))  # 8 simulated events of 6 firms
     >>> study = es.EventStudy(sim.events, sim.returns, model=es.MarketModel("MKT"), calendar=None)
-    >>> from eventstudy.parallel import fit_chunked
+    >>> from eventstudy.engine.executors import fit_chunked
     >>> chunked = fit_chunked(study, chunk_events=3)  # blocks of about 3 events, whole firms
     >>> np.allclose(chunked.panel.ar, study.fit().panel.ar, equal_nan=True)
     True
@@ -430,8 +476,8 @@ def fit_chunked(study: StudyEngine, *, chunk_events: int | None = None) -> Event
 
 
 def fit_dask(
-    study: StudyEngine, *, client: Any = None, partitions: int | None = None
-) -> EventStudyResults:
+    study: StudyEngine[ResultsT], *, client: Any = None, partitions: int | None = None
+) -> ResultsT:
     """Run ``study`` on a ``dask.distributed`` cluster, partitioning the events by ticker.
 
     Parameters
@@ -459,7 +505,7 @@ def fit_dask(
     Examples
     --------
     >>> from distributed import Client, LocalCluster  # doctest: +SKIP
-    >>> from eventstudy.parallel import fit_dask  # doctest: +SKIP
+    >>> from eventstudy.engine.executors import fit_dask  # doctest: +SKIP
     >>> client = Client(LocalCluster(n_workers=2, threads_per_worker=1))  # doctest: +SKIP
     >>> res = fit_dask(study, client=client)  # same numbers as study.fit()  # doctest: +SKIP
 

@@ -5,7 +5,7 @@ interval, and the CAAR figure), a table of contents, then one section per table 
 figures that illustrate it beside it (CAR by firm next to the firm bars and paths, groups next to
 the prices, the events next to the estimation fit), and the provenance. Tables put windows in
 columns and mark significance with stars. Every text is escaped (``html.escape`` or
-:func:`eventstudy.tables.render_html`); the page loads nothing from outside (figures are
+:func:`eventstudy.report.tables.render_html`); the page loads nothing from outside (figures are
 base64 PNGs, no script).
 
 :func:`eventstudy.report.to_html` computes the pieces and calls :func:`layout`.
@@ -103,7 +103,7 @@ def headline(caar: pd.DataFrame, tests: pd.DataFrame, level: float = 0.95) -> He
     Examples
     --------
     >>> import pandas as pd
-    >>> from eventstudy._report_html import headline
+    >>> from eventstudy.report.page import headline
     >>> caar = pd.DataFrame({"window": ["[0, 0]"], "caar": [-0.05], "se": [0.01],
     ...     "statistic": [-5.0], "p_value": [1e-4], "n": [20], "test": ["patell"],
     ...     "clustered": [False]})
@@ -262,7 +262,7 @@ def layout(
 
     Examples
     --------
-    >>> from eventstudy._report_html import layout
+    >>> from eventstudy.report.page import layout
     >>> page = layout(title="T", question="Q?", provenance_text="{}", sections={},
     ...     head=None, figures={}, record={"events": {"used": 1, "input": 1, "dropped": 0},
     ...     "model": "m", "estimation_window": "[-250, -11]", "event_window": "[-10, 10]",

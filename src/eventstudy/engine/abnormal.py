@@ -57,7 +57,7 @@ def abnormal_returns(y: FloatArray, X: FloatArray, params: FloatArray) -> FloatA
     Examples
     --------
     >>> import numpy as np
-    >>> from eventstudy.abnormal import abnormal_returns
+    >>> from eventstudy.engine.abnormal import abnormal_returns
     >>> y = np.array([[0.02, -0.01]])  # one event, two days
     >>> X = np.array([[[1.0, 0.01], [1.0, -0.02]]])  # constant and market return
     >>> abnormal_returns(y, X, np.array([[0.001, 1.5]]))  # y - 0.001 - 1.5 * market
@@ -80,7 +80,7 @@ def var_abnormal(sigma2: FloatArray, X: FloatArray, xtx_inv: FloatArray | None) 
     Examples
     --------
     >>> import numpy as np
-    >>> from eventstudy.abnormal import var_abnormal
+    >>> from eventstudy.engine.abnormal import var_abnormal
     >>> X = np.ones((1, 2, 1))  # constant-mean model, two event days
     >>> var_abnormal(np.array([0.0004]), X, np.array([[[0.25]]]))  # 0.0004 * (1 + 1/4)
     array([[0.0005, 0.0005]])
@@ -96,7 +96,7 @@ def prediction_error_factor(X: FloatArray, xtx_inv: FloatArray | None) -> FloatA
     Examples
     --------
     >>> import numpy as np
-    >>> from eventstudy.abnormal import prediction_error_factor
+    >>> from eventstudy.engine.abnormal import prediction_error_factor
     >>> X = np.ones((1, 2, 1))  # constant-mean model, two event days
     >>> prediction_error_factor(X, np.array([[[0.25]]]))  # 1 + 1/L1 with L1 = 4
     array([[1.25, 1.25]])
@@ -117,7 +117,7 @@ def car_var_factor(ok: BoolArray, X: FloatArray | None, xtx_inv: FloatArray | No
     Examples
     --------
     >>> import numpy as np
-    >>> from eventstudy.abnormal import car_var_factor
+    >>> from eventstudy.engine.abnormal import car_var_factor
     >>> ok = np.array([[True, True]])
     >>> car_var_factor(ok, np.ones((1, 2, 1)), np.array([[[0.25]]]))  # 2 + 2*2/4
     array([3.])
@@ -135,7 +135,7 @@ def car(ar: FloatArray, cols: BoolArray) -> tuple[FloatArray, IntArray]:
     Examples
     --------
     >>> import numpy as np
-    >>> from eventstudy.abnormal import car
+    >>> from eventstudy.engine.abnormal import car
     >>> ar = np.array([[0.01, -0.02, 0.03], [0.00, np.nan, -0.01]])
     >>> car(ar, np.array([True, True, False]))  # CAR over the first two days, days used
     (array([-0.01,  0.  ]), array([2, 1]))
@@ -168,7 +168,7 @@ def var_car(
     Examples
     --------
     >>> import numpy as np
-    >>> from eventstudy.abnormal import var_car
+    >>> from eventstudy.engine.abnormal import var_car
     >>> X = np.ones((1, 3, 1))  # constant-mean model estimated on L1 = 4 days
     >>> ar = np.array([[0.01, np.nan, 0.02]])  # the middle day is missing
     >>> var_car(np.array([0.0004]), X, np.array([[[0.25]]]), ar, np.ones(3, dtype=bool))
@@ -188,7 +188,7 @@ def aar(ar: FloatArray) -> tuple[FloatArray, IntArray]:
     Examples
     --------
     >>> import numpy as np
-    >>> from eventstudy.abnormal import aar
+    >>> from eventstudy.engine.abnormal import aar
     >>> ar = np.array([[0.01, -0.02, 0.03], [0.00, np.nan, -0.01]])  # 2 events x 3 days
     >>> aar(ar)  # mean over the events with an AR, and their number
     (array([ 0.005, -0.02 ,  0.01 ]), array([2, 1, 2]))
@@ -207,7 +207,7 @@ def running_car(ar: FloatArray) -> FloatArray:
     Examples
     --------
     >>> import numpy as np
-    >>> from eventstudy.abnormal import running_car
+    >>> from eventstudy.engine.abnormal import running_car
     >>> running_car(np.array([[0.01, -0.02, 0.03]]))
     array([[ 0.01, -0.01,  0.02]])
     """
@@ -247,7 +247,7 @@ def caar_path(
     Examples
     --------
     >>> import numpy as np
-    >>> from eventstudy.abnormal import caar_path
+    >>> from eventstudy.engine.abnormal import caar_path
     >>> aar, caar, n = caar_path(np.array([[0.01, -0.02, 0.03], [0.00, np.nan, -0.01]]))
     >>> caar
     array([ 0.005, -0.005,  0.005])
@@ -298,7 +298,7 @@ def bhar(
     Examples
     --------
     >>> import numpy as np
-    >>> from eventstudy.abnormal import bhar
+    >>> from eventstudy.engine.abnormal import bhar
     >>> ret = np.array([[0.10, -0.05]])
     >>> bench = np.array([[0.02, 0.01]])
     >>> out, bh_ret, bh_bench, n_days = bhar(ret, bench, np.array([True, True]), "simple")

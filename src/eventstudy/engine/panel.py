@@ -61,7 +61,7 @@ class SessionPositions:
     --------
     >>> import numpy as np
     >>> import pandas as pd
-    >>> from eventstudy.panel import SessionPositions
+    >>> from eventstudy.engine.panel import SessionPositions
     >>> sessions = pd.bdate_range("2025-01-27", periods=5).to_numpy()  # Mon 27 .. Fri 31 Jan
     >>> grid = SessionPositions(sessions, base=np.array([1, 4]), offsets=np.array([-1, 0, 1]))
     >>> np.datetime_as_string(grid.dates(), unit="D")  # the second event runs past the data
@@ -90,7 +90,7 @@ class SessionPositions:
         --------
         >>> import numpy as np
         >>> import pandas as pd
-        >>> from eventstudy.panel import SessionPositions
+        >>> from eventstudy.engine.panel import SessionPositions
         >>> sessions = pd.bdate_range("2025-01-27", periods=5).to_numpy()
         >>> grid = SessionPositions(sessions, base=np.array([1, 3]), offsets=np.array([-1, 0, 1]))
         >>> np.datetime_as_string(grid.dates(rows=[1]), unit="D")
@@ -116,7 +116,7 @@ class SessionValues:
     --------
     >>> import numpy as np
     >>> import pandas as pd
-    >>> from eventstudy.panel import SessionPositions, SessionValues
+    >>> from eventstudy.engine.panel import SessionPositions, SessionValues
     >>> sessions = pd.bdate_range("2025-01-27", periods=5).to_numpy()
     >>> grid = SessionPositions(sessions, base=np.array([1, 4]), offsets=np.array([-1, 0, 1]))
     >>> market = SessionValues(np.array([0.01, -0.02, 0.03, 0.0, 0.01]), grid)
@@ -135,7 +135,7 @@ class SessionValues:
         --------
         >>> import numpy as np
         >>> import pandas as pd
-        >>> from eventstudy.panel import SessionPositions, SessionValues
+        >>> from eventstudy.engine.panel import SessionPositions, SessionValues
         >>> sessions = pd.bdate_range("2025-01-27", periods=3).to_numpy()
         >>> grid = SessionPositions(sessions, base=np.array([0]), offsets=np.array([-1, 0, 1]))
         >>> SessionValues(np.array([0.01, -0.02, 0.03]), grid).values()
@@ -432,7 +432,7 @@ def check_window(rel: Any, window: Any) -> tuple[int, int]:
     Examples
     --------
     >>> import numpy as np
-    >>> from eventstudy.panel import check_window
+    >>> from eventstudy.engine.panel import check_window
     >>> check_window(np.arange(-2, 3), [0, 1])
     (0, 1)
     """
@@ -442,10 +442,10 @@ def check_window(rel: Any, window: Any) -> tuple[int, int]:
         if len(window) != 2:
             raise ValueError
     except (TypeError, ValueError, IndexError, KeyError):
-        from .exceptions import SpecError
+        from ..exceptions import SpecError
 
         raise SpecError(f"window {window!r} is not a pair of integers (first, last)") from None
-    from .exceptions import SpecError
+    from ..exceptions import SpecError
 
     if a > b:
         raise SpecError(f"window ({a}, {b}) is reversed: did you mean ({b}, {a})?")
@@ -462,7 +462,7 @@ def window_columns(rel: Any, window: Any) -> npt.NDArray[np.bool_]:
     Examples
     --------
     >>> import numpy as np
-    >>> from eventstudy.panel import window_columns
+    >>> from eventstudy.engine.panel import window_columns
     >>> window_columns(np.arange(-2, 3), (0, 1))  # days -2..2: which are in [0, 1]
     array([False, False,  True,  True, False])
     """

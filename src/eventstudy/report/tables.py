@@ -19,12 +19,16 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Sequence
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
 
-from .exceptions import DataError, SpecError
+from ..engine.panel import EventPanel
+from ..exceptions import DataError, SpecError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..results import EventStudyResults
 
 __all__ = [
     "ROW_COLUMNS",
@@ -77,7 +81,7 @@ def parse_window(value: Any) -> Window:
 
     Examples
     --------
-    >>> from eventstudy.tables import parse_window
+    >>> from eventstudy.report.tables import parse_window
     >>> parse_window([-1, 1]), parse_window("[0, 5]")
     ((-1, 1), (0, 5))
     """
@@ -106,7 +110,7 @@ def star_marks(p: float, stars: Sequence[float] = (0.10, 0.05, 0.01)) -> str:
 
     Examples
     --------
-    >>> from eventstudy.tables import star_marks
+    >>> from eventstudy.report.tables import star_marks
     >>> star_marks(0.003), star_marks(0.07), star_marks(0.5)
     ('***', '*', '')
     """
@@ -132,7 +136,7 @@ def format_number(value: float, digits: int) -> str:
 
     Examples
     --------
-    >>> from eventstudy.tables import format_number
+    >>> from eventstudy.report.tables import format_number
     >>> format_number(-0.07781, 4)
     '-0.0778'
     """
@@ -153,7 +157,7 @@ def _check_stars(stars: Sequence[float]) -> tuple[float, ...]:
 
 # ----------------------------------------------------------------------------- tidy rows
 def study_rows(
-    res: Any,
+    res: EventStudyResults,
     windows: Sequence[Any],
     *,
     test: str = DEFAULT_TEST,
@@ -167,7 +171,7 @@ def study_rows(
 
     Examples
     --------
-    >>> from eventstudy.tables import study_rows  # doctest: +SKIP
+    >>> from eventstudy.report.tables import study_rows  # doctest: +SKIP
     >>> study_rows(res, [(0, 0), (0, 1)], test="patell")  # doctest: +SKIP
     """
     wins = [parse_window(w) for w in windows]
@@ -200,41 +204,46 @@ def study_rows(
     )
 
 
-def _test_rows(res: Any, test: str, windows: list[Window], conventions: Any) -> pd.DataFrame:
+def _test_rows(
+    res: EventStudyResults | EventPanel, test: str, windows: list[Window], conventions: Any
+) -> pd.DataFrame:
     """Run one test on the event panel of a results object (or on a panel): the rows of
     :func:`eventstudy.inference.api.headline_rows` (for a single event, the event's own t)."""
-    from .inference.api import headline_rows
+    from ..inference.api import headline_rows
 
-    frame = headline_rows(
-        getattr(res, "panel", res), headline_test(res, test), windows, conventions
-    )
+    frame = headline_rows(_panel_of(res), headline_test(res, test), windows, conventions)
     if frame.empty:
         raise DataError(f"test {test!r} returned no rows for windows {windows}")
     return frame
 
 
-def headline_test(res: Any, test: str = DEFAULT_TEST) -> str:
+def _panel_of(res: EventStudyResults | EventPanel) -> EventPanel:
+    """The event panel of a results object, or the panel itself."""
+    return res if isinstance(res, EventPanel) else res.panel
+
+
+def headline_test(res: EventStudyResults | EventPanel, test: str = DEFAULT_TEST) -> str:
     """The test a table of ``res`` reports for ``test``: ``single_firm_t`` when the study has
     a single event and ``test`` needs a cross-section; for ``"auto"`` the clustering-robust
     ``kolari_pynnonen`` when the events cluster strongly, else ``cross_sectional_t``; else
     ``test`` itself (:func:`eventstudy.inference.guidance.choose_headline`). The default
     ``test`` stands for the results' own primary test (``res.primary_test``, chosen at fit or
     spec time), so every table of one result reports the same test."""
-    from .inference.guidance import choose_headline
+    from ..inference.guidance import choose_headline
 
     if test == DEFAULT_TEST:
         test = str(getattr(res, "primary_test", test))
-    return choose_headline(getattr(res, "panel", res), test)
+    return choose_headline(_panel_of(res), test)
 
 
-def study_label(res: Any) -> str:
+def study_label(res: EventStudyResults) -> str:
     """A results object's name (``meta["name"]``), else its model."""
     meta = getattr(res, "meta", None) or {}
     name = meta.get("name") if isinstance(meta, dict) else None
     return str(name) if name else model_name(res)
 
 
-def model_name(res: Any) -> str:
+def model_name(res: EventStudyResults) -> str:
     """Name of a results object's normal-return model, with its market (``market model (SPY)``)."""
     model = getattr(res, "model", None)
     if model is None:
@@ -493,7 +502,7 @@ def render_markdown(
 
     Examples
     --------
-    >>> from eventstudy.tables import render_markdown
+    >>> from eventstudy.report.tables import render_markdown
     >>> print(render_markdown(["window", "CAAR"], [["[0, 0]", "-0.0778"]]))
     | window | CAAR |
     | --- | ---: |
@@ -543,7 +552,7 @@ def one_line(text: object) -> str:
 
     Examples
     --------
-    >>> from eventstudy.tables import one_line
+    >>> from eventstudy.report.tables import one_line
     >>> one_line("two\\nlines")
     'two lines'
     """
@@ -555,7 +564,7 @@ def tex_escape(text: str) -> str:
 
     Examples
     --------
-    >>> from eventstudy.tables import tex_escape
+    >>> from eventstudy.report.tables import tex_escape
     >>> print(tex_escape("5% & $"))
     5\% \& \$
     """
@@ -568,7 +577,7 @@ def md_escape(text: object) -> str:
 
     Examples
     --------
-    >>> from eventstudy.tables import md_escape
+    >>> from eventstudy.report.tables import md_escape
     >>> print(md_escape("<b>[x](y)</b>"))
     &lt;b&gt;[x]\(y)&lt;/b&gt;
     """
@@ -587,7 +596,7 @@ def render_latex(
 
     Examples
     --------
-    >>> from eventstudy.tables import render_latex  # doctest: +SKIP
+    >>> from eventstudy.report.tables import render_latex  # doctest: +SKIP
     >>> print(render_latex(["window", "CAAR"], [["[0, 0]", "-0.0778"]], caption="CAAR"))  # doctest: +SKIP
     """
     spec = "l" + "r" * (len(header) - 1)
@@ -620,7 +629,7 @@ def render_html(
 
     Examples
     --------
-    >>> from eventstudy.tables import render_html
+    >>> from eventstudy.report.tables import render_html
     >>> render_html(["window", "CAAR"], [["[0, 0]", "-0.0778"]]).startswith('<table class="eventstudy-table">')
     True
     """

@@ -18,8 +18,8 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from .data.guards import normalise_ticker
-from .exceptions import DataError, EventStudyWarning, SpecError, user_stacklevel
+from ..data.guards import normalise_ticker
+from ..exceptions import DataError, EventStudyWarning, SpecError, user_stacklevel
 
 __all__ = [
     "StaleMarketValueWarning",
@@ -77,7 +77,7 @@ def read_shares_file(path: Path) -> Mapping[str, float] | pd.DataFrame:
     --------
     >>> import tempfile
     >>> folder = Path(tempfile.mkdtemp())
-    >>> _ = (folder / "shares.csv").write_text("ticker,shares\nNVDA,24.4e9\n")
+    >>> _ = (folder / "shares.csv").write_text("ticker,shares\\nNVDA,24.4e9\\n")
     >>> read_shares_file(folder / "shares.csv")
     {'NVDA': 24400000000.0}
     """
@@ -94,7 +94,7 @@ def read_market_values_file(path: Path) -> pd.Series | pd.DataFrame:
     --------
     >>> import tempfile
     >>> folder = Path(tempfile.mkdtemp())
-    >>> _ = (folder / "mv.csv").write_text("ticker,market_value\nNVDA,3.49e12\n")
+    >>> _ = (folder / "mv.csv").write_text("ticker,market_value\\nNVDA,3.49e12\\n")
     >>> read_market_values_file(folder / "mv.csv")
     NVDA    3.490000e+12
     Name: market_value, dtype: float64
@@ -144,7 +144,7 @@ def market_values_from_shares(shares: Any, prices: pd.DataFrame) -> pd.DataFrame
     split-consistent ``close`` field; ``adj_close`` only when a file has no raw close, which
     ``source`` says) and the last share count on or before each close.
     """
-    from .data.marketcap import load_market_values
+    from ..data.marketcap import load_market_values
 
     if not isinstance(prices, pd.DataFrame) or "ticker" not in prices.columns:
         raise SpecError(

@@ -57,7 +57,7 @@ class OLSFit:
     Examples
     --------
     >>> import numpy as np
-    >>> from eventstudy.estimation import batched_ols
+    >>> from eventstudy.models.ols import batched_ols
     >>> x = np.array([0.0, 1.0, 2.0, 3.0])
     >>> X = np.stack([np.ones(4), x], axis=-1)[None]  # one event: constant and slope
     >>> y = (1.0 + 2.0 * x + np.array([0.1, -0.1, -0.1, 0.1]))[None]
@@ -128,7 +128,7 @@ def batched_ols(
 
     Examples
     --------
-    >>> from eventstudy.estimation import batched_ols  # doctest: +SKIP
+    >>> from eventstudy.models.ols import batched_ols  # doctest: +SKIP
     >>> fit = batched_ols(X, y, mask, has_const=True)  # X (n, T, k), y and mask (n, T)  # doctest: +SKIP
     >>> fit.params.shape  # (n, k)  # doctest: +SKIP
     """
