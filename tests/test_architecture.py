@@ -150,7 +150,7 @@ def test_the_two_cycles_of_the_review_are_gone() -> None:
     assert "eventstudy.study" not in graph["eventstudy.engine.executors"]
     assert "eventstudy.engine.executors" in graph["eventstudy.study"]
     # the clustering remedies import the leaf helpers, not the test context
-    assert "eventstudy.inference._core" not in graph["eventstudy.inference.clustering"]
+    assert "eventstudy.inference._core" not in graph["eventstudy.inference.remedies"]
     assert graph["eventstudy.inference._stats"] <= {
         "eventstudy.exceptions",
         "eventstudy.inference.conventions",
@@ -207,6 +207,26 @@ def test_the_import_linter_contract_names_the_layers_and_its_one_exception() -> 
     assert "import-linter" in " ".join(config["project"]["optional-dependencies"]["dev"])
     ci = (SRC.parent / ".ci" / "run").read_text(encoding="utf-8")
     assert ci.index("lint-imports") > ci.index("mypy src")
+
+
+def test_no_submodule_is_shadowed_by_a_name_of_its_package() -> None:
+    """``import eventstudy.inference.remedies`` is the module, ``inference.clustering`` the
+    diagnostic function: no package re-exports a name that is also one of its submodules."""
+    import importlib
+    import pkgutil
+    import types
+
+    import eventstudy.inference
+
+    assert callable(eventstudy.inference.clustering)
+    assert importlib.import_module("eventstudy.inference.remedies").clustering is (
+        eventstudy.inference.clustering
+    )
+    for pkg_name in ("eventstudy.inference", "eventstudy.engine", "eventstudy.models"):
+        pkg = importlib.import_module(pkg_name)
+        for info in pkgutil.iter_modules(pkg.__path__):
+            value = getattr(pkg, info.name, None)
+            assert value is None or isinstance(value, types.ModuleType), (pkg_name, info.name)
 
 
 def test_the_layout_shows_the_pipeline() -> None:

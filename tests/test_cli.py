@@ -426,3 +426,109 @@ def test_snapshot_of_a_factor_study_reruns_from_the_snapshot_alone(
         assert (again / name).read_bytes() == (first / name).read_bytes(), name
     record = json.loads((again / "provenance.json").read_text())
     assert record["data"]["factors"]["snapshot"] == str(snap)
+
+
+# ----------------------------------------------------------------------------- plugins (issue 12)
+PLUGIN = '''
+from dataclasses import dataclass
+from typing import ClassVar
+
+import numpy as np
+
+from eventstudy.models import MODELS, MarketModel, register_model
+
+
+@dataclass(frozen=True)
+class MarketMinusHalf(MarketModel):
+    """A user's model: the market model with its intercept halved (a toy)."""
+
+    key: ClassVar[str] = "market_minus_half"
+
+    def estimate(self, design, chunk_size):
+        fit = super().estimate(design, chunk_size)
+        fit.params[:, 0] = fit.params[:, 0] / 2
+        return fit
+
+
+if "market_minus_half" not in MODELS:
+    register_model(MarketMinusHalf)
+'''
+
+
+@pytest.mark.shared_data
+def test_run_loads_a_users_model_with_plugin(tmp_path: Path, prices_dir: Path) -> None:
+    from eventstudy.models import MODELS
+
+    plugin = tmp_path / "my_models.py"
+    plugin.write_text(PLUGIN)
+    spec = fast_spec(tmp_path)
+    spec.write_text(spec.read_text().replace('name = "market"', 'name = "market_minus_half"'))
+    common = ["--prices-dir", str(prices_dir), "--offline", "-q"]
+    try:
+        # without the plugin the spec names an unknown model: a bad spec (exit 2)
+        assert main(["run", str(spec), *common, "--out", str(tmp_path / "no")]) == 2
+        out = tmp_path / "out"
+        code = main(["run", str(spec), *common, "--out", str(out), "--plugin", str(plugin)])
+        assert code == 0
+    finally:
+        MODELS.pop("market_minus_half", None)
+    ar = pd.read_csv(out / "ar.csv")
+    nvda0 = ar[(ar["ticker"] == "NVDA") & (ar["rel_day"] == 0)].iloc[0]
+    # independent: statsmodels OLS of NVDA on SPY over -250..-11, intercept halved by hand
+    firm, market = adj_close_returns(prices_dir, "NVDA"), adj_close_returns(prices_dir, "SPY")
+    pos = firm.index.get_loc(pd.Timestamp(DAY0))
+    est = slice(pos - 250, pos - 10)
+    fit = sm.OLS(firm.iloc[est].to_numpy(), sm.add_constant(market.iloc[est].to_numpy())).fit()
+    expected = firm.iloc[pos] - fit.params[0] / 2 - fit.params[1] * market.iloc[pos]
+    assert nvda0["ar"] == pytest.approx(expected, rel=1e-8)
+
+
+def test_a_plugin_that_fails_to_import_is_a_bad_spec(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    broken = tmp_path / "broken.py"
+    broken.write_text("raise RuntimeError('boom')\n")
+    spec = fast_spec(tmp_path)
+    code = main(["run", str(spec), "--plugin", str(broken), "--out", str(tmp_path / "o"), "-q"])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "--plugin" in err and "RuntimeError: boom" in err
+    assert main(["run", str(spec), "--plugin", "no_such_module_xyz", "-q"]) == 2
+    assert main(["run", str(spec), "--plugin", str(tmp_path / "absent.py"), "-q"]) == 2
+    assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.shared_data
+def test_a_spec_test_list_is_what_the_results_run_by_default(
+    tmp_path: Path, prices_dir: Path
+) -> None:
+    spec = fast_spec(tmp_path)
+    spec.write_text(
+        spec.read_text().replace(
+            'primary = "brown_warner_1985"', 'primary = "patell"\nnames = ["patell", "bmp"]'
+        )
+    )
+    res = es.run_spec(spec, prices_dir=prices_dir, offline=True)
+    assert res.default_tests == ("patell", "bmp") and res.primary_test == "patell"
+    rows = res.tests(windows=[(0, 1)])
+    assert set(rows["test"]) == {"patell", "bmp"}
+    # the same rows as naming the tests, and the CLI's tests.csv holds just these two
+    pd.testing.assert_frame_equal(rows, res.tests(["patell", "bmp"], windows=[(0, 1)]))
+    out = tmp_path / "out"
+    assert (
+        main(
+            [
+                "run",
+                str(spec),
+                "--prices-dir",
+                str(prices_dir),
+                "--offline",
+                "-q",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
+    assert set(pd.read_csv(out / "tests.csv")["test"]) == {"patell", "bmp"}
+    assert "patell" in (out / "summary.txt").read_text()

@@ -10,7 +10,7 @@ import statsmodels.api as sm
 from scipy import stats
 
 from eventstudy.engine.panel import EventPanel
-from eventstudy.exceptions import SpecError
+from eventstudy.exceptions import InsufficientDataError, SpecError
 from eventstudy.inference import bootstrap_caar, pseudo_event_test, single_firm_t
 from eventstudy.inference._build import market_model_panel
 from test_inference_parametric import _car_var_loop, _col, make_panel
@@ -61,6 +61,22 @@ def test_bootstrap_caar_matches_explicit_resampling(panel: EventPanel) -> None:
     assert res["ci_high"] == pytest.approx(hi)
     with pytest.raises(SpecError, match="level"):
         bootstrap_caar(panel, level=1.5)
+
+
+def test_bootstrap_caar_on_one_event_is_a_row_with_a_reason(panel: EventPanel) -> None:
+    one = panel.take(np.array([2]))
+    rows = bootstrap_caar(one, windows=[(0, 1), (-1, 1)], n_boot=200, seed=1)
+    assert list(rows["window"]) == ["[0, 1]", "[-1, 1]"]
+    # the one event's CAR by hand; nothing to resample, so no interval
+    car = np.nansum(panel.ar[2, [_col(0), _col(1)]])
+    assert rows["estimate"].iloc[0] == pytest.approx(car, rel=1e-12)
+    assert rows[["ci_low", "ci_high", "std_error"]].isna().all().all()
+    assert (rows["n"] == 1).all()
+    assert rows["reason"].str.contains("1 event").all()
+    with pytest.raises(InsufficientDataError, match="at least 2"):
+        bootstrap_caar(one, windows=[(0, 1)], n_boot=200, seed=1, strict=True)
+    # a computed window's reason is empty
+    assert (bootstrap_caar(panel, [(0, 1)], n_boot=200, seed=1)["reason"] == "").all()
 
 
 def test_pseudo_event_test_by_rolling_windows() -> None:

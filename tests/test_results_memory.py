@@ -147,6 +147,27 @@ def test_results_remember_their_conventions_and_primary_test() -> None:
         res.with_conventions(primary_test="bw")
 
 
+def test_results_remember_the_tests_a_spec_chose() -> None:
+    res = _study()
+    assert res.default_tests is None
+    assert {"patell", "grank", "kolari_pynnonen"} <= set(res.tests(windows=[(0, 1)])["test"])
+    chosen = res.with_conventions(tests=["patell", "bmp"])
+    assert chosen.default_tests == ("patell", "bmp") and res.default_tests is None
+    # tests(), summary() and the reports run the chosen tests unless told otherwise
+    rows = chosen.tests(windows=[(0, 1)])
+    assert set(rows["test"]) == {"patell", "bmp"}
+    pd.testing.assert_frame_equal(rows, res.tests(["patell", "bmp"], windows=[(0, 1)]))
+    shown = chosen.summary(windows=[(0, 1)]).frames.tests
+    assert set(shown["test"]) == {"patell", "bmp"}
+    assert set(chosen.tests("all", windows=[(0, 1)])["test"]) == set(
+        res.tests(windows=[(0, 1)])["test"]
+    )
+    # the choice survives a later change of conventions
+    assert chosen.with_conventions(primary_test="bmp").default_tests == ("patell", "bmp")
+    with pytest.raises(es.SpecError, match=r"tests \['nope'\] are not tests"):
+        res.with_conventions(tests=["patell", "nope"])
+
+
 @pytest.fixture
 def counted(monkeypatch: pytest.MonkeyPatch) -> Iterator[collections.Counter[str]]:
     """Counts each test's computations (``run_spec_columns``) and every build of the

@@ -9,7 +9,7 @@ from scipy import stats
 
 from eventstudy.exceptions import DataError, SpecError
 from eventstudy.inference import TEST_NAMES, plot_power, simulate
-from eventstudy.inference.simulate import clopper_pearson
+from eventstudy.inference.simulation import clopper_pearson
 
 
 def iid_returns(

@@ -20,6 +20,7 @@ import time
 import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from types import ModuleType
 from typing import Any, TextIO
 
 from ._boundary import memory_message
@@ -120,6 +121,16 @@ def _common(sub: argparse.ArgumentParser, spec: bool = True) -> None:
         metavar="DIR",
         help="read Fama-French factor CSVs from this folder",
     )
+    sub.add_argument(
+        "--plugin",
+        action="append",
+        default=[],
+        metavar="MODULE",
+        help=(
+            "import a module (a dotted name or a .py file) before reading the spec, so the "
+            "models and tests it registers can be named in it; repeatable"
+        ),
+    )
     sub.add_argument("--offline", action="store_true", help="never touch the network")
     sub.add_argument("--quiet", "-q", action="store_true", help="no progress messages")
     sub.add_argument("--debug", action="store_true", help="show tracebacks")
@@ -146,6 +157,56 @@ class Progress:
 
     def done(self, message: str) -> None:
         self.say(f"{message} ({time.perf_counter() - self.start:.1f}s)")
+
+
+# ----------------------------------------------------------------------------- plugins
+def load_plugins(plugins: Sequence[str]) -> list[ModuleType]:
+    """Import the user's modules named by ``--plugin`` (a dotted module name importable from
+    the current folder or ``sys.path``, or the path of a ``.py`` file), so that the models
+    (``eventstudy.models.register_model``) and tests (``eventstudy.inference.register``)
+    they register can be named in a spec. A spec file never imports code by itself: only
+    the command line does, at the user's request.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from eventstudy.cli import load_plugins
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> _ = (folder / "mine.py").write_text("ANSWER = 42\\n")
+    >>> [m.ANSWER for m in load_plugins([str(folder / "mine.py")])]
+    [42]
+    """
+    import importlib
+    import importlib.util
+
+    loaded: list[ModuleType] = []
+    for name in plugins:
+        path = Path(name)
+        try:
+            if path.suffix == ".py":
+                if not path.is_file():
+                    raise SpecError(f"plugin file {name} does not exist")
+                module_name = f"eventstudy_plugin_{path.stem}"
+                spec = importlib.util.spec_from_file_location(module_name, path)
+                if spec is None or spec.loader is None:  # pragma: no cover - a .py file loads
+                    raise SpecError(f"plugin file {name} cannot be loaded")
+                module = importlib.util.module_from_spec(spec)
+                sys.modules[module_name] = module
+                spec.loader.exec_module(module)
+            else:
+                if "" not in sys.path and str(Path.cwd()) not in sys.path:
+                    sys.path.insert(0, str(Path.cwd()))  # as `python -m` would
+                module = importlib.import_module(name)
+        except EventStudyError:
+            raise
+        except Exception as exc:  # the user's module failed to import: say which and why
+            raise SpecError(
+                f"--plugin {name}: importing it failed ({type(exc).__name__}: {exc}); "
+                "give a module importable from this folder or the path of a .py file"
+            ) from exc
+        loaded.append(module)
+    return loaded
 
 
 # ----------------------------------------------------------------------------- data
@@ -186,26 +247,20 @@ def cmd_run(args: argparse.Namespace, progress: Progress) -> int:
         res, spec.figures, window=spec.car_windows[0], level=spec.confidence, prices=prices
     )
     progress(f"running tests and writing the report to {out}")
-    conventions = spec.build_conventions()
-    tests = list(spec.tests) if spec.tests is not None else "all"
-    options: dict[str, Any] = {
-        "windows": spec.car_windows,
-        "tests": tests,
-        "test": spec.primary_test,
-        "conventions": conventions,
-    }
-    written = report.export(
-        res,
+    # one summary (the spec's windows, tests, primary test and conventions, which the
+    # results remember): printed, written as summary.txt and rendered by every report
+    summary = res.summary(spec.car_windows, title=spec.name)
+    written = res.export(
         out,
         formats=_report_formats(spec.formats),
+        windows=spec.car_windows,
         title=spec.name,
         figures=figures,
         spec=spec,  # the data's provenance is the study's (res.meta["data_provenance"])
         overwrite=args.overwrite,
-        **options,
+        summary=summary,
     )
-    summary = report.summary_text(res, title=spec.name, **options)
-    folder.write_text("summary.txt", report.inert(summary) + "\n")
+    folder.write_text("summary.txt", report.inert(summary.as_text()) + "\n")
     # the second stage ([outcome], [cross_section], [long_horizon]; issue 16) ran in
     # fit_spec and export wrote its files with the rest (one writer, one manifest)
     if not args.quiet:
@@ -325,6 +380,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
+            load_plugins(getattr(args, "plugin", []))
             code = command(args, progress)
         _report_warnings(caught, progress)
         return code

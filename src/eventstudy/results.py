@@ -81,6 +81,9 @@ class EventStudyResults:
     #: ``"auto"``: the clustering-robust choice of
     #: :func:`eventstudy.inference.guidance.choose_headline`
     primary_test: str = "auto"
+    #: the tests a spec's ``[tests] names`` chose (``None``: every registered test): what
+    #: ``tests()``, ``summary()``, the reports and ``export`` run when not told otherwise
+    default_tests: tuple[str, ...] | None = None
     #: second-stage results shown with the study (issue 16): ``{name: statsmodels fit |
     #: DataFrame | CalendarTimeResult | EventStudyResults}``; set by a spec's
     #: ``[cross_section]``, ``[outcome]`` and ``[long_horizon]`` or :meth:`with_second_stage`
@@ -338,7 +341,7 @@ class EventStudyResults:
     # ------------------------------------------------------------------ inference
     def tests(
         self,
-        tests: str | Sequence[str] = "all",
+        tests: str | Sequence[str] | None = None,
         windows: Sequence[tuple[int, int]] | None = None,
         *,
         daily: bool | None = None,
@@ -349,6 +352,9 @@ class EventStudyResults:
         strict: bool = False,
     ) -> pd.DataFrame:
         """Run significance tests on the panel; see :func:`eventstudy.inference.run_tests`.
+
+        ``tests``: ``"all"`` or names; by default the tests a spec chose
+        (:attr:`default_tests`), else every registered test.
 
         Returns tidy rows: ``test, window, rel_day, estimate, statistic, p_value, distribution,
         df, n, stars, clustered``. With ``windows=[...]`` only the window rows are returned
@@ -370,6 +376,7 @@ class EventStudyResults:
         """
         from .inference import run_tests
 
+        tests = self._tests_or(tests)
         used = self._conventions_or(conventions)
         with_days = windows is None if daily is None else daily
         # memoised on the arguments (run_tests also keeps each test's rows with the panel)
@@ -407,7 +414,11 @@ class EventStudyResults:
         return table.copy()
 
     def with_conventions(
-        self, conventions: Conventions | None = None, *, primary_test: str | None = None
+        self,
+        conventions: Conventions | None = None,
+        *,
+        primary_test: str | None = None,
+        tests: Sequence[str] | None = None,
     ) -> EventStudyResults:
         """A new result with other default conventions and/or primary test (the numbers of
         the fit are shared; what is derived from them is computed afresh).
@@ -420,6 +431,10 @@ class EventStudyResults:
         primary_test
             The test whose estimate, standard error and p-value the CAAR tables show (a name of
             ``eventstudy.inference.registered_tests()``; ``None``: keep the current one).
+        tests
+            The tests ``tests()``, ``summary()``, the reports and ``export`` run by default
+            (names of the registry, as a spec's ``[tests] names``; ``None``: keep the current
+            choice, every registered test unless one was made).
 
         Examples
         --------
@@ -435,10 +450,17 @@ class EventStudyResults:
             raise SpecError(
                 f"primary_test={test!r} is not a test; choose 'auto' or one of {list(names)}"
             )
+        chosen = self.default_tests
+        if tests is not None:
+            chosen = (tests,) if isinstance(tests, str) else tuple(str(name) for name in tests)
+            unknown = [name for name in chosen if name not in names]
+            if unknown:
+                raise SpecError(f"tests {unknown} are not tests; choose from {list(names)}")
         return dataclasses.replace(
             self,
             conventions=self.conventions if conventions is None else conventions,
             primary_test=test,
+            default_tests=chosen,
         )
 
     def with_second_stage(self, **items: Any) -> EventStudyResults:
@@ -888,7 +910,7 @@ class EventStudyResults:
         self,
         windows: Sequence[tuple[int, int]] | None = None,
         *,
-        tests: str | Sequence[str] = "all",
+        tests: str | Sequence[str] | None = None,
         test: str | None = None,
         conventions: Conventions | None = None,
         title: str | None = None,
@@ -902,7 +924,8 @@ class EventStudyResults:
         windows
             CAR windows of the tables (default: the standard windows inside the event window).
         tests
-            Tests of the tests table (``"all"`` or names).
+            Tests of the tests table (``"all"`` or names; default: :attr:`default_tests`, the
+            spec's ``[tests] names``, else every test).
         test
             The CAAR table's test (default: the results' :attr:`primary_test`).
         conventions
@@ -928,7 +951,7 @@ class EventStudyResults:
         return EventStudySummary.from_results(
             self,
             windows,
-            tests=tests,
+            tests=self._tests_or(tests),
             test=test,
             conventions=conventions,
             title=title,
@@ -967,17 +990,23 @@ class EventStudyResults:
 
         return provenance(self, conventions=conventions, data=data, spec=spec)
 
+    def _tests_or(self, tests: str | Sequence[str] | None) -> str | list[str]:
+        """``tests``, else the tests the spec chose (:attr:`default_tests`), else all."""
+        if tests is not None:
+            return tests if isinstance(tests, str) else list(tests)
+        return list(self.default_tests) if self.default_tests is not None else "all"
+
     def _report_options(
         self,
         windows: Sequence[tuple[int, int]] | None,
-        tests: str | Sequence[str],
+        tests: str | Sequence[str] | None,
         test: str | None,
         conventions: Conventions | None,
     ) -> dict[str, Any]:
         """The report functions' common options, defaulting to the results' own choices."""
         return {
             "windows": windows,
-            "tests": tests,
+            "tests": self._tests_or(tests),
             "test": self.primary_test if test is None else test,
             "conventions": self.conventions if conventions is None else conventions,
         }
@@ -986,7 +1015,7 @@ class EventStudyResults:
         self,
         windows: Sequence[tuple[int, int]] | None = None,
         *,
-        tests: str | Sequence[str] = "all",
+        tests: str | Sequence[str] | None = None,
         test: str | None = None,
         conventions: Conventions | None = None,
         title: str | None = None,
@@ -1011,7 +1040,7 @@ class EventStudyResults:
         self,
         windows: Sequence[tuple[int, int]] | None = None,
         *,
-        tests: str | Sequence[str] = "all",
+        tests: str | Sequence[str] | None = None,
         test: str | None = None,
         conventions: Conventions | None = None,
         title: str | None = None,
@@ -1044,7 +1073,7 @@ class EventStudyResults:
         self,
         windows: Sequence[tuple[int, int]] | None = None,
         *,
-        tests: str | Sequence[str] = "all",
+        tests: str | Sequence[str] | None = None,
         test: str | None = None,
         conventions: Conventions | None = None,
         data: dict[str, Any] | None = None,
@@ -1068,7 +1097,7 @@ class EventStudyResults:
         formats: Sequence[str] | None = None,
         *,
         windows: Sequence[tuple[int, int]] | None = None,
-        tests: str | Sequence[str] = "all",
+        tests: str | Sequence[str] | None = None,
         test: str | None = None,
         conventions: Conventions | None = None,
         title: str | None = None,
@@ -1076,10 +1105,12 @@ class EventStudyResults:
         data: dict[str, Any] | None = None,
         spec: Any = None,
         overwrite: bool = False,
+        summary: EventStudySummary | None = None,
     ) -> dict[str, Path]:
         """Write tables and reports (CSV, Parquet, Markdown, HTML, LaTeX) into ``folder``
-        (:func:`eventstudy.report.export`; ``formats`` defaults to every format, ``test`` and
-        ``conventions`` to the results' own).
+        (:func:`eventstudy.report.export`; ``formats`` defaults to every format, ``tests``,
+        ``test`` and ``conventions`` to the results' own). ``summary``: a summary already
+        built (``res.summary(...)``) for the reports to render, else one is built here.
 
         Examples
         --------
@@ -1098,6 +1129,7 @@ class EventStudyResults:
             data=data,
             spec=spec,
             overwrite=overwrite,
+            summary=summary,
         )
 
     def plot_caar(

@@ -486,7 +486,7 @@ def check_test_size(
     """Under the null (no abnormal return, independent events) the rejection rate of the
     day-0 test at ``level`` stays within three binomial standard errors of ``level`` from
     above, and the test is not dead (it rejects at least once in ``n_reps`` studies)."""
-    from .inference.simulate import simulate
+    from .inference.simulation import simulate
 
     name = "size under the null"
     spec = _spec(test)

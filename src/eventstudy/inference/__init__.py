@@ -11,14 +11,6 @@ from ._registry import TestSpec, register, registered_tests, unregister
 from ._stats import p_values
 from .api import run_tests
 from .bootstrap import bootstrap_caar, pseudo_event_test
-from .clustering import (
-    ResidualCorrelation,
-    clustering,
-    events_share_dates,
-    portfolio_test,
-    residual_correlation,
-    sur_wald_test,
-)
 from .conventions import Conventions
 from .nonparametric import (
     corrado_rank,
@@ -38,7 +30,15 @@ from .parametric import (
     lamb,
     patell,
 )
-from .simulate import plot_power, simulate
+from .remedies import (
+    ResidualCorrelation,
+    clustering,
+    events_share_dates,
+    portfolio_test,
+    residual_correlation,
+    sur_wald_test,
+)
+from .simulation import plot_power, simulate
 from .single_firm import single_firm_t
 
 

@@ -2,7 +2,7 @@
 correlation.
 
 Below both the test context (``_core.Context.kp_rbar``) and the clustering remedies
-(:mod:`~eventstudy.inference.clustering`, which re-exports these names): it imports only the
+(:mod:`~eventstudy.inference.remedies`, which re-exports these names): it imports only the
 panel and the leaf helpers, so neither of them imports the other through it.
 """
 

@@ -16,7 +16,7 @@ import numpy.typing as npt
 import pandas as pd
 from scipy import stats
 
-from ..exceptions import SpecError
+from ..exceptions import InsufficientDataError, SpecError
 from .conventions import ALTERNATIVES
 
 FloatArray = npt.NDArray[np.float64]
@@ -237,3 +237,11 @@ def memo_for(obj: object) -> dict[Any, Any]:
         memo = _MEMOS[key] = {}
         weakref.finalize(obj, _MEMOS.pop, key, None)
     return memo
+
+
+def not_applicable(reason: str, strict: bool) -> None:
+    """Raise ``reason`` (why a test or remedy cannot be computed) when ``strict``; else the
+    caller gives the row NaN numbers and the reason (a row, not an error, in the one
+    schema of every test: issue 12)."""
+    if strict:
+        raise InsufficientDataError(reason)

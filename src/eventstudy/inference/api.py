@@ -31,9 +31,9 @@ from ._core import (
 )
 from ._registry import REGISTRY, registered_tests, run_spec_columns
 from ._stats import memo_for
-from .clustering import clustering
 from .conventions import Alternative, Conventions
 from .guidance import choose_headline
+from .remedies import clustering
 from .single_firm import single_firm_t
 
 # TEST_NAMES is read from the registry when accessed (the module __getattr__ below)

@@ -18,6 +18,7 @@ from ._core import (
     in_result_schema,
     normalise_windows,
 )
+from ._stats import not_applicable
 from .conventions import Alternative, Conventions
 
 __all__ = ["bootstrap_caar", "pseudo_event_test"]
@@ -32,6 +33,7 @@ def bootstrap_caar(
     level: float = 0.95,
     seed: int | np.random.Generator | None = None,
     conventions: Conventions = _DEFAULT,
+    strict: bool = False,
 ) -> pd.DataFrame:
     """Percentile bootstrap confidence interval of CAAR, resampling events.
 
@@ -45,11 +47,16 @@ def bootstrap_caar(
     level : float
         Confidence level of the interval.
     seed : int or numpy Generator, optional
+    strict : bool
+        Raise :class:`~eventstudy.exceptions.InsufficientDataError` for a window with fewer
+        than two events with a CAR, instead of giving it a row with NaN numbers and a
+        ``reason``.
 
     Returns
     -------
     pandas.DataFrame
-        ``test, window, start, end, estimate, ci_low, ci_high, level, std_error, n, n_boot``.
+        ``test, window, start, end, estimate, ci_low, ci_high, level, std_error, n, n_boot,
+        reason`` (``reason`` empty when computed; why not where the numbers are NaN).
 
     Notes
     -----
@@ -74,14 +81,36 @@ def bootstrap_caar(
     for w in normalise_windows(panel, windows):
         car = ctx.car(ctx.window_days(w))[0]
         car = car[np.isfinite(car)]
-        if len(car) < 2:
-            raise InsufficientDataError(f"window {w}: fewer than 2 events with a CAR to resample")
+        label = f"[{w[0]}, {w[1]}]"
+        if len(car) < 2:  # nothing to resample: a row with the reason, not an error
+            reason = (
+                f"window {label}: {len(car)} event(s) with a CAR; resampling events needs "
+                "at least 2 (use single_firm_t or pseudo_event_test for one event)"
+            )
+            not_applicable(reason, strict)
+            mean = car.mean() if len(car) else np.nan
+            rows.append(
+                (
+                    "bootstrap",
+                    label,
+                    *w,
+                    mean,
+                    np.nan,
+                    np.nan,
+                    level,
+                    np.nan,
+                    len(car),
+                    n_boot,
+                    reason,
+                )
+            )
+            continue
         boot = _resampled_means(car, n_boot, rng)
         lo, hi = np.quantile(boot, [(1 - level) / 2, 1 - (1 - level) / 2])
         rows.append(
             (
                 "bootstrap",
-                f"[{w[0]}, {w[1]}]",
+                label,
                 w[0],
                 w[1],
                 car.mean(),
@@ -91,6 +120,7 @@ def bootstrap_caar(
                 boot.std(ddof=1),
                 len(car),
                 n_boot,
+                "",
             )
         )
     cols = [
@@ -105,6 +135,7 @@ def bootstrap_caar(
         "std_error",
         "n",
         "n_boot",
+        "reason",
     ]
     return in_result_schema(
         pd.DataFrame(rows, columns=cols),

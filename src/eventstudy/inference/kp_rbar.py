@@ -23,8 +23,8 @@ Cost: time ``O(n_clean L1 K)`` for the group sums (``K`` = groups whose event wi
 given group's, ``2 L2 - 1`` on one calendar) plus ``O(n_gappy m L1)`` for the gappy pairs
 (``m`` = events whose windows meet a gappy event's window: this term is quadratic in the
 events per date); memory ``O(n L2)`` plus one group pair's block. The result equals the
-``n x n`` computation (:func:`eventstudy.inference.clustering.residual_correlation` with
-:func:`~eventstudy.inference.clustering.shared_session_weights`) up to rounding.
+``n x n`` computation (:func:`eventstudy.inference.remedies.residual_correlation` with
+:func:`~eventstudy.inference.remedies.shared_session_weights`) up to rounding.
 """
 
 from __future__ import annotations

@@ -408,10 +408,10 @@ def kolari_pynnonen(
 
     ``r_bar`` is the average over all pairs of events of the correlation of their
     ESTIMATION-window residuals on common calendar dates (see
-    :func:`~eventstudy.inference.clustering.residual_correlation`). The paper has every
+    :func:`~eventstudy.inference.remedies.residual_correlation`). The paper has every
     event on the same day; for events on different dates each pair's ``r_ij`` is weighted
     by the share of sessions their windows have in common,
-    ``w_ij = S_ij / sqrt(L_i L_j)`` (:func:`~eventstudy.inference.clustering.shared_session_weights`),
+    ``w_ij = S_ij / sqrt(L_i L_j)`` (:func:`~eventstudy.inference.remedies.shared_session_weights`),
     the correlation of two CARs when returns are uncorrelated over time: on day ``t`` a pair
     counts only when both events' day ``t`` is the same session, and for a CAR window in
     proportion to the overlap. With one shared day 0 this is the paper's ``r_bar``.

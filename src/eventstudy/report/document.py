@@ -508,6 +508,7 @@ def export(
     data: Mapping[str, Any] | None = None,
     spec: Any = None,
     overwrite: bool = False,
+    summary: EventStudySummary | None = None,
 ) -> dict[str, Path]:
     """Write the results to ``folder``; returns ``{name: path}`` of every file written.
 
@@ -522,7 +523,9 @@ def export(
     Files are written under the file-safety contract of ``eventstudy._fileio`` (see
     ``docs/security.md``): atomically, never through a symbolic link, never over a file
     eventstudy did not write; ``overwrite=True`` also replaces earlier outputs edited since.
-    Every name is checked before the first file is written.
+    Every name is checked before the first file is written. The Markdown, HTML and LaTeX
+    reports render one :class:`~eventstudy.report.summary.EventStudySummary`: ``summary``
+    when the caller has built it (the CLI prints the same one), else one built here.
 
     Examples
     --------
@@ -557,13 +560,10 @@ def export(
         payloads[f"figures/{name}.png"] = png
         figure_paths[name] = f"figures/{name}.png"
     # one summary, built once, for every document format (issue 12)
-    summary = (
-        EventStudySummary.from_results(
+    if summary is None and {"md", "html", "tex"} & set(formats):
+        summary = EventStudySummary.from_results(
             res, wins, tests=tests, test=test, conventions=conv, title=title, data=data
         )
-        if {"md", "html", "tex"} & set(formats)
-        else None
-    )
     if "md" in formats:
         text = to_markdown(
             res, title=title, figures=figure_paths, data=data, spec=spec, summary=summary

@@ -41,6 +41,7 @@ from ._stats import (
     check_alternative,
     in_result_schema,
     nanmean,
+    not_applicable,
     p_values,
     stars_from_p,
 )
@@ -284,7 +285,7 @@ def portfolio_test(
                 "" if g.any() else f"no firm of {_iso(day)} has an abnormal return in {label}"
             )
             if reason:  # not applicable: a row with NaN numbers and the reason
-                _not_applicable(reason, strict)
+                not_applicable(reason, strict)
                 rows.append((day, label, len(idx), np.nan, np.nan, np.nan, sys_.refit, reason))
                 continue
             car = float(np.nansum(ar_p * g))
@@ -355,13 +356,6 @@ def _iso(day: np.datetime64) -> str:
     calendar dates has none to name."""
     stamp = pd.Timestamp(day)
     return "an undated day 0" if pd.isna(stamp) else f"{stamp:%Y-%m-%d}"
-
-
-def _not_applicable(reason: str, strict: bool) -> None:
-    """Raise the reason a date's remedy cannot be computed when ``strict``; else the caller
-    gives the date NaN numbers and the reason (a row, not an error, in the one schema)."""
-    if strict:
-        raise InsufficientDataError(reason)
 
 
 def _label(panel: EventPanel, w: Window | None) -> str:
@@ -457,7 +451,7 @@ def sur_wald_test(
         else:
             reason = ""
         if reason:  # not applicable: both hypotheses' rows with NaN numbers and the reason
-            _not_applicable(reason, strict)
+            not_applicable(reason, strict)
             for hypothesis in ("all zero", "average zero"):
                 rows.append((date, label, hypothesis, n_firms, *[np.nan] * 4, sys_.refit, reason))
             continue
