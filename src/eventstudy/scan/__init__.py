@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 _EXPORTS = {
     "ShockScan": "_results",
+    "ShockScanWarning": "_core",
     "plot_sector_ars": "_plots",
     "plot_shock_calendar": "_plots",
     "read_sector_map": "_core",
@@ -37,6 +38,7 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # pragma: no cover
+    from ._core import ShockScanWarning as ShockScanWarning
     from ._core import read_sector_map as read_sector_map
     from ._core import scan_shocks as scan_shocks
     from ._plots import plot_sector_ars as plot_sector_ars
