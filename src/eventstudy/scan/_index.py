@@ -99,40 +99,41 @@ def screened_null(
     """The day test with earlier shock days screened out of each later day's null.
 
     Day ``t``'s null is estimated from the scanned sessions among the ``null_window`` before
-    it that were *not* shock days themselves (each decided by its own past only, so the
-    screen never looks ahead). Returns ``null_share``, ``rho``, ``p_share``, ``null_hi`` and
-    ``n_null`` (the sessions the null rests on; 0 where it is not estimated). One pass over
-    the days: a day's shock flag must be known before the next day's null is formed.
+    it, each earlier day whose own ``p_share`` was at most :data:`SCREEN_LEVEL` counting at
+    the ``1 - SCREEN_LEVEL`` quantile of its own null (as a share) instead of its share
+    (decided by its own past only, so the screen never looks ahead). Returns ``null_share``, ``rho``, ``p_share``, ``null_hi`` and
+    ``n_null`` (the scanned sessions in the null window; 0 on unscanned days). A day's
+    screen must be known before a later day's null is formed: the result equals a loop over
+    the days in date order.
     """
-    T = len(share)
-    m_out = np.full(T, np.nan)
-    rho_out = np.full(T, np.nan)
-    p_out = np.full(T, np.nan)
-    hi_out = np.full(T, np.nan)
-    n_out = np.zeros(T, dtype=np.int64)
+    # Vectorised passes instead of a loop over days: each pass computes every day's null from
+    # the current contributions and finds the earliest not-yet-screened day with
+    # p <= SCREEN_LEVEL; screening it changes only the nulls of the days after it, so the next
+    # pass restarts there. The number of passes is the number of screened days plus one.
     value = share.copy()  # what a day contributes to later nulls
-    for t in range(T):
-        if has[t]:
-            lo = max(0, t - null_window)
-            use = has[lo:t]
-            n = int(use.sum())
-            n_out[t] = n
-            if n >= min_null:
-                past = value[lo:t][use]
-                m = past.mean()
-                rho = overdispersion(
-                    np.array([m]),
-                    np.array([past.var(ddof=1)]),
-                    np.array([n_firms[lo:t][use].mean()]),
-                )
-                args = (np.array([k[t]]), np.array([n_firms[t]]), np.array([m]), rho)
-                p = share_pvalue(*args)[0]
-                m_out[t], rho_out[t], p_out[t] = m, rho[0], p
-                hi_out[t] = share_quantile(1.0 - day_level, *args[1:])[0]
-                if p <= SCREEN_LEVEL:  # a clear shock enters later nulls at the screen's bar
-                    bar = share_quantile(1.0 - SCREEN_LEVEL, *args[1:])[0]
-                    value[t] = min(share[t], bar)
-    return m_out, rho_out, p_out, hi_out, n_out
+    n_prev, _, _ = _trailing_moments(value, has, null_window)
+    _, nbar, _ = _trailing_moments(n_firms, has, null_window)
+    enough = has & (n_prev >= min_null)
+    p_out = np.full(len(share), np.nan)
+    start = 0
+    while True:
+        _, m_share, v_share = _trailing_moments(value, has, null_window)
+        rho = np.where(enough, overdispersion(m_share, v_share, nbar), np.nan)
+        m_share = np.where(enough, m_share, np.nan)
+        p_out[start:] = share_pvalue(k[start:], n_firms[start:], m_share[start:], rho[start:])
+        with np.errstate(invalid="ignore"):
+            hits = np.flatnonzero(p_out[start:] <= SCREEN_LEVEL)
+        if not len(hits):
+            break
+        t = start + int(hits[0])
+        bar = share_quantile(
+            1.0 - SCREEN_LEVEL, n_firms[t : t + 1], m_share[t : t + 1], rho[t : t + 1]
+        )
+        value[t] = min(share[t], float(bar[0]))  # a clear shock enters later nulls at this bar
+        start = t + 1
+    null_hi = share_quantile(1.0 - day_level, n_firms, m_share, rho)
+    n_null = np.where(has, n_prev, 0.0).astype(np.int64)
+    return m_share, rho, p_out, null_hi, n_null
 
 
 def day_index(
