@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 _EXPORTS = {
     "ShockScan": "_results",
-    "ShockScanWarning": "_core",
+    "ShockScanWarning": "_warnings",
     "plot_sector_ars": "_plots",
     "plot_shock_calendar": "_plots",
     "read_sector_map": "_core",
@@ -38,9 +38,9 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ._core import ShockScanWarning as ShockScanWarning
     from ._core import read_sector_map as read_sector_map
     from ._core import scan_shocks as scan_shocks
     from ._plots import plot_sector_ars as plot_sector_ars
     from ._plots import plot_shock_calendar as plot_shock_calendar
     from ._results import ShockScan as ShockScan
+    from ._warnings import ShockScanWarning as ShockScanWarning

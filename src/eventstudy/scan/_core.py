@@ -11,18 +11,13 @@ import numpy.typing as npt
 import pandas as pd
 
 from ..data.guards import check_allow, check_returns_frame, normalise_ticker
-from ..exceptions import (
-    DataError,
-    EventStudyWarning,
-    InsufficientDataError,
-    SpecError,
-    user_stacklevel,
-)
+from ..exceptions import DataError, InsufficientDataError, SpecError, user_stacklevel
 from ._index import day_index
 from ._results import ShockScan
 from ._rolling import MODELS, rolling_abnormal, rolling_zscore, t_critical
+from ._warnings import ShockScanWarning
 
-__all__ = ["DEFAULT_MIN_OBS", "ShockScanWarning", "scan_shocks"]
+__all__ = ["DEFAULT_MIN_OBS", "scan_shocks"]
 
 #: default minimum usable sessions in the trailing window (as ``EventStudy``'s
 #: ``min_estimation_obs``), capped at the window length
@@ -31,14 +26,6 @@ SIDES = ("both", "down", "up")
 GAPS = ("error", "skip")
 
 BoolArray = npt.NDArray[np.bool_]
-
-
-class ShockScanWarning(EventStudyWarning):
-    """A scan ran but part of it could not: the day test never ran, sector-map or volume
-    tickers that match no scanned firm, trailing windows with a constant market.
-
-    Filter it with ``warnings.filterwarnings("ignore", category=ShockScanWarning)``.
-    """
 
 
 def scan_shocks(

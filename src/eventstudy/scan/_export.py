@@ -68,7 +68,7 @@ def _remove_stale(out: Any, current: set[str]) -> list[str]:
 
     from .._fileio import _sha256_file
     from ..exceptions import user_stacklevel
-    from ._core import ShockScanWarning
+    from ._warnings import ShockScanWarning
 
     removed, kept = [], []
     for name in sorted(set(out.files) - current):
