@@ -597,3 +597,193 @@ def test_sp500_scan_and_notebook_06_numbers(prices_dir: Path) -> None:
         "2025-01-27": 1 + int((share > share["2025-01-27"]).sum()),
     }
     assert scan.index.loc[["2025-01-27", "2025-04-03", "2025-04-04"], "shock"].all()
+
+
+# ----------------------------------------------------------------------------- audit of issue 17
+def _null_by_loop(
+    share: np.ndarray, k: np.ndarray, n: np.ndarray, null_window: int, min_null: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """The screened day-test null transcribed as a loop over days with scipy only.
+
+    Each day: the previous ``null_window`` scanned sessions; a session whose own p-value was
+    <= 0.001 counts at the 0.999 quantile of its own null (as a share), else at its share.
+    """
+    T = len(share)
+    value = share.copy()
+    p_out, m_out = np.full(T, np.nan), np.full(T, np.nan)
+    for t in range(T):
+        if not n[t] > 0:
+            continue
+        prev = [s for s in range(max(0, t - null_window), t) if n[s] > 0]
+        if len(prev) < min_null:
+            continue
+        vals = np.array([value[s] for s in prev])
+        m, v = vals.mean(), vals.var(ddof=1)
+        nbar = np.mean([n[s] for s in prev])
+        rho = min(max((v * nbar / (m * (1 - m)) - 1) / (nbar - 1), 0.0), 0.99)
+        if rho > 0:
+            a, b = m * (1 / rho - 1), (1 - m) * (1 / rho - 1)
+            dist = stats.betabinom(int(n[t]), a, b)
+        else:
+            dist = stats.binom(int(n[t]), m)
+        p_out[t], m_out[t] = dist.sf(k[t] - 1), m
+        if p_out[t] <= 0.001:
+            value[t] = min(share[t], dist.ppf(0.999) / n[t])
+    return p_out, m_out
+
+
+def test_earlier_shock_days_do_not_raise_the_bar_for_later_ones(
+    record_property: pytest.RecordProperty,
+) -> None:
+    """20 planted days (30 % of firms at 5 sd) in the last 250 sessions are all found.
+
+    Was: each shock day entered the trailing null at its full share, inflating the null's
+    variance, so only half of them were found (3/3, 5/5 and 10/10 at fewer days).
+    """
+    rng = np.random.default_rng(17)
+    days = sorted(int(d) for d in rng.choice(np.arange(350, 600), 20, replace=False))
+    frame, _ = plant(simulate(300, 600, seed=17), days, 0.3, 5.0, seed=17)
+    scan = es.scan_shocks(frame, MARKET)
+    idx = scan.index
+    found = idx["shock"].to_numpy()
+    assert found[days].sum() == 20  # by counting the planted days
+    # independent: the sequential null by a loop with scipy's beta-binomial
+    n = idx["n_firms"].to_numpy(dtype=float)
+    k = idx["n_flagged"].to_numpy(dtype=float)
+    share = np.where(n > 0, k / np.maximum(n, 1), np.nan)
+    p_loop, m_loop = _null_by_loop(share, k, n, 250, 60)
+    # scipy's beta-binomial sf is 1 - cdf: below ~1e-10 it is rounding noise, hence atol
+    np.testing.assert_allclose(idx["p_share"].to_numpy(), p_loop, rtol=1e-8, atol=1e-9)
+    np.testing.assert_allclose(idx["null_share"].to_numpy(), m_loop, rtol=1e-10)
+    tested = np.isfinite(p_loop)
+    false_days = int(found.sum() - found[days].sum())
+    # at most the 99 % binomial bound at day_level on the unplanted tested sessions
+    assert false_days <= stats.binom.ppf(0.99, int(tested.sum()) - 20, 0.01)
+    record_property("planted_20_days_found", int(found[days].sum()))
+
+
+def test_no_look_ahead_with_the_screened_null() -> None:
+    days = [150, 180, 200, 230, 260, 290]
+    full, _ = plant(simulate(60, 320, seed=31), days, 0.4, 6.0, seed=31)
+    opts = {"estimation": (-100, -1), "min_null": 20, "null_window": 80}
+    for cut in (185, 235, 300):
+        early = es.scan_shocks(full.iloc[:cut], MARKET, **opts)
+        late = es.scan_shocks(full, MARKET, **opts)
+        pd.testing.assert_frame_equal(late.index.iloc[:cut], early.index)
+
+
+def test_a_day_test_that_never_ran_warns_and_says_so() -> None:
+    frame = simulate(20, 120, seed=3)
+    with pytest.warns(es.scan.ShockScanWarning, match=r"day test never ran.*min_null=60"):
+        scan = es.scan_shocks(frame, MARKET, estimation=(-60, -1))
+    # 60 sessions scanned (min_obs = 60: the first scanned day is session 60), none with 60
+    # scanned sessions before it
+    assert int((scan.index["n_firms"] > 0).sum()) == 120 - 60
+    assert scan.index["p_share"].isna().all()
+    assert "not tested" in scan.summary() and "day test not run" in repr(scan)
+    assert scan.meta["n_day_tested"] == 0 and scan.meta["first_day_tested"] is None
+    # partial: the sessions tested are those with min_null scanned sessions before them
+    longer = es.scan_shocks(simulate(20, 150, seed=3), MARKET, estimation=(-60, -1))
+    assert longer.meta["n_day_tested"] == 150 - 60 - 60
+    assert longer.meta["first_day_tested"] == longer.dates[120]
+    assert f"day test on 30 sessions from {longer.dates[120]:%Y-%m-%d}" in longer.summary()
+
+
+def test_sector_maps_that_do_not_match_are_errors_or_warnings(tmp_path: Path) -> None:
+    frame = simulate(6, 200, seed=4)
+    firms = [c for c in frame.columns if c != MARKET]
+    with pytest.raises(es.DataError, match=r"no scanned firm is in the sector map"):
+        es.scan_shocks(frame, MARKET, estimation=(-100, -1), sectors={"ZZZ": "X", "YYY": "Y"})
+    partial = {f: "X" for f in firms[:4]}
+    with pytest.warns(es.scan.ShockScanWarning, match=r"no sector for F004, F005 \(2 of 6\)"):
+        scan = es.scan_shocks(frame, MARKET, estimation=(-100, -1), sectors=partial)
+    assert scan.sectors.tolist() == ["X"] * 4 + ["unknown"] * 2
+    # lower-case returns columns match read_sector_map's upper-case tickers
+    path = tmp_path / "s.csv"
+    path.write_text("Symbol,GICS Sector\n" + "".join(f"{f},S{i}\n" for i, f in enumerate(firms)))
+    low = frame.rename(columns={f: f.lower() for f in firms})
+    scan = es.scan_shocks(low, MARKET, estimation=(-100, -1), sectors=read_sector_map(path))
+    assert scan.sectors.to_dict() == {f.lower(): f"S{i}" for i, f in enumerate(firms)}
+    clash = pd.Series(["X", "Y", "X"], index=["F000", "f000", "F001"])
+    with pytest.raises(es.DataError, match=r"'F000' appears more than once.*X, Y"):
+        es.scan_shocks(frame, MARKET, estimation=(-100, -1), sectors=clash)
+
+
+def test_duplicate_dates_in_market_or_volume_are_clear_errors() -> None:
+    frame = simulate(5, 200, seed=6)
+    market = frame.pop(MARKET)
+    dup = pd.concat([market, market.iloc[[50]]])
+    with pytest.raises(es.DataError, match=rf"market series.*{frame.index[50]:%Y-%m-%d}"):
+        es.scan_shocks(frame, dup, estimation=(-100, -1))
+    frame[MARKET] = market
+    vol = pd.DataFrame(1e6, index=frame.index, columns=frame.columns[:5])
+    with pytest.raises(
+        es.DataError, match=rf"volume has more than one row for {frame.index[7]:%Y-%m-%d}"
+    ):
+        es.scan_shocks(frame, MARKET, estimation=(-100, -1), volume=pd.concat([vol, vol.iloc[[7]]]))
+
+
+def test_volume_that_matches_no_firm_or_is_infinite_is_a_clear_error() -> None:
+    frame = simulate(5, 200, seed=7)
+    vol = pd.DataFrame(1e6, index=frame.index, columns=frame.columns[:5])
+    with pytest.raises(es.DataError, match=r"volume has no column for any scanned firm"):
+        es.scan_shocks(frame, MARKET, estimation=(-100, -1), volume=vol.add_prefix("X"))
+    bad = vol.copy()
+    bad.iloc[30, 1] = np.inf
+    with pytest.raises(
+        es.DataError, match=rf"infinite volume for F001 on {frame.index[30]:%Y-%m-%d}"
+    ):
+        es.scan_shocks(frame, MARKET, estimation=(-100, -1), volume=bad)
+    with pytest.warns(es.scan.ShockScanWarning, match=r"no volume for F003, F004 \(2 of 5\)"):
+        scan = es.scan_shocks(frame, MARKET, estimation=(-100, -1), volume=vol.iloc[:, :3])
+    assert scan._volume_z is not None and np.isnan(scan._volume_z[:, 3:]).all()
+
+
+def test_a_constant_market_is_named_in_the_error() -> None:
+    frame = simulate(5, 200, seed=8)
+    frame[MARKET] = 0.001
+    with pytest.raises(es.InsufficientDataError, match=r"market SPY is constant.*n_singular"):
+        es.scan_shocks(frame, MARKET, estimation=(-100, -1))
+
+
+def test_clustering_maps_a_date_that_is_not_a_session_to_the_next_session() -> None:
+    frame, _ = plant(simulate(20, 300, seed=13), [230], 0.5, 6.0)
+    scan = es.scan_shocks(frame, MARKET, estimation=(-100, -1), min_null=20)
+    saturday = frame.index[200] + pd.Timedelta(days=(5 - frame.index[200].weekday()) % 7)
+    assert saturday not in frame.index
+    monday = frame.index[frame.index.searchsorted(saturday)]
+    events = pd.DataFrame({"ticker": ["F000", "F001"], "date": [saturday, frame.index[230]]})
+    got = scan.clustering(events).iloc[0]
+    gap = frame.index.get_loc(frame.index[230]) - frame.index.get_loc(monday)  # by counting
+    assert got["min_gap"] == gap and got["n_rolled"] == 1
+    late = pd.DataFrame({"ticker": ["F000"], "date": [frame.index[-1] + pd.Timedelta(days=3)]})
+    with pytest.raises(es.DataError, match=r"after the last session"):
+        scan.clustering(late)
+
+
+def test_a_rerun_removes_its_own_stale_sector_figures_only(tmp_path: Path) -> None:
+    import json
+
+    sectors = {f"F{i:03d}": "AB"[i % 2] for i in range(30)}
+    three, _ = plant(simulate(30, 300, seed=41), [230, 250, 270], 0.5, 6.0)
+    one, _ = plant(simulate(30, 300, seed=42), [280], 0.5, 6.0)
+    opts = {"estimation": (-100, -1), "min_null": 20, "sectors": sectors}
+    first = es.scan_shocks(three, MARKET, **opts)
+    out = tmp_path / "out"
+    first.export(out)
+    old = sorted(p.name for p in (out / "figures").glob("sectors_*.png"))
+    assert len(old) == 3
+    mine = out / "figures" / "sectors_2099-01-01.png"  # the user's file, not in the manifest
+    mine.write_bytes(b"mine")
+    edited = out / "figures" / old[0]
+    edited.write_bytes(b"edited by the user")
+    second = es.scan_shocks(one, MARKET, **opts)
+    new = {f"sectors_{d:%Y-%m-%d}.png" for d in second.days(top=3).index}
+    with pytest.warns(es.scan.ShockScanWarning, match=rf"kept figures/{old[0]}.*edited"):
+        second.export(out)
+    now = {p.name for p in (out / "figures").glob("sectors_*.png")}
+    assert now == new | {mine.name, edited.name}
+    assert mine.read_bytes() == b"mine" and edited.read_bytes() == b"edited by the user"
+    listed = set(json.loads((out / ".eventstudy-outputs.json").read_text())["files"])
+    stale = {f"figures/{n}" for n in old} - {f"figures/{n}" for n in new}
+    assert not (stale - {f"figures/{edited.name}"}) & listed

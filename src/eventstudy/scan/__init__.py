@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 _EXPORTS = {
     "ShockScan": "_results",
+    "ShockScanWarning": "_warnings",
     "plot_sector_ars": "_plots",
     "plot_shock_calendar": "_plots",
     "read_sector_map": "_core",
@@ -42,3 +43,4 @@ if TYPE_CHECKING:  # pragma: no cover
     from ._plots import plot_sector_ars as plot_sector_ars
     from ._plots import plot_shock_calendar as plot_shock_calendar
     from ._results import ShockScan as ShockScan
+    from ._warnings import ShockScanWarning as ShockScanWarning

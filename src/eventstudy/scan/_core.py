@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -9,11 +10,12 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from ..data.guards import check_allow, check_returns_frame
-from ..exceptions import DataError, InsufficientDataError, SpecError
+from ..data.guards import check_allow, check_returns_frame, normalise_ticker
+from ..exceptions import DataError, InsufficientDataError, SpecError, user_stacklevel
 from ._index import day_index
 from ._results import ShockScan
 from ._rolling import MODELS, rolling_abnormal, rolling_zscore, t_critical
+from ._warnings import ShockScanWarning
 
 __all__ = ["DEFAULT_MIN_OBS", "scan_shocks"]
 
@@ -109,7 +111,13 @@ def scan_shocks(
     market-adjusted), so the critical value ``t_{n-2}^{-1}(1 - level/2)`` makes the false-flag
     rate equal ``level`` for every ``n`` (tested on simulated null returns). Real returns have
     fatter tails than normal: expect more flags than ``level`` on quiet days; the day test
-    (``p_share``) is therefore calibrated on the previous days' flag rate, not on ``level``.
+    (``p_share``) is therefore calibrated on the previous days' flag rate, not on ``level``,
+    with earlier clear shock days (``p_share <= 0.001``) winsorised in it so that one shock
+    does not hide the next (``eventstudy.scan._index.day_index``). The day test needs
+    ``min_null`` scanned sessions before a day: when none has, a :class:`ShockScanWarning`
+    says so (``meta["n_day_tested"]``). Tickers of ``sectors`` and ``volume`` are matched
+    to the returns' columns upper-case with ``.`` as ``-`` (as :func:`read_sector_map`
+    spells them): none matching is an error, some not matching a :class:`ShockScanWarning`.
     All windows are vectorised cumulative sums (no loop per firm or day); memory is a few
     ``T x N`` float arrays.
 
@@ -141,6 +149,14 @@ def scan_shocks(
     usable, gap_table = _usable(y, x, dates, firms, gaps)
     fit = rolling_abnormal(y, x, usable, model=model, window=estimation, min_obs=opts["min_obs"])
     scanned = np.isfinite(fit.sar)
+    if not scanned.any() and fit.singular.any():
+        raise InsufficientDataError(
+            f"no firm-day could be scanned: the market {mkt.name if mkt is not None else ''} "
+            f"is constant in every trailing window ({int(fit.singular.sum())} firm-days with a "
+            "singular market model, scan.meta['n_singular']): its returns carry no "
+            "information; check the market column (a stale or filled series?), or use "
+            "model='constant_mean' or 'market_adjusted'"
+        )
     if not scanned.any():
         raise InsufficientDataError(
             f"no firm-day could be scanned: no firm has {opts['min_obs']} usable returns in the "
@@ -160,7 +176,30 @@ def scan_shocks(
         dates, fit.ar, fit.sar, flags, fit.sar < 0, level=level, day_level=day_level,
         null_window=null_window, min_null=min_null,
     )  # fmt: skip
+    sector_map = _sector_series(sectors, firms)
     volume_z = _volume_z(volume, dates, firms, estimation, opts["min_obs"])
+    if fit.singular.any():
+        first_bad = dates[int(np.flatnonzero(fit.singular.any(axis=1))[0])]
+        warnings.warn(
+            f"{int(fit.singular.sum())} firm-days were not scanned because the market was "
+            f"constant in their trailing window (first {first_bad:%Y-%m-%d}; "
+            "scan.meta['n_singular']); check the market column",
+            ShockScanWarning,
+            stacklevel=user_stacklevel(),
+        )
+    tested = np.isfinite(index["p_share"].to_numpy())
+    first_scanned = dates[np.flatnonzero(scanned.any(axis=1))[0]]
+    if not tested.any():
+        n_scanned = int((index["n_firms"] > 0).sum())
+        warnings.warn(
+            f"the day test never ran: a session's null needs min_null={min_null} earlier "
+            f"scanned sessions (within null_window={null_window}) but only {n_scanned} "
+            f"session(s) were scanned ({first_scanned:%Y-%m-%d} .. {dates[-1]:%Y-%m-%d}), so "
+            "p_share is NaN and no day can be a shock day (0 shock days means 'not tested'); "
+            "load more history, shorten the estimation window or lower min_null",
+            ShockScanWarning,
+            stacklevel=user_stacklevel(),
+        )
     ever = np.asarray(scanned.any(axis=0))
     never = [f for f, s in zip(firms, ever.tolist(), strict=True) if not s]
     meta: dict[str, Any] = {
@@ -178,7 +217,9 @@ def scan_shocks(
         "gaps": gap_table,
         "never_scanned": never,
         "n_singular": int(fit.singular.sum()),
-        "first_scanned": dates[np.flatnonzero(scanned.any(axis=1))[0]],
+        "first_scanned": first_scanned,
+        "n_day_tested": int(tested.sum()),
+        "first_day_tested": dates[int(np.flatnonzero(tested)[0])] if tested.any() else None,
         "return_kind": returns.attrs.get("return_kind"),
     }
     return ShockScan(
@@ -189,7 +230,7 @@ def scan_shocks(
         critical=crit,
         flags=flags,
         index=index,
-        sectors=_sector_series(sectors, firms),
+        sectors=sector_map,
         volume_z=volume_z,
         meta=meta,
     )
@@ -301,6 +342,12 @@ def _market_series(wide: pd.DataFrame, market: Any, model: str) -> pd.Series | N
         return None
     if isinstance(market, pd.Series):
         idx = pd.DatetimeIndex(market.index)
+        if idx.has_duplicates:
+            dup = idx[idx.duplicated()][0]
+            raise DataError(
+                f"the market series has more than one value for {dup:%Y-%m-%d}; keep one "
+                "per date (e.g. market[~market.index.duplicated(keep='last')])"
+            )
         absent = wide.index.difference(idx)
         if len(absent):
             raise DataError(
@@ -408,6 +455,19 @@ def _critical(
     return t_critical(level, values, side)[inverse].reshape(dof.shape)
 
 
+def _match_key(name: Any) -> str:
+    """How scanned firms, sector-map and volume tickers are matched: the package's ticker rule
+    (:func:`eventstudy.data.guards.normalise_ticker`: stripped, upper-case) with class-share
+    dots as dashes, as :func:`read_sector_map` spells them (``brk.b`` matches ``BRK-B``)."""
+    return normalise_ticker(name).replace(".", "-")
+
+
+def _unmatched_text(names: Sequence[str], total: int) -> str:
+    shown = ", ".join(names[:10])
+    more = f" and {len(names) - 10} more" if len(names) > 10 else ""
+    return f"{shown}{more} ({len(names)} of {total})"
+
+
 def _volume_z(
     volume: pd.DataFrame | None,
     dates: pd.DatetimeIndex,
@@ -422,11 +482,58 @@ def _volume_z(
             f"volume must be a wide DataFrame (date x ticker), got {type(volume).__name__}"
         )
     if {"ticker", "date", "volume"} <= set(volume.columns):  # the tidy price frame
+        dup = volume.duplicated(subset=["ticker", "date"])
+        if dup.any():
+            row = volume[dup].iloc[0]
+            raise DataError(
+                f"volume has more than one row for {row['ticker']} on "
+                f"{pd.Timestamp(row['date']):%Y-%m-%d}; keep one row per ticker and date"
+            )
         volume = volume.pivot(index="date", columns="ticker", values="volume")
     vol = volume.copy()
     vol.index = pd.DatetimeIndex(vol.index)
-    vol.columns = pd.Index([str(c) for c in vol.columns])
-    v = vol.reindex(index=dates, columns=list(firms)).to_numpy(dtype=np.float64)
+    if vol.index.has_duplicates:
+        dup_date = vol.index[vol.index.duplicated()][0]
+        raise DataError(
+            f"volume has more than one row for {dup_date:%Y-%m-%d}; keep one row per date "
+            "(e.g. volume[~volume.index.duplicated(keep='last')])"
+        )
+    keys = [_match_key(c) for c in vol.columns]
+    if len(set(keys)) < len(keys):
+        dup_key = pd.Index(keys)[pd.Index(keys).duplicated()][0]
+        raise DataError(f"volume has more than one column for ticker {dup_key!r}")
+    vol.columns = pd.Index(keys)
+    wanted = [_match_key(f) for f in firms]
+    missing = [f for f, k in zip(firms, wanted, strict=True) if k not in vol.columns]
+    if len(missing) == len(firms):
+        raise DataError(
+            "volume has no column for any scanned firm (its columns: "
+            f"{', '.join(map(str, list(volume.columns)[:5]))}"
+            f"{' ...' if volume.shape[1] > 5 else ''}; firms: {', '.join(firms[:5])}"
+            f"{' ...' if len(firms) > 5 else ''}); give one volume column per ticker"
+        )
+    if vol.index.intersection(dates).empty:
+        raise DataError(
+            f"volume covers none of the scanned sessions ({dates[0]:%Y-%m-%d} .. "
+            f"{dates[-1]:%Y-%m-%d}); pass the volumes of the same dates as the returns"
+        )
+    if missing:
+        warnings.warn(
+            f"no volume for {_unmatched_text(missing, len(firms))} scanned firms: their "
+            "volume_z is NaN (volume_confirmed NA)",
+            ShockScanWarning,
+            stacklevel=user_stacklevel(),
+        )
+    try:
+        v = vol.reindex(index=dates, columns=wanted).to_numpy(dtype=np.float64)
+    except (TypeError, ValueError):
+        raise DataError("volume holds non-numeric values; give share volumes as numbers") from None
+    if np.isinf(v).any():
+        r, c = np.argwhere(np.isinf(v))[0]
+        raise DataError(
+            f"infinite volume for {firms[c]} on {dates[r]:%Y-%m-%d}; fix or drop that value "
+            "(NaN: no volume that day)"
+        )
     if (v < 0).any():
         r, c = np.argwhere(v < 0)[0]
         raise DataError(f"negative volume for {firms[c]} on {dates[r]:%Y-%m-%d}")
@@ -439,9 +546,42 @@ def _sector_series(
 ) -> pd.Series | None:
     if sectors is None:
         return None
+    if not isinstance(sectors, pd.Series | Mapping):
+        raise SpecError(
+            f"sectors must be a ticker -> sector mapping or Series, got {type(sectors).__name__}"
+        )
     mapping = pd.Series(sectors) if not isinstance(sectors, pd.Series) else sectors
-    mapping.index = pd.Index([str(i) for i in mapping.index])
-    return mapping.reindex(list(firms)).fillna("unknown").astype(str).rename("sector")
+    labels = pd.Series(mapping.to_numpy(), index=pd.Index([_match_key(i) for i in mapping.index]))
+    labels = labels[labels.notna()]
+    dup = labels.index[labels.index.duplicated(keep=False)]
+    if len(dup):
+        conflict = [t for t in dict.fromkeys(dup) if labels.loc[[t]].astype(str).nunique() > 1]
+        if conflict:
+            t = conflict[0]
+            raise DataError(
+                f"ticker {t!r} appears more than once in the sector map with different sectors "
+                f"({', '.join(sorted(set(labels.loc[[t]].astype(str))))}); keep one row per "
+                "ticker (tickers are matched upper-case, '.' as '-')"
+            )
+        labels = labels[~labels.index.duplicated()]
+    keys = [_match_key(f) for f in firms]
+    matched = pd.Series(labels.reindex(keys).to_numpy(), index=pd.Index(list(firms)))
+    unmatched = [f for f, ok in zip(firms, matched.notna().tolist(), strict=True) if not ok]
+    if len(unmatched) == len(firms):
+        raise DataError(
+            "no scanned firm is in the sector map (map tickers: "
+            f"{', '.join(map(str, list(mapping.index)[:5]))}{' ...' if len(mapping) > 5 else ''}; "
+            f"firms: {', '.join(firms[:5])}{' ...' if len(firms) > 5 else ''}); pass a map keyed "
+            "by the returns' tickers (read_sector_map reads one from a CSV)"
+        )
+    if unmatched:
+        warnings.warn(
+            f"no sector for {_unmatched_text(unmatched, len(firms))} scanned firms: they are "
+            "labelled 'unknown'",
+            ShockScanWarning,
+            stacklevel=user_stacklevel(),
+        )
+    return matched.fillna("unknown").astype(str).rename("sector")
 
 
 def read_sector_map(

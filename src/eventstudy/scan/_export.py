@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,9 @@ def export_scan(
 
     Files go through :class:`eventstudy._fileio.OutputFolder` (atomic, only inside ``folder``,
     never over a file eventstudy did not write); every name is checked before the first write.
+    Outputs of an earlier scan into the same folder that this one does not write (e.g. the
+    sector figure of a day no longer among the top shock days) are deleted when they are
+    unchanged since eventstudy wrote them; an edited one is kept, with a warning.
     """
     from .._fileio import OutputFolder
     from ..report.document import _table_bytes, figure_png
@@ -40,4 +44,50 @@ def export_scan(
             for date in scan.days(top=sector_days).index:
                 name = f"figures/sectors_{date:%Y-%m-%d}.png"
                 payloads[name] = figure_png(scan.plot_sectors(date))
-    return out.write_all(payloads)
+    written = out.write_all(payloads)
+    _remove_stale(out, set(payloads))
+    return written
+
+
+#: the names an export may write: a re-run removes the ones it did not write this time
+_OWN_OUTPUT = re.compile(
+    r"(shock_index|shock_days|episodes|firm_shocks)\.csv|summary\.txt"
+    r"|figures/shock_calendar\.png|figures/sectors_\d{4}-\d{2}-\d{2}\.png"
+)
+
+
+def _remove_stale(out: Any, current: set[str]) -> list[str]:
+    """Delete the scan outputs of an earlier run into the same folder that this run did not
+    write (e.g. ``figures/sectors_<date>.png`` of a day no longer among the top shock days).
+
+    Only files the output manifest lists *and* whose content is still what eventstudy wrote
+    are deleted (and forgotten by the manifest); an edited one is kept, with a warning. A file
+    the manifest does not list is never touched.
+    """
+    import warnings
+
+    from .._fileio import _sha256_file
+    from ..exceptions import user_stacklevel
+    from ._warnings import ShockScanWarning
+
+    removed, kept = [], []
+    for name in sorted(set(out.files) - current):
+        if not _OWN_OUTPUT.fullmatch(name):
+            continue
+        path = out.target(name)
+        if path.exists() and _sha256_file(path) != out.files[name]:
+            kept.append(name)
+            continue
+        if path.exists():
+            out.remove(name)  # listed and unchanged: delete it and forget it
+        else:
+            out._record(name, None)  # already gone: forget it
+        removed.append(name)
+    if kept:
+        warnings.warn(
+            f"kept {', '.join(kept)} in {out.path}: written by an earlier scan but edited since "
+            "(this run did not write it, so it is stale); delete it if it is not yours to keep",
+            ShockScanWarning,
+            stacklevel=user_stacklevel(),
+        )
+    return removed

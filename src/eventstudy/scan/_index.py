@@ -14,10 +14,14 @@ from scipy import stats
 
 from ._rolling import window_sums
 
-__all__ = ["day_index", "episodes_of"]
+__all__ = ["day_index", "episodes_of", "screened_null"]
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
+
+#: a day with ``p_share`` at or below this level enters later days' nulls winsorised at the
+#: ``1 - SCREEN_LEVEL`` quantile of its own null (see :func:`screened_null`)
+SCREEN_LEVEL = 0.001
 
 
 def _trailing_moments(
@@ -82,6 +86,56 @@ def share_quantile(q: float, n: FloatArray, mean_share: FloatArray, rho: FloatAr
     return np.where(ok, k / nn, np.nan)
 
 
+def screened_null(
+    share: FloatArray,
+    k: FloatArray,
+    n_firms: FloatArray,
+    has: BoolArray,
+    *,
+    day_level: float,
+    null_window: int,
+    min_null: int,
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, npt.NDArray[np.int64]]:
+    """The day test with earlier shock days screened out of each later day's null.
+
+    Day ``t``'s null is estimated from the scanned sessions among the ``null_window`` before
+    it, each earlier day whose own ``p_share`` was at most :data:`SCREEN_LEVEL` counting at
+    the ``1 - SCREEN_LEVEL`` quantile of its own null (as a share) instead of its share
+    (decided by its own past only, so the screen never looks ahead). Returns ``null_share``, ``rho``, ``p_share``, ``null_hi`` and
+    ``n_null`` (the scanned sessions in the null window; 0 on unscanned days). A day's
+    screen must be known before a later day's null is formed: the result equals a loop over
+    the days in date order.
+    """
+    # Vectorised passes instead of a loop over days: each pass computes every day's null from
+    # the current contributions and finds the earliest not-yet-screened day with
+    # p <= SCREEN_LEVEL; screening it changes only the nulls of the days after it, so the next
+    # pass restarts there. The number of passes is the number of screened days plus one.
+    value = share.copy()  # what a day contributes to later nulls
+    n_prev, _, _ = _trailing_moments(value, has, null_window)
+    _, nbar, _ = _trailing_moments(n_firms, has, null_window)
+    enough = has & (n_prev >= min_null)
+    p_out = np.full(len(share), np.nan)
+    start = 0
+    while True:
+        _, m_share, v_share = _trailing_moments(value, has, null_window)
+        rho = np.where(enough, overdispersion(m_share, v_share, nbar), np.nan)
+        m_share = np.where(enough, m_share, np.nan)
+        p_out[start:] = share_pvalue(k[start:], n_firms[start:], m_share[start:], rho[start:])
+        with np.errstate(invalid="ignore"):
+            hits = np.flatnonzero(p_out[start:] <= SCREEN_LEVEL)
+        if not len(hits):
+            break
+        t = start + int(hits[0])
+        bar = share_quantile(
+            1.0 - SCREEN_LEVEL, n_firms[t : t + 1], m_share[t : t + 1], rho[t : t + 1]
+        )
+        value[t] = min(share[t], float(bar[0]))  # a clear shock enters later nulls at this bar
+        start = t + 1
+    null_hi = share_quantile(1.0 - day_level, n_firms, m_share, rho)
+    n_null = np.where(has, n_prev, 0.0).astype(np.int64)
+    return m_share, rho, p_out, null_hi, n_null
+
+
 def day_index(
     dates: pd.DatetimeIndex,
     ar: FloatArray,
@@ -103,8 +157,18 @@ def day_index(
       cross-correlated or fat-tailed, shown for reference);
     * ``p_share`` (the one that decides a shock day): ``K ~ BetaBinomial(N_t, a, b)`` whose
       mean ``m_t`` and intra-day correlation ``rho_t`` (:func:`overdispersion`) are the
-      moments of the share on the previous ``null_window`` days (at least ``min_null``), so
-      fat tails and cross-correlation of the past set the bar; ``shock = p_share <= day_level``;
+      moments of the share on the previous ``null_window`` scanned days (at least
+      ``min_null``; their number is ``n_null``), so fat tails and cross-correlation of the
+      past set the bar; ``shock = p_share <= day_level``;
+    * **earlier shocks are screened** (:func:`screened_null`): a day whose own ``p_share`` was
+      at most ``SCREEN_LEVEL = 0.001`` enters the later days' nulls winsorised at the
+      ``0.999`` quantile of its own null (as a share), not at its share. Unscreened, each
+      shock day inflated the null's variance and so raised the bar for the shocks after it
+      (masking: with 20 planted days hitting 30 % of 500 firms at 5 sd in 332 sessions, only
+      10 were found; all 20 are now). The screen uses only each day's own past, so appending
+      data still never changes an earlier day; a day's bar is winsorised, not dropped, so a
+      lasting rise of the flag rate still lifts the null. On simulated null returns
+      ``p <= 0.001`` almost never occurs and the screen leaves the calibration unchanged;
     * ``z_mean = mean SAR_t / sd(mean SAR_s, previous days)``: Brown & Warner's (1985) crude
       dependence adjustment, ``p_mean`` from Student t with (days - 1) degrees of freedom;
     * ``dispersion`` is the cross-sectional standard deviation of the SARs (``n - 1``) and
@@ -127,13 +191,9 @@ def day_index(
         mean_sar = np.where(has, sar0.sum(axis=1) / n_firms, np.nan)
         dev = np.where(scanned, sar - mean_sar[:, None], 0.0)
         dispersion = np.where(n_firms > 1, np.sqrt((dev * dev).sum(axis=1) / (n_firms - 1)), np.nan)
-    n_prev, m_share, v_share = _trailing_moments(share, has, null_window)
-    _, nbar, _ = _trailing_moments(n_firms, has, null_window)
-    enough = has & (n_prev >= min_null)
-    rho = np.where(enough, overdispersion(m_share, v_share, nbar), np.nan)
-    m_share = np.where(enough, m_share, np.nan)
-    p_share = share_pvalue(k, n_firms, m_share, rho)
-    null_hi = share_quantile(1.0 - day_level, n_firms, m_share, rho)
+    m_share, rho, p_share, null_hi, n_null = screened_null(
+        share, k, n_firms, has, day_level=day_level, null_window=null_window, min_null=min_null
+    )
     p_binomial = np.where(has, stats.binom.sf(k - 1, n_firms.astype(np.int64), level), np.nan)
     n_m, _, v_mean = _trailing_moments(mean_sar, has, null_window)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -154,6 +214,7 @@ def day_index(
             "null_share": m_share,
             "null_hi": null_hi,
             "rho": rho,
+            "n_null": n_null,
             "p_share": p_share,
             "p_binomial": p_binomial,
             "mean_ar": mean_ar,

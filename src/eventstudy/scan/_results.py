@@ -41,13 +41,16 @@ class ShockScan:
     index : pandas.DataFrame
         One row per session (index ``date``): ``n_firms`` scanned, ``n_flagged`` (``n_down``,
         ``n_up``), ``share`` flagged, its null mean ``null_share`` and ``1 - day_level``
-        quantile ``null_hi``, intra-day flag correlation ``rho``, ``p_share`` (beta-binomial,
-        decides ``shock``), ``p_binomial`` (independence, reference), ``mean_ar``,
+        quantile ``null_hi``, intra-day flag correlation ``rho``, ``n_null`` (previous sessions
+        the null rests on), ``p_share`` (beta-binomial, decides ``shock``; earlier clear
+        shock days are screened out of later nulls, see :func:`eventstudy.scan._index.day_index`), ``p_binomial`` (independence, reference), ``mean_ar``,
         ``mean_sar``, ``z_mean`` / ``p_mean`` (Brown–Warner 1985 crude dependence adjustment),
         ``dispersion`` (cross-sectional sd of SAR) and ``z_dispersion`` (against the previous
         days), ``shock`` and ``episode``.
     meta : dict
-        Settings, ``gaps`` (skipped firm-days), ``never_scanned`` firms, ``first_scanned``.
+        Settings, ``gaps`` (skipped firm-days), ``never_scanned`` firms, ``first_scanned``,
+        ``n_day_tested`` sessions with a day test and the ``first_day_tested``, ``n_singular``
+        firm-days not scanned because the trailing market was constant.
     sar, ar, flags, dof : pandas.DataFrame
         Wide ``date x ticker`` frames of every firm-day (NaN / 0 where not scanned).
 
@@ -496,7 +499,9 @@ class ShockScan:
         ``n_events``, ``n_dates``, ``largest_cluster`` (events on one date), ``share_clustered``
         (events sharing their date with another), ``min_gap`` (fewest sessions between two
         distinct dates), ``overlapping_dates`` (dates whose ``event_window`` overlaps another
-        date's) and ``clustered`` (any two events share a session).
+        date's), ``clustered`` (any two events share a session) and ``n_rolled`` (events whose
+        date is not a session of the scan: each counts at the next session, its day 0 as
+        :func:`eventstudy.map_to_day0` rolls it; a date after the last session is an error).
 
         Examples
         --------
@@ -507,7 +512,18 @@ class ShockScan:
         """
         if not {"ticker", "date"} <= set(events.columns):
             raise SpecError("events need ticker and date columns (from ShockScan.to_events)")
-        day = pd.DatetimeIndex(pd.to_datetime(events["date"]))
+        given = pd.DatetimeIndex(pd.to_datetime(events["date"])).normalize()
+        # a date that is not a session counts at the next session (its day 0, as the study
+        # rolls it: eventstudy.calendar.map_to_day0)
+        at = np.searchsorted(self.dates.to_numpy(), given.to_numpy(), side="left")
+        if (at >= len(self.dates)).any():
+            late = given[at >= len(self.dates)][0]
+            raise DataError(
+                f"event date {late:%Y-%m-%d} is after the last session of the scan "
+                f"({self.dates[-1]:%Y-%m-%d}): it has no day 0 in these returns"
+            )
+        day = self.dates[at]
+        rolled = int((day != given).sum())
         uniq, counts = np.unique(day.to_numpy(), return_counts=True)
         pos = np.sort(self.dates.get_indexer(pd.DatetimeIndex(uniq)))
         gaps = np.diff(pos)
@@ -527,6 +543,7 @@ class ShockScan:
                 "min_gap": [int(gaps.min()) if len(gaps) else np.nan],
                 "overlapping_dates": [int(overlapping.sum())],
                 "clustered": [bool((counts > 1).any() or overlapping.any())],
+                "n_rolled": [rolled],
             }
         )
 
@@ -551,12 +568,22 @@ class ShockScan:
                 f"{len(scanned)} ({scanned.index[0]:%Y-%m-%d} .. {scanned.index[-1]:%Y-%m-%d})",
             ),
             ("firm-days flagged", f"{n_flag} of {n_fd} ({n_flag / max(n_fd, 1):.2%})"),
-            (
-                "shock days",
-                f"{int(idx['shock'].sum())} (p_share <= {m['day_level']:g}), "
-                f"{len(self.episodes)} episodes",
-            ),
+            ("shock days", self._shock_text()),
         ]
+
+    def _shock_text(self) -> str:
+        m = self.meta
+        n_tested = int(m.get("n_day_tested", 0))
+        if n_tested == 0:
+            return (
+                f"not tested: the day test needs min_null={m['min_null']} earlier scanned "
+                "sessions, so no session could be tested (p_share is NaN)"
+            )
+        return (
+            f"{int(self.index['shock'].sum())} (p_share <= {m['day_level']:g}), "
+            f"{len(self.episodes)} episodes; day test on {n_tested} sessions from "
+            f"{m['first_day_tested']:%Y-%m-%d}"
+        )
 
     def summary(self, top: int = 10) -> str:
         """A plain-text summary: settings, counts and the top shock days.
@@ -585,7 +612,12 @@ class ShockScan:
         return (
             f"<ShockScan {len(self.firms)} firms x {int((self.index['n_firms'] > 0).sum())} "
             f"sessions, model={m['model']}, {int(self._flags.sum())} firm-days flagged, "
-            f"{int(self.index['shock'].sum())} shock days>"
+            + (
+                f"{int(self.index['shock'].sum())} shock days "
+                f"(day test on {int(m.get('n_day_tested', 0))} sessions)>"
+                if m.get("n_day_tested", 0)
+                else "day test not run (too few scanned sessions)>"
+            )
         )
 
     def _repr_html_(self) -> str:
