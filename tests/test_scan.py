@@ -377,6 +377,10 @@ def test_a_market_column_absent_is_a_clear_error() -> None:
         es.scan_shocks(frame, MARKET)
     with pytest.raises(es.DataError, match=r"did you mean 'SPY'"):
         es.scan_shocks(simulate(5, 200), "spy")
+    # the market named among the firms (it would be regressed on itself): a clear error
+    firms = [c for c in simulate(5, 200).columns if c != MARKET]
+    with pytest.raises(es.DataError, match=r"SPY is the market: it cannot also be a scanned"):
+        es.scan_shocks(simulate(5, 200), MARKET, tickers=[*firms[:2], MARKET])
 
 
 @pytest.mark.parametrize(

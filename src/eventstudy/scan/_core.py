@@ -382,6 +382,12 @@ def _firm_columns(wide: pd.DataFrame, market: Any, tickers: Sequence[str] | None
                 f"ticker(s) not in the returns: {', '.join(missing[:10])}"
                 + (f" and {len(missing) - 10} more" if len(missing) > 10 else "")
             )
+        if market_name is not None and market_name in firms:
+            # regressed on itself its abnormal return is 0 by construction: never a firm
+            raise DataError(
+                f"{market_name} is the market: it cannot also be a scanned firm; drop it "
+                "from tickers (every other column is scanned against it)"
+            )
     if not firms:
         raise DataError("no firm to scan: the returns hold only the market column")
     return firms
