@@ -532,3 +532,31 @@ def test_a_spec_test_list_is_what_the_results_run_by_default(
     )
     assert set(pd.read_csv(out / "tests.csv")["test"]) == {"patell", "bmp"}
     assert "patell" in (out / "summary.txt").read_text()
+
+
+@pytest.mark.shared_data
+def test_run_spec_results_table_the_spec_car_windows(tmp_path: Path, prices_dir: Path) -> None:
+    """``run_spec`` and ``eventstudy run`` table the same windows: the spec's ``[windows] car``
+    (the selloff example: [0, 0], [0, 1], [-5, 1], [-1, 5])."""
+    res = es.run_spec(fast_spec(tmp_path), prices_dir=prices_dir, offline=True)
+    wanted = [(0, 0), (0, 1), (-5, 1), (-1, 5)]
+    assert res.car_windows == tuple(wanted)
+    labels = [f"[{a}, {b}]" for a, b in wanted]
+    assert list(res.summary().frames.caar["window"]) == labels
+    assert "[-5, 1]" in res._repr_html_() and "[-1, 5]" in res._repr_html_()
+    # the same CAARs as the CLI's caar.csv for the same spec
+    out = tmp_path / "out"
+    args = ["run", str(fast_spec(tmp_path)), "--prices-dir", str(prices_dir), "--offline", "-q"]
+    assert main([*args, "--out", str(out)]) == 0
+    cli = pd.read_csv(out / "caar.csv")
+    assert list(cli["window"]) == labels
+    np.testing.assert_allclose(cli["caar"], res.summary().frames.caar["caar"], rtol=1e-9)
+    # by hand: the mean CAR of the 27 firms over [0, 1] (no missing return there, so the
+    # mean CAR and Brown-Warner's AAR sum are one number)
+    cols = (res.panel.evt_rel >= 0) & (res.panel.evt_rel <= 1)
+    assert np.isfinite(res.panel.ar[:, cols]).all()
+    by_hand = float(np.mean(np.nansum(res.panel.ar[:, cols], axis=1)))
+    table = res.summary().frames.caar.set_index("window")
+    assert table.loc["[0, 1]", "caar"] == pytest.approx(by_hand, rel=1e-12)
+    with pytest.raises(es.SpecError):
+        res.with_conventions(windows=[(0, 99)])

@@ -46,7 +46,7 @@ from eventstudy.spec import (
     parse_spec,
 )
 from eventstudy.study import EventStudy
-from eventstudy.testing import check_model
+from eventstudy.testing import check_model, simulated_study
 
 IntArray = np.ndarray
 
@@ -498,3 +498,52 @@ def test_a_test_of_ones_own_is_the_primary_test_of_a_toml_spec(
     mean, z = _hand_toy_z(res.panel.ar, np.asarray(res.panel.evt_rel), (0, 1))
     np.testing.assert_allclose(rows[["estimate", "statistic"]].iloc[0], [mean, z], rtol=1e-12)
     assert "Primary test: toy_z" in res.summary(windows=[(0, 1)]).as_markdown()
+
+
+# ----------------------------------------------------------------------------- re-registering
+def _scaled_mean_test(scale: float) -> TestSpec:
+    """A toy test whose estimate is ``scale`` x the mean (a new version changes the numbers)."""
+
+    def rows(x: np.ndarray, alternative: str) -> Rows:
+        n = np.isfinite(x).sum(0)
+        mean = np.nanmean(x, 0) * scale
+        z = mean / (np.nanstd(x, 0, ddof=1) / np.sqrt(n))
+        p = p_values(z, "normal", None, alternative)
+        return Rows(mean, z, p, "normal", np.full(len(z), np.nan), n)
+
+    return TestSpec(
+        "scaled_mean",
+        daily=lambda ctx, alt: rows(ctx.ar, alt),
+        window=lambda ctx, ws, alt: rows(
+            np.column_stack([ctx.car(ctx.window_days(w))[0] for w in ws]), alt
+        ),
+        naive=True,
+        min_events=2,
+    )
+
+
+def test_a_test_registered_again_gives_its_own_numbers_on_the_same_results() -> None:
+    sim = simulated_study(models.MarketModel("MKT"))
+    res = es.EventStudy(
+        sim.events, sim.returns, model=models.MarketModel("MKT"), calendar=None
+    ).fit()
+    # by hand: the mean CAR over (0, 1) of the used events
+    cols = (res.panel.evt_rel >= 0) & (res.panel.evt_rel <= 1)
+    mean_car = float(np.mean(np.nansum(res.panel.ar[:, cols], axis=1)))
+    before = set(res.tests(windows=[(0, 1)], daily=False)["test"])
+    register(_scaled_mean_test(1.0))
+    try:
+        first = es.run_tests(res.panel, ["scaled_mean"], [(0, 1)], daily=False)["estimate"]
+        assert first.iloc[0] == pytest.approx(mean_car, rel=1e-12)
+        # res.tests() with every test now includes the new one (its memo was for the old set)
+        assert set(res.tests(windows=[(0, 1)], daily=False)["test"]) == before | {"scaled_mean"}
+        unregister("scaled_mean")
+        register(_scaled_mean_test(100.0))  # a new version under the same name
+        again = es.run_tests(res.panel, ["scaled_mean"], [(0, 1)], daily=False)["estimate"]
+        assert again.iloc[0] == pytest.approx(100 * mean_car, rel=1e-12)
+        shown = res.tests(["scaled_mean"], windows=[(0, 1)], daily=False)["estimate"]
+        assert shown.iloc[0] == pytest.approx(100 * mean_car, rel=1e-12)
+    finally:
+        if "scaled_mean" in REGISTRY:
+            unregister("scaled_mean")
+    assert set(res.tests(windows=[(0, 1)], daily=False)["test"]) == before

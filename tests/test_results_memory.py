@@ -23,7 +23,9 @@ import pandas as pd
 import pytest
 
 import eventstudy as es
-from eventstudy.inference import Conventions, _core, _correlation, api
+from eventstudy.inference import Conventions, _core, _correlation, api, registered_tests
+from eventstudy.inference._registry import caar_method_of
+from eventstudy.inference.guidance import choose_headline
 from eventstudy.models import MarketModel
 from eventstudy.report import document as report
 from eventstudy.report.plotting import caar_path, plot_caar
@@ -112,6 +114,25 @@ def test_one_caar_path_for_the_table_the_figure_and_the_tests() -> None:
             np.testing.assert_allclose(got, hand, rtol=1e-12, err_msg=name)
 
 
+@pytest.mark.parametrize("name", sorted(registered_tests()))
+def test_every_test_declares_the_caar_its_window_estimate_is(name: str) -> None:
+    """Each registered test's window estimates equal the hand path of the CAAR formula it
+    declares (``TestSpec.caar``), so the table, ``res.caar()`` and the figure of a study
+    with that primary test show one number (the rank tests declared the mean CAR while
+    estimating the running AAR sum)."""
+    res = _study()
+    cols = (res.panel.evt_rel >= 0) & (res.panel.evt_rel <= 3)
+    hand = dict(zip(("mean_car", "aar_sum"), _hand_paths(res.panel.ar[:, cols]), strict=True))
+    declared = caar_method_of(name)
+    windows = [(0, 0), (0, 1), (0, 2), (0, 3)]
+    est = res.tests([name], windows=windows, daily=False)["estimate"].to_numpy()
+    np.testing.assert_allclose(est, hand[declared], rtol=1e-12, err_msg=f"{name}: {declared}")
+    chosen = res.with_conventions(primary_test=name)
+    np.testing.assert_allclose(chosen.caar((0, 3))["caar"], hand[declared], rtol=1e-12)
+    fig = plot_caar(chosen, start=0, band=None, percent=False)
+    np.testing.assert_allclose(fig.axes[0].get_lines()[0].get_ydata(), hand[declared], rtol=1e-12)
+
+
 def test_with_a_complete_panel_both_definitions_agree() -> None:
     res = _study(missing=False)
     a = res.caar(how="mean_car")["caar"].to_numpy()
@@ -141,8 +162,18 @@ def test_results_remember_their_conventions_and_primary_test() -> None:
     table = etable(chosen, windows=[(0, 1)])
     assert isinstance(table, pd.DataFrame)
     assert "Test: brown_warner_1985." in table.attrs["notes"]
+    assert "Conventions: no_pe." in table.attrs["notes"]  # etable names them too
+    assert "Conventions: default." in etable(res, windows=[(0, 1)]).attrs["notes"]
     bw = chosen.tests("brown_warner_1985", windows=[(0, 1)])["estimate"].iloc[0]
     assert table.iloc[0, 0] == f"{bw:.4f}"
+    # an explicit test="auto" is the automatic choice, not "the stored primary test"
+    auto = chosen.summary(windows=[(0, 1)], test="auto")
+    assert auto.primary_test == choose_headline(chosen.panel, "auto") != "brown_warner_1985"
+    # conventions the panel cannot use fail at once (estudy2 needs log returns)
+    with pytest.raises(es.SpecError, match="require log returns but the panel holds simple"):
+        res.with_conventions(Conventions.profile("estudy2"))
+    with pytest.raises(es.SpecError, match="must be an eventstudy.Conventions"):
+        res.with_conventions("estudy2")  # type: ignore[arg-type]
     with pytest.raises(es.SpecError, match="primary_test='bw' is not a test"):
         res.with_conventions(primary_test="bw")
 
@@ -255,3 +286,21 @@ def test_summary_is_one_object_rendered_four_ways() -> None:
     # real signatures: no **kwargs pass-through on the summary
     params = inspect.signature(es.EventStudyResults.summary).parameters.values()
     assert all(p.kind is not inspect.Parameter.VAR_KEYWORD for p in params)
+
+
+def test_export_with_a_summary_writes_files_that_agree(tmp_path: Path) -> None:
+    res = _study()
+    summary = res.summary(windows=[(0, 3)], test="patell")
+    # other windows and test given too: the summary decides, so tables and reports agree
+    res.export(
+        tmp_path, formats=("csv", "md"), windows=[(0, 0)], test="cross_sectional_t",
+        summary=summary,
+    )  # fmt: skip
+    caar = pd.read_csv(tmp_path / "caar.csv")
+    assert list(caar["window"]) == ["[0, 3]"] and list(caar["test"]) == ["patell"]
+    # by hand: Patell's estimate is the mean CAR over [0, 3]
+    cols = (res.panel.evt_rel >= 0) & (res.panel.evt_rel <= 3)
+    mean_car = float(np.mean(np.nansum(res.panel.ar[:, cols], axis=1)))
+    assert caar["caar"].iloc[0] == pytest.approx(mean_car, rel=1e-9)
+    md = (tmp_path / "report.md").read_text()
+    assert "t and p of the patell test" in md and "[0, 3]" in md

@@ -84,6 +84,10 @@ class EventStudyResults:
     #: the tests a spec's ``[tests] names`` chose (``None``: every registered test): what
     #: ``tests()``, ``summary()``, the reports and ``export`` run when not told otherwise
     default_tests: tuple[str, ...] | None = None
+    #: the CAR windows a spec's ``[windows] car`` chose (``None``: the standard ones inside
+    #: the event window): the default of ``summary()``, the reports, ``export`` and the
+    #: Jupyter view, so ``run_spec`` and ``eventstudy run`` table the same windows
+    car_windows: tuple[tuple[int, int], ...] | None = None
     #: second-stage results shown with the study (issue 16): ``{name: statsmodels fit |
     #: DataFrame | CalendarTimeResult | EventStudyResults}``; set by a spec's
     #: ``[cross_section]``, ``[outcome]`` and ``[long_horizon]`` or :meth:`with_second_stage`
@@ -375,12 +379,14 @@ class EventStudyResults:
         >>> res.tests(conventions=es.Conventions.profile("estudy2"))  # doctest: +SKIP
         """
         from .inference import run_tests
+        from .inference._registry import registry_version
 
         tests = self._tests_or(tests)
         used = self._conventions_or(conventions)
         with_days = windows is None if daily is None else daily
         # memoised on the arguments (run_tests also keeps each test's rows with the panel)
         key = (
+            registry_version(),  # "all" after a test was registered or removed: run again
             tests if isinstance(tests, str) else tuple(tests),
             None if windows is None else tuple(tuple(w) for w in windows),
             with_days,
@@ -419,6 +425,7 @@ class EventStudyResults:
         *,
         primary_test: str | None = None,
         tests: Sequence[str] | None = None,
+        windows: Sequence[tuple[int, int]] | None = None,
     ) -> EventStudyResults:
         """A new result with other default conventions and/or primary test (the numbers of
         the fit are shared; what is derived from them is computed afresh).
@@ -435,6 +442,9 @@ class EventStudyResults:
             The tests ``tests()``, ``summary()``, the reports and ``export`` run by default
             (names of the registry, as a spec's ``[tests] names``; ``None``: keep the current
             choice, every registered test unless one was made).
+        windows
+            The CAR windows ``summary()``, the reports, ``export`` and the Jupyter view table
+            by default (a spec's ``[windows] car``; ``None``: keep the current choice).
 
         Examples
         --------
@@ -456,11 +466,27 @@ class EventStudyResults:
             unknown = [name for name in chosen if name not in names]
             if unknown:
                 raise SpecError(f"tests {unknown} are not tests; choose from {list(names)}")
+        if conventions is not None:  # one the panel cannot use fails here, not at summary()
+            from .inference import Conventions as _Conventions
+            from .inference._core import check_return_kind
+
+            if not isinstance(conventions, _Conventions):
+                raise SpecError(
+                    "conventions must be an eventstudy.Conventions (e.g. "
+                    f"es.Conventions.profile('estudy2')), got {type(conventions).__name__}"
+                )
+            check_return_kind(self.panel, conventions)
+        wins = self.car_windows
+        if windows is not None:
+            from .engine.panel import check_window
+
+            wins = tuple(check_window(self.panel.evt_rel, w) for w in windows)
         return dataclasses.replace(
             self,
             conventions=self.conventions if conventions is None else conventions,
             primary_test=test,
             default_tests=chosen,
+            car_windows=wins,
         )
 
     def with_second_stage(self, **items: Any) -> EventStudyResults:

@@ -291,7 +291,10 @@ def fit_spec(
     # the spec's inference choices stay with the results: repr, summary(), the Jupyter view,
     # the report and etable use them by default (issue 12)
     res = res.with_conventions(
-        spec.build_conventions(), primary_test=spec.primary_test, tests=spec.tests
+        spec.build_conventions(),
+        primary_test=spec.primary_test,
+        tests=spec.tests,
+        windows=spec.car_windows,
     )
     # [outcome], [cross_section], [long_horizon] (issue 16): run here, for run_spec and the
     # CLI alike; the results carry them into summary(), the reports and the CLI's files

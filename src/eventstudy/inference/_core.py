@@ -60,6 +60,11 @@ def check_panel(panel: EventPanel, conventions: Conventions) -> None:
         raise DataError("evt_rel / est_rel do not match the widths of ar / resid_est")
     if np.isinf(panel.ar).any() or np.isinf(panel.resid_est).any():
         raise DataError("the panel contains infinite abnormal returns; check the input returns")
+    check_return_kind(panel, conventions)
+
+
+def check_return_kind(panel: EventPanel, conventions: Conventions) -> None:
+    """Raise when ``conventions`` need another return kind than the panel holds."""
     if conventions.return_kind != "any" and panel.return_kind != conventions.return_kind:
         raise SpecError(
             f"conventions {conventions.name!r} require {conventions.return_kind} returns but the "

@@ -135,6 +135,14 @@ def _too_few_events(spec: TestSpec, n: int) -> str:
 #: the parametric tests, then the non-parametric ones). The one registry: ``TEST_NAMES``,
 #: ``run_tests(tests="all")`` and ``spec.available_tests()`` are derived from it.
 REGISTRY: dict[str, TestSpec] = {}
+#: changes with every register/unregister: memoised test rows are keyed by it, so a test
+#: registered again under an old name never returns the old test's numbers
+_VERSION = [0]
+
+
+def registry_version() -> int:
+    """A counter of the registry's changes (keys of the memoised test rows)."""
+    return _VERSION[0]
 
 
 def register(spec: TestSpec) -> TestSpec:
@@ -186,6 +194,8 @@ def register(spec: TestSpec) -> TestSpec:
     held = REGISTRY.get(spec.name)
     if held is not None and held != spec:
         raise ValueError(f"test name {spec.name!r} is already registered")
+    if held is None:
+        _VERSION[0] += 1
     REGISTRY[spec.name] = spec
     return spec
 
@@ -220,6 +230,7 @@ def unregister(name: str) -> TestSpec:
     """
     if name not in REGISTRY:
         raise KeyError(f"no test {name!r} is registered; registered: {list(REGISTRY)}")
+    _VERSION[0] += 1
     return REGISTRY.pop(name)
 
 

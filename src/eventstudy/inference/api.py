@@ -29,7 +29,7 @@ from ._core import (
     normalise_windows,
     window_columns,
 )
-from ._registry import REGISTRY, registered_tests, run_spec_columns
+from ._registry import REGISTRY, registered_tests, registry_version, run_spec_columns
 from ._stats import memo_for
 from .conventions import Alternative, Conventions
 from .guidance import choose_headline
@@ -142,7 +142,9 @@ def run_tests(
             continue
         # a test's daily rows and its window rows are kept apart, so a later call that
         # asks for only one of them reuses what an earlier call computed
-        day_key, win_key = (name, "daily", alternative, shared), (name, wins, alternative, shared)
+        version = registry_version()  # a test registered again under this name: recompute
+        day_key = (name, version, "daily", alternative, shared)
+        win_key = (name, version, wins, alternative, shared)
         get_wins = need_windows and win_key not in rows_memo
         # the daily rows come along with a window computation (one pass over the test): the
         # report asks for windows only in one table and with the days in another

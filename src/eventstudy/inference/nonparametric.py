@@ -760,9 +760,13 @@ _SIGN = register(TestSpec("sign", _sign_daily, _sign_window, naive=True, min_eve
 _GSIGN = register(
     TestSpec("generalized_sign", _gsign_daily, _gsign_window, naive=True, min_events=2)
 )
-_CSIGN = register(TestSpec("corrado_zivney_sign", _csign_daily, _csign_window, naive=False))
-_RANK = register(TestSpec("corrado_rank", _rank_daily, _rank_window, naive=False))
-_MRANK = register(TestSpec("corrado_zivney_rank", _mrank_daily, _mrank_window, naive=False))
+_CSIGN = register(
+    TestSpec("corrado_zivney_sign", _csign_daily, _csign_window, naive=False, caar="aar_sum")
+)
+_RANK = register(TestSpec("corrado_rank", _rank_daily, _rank_window, naive=False, caar="aar_sum"))
+_MRANK = register(
+    TestSpec("corrado_zivney_rank", _mrank_daily, _mrank_window, naive=False, caar="aar_sum")
+)
 _GRANK = register(
     TestSpec("grank", _grank_daily, _grank_window, naive=False, z_like=False, min_events=2)
 )

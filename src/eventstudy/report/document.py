@@ -525,7 +525,9 @@ def export(
     eventstudy did not write; ``overwrite=True`` also replaces earlier outputs edited since.
     Every name is checked before the first file is written. The Markdown, HTML and LaTeX
     reports render one :class:`~eventstudy.report.summary.EventStudySummary`: ``summary``
-    when the caller has built it (the CLI prints the same one), else one built here.
+    when the caller has built it (the CLI prints the same one), else one built here. A given
+    ``summary`` decides the windows, tests, primary test and conventions of every file (the
+    tables as well as the reports), so the files never disagree.
 
     Examples
     --------
@@ -537,6 +539,10 @@ def export(
     bad = [f for f in formats if f not in EXPORT_FORMATS]
     if bad:
         raise SpecError(f"unknown export format(s) {bad}; valid: {', '.join(EXPORT_FORMATS)}")
+    if summary is not None:  # the summary decides: every file shows the same tables
+        frames = summary.frames
+        windows, test, conventions = frames.windows, frames.test, frames.conventions
+        tests = frames.requested if isinstance(frames.requested, str) else list(frames.requested)
     conv = _conventions(conventions)
     wins = _windows(res, windows)
     out = OutputFolder(folder, overwrite=overwrite)

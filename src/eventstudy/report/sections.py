@@ -91,13 +91,17 @@ SECOND_STAGE_CAPTIONS: dict[str, str] = {
 
 
 def default_windows(res: EventStudyResults) -> list[Window]:
-    """``[0, 0]``, ``[-1, 1]`` and the whole event window (those that fit in it).
+    """The results' own CAR windows (a spec's ``[windows] car``), else ``[0, 0]``,
+    ``[-1, 1]`` and the whole event window (those that fit in it).
 
     Examples
     --------
     >>> from eventstudy import report  # doctest: +SKIP
     >>> report.default_windows(res)  # [(0, 0), (-1, 1), (-10, 10)]  # doctest: +SKIP
     """
+    chosen = getattr(res, "car_windows", None)  # a spec's [windows] car (issue 12)
+    if chosen:
+        return [(int(a), int(b)) for a, b in chosen]
     rel = np.asarray(res.panel.evt_rel)
     lo, hi = int(rel.min()), int(rel.max())
     candidates = [(0, 0), (-1, 1), (lo, hi)]
@@ -317,7 +321,7 @@ def tests_table(
         res.panel, tests=names, windows=wins, daily=daily, conventions=_conventions(conventions)
     )
     # events that cluster strongly: the robust headline test's rows come first
-    lead = headline_test(res, getattr(res, "primary_test", DEFAULT_TEST))
+    lead = headline_test(res, DEFAULT_TEST)
     if lead == "kolari_pynnonen" and (out["test"] == lead).any():
         out = pd.concat([out[out["test"] == lead], out[out["test"] != lead]], ignore_index=True)
     return out
@@ -653,7 +657,7 @@ class StudyTables:
     windows : list of (int, int)
         The CAR windows tabled.
     test : str
-        The test asked for as headline (``"auto"`` or a registry name).
+        The test asked for as headline (``"primary"``: the results' own; ``"auto"`` or a registry name).
     conventions : Conventions
         The conventions of every test.
     caar : DataFrame
@@ -663,6 +667,8 @@ class StudyTables:
     sections : dict of str to DataFrame
         The display tables by caption: CAAR by window, Tests, CAR by group, CAR by firm,
         Events, then the second stage's.
+    requested : str or tuple of str
+        The tests asked for (``"all"`` or names): what the exported tests table runs too.
 
     Examples
     --------
@@ -678,6 +684,7 @@ class StudyTables:
     caar: pd.DataFrame
     tests: pd.DataFrame
     sections: dict[str, pd.DataFrame]
+    requested: str | tuple[str, ...] = "all"
 
     @classmethod
     def compute(
@@ -699,4 +706,5 @@ class StudyTables:
         wins = _windows(res, windows)
         caar = caar_table(res, wins, test=test, conventions=conv)
         tab = tests_table(res, wins, tests=tests, conventions=conv)
-        return cls(wins, test, conv, caar, tab, _sections(res, wins, caar, tab))
+        asked = tests if isinstance(tests, str) else tuple(tests)
+        return cls(wins, test, conv, caar, tab, _sections(res, wins, caar, tab), asked)

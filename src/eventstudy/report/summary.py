@@ -16,7 +16,6 @@ import pandas as pd
 
 from .sections import StudyTables, _conventions, _frame_rows, summary_text
 from .tables import (
-    DEFAULT_TEST,
     headline_test,
     md_escape,
     render_html,
@@ -112,7 +111,7 @@ class EventStudySummary(str):
         chosen = test if test is not None else res.primary_test
         frames = StudyTables.compute(res, windows, tests=tests, test=chosen, conventions=conv)
         text = summary_text(res, title=title, data=data, tables=frames)
-        shown = headline_test(res, chosen if chosen != "auto" else DEFAULT_TEST)
+        shown = headline_test(res, chosen)
         return cls(
             text,
             heading=title or "Event study results",

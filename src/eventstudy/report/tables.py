@@ -69,9 +69,11 @@ CLUSTER_NOTE = (
     "and over-rejects when they cluster; prefer kolari_pynnonen or a portfolio test "
     "(results.clustering() grades the clustering and advises by design)."
 )
-#: ``"auto"``: ``cross_sectional_t``, or ``kolari_pynnonen`` when events cluster strongly
-#: (:func:`eventstudy.inference.guidance.choose_headline`)
-DEFAULT_TEST = "auto"
+#: ``"primary"``: the results' own primary test (``res.primary_test``, chosen at fit or spec
+#: time; ``"auto"`` there is ``cross_sectional_t``, or ``kolari_pynnonen`` when events
+#: cluster strongly, :func:`eventstudy.inference.guidance.choose_headline`). An explicit
+#: ``test="auto"`` is the automatic choice whatever the results' primary test is.
+DEFAULT_TEST = "primary"
 _WINDOW = re.compile(r"^\s*[\[(]?\s*(-?\d+)\s*[,;: ]\s*(-?\d+)\s*[\])]?\s*$")
 
 
@@ -232,7 +234,7 @@ def headline_test(res: EventStudyResults | EventPanel, test: str = DEFAULT_TEST)
     from ..inference.guidance import choose_headline
 
     if test == DEFAULT_TEST:
-        test = str(getattr(res, "primary_test", test))
+        test = str(getattr(res, "primary_test", "auto"))
     return choose_headline(_panel_of(res), test)
 
 
@@ -351,11 +353,17 @@ def _collect(
             # each result's own conventions unless the caller names some (issue 12)
             own = conventions if conventions is not None else getattr(item, "conventions", None)
             frame = study_rows(item, windows, test=test, conventions=own)
+            # the conventions the numbers were computed under (named in the notes)
+            frame.attrs["conventions"] = getattr(own, "name", None) or "default"
             if frame["study"].iloc[0] in seen:  # two results with the same name stay apart
                 frame["study"] = f"{frame['study'].iloc[0]} ({i + 1})"
         seen.update(frame["study"].astype(str))
         frames.append(frame)
-    return pd.concat(frames, ignore_index=True)
+    out = pd.concat(frames, ignore_index=True)
+    out.attrs["conventions"] = list(
+        dict.fromkeys(str(f.attrs["conventions"]) for f in frames if "conventions" in f.attrs)
+    )
+    return out
 
 
 def _normalise_rows(frame: pd.DataFrame, default_study: str) -> pd.DataFrame:
@@ -464,9 +472,11 @@ def _notes(stat: str, stars: tuple[float, ...], percent: bool, rows: pd.DataFram
     # the test behind the numbers (a result's primary test unless the caller named one)
     named = ", ".join(dict.fromkeys(rows["test"].dropna().astype(str))) if "test" in rows else ""
     tests = f" Test: {named}." if named else ""
+    used = rows.attrs.get("conventions") or []
+    conventions = f" Conventions: {', '.join(used)}." if used else ""
     return (
         f"{what} in parentheses; {marks}; N = number of events (largest over windows)."
-        f"{unit}{tests}{clustered}"
+        f"{unit}{tests}{conventions}{clustered}"
     )
 
 
