@@ -791,3 +791,132 @@ def test_a_rerun_removes_its_own_stale_sector_figures_only(tmp_path: Path) -> No
     listed = set(json.loads((out / ".eventstudy-outputs.json").read_text())["files"])
     stale = {f"figures/{n}" for n in old} - {f"figures/{n}" for n in new}
     assert not (stale - {f"figures/{edited.name}"}) & listed
+
+
+# ----------------------------------------------------------------------------- third audit
+def test_a_stale_output_replaced_by_a_link_is_kept_and_the_run_succeeds(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # was: the stale removal raised OutputError on the link: `eventstudy scan` exit 4 after
+    # writing every new output
+    sectors = tmp_path / "sectors.csv"
+    three, _ = plant(simulate(30, 300, seed=41), [230, 250, 270], 0.5, 6.0)
+    one, _ = plant(simulate(30, 300, seed=42), [280], 0.5, 6.0)
+    pd.DataFrame({"Symbol": three.columns[:-1], "GICS Sector": list("AB" * 15)}).to_csv(
+        sectors, index=False
+    )
+    out = tmp_path / "out"
+    args = ["scan", "--universe", "panel.csv", "--prices-dir", str(tmp_path), "--sectors",
+            "sectors.csv", "--estimation", "-100", "-1", "--top", "3", "--out", str(out), "-q"]  # fmt: skip
+    _write_panel(three, tmp_path)
+    assert main(args) == 0
+    old = sorted((out / "figures").glob("sectors_*.png"))
+    assert len(old) == 3
+    precious = tmp_path / "precious.txt"
+    precious.write_text("precious")
+    old[0].unlink()
+    old[0].symlink_to(precious)  # a stale output replaced by a link to the user's file
+    _write_panel(one, tmp_path)  # other shock days: the three old figures are stale
+    capsys.readouterr()
+    assert main(args) == 0
+    err = " ".join(capsys.readouterr().err.split())
+    assert re.search(rf"warning: kept figures/{old[0].name} \(.*is a symbolic link\)", err)
+    assert old[0].is_symlink() and precious.read_text() == "precious"
+    assert not old[1].exists() and not old[2].exists()  # unchanged stale outputs: removed
+    assert (out / "shock_days.csv").is_file()
+
+
+def test_a_market_series_named_like_a_column_is_the_market(tmp_path: Path) -> None:
+    # was: es.scan_shocks(rets, rets["SPY"]) scanned SPY as a firm (against itself)
+    frame = simulate(6, 220, seed=51)
+    firms = [c for c in frame.columns if c != MARKET]
+    by_name = es.scan_shocks(frame, MARKET, estimation=(-100, -1))
+    by_series = es.scan_shocks(frame, frame[MARKET], estimation=(-100, -1))
+    assert by_series.firms == firms
+    np.testing.assert_array_equal(by_series.sar.to_numpy(), by_name.sar.to_numpy())
+    with pytest.raises(es.DataError, match=r"SPY is the market: it cannot also be a scanned"):
+        es.scan_shocks(frame, frame[MARKET], tickers=[firms[0], MARKET])
+    # a string is one ticker, not its letters
+    one = es.scan_shocks(frame, MARKET, estimation=(-100, -1), tickers=firms[0])
+    assert one.firms == [firms[0]]
+    # the CLI: --tickers naming the market is the same error (was: silently dropped)
+    _write_panel(frame, tmp_path)
+    code = main(["scan", "--universe", str(tmp_path / "panel.csv"), "--tickers",
+                 f"{firms[0]},spy", "--out", str(tmp_path / "o"), "-q"])  # fmt: skip
+    assert code == 3 and not (tmp_path / "o").exists()
+
+
+def test_unparsable_missing_or_tz_aware_dates_are_clear(tmp_path: Path) -> None:
+    frame, _ = plant(simulate(20, 300, seed=13), [230, 260], 0.5, 6.0)
+    scan = es.scan_shocks(frame, MARKET, estimation=(-100, -1), min_null=20)
+    with pytest.raises(es.DataError, match=r"date '2022-13-45' \(position 0\) is not a date"):
+        scan.to_events(dates=["2022-13-45"])
+    with pytest.raises(es.DataError, match=r"date 'notadate' \(position 1\) is not a date"):
+        scan.rank_of([frame.index[230], "notadate"])
+    garbage = pd.DataFrame({"ticker": ["F000"], "date": ["garbage"]})
+    with pytest.raises(es.DataError, match=r"event date 'garbage' .*is not a date"):
+        scan.clustering(garbage)
+    missing = pd.DataFrame({"ticker": ["F000", "F001"], "date": [frame.index[230], pd.NaT]})
+    with pytest.raises(es.DataError, match=r"event date at position 1 is missing"):
+        scan.clustering(missing)
+    # tz-aware dates (was: TypeError) count at their own date, as naive ones
+    naive = pd.DataFrame({"ticker": ["F000", "F001"], "date": frame.index[[230, 260]]})
+    aware = naive.assign(date=naive["date"].dt.tz_localize("UTC"))
+    got = scan.clustering(aware).iloc[0]
+    gap = 260 - 230  # sessions between the two dates, by position
+    assert (got["n_dates"], got["min_gap"], got["n_rolled"]) == (2, gap, 0)
+    # a date that is not a session names the next session
+    saturday = frame.index[200] + pd.Timedelta(days=(5 - frame.index[200].weekday()) % 7)
+    monday = frame.index[frame.index.searchsorted(saturday)]
+    with pytest.raises(
+        es.DataError,
+        match=rf"{saturday:%Y-%m-%d} is not a session.*next session is {monday:%Y-%m-%d}",
+    ):
+        scan.to_events(dates=[saturday])
+
+
+def test_input_errors_say_what_to_do() -> None:
+    frame = simulate(5, 200, seed=7)
+    dup = pd.concat([frame, frame[["F000"]]], axis=1)
+    with pytest.raises(es.DataError, match=r"duplicate ticker column 'F000'.*keep one column"):
+        es.scan_shocks(dup, MARKET, estimation=(-100, -1))
+    text = frame.astype(object)
+    text.iloc[3, 1] = "n/a"
+    with pytest.raises(es.DataError, match=r"non-numeric return column.*F001.*pd\.to_numeric"):
+        es.scan_shocks(text, MARKET, estimation=(-100, -1))
+    with pytest.raises(es.DataError, match=r"'SPY' has no returns \(every value.*load the"):
+        es.scan_shocks(frame.assign(SPY=np.nan), MARKET, estimation=(-100, -1))
+    vol = pd.DataFrame(1e6, index=frame.index, columns=frame.columns[:5])
+    neg = vol.copy()
+    neg.iloc[30, 1] = -3.0
+    with pytest.raises(
+        es.DataError, match=rf"negative volume for F001 on {frame.index[30]:%Y-%m-%d}; share"
+    ):
+        es.scan_shocks(frame, MARKET, estimation=(-100, -1), volume=neg)
+    word = vol.astype(object)
+    word.iloc[12, 2] = "abc"
+    with pytest.raises(
+        es.DataError,
+        match=rf"non-numeric values \(F002 on {frame.index[12]:%Y-%m-%d}: 'abc'\).*to_numeric",
+    ):
+        es.scan_shocks(frame, MARKET, estimation=(-100, -1), volume=word)
+    quiet = es.scan_shocks(frame, MARKET, estimation=(-100, -1), day_level=1e-9)
+    assert not quiet.index["shock"].any()  # the precondition of the next error
+    with pytest.raises(es.DataError, match=r"no shock day.*pass dates=\[\.\.\.\]"):
+        quiet.to_events(top=5)
+    with pytest.raises(es.SpecError, match=r"top=2\.5: give a whole number"):
+        quiet.days(top=2.5)
+
+
+def test_a_failing_cli_scan_leaves_no_folder_it_created(tmp_path: Path) -> None:
+    # was: `eventstudy scan --level 2` failed (exit 2) but left the empty --out folder
+    frame = simulate(10, 200, seed=3)
+    panel = _write_panel(frame, tmp_path)
+    nested = tmp_path / "a" / "b"
+    args = ["scan", "--universe", str(panel), "--estimation", "-100", "-1", "-q"]
+    assert main([*args, "--level", "2", "--out", str(nested)]) == 2
+    assert not (tmp_path / "a").exists()
+    kept = tmp_path / "mine"
+    kept.mkdir()  # a folder the user made is never removed
+    assert main([*args, "--level", "2", "--out", str(kept)]) == 2
+    assert kept.is_dir()

@@ -125,6 +125,11 @@ def _settings(args: argparse.Namespace) -> dict[str, Any]:
             "nothing to scan: give a universe (a wide price panel, --universe or [scan] "
             "universe) or tickers (--tickers or [scan] tickers)"
         )
+    market = str(spec.get("market", "SPY"))
+    if any(str(t).upper() == market.upper() for t in spec.get("tickers") or ()):
+        from ._core import market_among_firms
+
+        raise market_among_firms(market)
     if spec.get("tickers") and not (spec.get("start") and spec.get("end")):
         raise SpecError("tickers need start and end dates (--start/--end or [scan] start/end)")
     return spec
@@ -214,11 +219,50 @@ def _load_some(
 def run_scan(args: argparse.Namespace, progress: Callable[[str], None]) -> Any:
     """Load, scan and write; returns the :class:`ShockScan` (the CLI prints its summary)."""
     from .._fileio import OutputFolder
+
+    spec = _settings(args)
+    created = _missing_ancestor(Path(args.out).expanduser())
+    OutputFolder(args.out, overwrite=args.overwrite)  # fail before loading anything
+    try:
+        return _load_scan_write(spec, args, progress)
+    except BaseException:
+        if created is not None:  # a failed run leaves no empty folder it created
+            _remove_empty(Path(args.out).expanduser(), created)
+        raise
+
+
+def _missing_ancestor(folder: Path) -> Path | None:
+    """The outermost of ``folder`` and its parents that does not exist yet (``None``: it
+    exists), i.e. the first folder this run will create."""
+    if folder.exists() or folder.is_symlink():
+        return None
+    top = folder
+    while not top.parent.exists() and top.parent != top:
+        top = top.parent
+    return top
+
+
+def _remove_empty(folder: Path, created: Path) -> None:
+    """Remove ``folder`` and its parents up to ``created`` while they are empty folders."""
+    import contextlib
+
+    path = folder
+    while True:
+        if path.is_symlink() or not path.is_dir() or any(path.iterdir()):
+            return
+        with contextlib.suppress(OSError):
+            path.rmdir()
+        if path == created or path.parent == path:
+            return
+        path = path.parent
+
+
+def _load_scan_write(
+    spec: dict[str, Any], args: argparse.Namespace, progress: Callable[[str], None]
+) -> Any:
     from ..returns import compute_returns
     from ._core import read_sector_map, scan_shocks
 
-    spec = _settings(args)
-    OutputFolder(args.out, overwrite=args.overwrite)  # fail before loading anything
     progress("loading prices")
     prices = _prices(spec, args)
     returns = compute_returns(prices)

@@ -57,7 +57,8 @@ def scan_shocks(
         the market column included unless ``market`` is a Series.
     market
         The market column of ``returns`` (default ``"SPY"``) or a Series of market returns
-        indexed by date; ``None`` only with ``model="constant_mean"``.
+        indexed by date; ``None`` only with ``model="constant_mean"``. A Series named like a
+        returns column (``rets["SPY"]``) is that column: it is not scanned as a firm.
     model
         ``"market"`` (default; market model), ``"market_adjusted"`` or ``"constant_mean"``.
     estimation
@@ -90,7 +91,8 @@ def scan_shocks(
         ``"skip"``: that return is left out of scans and estimation windows (listed in
         ``scan.meta["gaps"]``).
     tickers
-        Firms to scan (default: every column but the market).
+        Firms to scan (default: every column but the market); a string is one ticker. The
+        market among them is an error.
     allow
         Input checks to waive, as for :class:`~eventstudy.EventStudy` (``"percent_returns"``,
         ``"price_like_returns"``, ``"split_like_moves"``): by default prices or percent passed
@@ -319,12 +321,20 @@ def _check_returns(returns: Any, allow: frozenset[str]) -> pd.DataFrame:
     wide = wide.copy()
     wide.columns = pd.Index([str(c) for c in wide.columns])
     if wide.columns.has_duplicates:
-        raise DataError(f"duplicate ticker column {wide.columns[wide.columns.duplicated()][0]!r}")
+        dup_col = wide.columns[wide.columns.duplicated()][0]
+        raise DataError(
+            f"duplicate ticker column {dup_col!r} in the returns; keep one column per ticker "
+            "(e.g. returns.loc[:, ~returns.columns.duplicated()])"
+        )
     try:
         values = wide.to_numpy(dtype=np.float64)
     except (TypeError, ValueError):
         bad = [c for c in wide.columns if not pd.api.types.is_numeric_dtype(wide[c])]
-        raise DataError(f"non-numeric return column(s) {bad[:5]}") from None
+        raise DataError(
+            f"non-numeric return column(s) {bad[:5]}: returns must be numbers; convert them "
+            "(pd.to_numeric(..., errors='coerce') makes unreadable values NaN) or drop the "
+            "column(s)"
+        ) from None
     if np.isinf(values).any():
         r, c = np.argwhere(np.isinf(values))[0]
         raise DataError(
@@ -366,15 +376,23 @@ def _market_series(wide: pd.DataFrame, market: Any, model: str) -> pd.Series | N
         )
     series = wide[name]
     if series.isna().all():
-        raise DataError(f"market column {name!r} has no returns")
+        raise DataError(
+            f"market column {name!r} has no returns (every value is NaN); load the market's "
+            "prices for the same dates as the firms, or pass market=<Series>"
+        )
     return series
 
 
 def _firm_columns(wide: pd.DataFrame, market: Any, tickers: Sequence[str] | None) -> list[str]:
     market_name = str(market) if isinstance(market, str) else None
+    if isinstance(market, pd.Series) and market.name is not None:
+        # a Series named like a returns column (rets["SPY"]) is that column: the market
+        market_name = str(market.name) if str(market.name) in wide.columns else None
     if tickers is None:
         firms = [c for c in wide.columns if c != market_name]
     else:
+        if isinstance(tickers, str):  # one ticker, not its letters
+            tickers = [tickers]
         firms = [str(t) for t in dict.fromkeys(tickers)]
         missing = [t for t in firms if t not in wide.columns]
         if missing:
@@ -383,14 +401,19 @@ def _firm_columns(wide: pd.DataFrame, market: Any, tickers: Sequence[str] | None
                 + (f" and {len(missing) - 10} more" if len(missing) > 10 else "")
             )
         if market_name is not None and market_name in firms:
-            # regressed on itself its abnormal return is 0 by construction: never a firm
-            raise DataError(
-                f"{market_name} is the market: it cannot also be a scanned firm; drop it "
-                "from tickers (every other column is scanned against it)"
-            )
+            raise market_among_firms(market_name)
     if not firms:
         raise DataError("no firm to scan: the returns hold only the market column")
     return firms
+
+
+def market_among_firms(market_name: str) -> DataError:
+    """The error for a market that is also named among the firms to scan."""
+    # regressed on itself its abnormal return is 0 by construction: never a firm
+    return DataError(
+        f"{market_name} is the market: it cannot also be a scanned firm; drop it "
+        "from tickers (every other column is scanned against it)"
+    )
 
 
 def _check_history(dates: pd.DatetimeIndex, min_obs: int, estimation: tuple[int, int]) -> None:
@@ -474,6 +497,17 @@ def _unmatched_text(names: Sequence[str], total: int) -> str:
     return f"{shown}{more} ({len(names)} of {total})"
 
 
+def _first_non_numeric(frame: pd.DataFrame, firms: Sequence[str]) -> str:
+    """``"<ticker> on <date>: <value>"`` of the first value of ``frame`` that is not a number."""
+    for j in range(frame.shape[1]):
+        col = pd.to_numeric(frame.iloc[:, j], errors="coerce")
+        bad = col.isna() & frame.iloc[:, j].notna()
+        if bad.any():
+            i = int(np.flatnonzero(bad.to_numpy())[0])
+            return f"{firms[j]} on {frame.index[i]:%Y-%m-%d}: {frame.iat[i, j]!r}"
+    return "a value that is not a number"
+
+
 def _volume_z(
     volume: pd.DataFrame | None,
     dates: pd.DatetimeIndex,
@@ -530,10 +564,15 @@ def _volume_z(
             ShockScanWarning,
             stacklevel=user_stacklevel(),
         )
+    aligned = vol.reindex(index=dates, columns=wanted)
     try:
-        v = vol.reindex(index=dates, columns=wanted).to_numpy(dtype=np.float64)
+        v = aligned.to_numpy(dtype=np.float64)
     except (TypeError, ValueError):
-        raise DataError("volume holds non-numeric values; give share volumes as numbers") from None
+        raise DataError(
+            f"volume holds non-numeric values ({_first_non_numeric(aligned, firms)}); give share "
+            "volumes as numbers (pd.to_numeric(..., errors='coerce') makes unreadable values "
+            "NaN: no volume that day)"
+        ) from None
     if np.isinf(v).any():
         r, c = np.argwhere(np.isinf(v))[0]
         raise DataError(
@@ -542,7 +581,10 @@ def _volume_z(
         )
     if (v < 0).any():
         r, c = np.argwhere(v < 0)[0]
-        raise DataError(f"negative volume for {firms[c]} on {dates[r]:%Y-%m-%d}")
+        raise DataError(
+            f"negative volume for {firms[c]} on {dates[r]:%Y-%m-%d}; share volumes are 0 or "
+            "more: fix or drop that value (NaN: no volume that day)"
+        )
     logv = np.log1p(v)
     return rolling_zscore(logv, np.isfinite(logv), window=estimation, min_obs=min_obs)
 

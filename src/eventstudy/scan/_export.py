@@ -6,6 +6,8 @@ import re
 from pathlib import Path
 from typing import Any
 
+from ..exceptions import OutputError
+
 __all__ = ["export_scan"]
 
 
@@ -60,33 +62,60 @@ def _remove_stale(out: Any, current: set[str]) -> list[str]:
     """Delete the scan outputs of an earlier run into the same folder that this run did not
     write (e.g. ``figures/sectors_<date>.png`` of a day no longer among the top shock days).
 
-    Only files the output manifest lists *and* whose content is still what eventstudy wrote
-    are deleted (and forgotten by the manifest); an edited one is kept, with a warning. A file
-    the manifest does not list is never touched.
+    Only a regular file the output manifest lists *and* whose content is still what eventstudy
+    wrote is deleted (and forgotten by the manifest). Anything else under a stale name is kept
+    with a warning naming it: an edited file, a symbolic link (never followed or deleted; nor
+    a file inside a linked folder), a folder. A file the manifest does not list is never
+    touched. Nothing here fails the run: the new outputs are already written.
     """
+    import stat
     import warnings
 
     from .._fileio import _sha256_file
     from ..exceptions import user_stacklevel
     from ._warnings import ShockScanWarning
 
-    removed, kept = [], []
+    removed: list[str] = []
+    kept: list[str] = []
     for name in sorted(set(out.files) - current):
         if not _OWN_OUTPUT.fullmatch(name):
             continue
-        path = out.target(name)
-        if path.exists() and _sha256_file(path) != out.files[name]:
-            kept.append(name)
-            continue
-        if path.exists():
-            out.remove(name)  # listed and unchanged: delete it and forget it
-        else:
+        path, why = out.path, ""
+        for part in name.split("/"):
+            path = path / part
+            try:
+                mode = path.lstat().st_mode
+            except FileNotFoundError:
+                why = "gone"
+                break
+            except OSError as exc:
+                why = f"unreadable ({exc.strerror or exc})"
+                break
+            if stat.S_ISLNK(mode):
+                why = f"{path} is a symbolic link"
+                break
+        if why == "gone":
             out._record(name, None)  # already gone: forget it
-        removed.append(name)
+            removed.append(name)
+            continue
+        if not why and not stat.S_ISREG(path.lstat().st_mode):
+            why = "not a regular file"
+        if not why and _sha256_file(path) != out.files[name]:
+            why = "edited since"
+        if not why:
+            try:
+                out.remove(name)  # listed and unchanged: delete it and forget it
+            except OutputError as exc:  # changed in between: keep it
+                why = str(exc)
+            else:
+                removed.append(name)
+                continue
+        kept.append(f"{name} ({why})")
     if kept:
         warnings.warn(
-            f"kept {', '.join(kept)} in {out.path}: written by an earlier scan but edited since "
-            "(this run did not write it, so it is stale); delete it if it is not yours to keep",
+            f"kept {', '.join(kept)} in {out.path}: a stale output of an earlier scan (this run "
+            "did not write it) that is not the unchanged file eventstudy wrote; delete it if it "
+            "is not yours to keep",
             ShockScanWarning,
             stacklevel=user_stacklevel(),
         )

@@ -33,6 +33,41 @@ FIRMS = ("all", "flagged")
 MIN_SECTOR_FLAGGED = 3
 
 
+def _as_dates(values: Any, what: str, tz: Any = None) -> pd.DatetimeIndex:
+    """``values`` as dates on the scan's time zone ``tz``; an unparsable or missing value is a
+    :class:`DataError` naming it (``what``: where it came from)."""
+    items = list(values)
+    try:
+        idx = pd.DatetimeIndex(pd.to_datetime(pd.Series(items, dtype=object)))
+    except (TypeError, ValueError, OverflowError):
+        idx = None  # find the culprit (or mixed time zones) value by value
+    if idx is None:
+        stamps = []
+        for i, v in enumerate(items):
+            try:
+                ts = pd.Timestamp(v)
+            except (TypeError, ValueError, OverflowError):
+                raise DataError(
+                    f"{what} {v!r} (position {i}) is not a date; give dates as 'YYYY-MM-DD' "
+                    "strings or Timestamps"
+                ) from None
+            # mixed time zones: each keeps its own wall-clock date
+            stamps.append(ts if ts is pd.NaT or ts.tzinfo is None else ts.tz_localize(None))
+        idx = pd.DatetimeIndex(stamps)
+    if idx.hasnans:
+        i = int(np.flatnonzero(idx.isna())[0])
+        raise DataError(
+            f"{what} at position {i} is missing ({items[i]!r}); drop that row or give its date"
+        )
+    if idx.tz is not None and tz is None:
+        idx = idx.tz_localize(None)  # the scan's sessions are naive: keep the wall-clock date
+    elif idx.tz is None and tz is not None:
+        idx = idx.tz_localize(tz)
+    elif tz is not None:
+        idx = idx.tz_convert(tz)
+    return idx
+
+
 class ShockScan:
     """Results of a shock scan (see :func:`eventstudy.scan_shocks`).
 
@@ -205,7 +240,7 @@ class ShockScan:
         [[1, 20, True]]
         """
         ranked = self._ranked(rank_by)
-        wanted = pd.DatetimeIndex(pd.to_datetime(list(dates)))
+        wanted = _as_dates(dates, "date", self.dates.tz)
         missing = wanted.difference(pd.DatetimeIndex(ranked.index))
         if len(missing):
             raise DataError(
@@ -247,7 +282,12 @@ class ShockScan:
         if shocks_only:
             ranked = ranked[ranked["shock"]]
         if top is not None:
-            if int(top) < 0:  # head(-1) would silently drop the last day instead
+            if isinstance(top, bool) or not isinstance(top, int | np.integer):
+                raise SpecError(
+                    f"top={top!r}: give a whole number of shock days to show (0 or more), or "
+                    "None for all"
+                )
+            if top < 0:  # head(-1) would silently drop the last day instead
                 raise SpecError(f"top={top}: give the number of shock days to show (0 or more)")
             ranked = ranked.head(int(top))
         rows = self.dates.get_indexer(ranked.index)
@@ -366,10 +406,16 @@ class ShockScan:
         return out.sort_values("mean_ar")
 
     def _row(self, date: Any) -> int:
-        ts = pd.Timestamp(date)
+        ts = _as_dates([date], "date", self.dates.tz)[0]
         pos = self.dates.get_indexer(pd.DatetimeIndex([ts]))[0]
         if pos < 0:
-            raise DataError(f"{ts:%Y-%m-%d} is not a session of the scanned returns")
+            after = self.dates[self.dates > ts]
+            hint = f"; the next session is {after[0]:%Y-%m-%d}" if len(after) else ""
+            raise DataError(
+                f"{ts:%Y-%m-%d} is not a session of the scanned returns (a weekend, holiday or "
+                f"a date outside {self.dates[0]:%Y-%m-%d} .. {self.dates[-1]:%Y-%m-%d}){hint}: "
+                "pass a session (scan.index lists them)"
+            )
         if not np.isfinite(self._fit.sar[pos]).any():
             raise DataError(
                 f"{ts:%Y-%m-%d} was not scanned (before the first scanned day "
@@ -471,9 +517,13 @@ class ShockScan:
         if dates is None:
             chosen = self.days(top=top, rank_by=rank_by).index
             if not len(chosen):
-                raise DataError("the scan found no shock day: nothing to turn into events")
+                raise DataError(
+                    "the scan found no shock day: nothing to turn into events; pass dates=[...] "
+                    "to study chosen sessions (scan.days(shocks_only=False) ranks every "
+                    "session) or scan again with a larger day_level"
+                )
         else:
-            chosen = pd.DatetimeIndex(pd.to_datetime(list(dates)))
+            chosen = _as_dates(dates, "date", self.dates.tz)
         rows = np.array([self._row(d) for d in chosen], dtype=np.intp)
         mask = self._flags[rows] if firms == "flagged" else np.isfinite(self._fit.sar[rows])
         r, c = np.nonzero(mask)
@@ -512,7 +562,7 @@ class ShockScan:
         """
         if not {"ticker", "date"} <= set(events.columns):
             raise SpecError("events need ticker and date columns (from ShockScan.to_events)")
-        given = pd.DatetimeIndex(pd.to_datetime(events["date"])).normalize()
+        given = _as_dates(events["date"], "event date", self.dates.tz).normalize()
         # a date that is not a session counts at the next session (its day 0, as the study
         # rolls it: eventstudy.calendar.map_to_day0)
         at = np.searchsorted(self.dates.to_numpy(), given.to_numpy(), side="left")
