@@ -246,10 +246,13 @@ def test_market_est_kept_as_positions_and_fallback_to_stored(
 
     real = parallel._PanelWriter._derived_market
     calls = {"n": 0}
+    width = len(single.panel.est_rel)
 
     def flaky(self, positions):
-        calls["n"] += 1
         values = real(self, positions)
+        if values.shape[1] != width:  # the event grid's market: as it is
+            return values
+        calls["n"] += 1
         return values + 1.0 if calls["n"] == 3 else values
 
     monkeypatch.setattr(parallel._PanelWriter, "_derived_market", flaky)
@@ -257,6 +260,61 @@ def test_market_est_kept_as_positions_and_fallback_to_stored(
     assert calls["n"] > 3
     assert stored.panel.market_est_source is None
     np.testing.assert_array_equal(stored.panel.market_est, single.panel.market_est)
+
+
+COMPACT = ("market_evt", "bench_evt", "normal_evt")
+
+
+def test_event_grid_market_benchmark_and_normal_returns_kept_compact(
+    study: EventStudy, single
+) -> None:
+    """The chunked panel holds market_evt and bench_evt as the market series read on the
+    event grid and normal_evt as ret_evt - ar (issue 14: 8 n L2 bytes each): on access they
+    are the single run's stored arrays, bit for bit, also for a subset of the events."""
+    p = _fit(study, engine="chunked", chunk_events=30).panel
+    assert p.market_evt_source is not None and p.bench_evt_source is not None
+    assert all(p.__dict__["_" + name] is None for name in COMPACT)  # nothing (n, L2) stored
+    assert all(p.has(name) for name in (*COMPACT, "market_est"))
+    for name in COMPACT:
+        np.testing.assert_array_equal(getattr(p, name), getattr(single.panel, name), name)
+    rows = np.flatnonzero(np.asarray(p.ticker) == "F1")
+    sub = p.take(rows)
+    assert sub.market_evt_source is not None and sub.__dict__["_normal_evt"] is None
+    for name in (*COMPACT, "market_est"):
+        np.testing.assert_array_equal(getattr(sub, name), getattr(single.panel, name)[rows], name)
+
+
+def test_compact_fields_fall_back_to_stored_when_a_part_differs(
+    study: EventStudy, single, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A part whose benchmark or normal returns are not the derivation makes that field
+    stored: the rows of earlier parts are derived into the array, the part's own values kept."""
+    from eventstudy import parallel
+
+    real = parallel._fit_part
+    parts: list[np.ndarray] = []
+
+    def second_part_differs(st, events, rows):
+        part = real(st, events, rows)
+        parts.append(np.asarray(rows))  # input rows of the part
+        if len(parts) == 2:
+            part.panel.bench_evt = part.panel.bench_evt + 1.0
+            part.panel.normal_evt = part.panel.normal_evt + 1.0
+        return part
+
+    monkeypatch.setattr(parallel, "_fit_part", second_part_differs)
+    p = _fit(study, engine="chunked", chunk_events=30).panel
+    assert p.bench_evt_source is None and p.__dict__["_bench_evt"] is not None
+    assert p.__dict__["_normal_evt"] is not None
+    assert p.market_evt_source is not None  # unaffected: still compact
+    ids = np.asarray(single.panel.event_id)
+    second = np.isin(ids, np.asarray(single.status["event_id"])[parts[1]])
+    assert second.any() and not second.all()
+    for name in ("bench_evt", "normal_evt"):
+        want = np.asarray(getattr(single.panel, name))
+        got = np.asarray(getattr(p, name))
+        np.testing.assert_array_equal(got[~second], want[~second], name)
+        np.testing.assert_array_equal(got[second], want[second] + 1.0, name)
 
 
 def test_capm_market_excess_returns_are_stored_not_derived() -> None:
