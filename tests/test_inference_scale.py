@@ -349,6 +349,68 @@ def test_lamb_in_blocks_and_with_the_market_as_positions(monkeypatch: pytest.Mon
     )
 
 
+def test_session_values_in_blocks_equal_a_loop_over_cells(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The market read on a grid in blocks of rows (no (n, L) index temporaries) equals
+    reading each cell, NaN where a position falls outside the series."""
+    from eventstudy import panel as panel_module
+    from eventstudy.panel import SessionValues
+
+    rng = np.random.default_rng(11)
+    series = rng.normal(0, 0.01, 40)
+    sessions = np.datetime64("2021-01-04", "ns") + np.arange(40) * np.timedelta64(1, "D")
+    base = rng.integers(-3, 43, 23)  # some windows run past either end of the series
+    offsets = np.arange(-2, 4)
+    want = np.array([[series[b + o] if 0 <= b + o < 40 else np.nan for o in offsets] for b in base])
+    values = SessionValues(series, SessionPositions(sessions, base, offsets))
+    for block in (8_192, 5, 1):
+        monkeypatch.setattr(panel_module, "_VALUES_BLOCK", block)
+        np.testing.assert_array_equal(values.values(), want)
+
+
+def test_which_tests_apply_does_not_read_the_market_into_an_array(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Choosing the tests (Lamb needs a market) asks the panel whether it holds one: a
+    market held as series + positions is not read into an (n, L1) array to answer
+    (it was: up to four such arrays at a time, ~6 GB at a million events)."""
+    from eventstudy.inference._registry import REGISTRY
+    from eventstudy.panel import SessionValues
+
+    panel = PANELS["staggered, gappy"]()
+    est = np.asarray(panel.est_dates)
+    sessions = np.unique(est[~np.isnat(est)])
+    series = np.full(len(sessions), 0.001)
+    source = SessionValues(
+        series, SessionPositions(sessions, np.zeros(panel.n_events, int), np.arange(3))
+    )
+    compact = replace(panel, market_est=None, market_est_source=source)
+
+    def refuse(self: SessionValues) -> np.ndarray:
+        raise AssertionError("the market was read into an (n, L) array")
+
+    monkeypatch.setattr(SessionValues, "values", refuse)
+    assert compact.has("market_est") and compact.market_est_source is source
+    assert REGISTRY["lamb"].why_not(compact) == ""
+    no_market = replace(panel, market_est=None, market_evt=None)
+    assert not no_market.has("market_est")
+    assert "market_est" in REGISTRY["lamb"].why_not(no_market)
+
+
+def test_grank_releases_its_sorted_sars_with_the_same_numbers() -> None:
+    """GRANK's sorted estimation SARs (4 bytes a cell) are dropped once its rows are
+    computed (issue 14); asking again (other windows) sorts again: the same statistics as a
+    fresh panel."""
+    panel = PANELS["staggered, gappy"]()
+    ctx = Context.of(panel, Conventions())
+    first = run_tests(panel, ["grank", "wilcoxon"], windows=[(-1, 1)])
+    assert "grank_base" not in ctx.__dict__
+    again = run_tests(panel, ["grank"], windows=[(0, 0), (-5, 5)])
+    assert "grank_base" not in ctx.__dict__
+    fresh = run_tests(PANELS["staggered, gappy"](), ["grank"], windows=[(0, 0), (-5, 5)])
+    pd.testing.assert_frame_equal(again, fresh)
+    assert first["statistic"].notna().all()
+
+
 # ----------------------------------------------------------------------------- memory model
 def test_memory_model_panel_matches_the_arrays_of_a_fitted_panel() -> None:
     """The panel part of the estimate against the bytes numpy reports for a real panel."""

@@ -441,7 +441,8 @@ class _GrankBase:
 
 def _grank_base(ctx: Context) -> _GrankBase:
     """Sort and rank each event's estimation SARs ``e_iu / sigma_i`` once per context (kept
-    on the context as ``grank_base``, shared with :meth:`Context.with_ar` copies)."""
+    on the context as ``grank_base`` while GRANK's rows are computed - released after them,
+    ``TestSpec.releases`` - and shared with :meth:`Context.with_ar` copies)."""
     if "grank_base" in ctx.__dict__:
         cached: _GrankBase = ctx.__dict__["grank_base"]
         return cached
@@ -661,7 +662,11 @@ def _estudy2_wilcoxon_stars(w: FloatArray, n: npt.NDArray[np.int64]) -> npt.NDAr
 
 def _wilcoxon_rows(ctx: Context, x: FloatArray, est: FloatArray, alt: str) -> Rows:
     absx = np.where(x == 0, np.nan, np.abs(x))  # zeros dropped (Wilcoxon 1945)
-    r = np.asarray(stats.rankdata(absx, axis=0, nan_policy="omit"), dtype=float)
+    # ranks within each column, one column at a time: rankdata(axis=0) ranks the columns
+    # independently too, but with (n, L) temporaries (~1 GB at a million events, issue 14)
+    r = np.empty(absx.shape)
+    for j in range(absx.shape[1]):  # event days or windows, not events
+        r[:, j] = stats.rankdata(absx[:, j], nan_policy="omit")
     w = ctx.firm_sum(np.where(np.isnan(absx), np.nan, np.where(x > 0, r, 0.0)))
     n = count(absx, 0)
     p = np.full(w.shape, np.nan)
@@ -764,7 +769,15 @@ _CSIGN = register(TestSpec("corrado_zivney_sign", _csign_daily, _csign_window, n
 _RANK = register(TestSpec("corrado_rank", _rank_daily, _rank_window, naive=False))
 _MRANK = register(TestSpec("corrado_zivney_rank", _mrank_daily, _mrank_window, naive=False))
 _GRANK = register(
-    TestSpec("grank", _grank_daily, _grank_window, naive=False, z_like=False, min_events=2)
+    TestSpec(
+        "grank",
+        _grank_daily,
+        _grank_window,
+        naive=False,
+        z_like=False,
+        min_events=2,
+        releases=frozenset({"grank_base"}),  # ~1 GB at a million events: not kept after
+    )
 )
 _WILCOXON = register(
     TestSpec("wilcoxon", _wilcoxon_daily, _wilcoxon_window, naive=True, z_like=False, min_events=2)
