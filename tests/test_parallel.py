@@ -202,6 +202,27 @@ def test_clustering_without_the_matrix_matches_pairwise_overlap(single, overlapp
     assert diag["share_overlapping"] == pytest.approx(np.mean(overlaps))
 
 
+def test_clustering_from_session_positions_equals_from_dates(single) -> None:
+    """The diagnostic codes event-window cells by session position when the panel holds
+    positions (no dates, no sort): the same frame as from the dates themselves, and the
+    overlap count of a pairwise comparison of the date sets."""
+    from dataclasses import replace
+
+    from eventstudy.inference._cluster_measures import cluster_measures
+
+    panel = single.panel
+    assert panel.__dict__["_evt_dates"] is None and panel.evt_positions is not None
+    dated = replace(panel, evt_dates=np.asarray(panel.evt_dates), evt_positions=None)
+    pd.testing.assert_frame_equal(clustering(panel), clustering(dated))
+    dates = [set(row[~np.isnat(row)].tolist()) for row in np.asarray(panel.evt_dates)]
+    others = [
+        sum(bool(dates[i] & dates[j]) for j in range(len(dates)) if j != i)
+        for i in range(len(dates))
+    ]
+    for p in (panel, dated):
+        assert cluster_measures(p)["mean_overlapping"] == pytest.approx(np.mean(others))
+
+
 @pytest.mark.slow
 def test_dask_engine_matches_single_machine(study: EventStudy, single) -> None:
     distributed = pytest.importorskip("distributed")
