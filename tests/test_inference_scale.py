@@ -426,20 +426,22 @@ def test_memory_model_panel_matches_the_arrays_of_a_fitted_panel() -> None:
     assert 0.75 * held <= est.panel <= 1.5 * held
 
 
-def test_memory_model_counts_the_arrays_grank_keeps() -> None:
-    """GRANK keeps each event's sorted order and ranks for the run: the model's ``held`` part
+def test_memory_model_counts_the_ranks_grank_builds_and_releases() -> None:
+    """GRANK ranks each event's estimation SARs (2 bytes a cell) for its own rows and releases
+    them (issue 14): the model counts them in GRANK's part, not as held by later tests,
     against the bytes numpy reports for them."""
+    from eventstudy.inference.nonparametric import _grank_base
     from eventstudy.memory import estimate_memory
 
     panel = PANELS["staggered, gappy"]()
+    n, l1, l2 = panel.n_events, len(panel.est_rel), len(panel.evt_rel)
     ctx = Context.of(panel, Conventions())
     run_tests(panel, ["grank"], windows=[(-1, 1)])
-    kept = ctx.__dict__["grank_base"]
-    est = estimate_memory(panel.n_events, len(panel.est_rel), len(panel.evt_rel), ["grank"])
-    assert est.held == kept.order.nbytes + kept.rank2.nbytes
-    assert (
-        estimate_memory(panel.n_events, len(panel.est_rel), len(panel.evt_rel), ["bmp"]).held == 0
-    )
+    assert "grank_base" not in ctx.__dict__  # released
+    ranks = _grank_base(Context(panel, Conventions())).rank2.nbytes
+    est = estimate_memory(n, l1, l2, ["grank"])
+    assert est.held == 0
+    assert est.tests["grank"] >= ranks == n * l1 * 2
 
 
 def test_check_memory_picks_the_chunked_engine_or_refuses_naming_the_test() -> None:
@@ -454,8 +456,10 @@ def test_check_memory_picks_the_chunked_engine_or_refuses_naming_the_test() -> N
     assert check_memory(n, l1, l2, few, available=numpy_total + 1) == "numpy"
     middle = (chunked_total + numpy_total) // 2
     assert check_memory(n, l1, l2, few, available=middle) == "chunked"
-    with pytest.raises(InsufficientMemoryError, match="grank") as err:
-        check_memory(n, l1, l2, available=estimate_memory(n, l1, l2).panel)
+    chunked = estimate_memory(n, l1, l2, engine="chunked")
+    largest, _ = chunked.largest_test
+    with pytest.raises(InsufficientMemoryError, match=largest) as err:
+        check_memory(n, l1, l2, available=chunked.panel)
     assert "chunked engine" in str(err.value) and "split the events" in str(err.value)
     # without GRANK the largest part is another test or the panel itself (chunked engine:
     # the numpy engine's fit needs more than any test at this size)
