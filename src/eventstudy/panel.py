@@ -479,7 +479,7 @@ def _lazy_values(name: str) -> property:
         source = self.__dict__.get(source_key)
         if stored is None and source is not None:
             return source.values()
-        return stored  # type: ignore[no-any-return]
+        return stored
 
     def put(self: EventPanel, value: FloatArray | None) -> None:
         self.__dict__[key] = value
@@ -523,7 +523,7 @@ def _get_normal_evt(self: EventPanel) -> FloatArray:
     stored = self.__dict__.get("_normal_evt")
     if stored is None:
         return np.subtract(self.ret_evt, self.ar)
-    return stored  # type: ignore[no-any-return]
+    return stored
 
 
 def _set_normal_evt(self: EventPanel, value: FloatArray | None) -> None:
