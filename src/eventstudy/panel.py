@@ -365,7 +365,7 @@ class EventPanel:
         >>> from eventstudy.testing import simulated_study
         >>> sim = simulated_study(es.MarketModel("MKT"))
         >>> res = es.EventStudy(sim.events, sim.returns, model=es.MarketModel("MKT"), calendar=None).fit()
-        >>> res.panel.has("market_est"), res.panel.has("bench_evt")
+        >>> res.panel.has("market_est"), res.panel.has("market_value")  # no market values given
         (True, False)
         """
         if name in _SOURCED:
