@@ -349,6 +349,68 @@ def test_lamb_in_blocks_and_with_the_market_as_positions(monkeypatch: pytest.Mon
     )
 
 
+def test_session_values_in_blocks_equal_a_loop_over_cells(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The market read on a grid in blocks of rows (no (n, L) index temporaries) equals
+    reading each cell, NaN where a position falls outside the series."""
+    from eventstudy import panel as panel_module
+    from eventstudy.engine.panel import SessionValues
+
+    rng = np.random.default_rng(11)
+    series = rng.normal(0, 0.01, 40)
+    sessions = np.datetime64("2021-01-04", "ns") + np.arange(40) * np.timedelta64(1, "D")
+    base = rng.integers(-3, 43, 23)  # some windows run past either end of the series
+    offsets = np.arange(-2, 4)
+    want = np.array([[series[b + o] if 0 <= b + o < 40 else np.nan for o in offsets] for b in base])
+    values = SessionValues(series, SessionPositions(sessions, base, offsets))
+    for block in (8_192, 5, 1):
+        monkeypatch.setattr(panel_module, "_VALUES_BLOCK", block)
+        np.testing.assert_array_equal(values.values(), want)
+
+
+def test_which_tests_apply_does_not_read_the_market_into_an_array(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Choosing the tests (Lamb needs a market) asks the panel whether it holds one: a
+    market held as series + positions is not read into an (n, L1) array to answer
+    (it was: up to four such arrays at a time, ~6 GB at a million events)."""
+    from eventstudy.engine.panel import SessionValues
+    from eventstudy.inference._registry import REGISTRY
+
+    panel = PANELS["staggered, gappy"]()
+    est = np.asarray(panel.est_dates)
+    sessions = np.unique(est[~np.isnat(est)])
+    series = np.full(len(sessions), 0.001)
+    source = SessionValues(
+        series, SessionPositions(sessions, np.zeros(panel.n_events, int), np.arange(3))
+    )
+    compact = replace(panel, market_est=None, market_est_source=source)
+
+    def refuse(self: SessionValues) -> np.ndarray:
+        raise AssertionError("the market was read into an (n, L) array")
+
+    monkeypatch.setattr(SessionValues, "values", refuse)
+    assert compact.has("market_est") and compact.market_est_source is source
+    assert REGISTRY["lamb"].why_not(compact) == ""
+    no_market = replace(panel, market_est=None, market_evt=None)
+    assert not no_market.has("market_est")
+    assert "market_est" in REGISTRY["lamb"].why_not(no_market)
+
+
+def test_grank_releases_its_sorted_sars_with_the_same_numbers() -> None:
+    """GRANK's sorted estimation SARs (4 bytes a cell) are dropped once its rows are
+    computed (issue 14); asking again (other windows) sorts again: the same statistics as a
+    fresh panel."""
+    panel = PANELS["staggered, gappy"]()
+    ctx = Context.of(panel, Conventions())
+    first = run_tests(panel, ["grank", "wilcoxon"], windows=[(-1, 1)])
+    assert "grank_base" not in ctx.__dict__
+    again = run_tests(panel, ["grank"], windows=[(0, 0), (-5, 5)])
+    assert "grank_base" not in ctx.__dict__
+    fresh = run_tests(PANELS["staggered, gappy"](), ["grank"], windows=[(0, 0), (-5, 5)])
+    pd.testing.assert_frame_equal(again, fresh)
+    assert first["statistic"].notna().all()
+
+
 # ----------------------------------------------------------------------------- memory model
 def test_memory_model_panel_matches_the_arrays_of_a_fitted_panel() -> None:
     """The panel part of the estimate against the bytes numpy reports for a real panel."""
@@ -364,20 +426,22 @@ def test_memory_model_panel_matches_the_arrays_of_a_fitted_panel() -> None:
     assert 0.75 * held <= est.panel <= 1.5 * held
 
 
-def test_memory_model_counts_the_arrays_grank_keeps() -> None:
-    """GRANK keeps each event's sorted order and ranks for the run: the model's ``held`` part
+def test_memory_model_counts_the_ranks_grank_builds_and_releases() -> None:
+    """GRANK ranks each event's estimation SARs (2 bytes a cell) for its own rows and releases
+    them (issue 14): the model counts them in GRANK's part, not as held by later tests,
     against the bytes numpy reports for them."""
+    from eventstudy.inference.nonparametric import _grank_base
     from eventstudy.memory import estimate_memory
 
     panel = PANELS["staggered, gappy"]()
+    n, l1, l2 = panel.n_events, len(panel.est_rel), len(panel.evt_rel)
     ctx = Context.of(panel, Conventions())
     run_tests(panel, ["grank"], windows=[(-1, 1)])
-    kept = ctx.__dict__["grank_base"]
-    est = estimate_memory(panel.n_events, len(panel.est_rel), len(panel.evt_rel), ["grank"])
-    assert est.held == kept.order.nbytes + kept.rank2.nbytes
-    assert (
-        estimate_memory(panel.n_events, len(panel.est_rel), len(panel.evt_rel), ["bmp"]).held == 0
-    )
+    assert "grank_base" not in ctx.__dict__  # released
+    ranks = _grank_base(Context(panel, Conventions())).rank2.nbytes
+    est = estimate_memory(n, l1, l2, ["grank"])
+    assert est.held == 0
+    assert est.tests["grank"] >= ranks == n * l1 * 2
 
 
 def test_check_memory_picks_the_chunked_engine_or_refuses_naming_the_test() -> None:
@@ -392,8 +456,10 @@ def test_check_memory_picks_the_chunked_engine_or_refuses_naming_the_test() -> N
     assert check_memory(n, l1, l2, few, available=numpy_total + 1) == "numpy"
     middle = (chunked_total + numpy_total) // 2
     assert check_memory(n, l1, l2, few, available=middle) == "chunked"
-    with pytest.raises(InsufficientMemoryError, match="grank") as err:
-        check_memory(n, l1, l2, available=estimate_memory(n, l1, l2).panel)
+    chunked = estimate_memory(n, l1, l2, engine="chunked")
+    largest, _ = chunked.largest_test
+    with pytest.raises(InsufficientMemoryError, match=largest) as err:
+        check_memory(n, l1, l2, available=chunked.panel)
     assert "chunked engine" in str(err.value) and "split the events" in str(err.value)
     # without GRANK the largest part is another test or the panel itself (chunked engine:
     # the numpy engine's fit needs more than any test at this size)

@@ -202,6 +202,27 @@ def test_clustering_without_the_matrix_matches_pairwise_overlap(single, overlapp
     assert diag["share_overlapping"] == pytest.approx(np.mean(overlaps))
 
 
+def test_clustering_from_session_positions_equals_from_dates(single) -> None:
+    """The diagnostic codes event-window cells by session position when the panel holds
+    positions (no dates, no sort): the same frame as from the dates themselves, and the
+    overlap count of a pairwise comparison of the date sets."""
+    from dataclasses import replace
+
+    from eventstudy.inference._cluster_measures import cluster_measures
+
+    panel = single.panel
+    assert panel.__dict__["_evt_dates"] is None and panel.evt_positions is not None
+    dated = replace(panel, evt_dates=np.asarray(panel.evt_dates), evt_positions=None)
+    pd.testing.assert_frame_equal(clustering(panel), clustering(dated))
+    dates = [set(row[~np.isnat(row)].tolist()) for row in np.asarray(panel.evt_dates)]
+    others = [
+        sum(bool(dates[i] & dates[j]) for j in range(len(dates)) if j != i)
+        for i in range(len(dates))
+    ]
+    for p in (panel, dated):
+        assert cluster_measures(p)["mean_overlapping"] == pytest.approx(np.mean(others))
+
+
 @pytest.mark.slow
 def test_dask_engine_matches_single_machine(study: EventStudy, single) -> None:
     distributed = pytest.importorskip("distributed")
@@ -246,10 +267,13 @@ def test_market_est_kept_as_positions_and_fallback_to_stored(
 
     real = parallel._PanelWriter._derived_market
     calls = {"n": 0}
+    width = len(single.panel.est_rel)
 
     def flaky(self, positions):
-        calls["n"] += 1
         values = real(self, positions)
+        if values.shape[1] != width:  # the event grid's market: as it is
+            return values
+        calls["n"] += 1
         return values + 1.0 if calls["n"] == 3 else values
 
     monkeypatch.setattr(parallel._PanelWriter, "_derived_market", flaky)
@@ -257,6 +281,61 @@ def test_market_est_kept_as_positions_and_fallback_to_stored(
     assert calls["n"] > 3
     assert stored.panel.market_est_source is None
     np.testing.assert_array_equal(stored.panel.market_est, single.panel.market_est)
+
+
+COMPACT = ("market_evt", "bench_evt", "normal_evt")
+
+
+def test_event_grid_market_benchmark_and_normal_returns_kept_compact(
+    study: EventStudy, single
+) -> None:
+    """The chunked panel holds market_evt and bench_evt as the market series read on the
+    event grid and normal_evt as ret_evt - ar (issue 14: 8 n L2 bytes each): on access they
+    are the single run's stored arrays, bit for bit, also for a subset of the events."""
+    p = _fit(study, engine="chunked", chunk_events=30).panel
+    assert p.market_evt_source is not None and p.bench_evt_source is not None
+    assert all(p.__dict__["_" + name] is None for name in COMPACT)  # nothing (n, L2) stored
+    assert all(p.has(name) for name in (*COMPACT, "market_est"))
+    for name in COMPACT:
+        np.testing.assert_array_equal(getattr(p, name), getattr(single.panel, name), name)
+    rows = np.flatnonzero(np.asarray(p.ticker) == "F1")
+    sub = p.take(rows)
+    assert sub.market_evt_source is not None and sub.__dict__["_normal_evt"] is None
+    for name in (*COMPACT, "market_est"):
+        np.testing.assert_array_equal(getattr(sub, name), getattr(single.panel, name)[rows], name)
+
+
+def test_compact_fields_fall_back_to_stored_when_a_part_differs(
+    study: EventStudy, single, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A part whose benchmark or normal returns are not the derivation makes that field
+    stored: the rows of earlier parts are derived into the array, the part's own values kept."""
+    from eventstudy import parallel
+
+    real = parallel._fit_part
+    parts: list[np.ndarray] = []
+
+    def second_part_differs(st, events, rows):
+        part = real(st, events, rows)
+        parts.append(np.asarray(rows))  # input rows of the part
+        if len(parts) == 2:
+            part.panel.bench_evt = part.panel.bench_evt + 1.0
+            part.panel.normal_evt = part.panel.normal_evt + 1.0
+        return part
+
+    monkeypatch.setattr(parallel, "_fit_part", second_part_differs)
+    p = _fit(study, engine="chunked", chunk_events=30).panel
+    assert p.bench_evt_source is None and p.__dict__["_bench_evt"] is not None
+    assert p.__dict__["_normal_evt"] is not None
+    assert p.market_evt_source is not None  # unaffected: still compact
+    ids = np.asarray(single.panel.event_id)
+    second = np.isin(ids, np.asarray(single.status["event_id"])[parts[1]])
+    assert second.any() and not second.all()
+    for name in ("bench_evt", "normal_evt"):
+        want = np.asarray(getattr(single.panel, name))
+        got = np.asarray(getattr(p, name))
+        np.testing.assert_array_equal(got[~second], want[~second], name)
+        np.testing.assert_array_equal(got[second], want[second] + 1.0, name)
 
 
 def test_capm_market_excess_returns_are_stored_not_derived() -> None:

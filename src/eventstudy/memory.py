@@ -39,6 +39,9 @@ ESTIMATION_CHUNK = 20_000
 RANK_BLOCK = 8_192
 #: rows per block of GRANK's comparisons (``eventstudy.inference.nonparametric._GRANK_BLOCK``)
 GRANK_BLOCK = 8_192
+#: bytes per event of scalars, labels, the status frame and the result frames (measured:
+#: ``benchmarks/study_scale.py --parts memory`` and ``--parts 1m``, issue 14)
+PER_EVENT = 300
 
 
 @dataclass(frozen=True)
@@ -61,7 +64,8 @@ class MemoryEstimate:
         Working arrays of the clustering diagnostic that runs before any test (its
         event-induced variance check scales the estimation residuals in blocks).
     held : int
-        Arrays a test keeps for the rest of the run (GRANK's sorted estimation SARs).
+        Arrays a test keeps for the rest of the run (none since issue 14: GRANK releases its
+        ranked estimation SARs once its rows are computed; they count in its own part).
     """
 
     panel: int
@@ -106,8 +110,8 @@ def _test_bytes(name: str, n: int, l1: int, l2: int) -> int:
     The coefficients count the arrays each test allocates; they were checked against
     ``tracemalloc`` peaks of each test alone at 10,000 and 100,000 events (issue 14)."""
     width = l1 + l2
-    if name == "grank":  # int16 order and ranks kept, SCAR*'s per window, one sorted block
-        return n * l1 * 4 + n * (l2 + 8) * _F8 * 2 + min(n, GRANK_BLOCK) * l1 * 50
+    if name == "grank":  # int16 doubled ranks, SCAR*'s per window, one sorted block
+        return n * l1 * 2 + n * (l2 + 8) * _F8 * 2 + min(n, GRANK_BLOCK) * l1 * 50
     if name in ("corrado_rank", "corrado_zivney_rank", "corrado_zivney_sign"):
         return min(n, RANK_BLOCK) * width * _F8 * 7  # one block of the sort
     if name == "kolari_pynnonen":  # the clean flags, group sums, one group's neighbours
@@ -116,8 +120,8 @@ def _test_bytes(name: str, n: int, l1: int, l2: int) -> int:
         return min(n, 65_536) * l1 * 9
     if name == "lamb":  # the market's estimation-window moments in blocks of 8,192 events
         return min(n, 8_192) * l1 * 33 + n * l2 * _F8 * 3
-    if name == "wilcoxon":
-        return n * l2 * _F8 * 7
+    if name == "wilcoxon":  # |x|, its ranks (one column ranked at a time), signed ranks
+        return n * l2 * _F8 * 4
     return n * l2 * _F8 * 5
 
 
@@ -154,15 +158,20 @@ def estimate_memory(
 
     Notes
     -----
-    Counted arrays (8 bytes a cell): the panel holds the ``(n, L1)`` residuals and market
-    (or its dates), ``(n, L2)`` returns, normal returns, ARs, their variances, market and
-    dates, the ``(n, L2, k)`` regressors, ``(n, k, k)`` ``(X'X)^-1`` and about 300 bytes of
-    per-event scalars and labels. While estimating, a block holds the gathered returns,
+    Counted arrays (8 bytes a cell): the panel holds the ``(n, L1)`` residuals and market,
+    ``(n, L2)`` returns, normal returns, ARs, their variances, market and benchmark, the
+    ``(n, L2, k)`` regressors, ``(n, k, k)`` ``(X'X)^-1`` and about :data:`PER_EVENT`
+    bytes of per-event scalars, labels and status (the ``overlaps`` text of dense designs
+    included). The chunked and Dask engines' merged panel reads the market (both grids),
+    the benchmark and the normal returns on access when every event uses the model's
+    market, so it holds ``(n, L1)`` residuals and four ``(n, L2)``-wide arrays plus the
+    regressors. While estimating, a block holds the gathered returns,
     regressors, mask and residuals (about eight ``(block, L1)`` arrays) plus two
     ``(n, L1)`` arrays for the whole study. The tests share a context of about six
     ``(n, L2)`` arrays; the clustering diagnostic before them scales the estimation
-    residuals in blocks of 8,192 events; GRANK keeps each event's estimation SARs' order and
-    ranks (``int16``, 4 bytes a cell) and compares blocks of 8,192 events; the rank tests
+    residuals in blocks of 8,192 events; GRANK ranks each event's estimation SARs
+    (``int16`` doubled ranks, 2 bytes a cell, released after GRANK) and compares blocks of
+    8,192 events; the rank tests
     sort blocks of 8,192 events; Lamb's test reads the market in blocks of 8,192 events;
     Kolari-Pynnönen's ``r_bar`` works on one group of dates at a time.
 
@@ -176,17 +185,21 @@ def estimate_memory(
 
     names = list(registered_tests()) if tests == "all" else [str(t) for t in tests]
     n = int(n_events)
-    panel = n * (_F8 * (2 * l1 + (6 + k) * l2 + k * k) + 300)
+    if engine == "numpy":
+        panel = n * (_F8 * (2 * l1 + (6 + k) * l2 + k * k) + PER_EVENT)
+    else:  # the merged panel reads the market, benchmark and normal returns on access
+        panel = n * (_F8 * (l1 + (3 + k) * l2 + k * k) + PER_EVENT)
     block = min(n, chunk_events if engine == "chunked" else ESTIMATION_CHUNK)
     fit = block * l1 * _F8 * 8 + (n * l1 * _F8 * 2 if engine == "numpy" else 0)
     if engine == "chunked":
         fit += block * (_F8 * (2 * l1 + (6 + k) * l2) + 300)  # the block's own panel
     tests_bytes = {t: _test_bytes(t, n, l1, l2) for t in names}
     context = n * l2 * _F8 * 6 if names else 0
-    # clustering diagnostic: its event-induced variance check scales blocks of 8,192 events
-    diagnostic = min(n, 8_192) * l1 * 9 + n * l1 + n * l2 * _F8 * 2 if names else 0
-    held = n * l1 * 4 if "grank" in names else 0
-    return MemoryEstimate(panel, fit, tests_bytes, context, engine, diagnostic, held)
+    # clustering diagnostic: its event-induced variance check scales blocks of 8,192 events,
+    # the overlap checks code the event-window cells as int32 session positions
+    diagnostic = min(n, 8_192) * l1 * 9 + n * l1 + n * l2 * _F8 if names else 0
+    # nothing is kept from one test to the next (GRANK releases its ranks: issue 14)
+    return MemoryEstimate(panel, fit, tests_bytes, context, engine, diagnostic, 0)
 
 
 def window_length(window: tuple[Any, Any]) -> int:

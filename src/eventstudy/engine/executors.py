@@ -238,16 +238,28 @@ def _part_status(part: _Part) -> tuple[IntArray, pd.DataFrame]:
 class _PanelWriter:
     """Per-event arrays of the merged panel, filled part by part at given rows."""
 
+    #: fields kept compact when every part's values equal their derivation: the market read
+    #: on the estimation or event grid (``SessionValues``), and ``normal_evt = ret_evt - ar``
+    LAZY = {
+        "market_est": "est_positions",
+        "market_evt": "evt_positions",
+        "bench_evt": "evt_positions",
+        "normal_evt": None,
+    }
+
     def __init__(
         self, n_rows: int, market: FloatArray | None = None, *, exact: bool = False
     ) -> None:
         self.n_rows = n_rows
-        # the single market series of every event, when known: ``market_est`` is then kept
-        # as positions + series (SessionValues) wherever a part's values equal it exactly;
-        # ``exact``: the model's market_est is that series by construction (no comparison)
+        # the single market series of every event, when known: ``market_est`` (and the
+        # event-grid market and benchmark) are then kept as positions + series
+        # (SessionValues) wherever a part's values equal it exactly; ``exact``: the model's
+        # market_est is that series by construction (no comparison)
         self.market = market
         self.exact = exact
-        self.lazy_market_rows: list[IntArray] = []
+        # rows written while a field was kept compact, per field (a part that differs
+        # makes the field stored: these rows are then derived into the array)
+        self.lazy_rows: dict[str, list[IntArray]] = {name: [] for name in self.LAZY}
         self.arrays: dict[str, Any] = {}
         self.notes: dict[str, Any] = {}
         self.bases: dict[str, IntArray] = {}
@@ -268,11 +280,16 @@ class _PanelWriter:
     def put(self, dest: IntArray, panel: EventPanel) -> None:
         if self.first is None:
             self.first = panel
+        for name in ("est_positions", "evt_positions"):  # first: lazy rows derive from them
+            pos = getattr(panel, name)
+            if name not in self.bases:
+                self.bases[name] = np.zeros(self.n_rows, dtype=np.int64)
+            self.bases[name][dest] = pos.base
         for name in ROW_FIELDS:
             value = getattr(panel, name)
             if value is None:
                 continue
-            if name == "market_est" and self._market_is_lazy(dest, panel, value):
+            if name in self.LAZY and self._is_lazy(name, dest, panel, value):
                 continue
             value = np.asarray(value)
             if name not in self.arrays:
@@ -283,11 +300,6 @@ class _PanelWriter:
                 if key not in self.notes:
                     self.notes[key] = self._empty(key, value, self.n_rows)
                 self.notes[key][dest] = value
-        for name in ("est_positions", "evt_positions"):
-            pos = getattr(panel, name)
-            if name not in self.bases:
-                self.bases[name] = np.zeros(self.n_rows, dtype=np.int64)
-            self.bases[name][dest] = pos.base
         mv = np.asarray(panel.meta.get("market_value_date", []), dtype="datetime64[ns]")
         if mv.shape == (len(dest),):
             self.mv_date[dest] = mv
@@ -296,25 +308,39 @@ class _PanelWriter:
         assert self.market is not None
         return SessionValues(self.market, positions).values()
 
-    def _market_is_lazy(self, dest: IntArray, panel: EventPanel, value: FloatArray) -> bool:
-        """True when the part's ``market_est`` is the market series on its grid (not stored)."""
-        if self.market is None or panel.est_positions is None:
+    def _grid(self, name: str, like: SessionPositions, rows: IntArray) -> SessionPositions:
+        """The grid of field ``name`` at merged rows ``rows`` (their bases are written)."""
+        return SessionPositions(like.sessions, self.bases[str(self.LAZY[name])][rows], like.offsets)
+
+    def _derive(self, name: str, panel: EventPanel, rows: IntArray) -> FloatArray:
+        """Field ``name`` of merged rows kept compact so far (now to be stored)."""
+        if name == "normal_evt":
+            return np.subtract(self.arrays["ret_evt"][rows], self.arrays["ar"][rows])
+        like = getattr(panel, str(self.LAZY[name]))
+        return self._derived_market(self._grid(name, like, rows))
+
+    def _is_lazy(self, name: str, dest: IntArray, panel: EventPanel, value: FloatArray) -> bool:
+        """True when the part's ``name`` equals its derivation (not stored): the market on
+        its grid, or ``ret_evt - ar``."""
+        if name in self.arrays:  # a part differed: stored from then on
             return False
-        if "market_est" not in self.arrays:
-            if self.exact or np.array_equal(
-                self._derived_market(panel.est_positions), value, equal_nan=True
-            ):
-                self.lazy_market_rows.append(np.asarray(dest, dtype=np.int64))
-                return True
-            self.arrays["market_est"] = self._empty("market_est", value, self.n_rows)
-            # rows of earlier parts were skipped: store them now (they equal the series)
-            for rows in self.lazy_market_rows:
-                base = self.bases["est_positions"][rows]
-                pos = panel.est_positions
-                self.arrays["market_est"][rows] = self._derived_market(
-                    SessionPositions(pos.sessions, base, pos.offsets)
-                )
-            self.lazy_market_rows = []
+        if name == "normal_evt":
+            same = np.array_equal(np.subtract(panel.ret_evt, panel.ar), value, equal_nan=True)
+        else:
+            grid = getattr(panel, str(self.LAZY[name]))
+            if self.market is None or grid is None:
+                return False
+            same = (name == "market_est" and self.exact) or np.array_equal(
+                self._derived_market(grid), value, equal_nan=True
+            )
+        if same:
+            self.lazy_rows[name].append(np.asarray(dest, dtype=np.int64))
+            return True
+        self.arrays[name] = self._empty(name, np.asarray(value), self.n_rows)
+        # rows of earlier parts were skipped: store them now (they equal the derivation)
+        for rows in self.lazy_rows[name]:
+            self.arrays[name][rows] = self._derive(name, panel, rows)
+        self.lazy_rows[name] = []
         return False
 
     def compact(self, keep: BoolArray) -> int:
@@ -354,7 +380,14 @@ class _PanelWriter:
         meta = dict(first.meta)
         meta["model_notes"] = {k: v[:n] for k, v in self.notes.items()}
         meta["market_value_date"] = self.mv_date[:n]
-        lazy_market = self.market is not None and bool(self.lazy_market_rows)
+        # compact fields: every part's values equalled their derivation
+        lazy = {name: bool(rows) and name not in a for name, rows in self.lazy_rows.items()}
+
+        def source(name: str, grid: SessionPositions) -> SessionValues | None:
+            return (
+                SessionValues(self.market, grid) if lazy[name] and self.market is not None else None
+            )
+
         return EventPanel(
             event_id=a["event_id"],
             ticker=a["ticker"],
@@ -365,7 +398,7 @@ class _PanelWriter:
             evt_dates=None,  # type: ignore[arg-type]
             resid_est=a["resid_est"],
             ret_evt=a["ret_evt"],
-            normal_evt=a["normal_evt"],
+            normal_evt=None if lazy["normal_evt"] else a["normal_evt"],  # type: ignore[arg-type]
             ar=a["ar"],
             sigma2=a["sigma2"],
             nobs=a["nobs"],
@@ -379,7 +412,7 @@ class _PanelWriter:
             x_evt=a.get("x_evt"),
             params=a.get("params"),
             param_names=list(first.param_names),
-            market_est=None if lazy_market else a.get("market_est"),
+            market_est=a.get("market_est"),
             market_evt=a.get("market_evt"),
             bench_evt=a.get("bench_evt"),
             market_value=a.get("market_value"),
@@ -388,9 +421,9 @@ class _PanelWriter:
             r2=a.get("r2"),
             est_positions=positions[0],
             evt_positions=positions[1],
-            market_est_source=SessionValues(self.market, positions[0])
-            if lazy_market and self.market is not None
-            else None,
+            market_est_source=source("market_est", positions[0]),
+            market_evt_source=source("market_evt", positions[1]),
+            bench_evt_source=source("bench_evt", positions[1]),
         )
 
 

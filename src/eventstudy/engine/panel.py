@@ -105,6 +105,10 @@ class SessionPositions:
         return pad[np.where((pos >= 0) & (pos < t), pos, t)]
 
 
+#: rows per block when :meth:`SessionValues.values` reads a series on a grid
+_VALUES_BLOCK = 8_192
+
+
 @dataclass(frozen=True)
 class SessionValues:
     """One series read on a grid: ``value[i, j] = series[base[i] + offsets[j]]`` (NaN outside).
@@ -128,6 +132,22 @@ class SessionValues:
     series: FloatArray
     positions: SessionPositions
 
+    def take(self, rows: Any) -> SessionValues:
+        """The same series read on the grid rows ``rows`` only (still compact).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> import pandas as pd
+        >>> from eventstudy.engine.panel import SessionPositions, SessionValues
+        >>> sessions = pd.bdate_range("2025-01-27", periods=3).to_numpy()
+        >>> grid = SessionPositions(sessions, base=np.array([0, 1]), offsets=np.array([0, 1]))
+        >>> SessionValues(np.array([0.01, -0.02, 0.03]), grid).take([1]).values()
+        array([[-0.02,  0.03]])
+        """
+        base = np.asarray(self.positions.base)[rows]
+        return SessionValues(self.series, replace(self.positions, base=base))
+
     def values(self) -> FloatArray:
         """The ``(n, L)`` values (NaN where a position falls outside the series).
 
@@ -142,10 +162,17 @@ class SessionValues:
         array([[  nan,  0.01, -0.02]])
         """
         pos = self.positions
-        idx = np.asarray(pos.base, dtype=np.int64)[:, None] + np.asarray(pos.offsets)[None, :]
+        base = np.asarray(pos.base, dtype=np.int64)
+        offsets = np.asarray(pos.offsets, dtype=np.int64)
         t = len(self.series)
         pad = np.append(np.asarray(self.series, dtype=np.float64), np.nan)
-        return pad[np.where((idx >= 0) & (idx < t), idx, t)]
+        out = np.empty((len(base), len(offsets)), dtype=np.float64)
+        # blocks of rows: the one (n, L) result and no (n, L) index temporaries (issue 14)
+        for lo in range(0, len(base), _VALUES_BLOCK):
+            idx = base[lo : lo + _VALUES_BLOCK, None] + offsets[None, :]
+            idx[(idx < 0) | (idx >= t)] = t
+            np.take(pad, idx, out=out[lo : lo + _VALUES_BLOCK])
+        return out
 
 
 #: Per-event arrays of a panel (axis 0 = event); the one list every slicer and merger uses.
@@ -232,9 +259,15 @@ class EventPanel:
     est_positions, evt_positions : SessionPositions or None
         Compact form of ``est_dates`` / ``evt_dates``: when the date array itself is ``None``
         the dates are derived from these on access (large panels built in chunks).
-    market_est_source : SessionValues or None
-        Compact form of ``market_est`` (one market for all events): when ``market_est`` is
-        ``None`` it is derived from this on access.
+    market_est_source, market_evt_source, bench_evt_source : SessionValues or None
+        Compact form of ``market_est`` / ``market_evt`` / ``bench_evt`` (one market for all
+        events): when the array itself is ``None`` it is derived from this on access.
+
+    Notes
+    -----
+    ``normal_evt`` may be given as ``None``: it is then derived on access as
+    ``ret_evt - ar``, which is how the engine computes it (the same numbers, bit for bit);
+    the chunked and Dask engines keep it so, ``8 n L2`` bytes less (issue 14).
 
     Examples
     --------
@@ -284,6 +317,8 @@ class EventPanel:
     est_positions: SessionPositions | None = None
     evt_positions: SessionPositions | None = None
     market_est_source: SessionValues | None = None
+    market_evt_source: SessionValues | None = None
+    bench_evt_source: SessionValues | None = None
 
     @property
     def n_events(self) -> int:
@@ -319,6 +354,36 @@ class EventPanel:
             return self.var_ar
         return None
 
+    def has(self, name: str) -> bool:
+        """Whether the panel holds the field ``name`` (not ``None``), without deriving it:
+        ``market_est`` held as a market series and positions (``market_est_source``) counts,
+        and is not read into an ``(n, L1)`` array to answer (issue 14: a million events).
+
+        Examples
+        --------
+        >>> import eventstudy as es
+        >>> from eventstudy.testing import simulated_study
+        >>> sim = simulated_study(es.MarketModel("MKT"))
+        >>> res = es.EventStudy(sim.events, sim.returns, model=es.MarketModel("MKT"), calendar=None).fit()
+        >>> res.panel.has("market_est"), res.panel.has("market_value")  # no market values given
+        (True, False)
+        """
+        if name in _SOURCED:
+            return (
+                self.__dict__.get("_" + name) is not None
+                or self.__dict__.get(name + "_source") is not None
+            )
+        if name == "normal_evt":
+            return self.__dict__.get("_normal_evt") is not None or (
+                self.ret_evt is not None and self.ar is not None
+            )
+        if name in ("est_dates", "evt_dates"):
+            return (
+                self.__dict__.get("_" + name) is not None
+                or self.__dict__.get(name.replace("_dates", "_positions")) is not None
+            )
+        return getattr(self, name, None) is not None
+
     def take(self, rows: Any) -> EventPanel:
         """The events ``rows`` (a slice, integer positions or a boolean mask) as a new panel.
 
@@ -339,8 +404,18 @@ class EventPanel:
         """
         changes: dict[str, Any] = {}
         for name in ROW_FIELDS:
+            if name in _SOURCED and self.__dict__.get("_" + name) is None:
+                source = self.__dict__.get(name + "_source")
+                changes[name] = None  # compact: the source's rows, not (n, L) values
+                changes[name + "_source"] = None if source is None else source.take(rows)
+                continue
+            if name == "normal_evt" and self.__dict__.get("_normal_evt") is None:
+                changes[name] = None  # derived from the rows' ret_evt - ar
+                continue
             value = getattr(self, name)
             changes[name] = None if value is None else value[rows]
+            if name in _SOURCED:
+                changes[name + "_source"] = None  # the stored array was indexed
         for dates, positions in (("est_dates", "est_positions"), ("evt_dates", "evt_positions")):
             pos = getattr(self, positions)
             if pos is not None and self.__dict__.get("_" + dates) is None:
@@ -349,7 +424,6 @@ class EventPanel:
             else:
                 changes[positions] = None
                 changes[dates] = getattr(self, dates)[rows]
-        changes["market_est_source"] = None  # market_est was materialised above
         return replace(self, **changes)
 
 
@@ -391,35 +465,75 @@ setattr(EventPanel, "est_dates", _lazy_dates("est_dates"))  # noqa: B010
 setattr(EventPanel, "evt_dates", _lazy_dates("evt_dates"))  # noqa: B010
 
 
-def _get_market_est(self: EventPanel) -> FloatArray | None:
-    """The market returns on the estimation grid, ``(n, L1)`` (``None`` for a model without a
-    market): the stored array, else derived from ``market_est_source``.
+#: fields that may be held as one series read on a grid (``<name>_source``)
+_SOURCED = ("market_est", "market_evt", "bench_evt")
+
+
+def _lazy_values(name: str) -> property:
+    """``market_est`` / ``market_evt`` / ``bench_evt``: the stored array, else derived from
+    ``<name>_source`` (a :class:`SessionValues`) on access."""
+    key, source_key = "_" + name, name + "_source"
+
+    def get(self: EventPanel) -> FloatArray | None:
+        stored = self.__dict__.get(key)
+        source = self.__dict__.get(source_key)
+        if stored is None and source is not None:
+            return source.values()
+        return stored
+
+    def put(self: EventPanel, value: FloatArray | None) -> None:
+        self.__dict__[key] = value
+
+    grid = "estimation" if name.endswith("_est") else "event"
+    get.__doc__ = f"""The {name} returns on the {grid} grid, ``(n, L)`` (``None`` when the model
+        has none): the stored array, else derived from ``{source_key}``.
+
+        Examples
+        --------
+        >>> import eventstudy as es
+        >>> from eventstudy.testing import simulated_study
+        >>> sim = simulated_study(es.MarketModel("MKT"))
+        >>> res = es.EventStudy(sim.events, sim.returns, model=es.MarketModel("MKT"), calendar=None).fit()
+        >>> res.panel.{name}.shape[0] == res.panel.n_events
+        True
+        """
+    return property(get, put, doc=get.__doc__)
+
+
+# installed after the dataclass is built (default None): the stored array, else the source
+for _name in _SOURCED:
+    setattr(EventPanel, _name, _lazy_values(_name))
+
+
+def _get_normal_evt(self: EventPanel) -> FloatArray:
+    """The normal returns of the event window, ``(n, L2)``: the stored array, else
+    ``ret_evt - ar`` (how the engine computes them; the chunked engine does not store them).
 
     Examples
     --------
+    >>> import numpy as np
     >>> import eventstudy as es
     >>> from eventstudy.testing import simulated_study
     >>> sim = simulated_study(es.MarketModel("MKT"))
     >>> res = es.EventStudy(sim.events, sim.returns, model=es.MarketModel("MKT"), calendar=None).fit()
-    >>> res.panel.market_est.shape == res.panel.resid_est.shape
+    >>> p = res.panel
+    >>> np.array_equal(p.normal_evt, p.ret_evt - p.ar, equal_nan=True)
     True
     """
-    stored = self.__dict__.get("_market_est")
-    source = self.__dict__.get("market_est_source")
-    if stored is None and source is not None:
-        return source.values()
+    stored = self.__dict__.get("_normal_evt")
+    if stored is None:
+        return np.subtract(self.ret_evt, self.ar)
     return stored
 
 
-def _set_market_est(self: EventPanel, value: FloatArray | None) -> None:
-    self.__dict__["_market_est"] = value
+def _set_normal_evt(self: EventPanel, value: FloatArray | None) -> None:
+    self.__dict__["_normal_evt"] = value
 
 
-# ``market_est`` (default None): the stored array, else derived from ``market_est_source``
 setattr(  # noqa: B010
     EventPanel,
-    "market_est",
-    property(_get_market_est, _set_market_est, doc=_get_market_est.__doc__),
+    "normal_evt",
+    property(_get_normal_evt, _set_normal_evt, doc=_get_normal_evt.__doc__),
 )
 
 

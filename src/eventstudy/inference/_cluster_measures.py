@@ -22,19 +22,56 @@ Degree = Literal["none", "mild", "strong"]
 STRONG_CLUSTER_SIZE = 3.0
 
 
+#: rows per block when event-window cells are coded (bounds the temporaries)
+_CODE_BLOCK = 65_536
+
+
 # ----------------------------------------------------------------------------- measures
-def _window_positions(panel: EventPanel) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
-    """First and last session position of each event window (-1 for an empty window)."""
+def _date_codes(panel: EventPanel) -> npt.NDArray[np.int32]:
+    """The event-window cells as integer codes that increase with the calendar date
+    (``-1``: no date), ``(n, L2)``: equal codes are equal sessions.
+
+    A panel holding its dates as positions on increasing sessions gives the positions
+    themselves, computed in blocks: no ``(n, L2)`` dates and no sort of ``n L2`` dates
+    (about 1.3 GB of temporaries at a million events, issue 14). Otherwise each date's
+    rank among the distinct dates of the panel.
+    """
+    grid = panel.evt_positions
+    if grid is not None and panel.__dict__.get("_evt_dates") is None:
+        sessions = np.asarray(grid.sessions)
+        if bool(np.all(sessions[1:] > sessions[:-1])):  # NaT compares False: not taken
+            base = np.asarray(grid.base, dtype=np.int64)
+            offsets = np.asarray(grid.offsets, dtype=np.int64)
+            out = np.empty((len(base), len(offsets)), dtype=np.int32)
+            for lo in range(0, len(base), _CODE_BLOCK):  # blocks of events
+                pos = base[lo : lo + _CODE_BLOCK, None] + offsets[None, :]
+                pos[(pos < 0) | (pos >= len(sessions))] = -1
+                out[lo : lo + _CODE_BLOCK] = pos
+            return out
     dates = np.asarray(panel.evt_dates, dtype="datetime64[ns]")
     valid = ~np.isnat(dates)
-    pos = np.full(dates.shape, -1, dtype=np.int64)
+    out = np.full(dates.shape, -1, dtype=np.int32)
     if valid.any():
         _, codes = np.unique(dates[valid], return_inverse=True)
-        pos[valid] = codes
-    start = np.where(valid, pos, np.iinfo(np.int64).max).min(axis=1)
-    end = np.where(valid, pos, -1).max(axis=1)
-    has = valid.any(axis=1)
-    return np.where(has, start, -1), np.where(has, end, -1)
+        out[valid] = codes
+    return out
+
+
+def _window_positions(panel: EventPanel) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """First and last session code of each event window (-1 for an empty window)."""
+    codes = _date_codes(panel)
+    n = codes.shape[0]
+    start, end = np.full(n, -1, dtype=np.int64), np.full(n, -1, dtype=np.int64)
+    for lo in range(0, n, _CODE_BLOCK):  # blocks of events
+        c = codes[lo : lo + _CODE_BLOCK]
+        valid = c >= 0
+        first = np.where(valid, c, np.iinfo(np.int32).max).min(
+            axis=1, initial=np.iinfo(np.int32).max
+        )
+        has = valid.any(axis=1)
+        start[lo : lo + len(c)] = np.where(has, first, -1)
+        end[lo : lo + len(c)] = np.where(has, c.max(axis=1, initial=-1), -1)
+    return start, end
 
 
 def cluster_measures(panel: EventPanel) -> dict[str, Any]:

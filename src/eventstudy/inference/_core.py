@@ -223,7 +223,7 @@ class Context:
     def _all_dates_moments(self) -> tuple[FloatArray, FloatArray]:
         """estudy2's market-model term: ``X'X`` from all estimation dates of the market."""
         p = self.panel
-        if p.market_est is None or p.market_evt is None or p.k != 2:
+        if not p.has("market_est") or p.market_evt is None or p.k != 2:
             raise SpecError(
                 "market_moments='all_dates' applies to a market model (k = 2) with market_est "
                 "and market_evt in the panel"

@@ -14,6 +14,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ..engine.panel import EventPanel
+from ._cluster_measures import _CODE_BLOCK, _date_codes
 from ._stats import FloatArray
 
 __all__ = [
@@ -47,12 +48,12 @@ def _overlapping_rows(panel: EventPanel) -> npt.NDArray[np.bool_]:
     dates occurs more than once in the whole panel: a sort of the ``n * L2`` dates, no
     ``n x n`` matrix (which needed 66 GiB at 94k events).
     """
-    dates = np.asarray(panel.evt_dates, dtype="datetime64[ns]")
-    valid = ~np.isnat(dates)
-    rows = np.nonzero(valid)[0]
-    _, inv, counts = np.unique(dates[valid], return_inverse=True, return_counts=True)
+    codes = _date_codes(panel)  # equal codes: the same session (no (n, L2) dates, issue 14)
+    counts = np.bincount(codes[codes >= 0], minlength=1)
     overlapping = np.zeros(panel.n_events, dtype=bool)
-    overlapping[rows[counts[inv] > 1]] = True
+    for lo in range(0, len(codes), _CODE_BLOCK):  # blocks of events
+        c = codes[lo : lo + _CODE_BLOCK]
+        overlapping[lo : lo + len(c)] = ((c >= 0) & (counts[np.maximum(c, 0)] > 1)).any(axis=1)
     return overlapping
 
 

@@ -46,6 +46,10 @@ class TestSpec:
     abnormal returns (Lamb: the market returns); ``run_tests(tests="all")`` skips a test
     whose fields the panel lacks, so callers never name tests to leave out.
 
+    ``releases`` names context attributes the test builds for its own rows (GRANK's sorted
+    estimation SARs); :func:`run_spec_columns` drops them once the rows are computed, so the
+    tests after it do not run beside them.
+
     A new test is one ``TestSpec`` plus :func:`register` (from your own code: the package
     need not be edited). ``daily(ctx, alternative)`` returns the :class:`Rows` of each event
     day and ``window(ctx, windows, alternative)`` those of each CAR window; ``ctx`` is the
@@ -87,6 +91,9 @@ class TestSpec:
     #: the CAAR the test estimates (:func:`eventstudy.engine.abnormal.caar_path`): the mean CAR, or
     #: the sum of the daily AARs (Brown-Warner, Lamb); they differ only when returns are missing
     caar: CaarMethod = "mean_car"
+    #: context attributes the test builds for its own rows and that are released once they
+    #: are computed (GRANK's sorted estimation SARs: ~1 GB at a million events, issue 14)
+    releases: frozenset[str] = frozenset()
 
     def applies_to(self, panel: EventPanel) -> bool:
         """Whether the panel has the events (``min_events``) and the fields (``needs``).
@@ -116,7 +123,8 @@ class TestSpec:
         >>> REGISTRY["lamb"].why_not(res.fit().panel)
         "lamb needs the panel's market_est, market_evt, which this model lacks"
         """
-        missing = sorted(name for name in self.needs if getattr(panel, name, None) is None)
+        # panel.has: a market held as series + positions is not read into (n, L1) to answer
+        missing = sorted(name for name in self.needs if not panel.has(name))
         if missing:
             return f"{self.name} needs the panel's {', '.join(missing)}, which this model lacks"
         if panel.n_events < self.min_events:
@@ -320,4 +328,6 @@ def run_spec_columns(
         wins = normalise_windows(ctx.panel, windows)
         rows = window_rows(spec, ctx, wins, alternative)
         parts.append(window_columns(spec.name, ctx, wins, rows, alternative, flag))
+    for key in spec.releases:  # what the test built for its own rows only (issue 14)
+        ctx.__dict__.pop(key, None)
     return parts

@@ -406,7 +406,8 @@ _GRANK_BLOCK = 8_192
 
 @dataclass(frozen=True)
 class _GrankBase:
-    """The estimation-window SARs of every event, sorted once per context (AR-free).
+    """The estimation-window SARs of every event, ranked once per context (AR-free; 2 bytes
+    a cell: the doubled ranks, the sorted SARs are not kept).
 
     Events are stored in ``perm`` order, sorted by their number of estimation SARs
     ``m_i``: events sharing ``m_i`` share the divisors ``T_i + 1`` of their ``U``'s, so their
@@ -420,8 +421,6 @@ class _GrankBase:
         Blocks of at most ``_GRANK_BLOCK`` stored positions inside one group.
     m : (G,) int
         Estimation SARs of the events of each group.
-    order : (n, L1) int16 or int32
-        Columns of each event's estimation SARs in ascending order (missing last).
     rank2 : (n, L1) int16 or int32
         Twice the within-event average rank of each estimation SAR (0 where missing).
     base : (L1,) float
@@ -433,7 +432,6 @@ class _GrankBase:
     perm: npt.NDArray[np.intp]
     segments: list[tuple[int, int, int]]
     m: npt.NDArray[np.int64]
-    order: npt.NDArray[np.signedinteger]
     rank2: npt.NDArray[np.signedinteger]
     base: FloatArray
     n_col: npt.NDArray[np.int64]
@@ -441,7 +439,8 @@ class _GrankBase:
 
 def _grank_base(ctx: Context) -> _GrankBase:
     """Sort and rank each event's estimation SARs ``e_iu / sigma_i`` once per context (kept
-    on the context as ``grank_base``, shared with :meth:`Context.with_ar` copies)."""
+    on the context as ``grank_base`` while GRANK's rows are computed - released after them,
+    ``TestSpec.releases`` - and shared with :meth:`Context.with_ar` copies)."""
     if "grank_base" in ctx.__dict__:
         cached: _GrankBase = ctx.__dict__["grank_base"]
         return cached
@@ -458,17 +457,15 @@ def _grank_base(ctx: Context) -> _GrankBase:
         for lo in range(int(bounds[g]), int(bounds[g + 1]), _GRANK_BLOCK)
     ]
     sd = np.sqrt(ctx.sigma2)
-    order = np.empty((n, width), dtype=itype)
     rank2 = np.empty((n, width), dtype=itype)
     for lo in range(0, n, _RANK_BLOCK):  # blocks of events, not single events
         rows = perm[lo : lo + _RANK_BLOCK]
-        o, r = _block_order_ranks(ctx.est[rows] / sd[rows, None])
-        order[lo : lo + len(rows)] = o
+        r = _block_ranks(ctx.est[rows] / sd[rows, None])
         rank2[lo : lo + len(rows)] = np.where(np.isnan(r), 0.0, 2.0 * r)
     base = np.zeros(width)
     for lo, hi, g in segments:  # groups of events (integer rank sums), not single events
         base += rank2[lo:hi].sum(axis=0, dtype=np.int64) * (0.5 / (m[g] + 2.0))
-    out = _GrankBase(perm, segments, m, order, rank2, base, count(ctx.est, 0))
+    out = _GrankBase(perm, segments, m, rank2, base, count(ctx.est, 0))
     ctx.__dict__["grank_base"] = out
     return out
 
@@ -523,8 +520,10 @@ def _grank_column_means(
         rows = b.perm[lo:hi]
         rank2 = b.rank2[lo:hi]
         m_rows = np.full(hi - lo, b.m[g], dtype=np.int64)
-        sorted_ = np.take_along_axis(ctx.est[rows], b.order[lo:hi].astype(np.intp), axis=1)
-        sorted_ /= sd[rows, None]  # the same division as the ranked SARs: exact comparisons
+        # the block's SARs sorted again (as fast as gathering them by a kept order, which
+        # would hold another 2 bytes a cell): the same division as the ranked SARs, so the
+        # comparisons are exact; NaN sorts last, after the row's m_i SARs
+        sorted_ = np.sort(ctx.est[rows] / sd[rows, None], axis=1)
         x = stars[rows]
         has = ~np.isnan(x)
         below = _bisect_rows(sorted_, m_rows, x, right=False)
@@ -661,7 +660,11 @@ def _estudy2_wilcoxon_stars(w: FloatArray, n: npt.NDArray[np.int64]) -> npt.NDAr
 
 def _wilcoxon_rows(ctx: Context, x: FloatArray, est: FloatArray, alt: str) -> Rows:
     absx = np.where(x == 0, np.nan, np.abs(x))  # zeros dropped (Wilcoxon 1945)
-    r = np.asarray(stats.rankdata(absx, axis=0, nan_policy="omit"), dtype=float)
+    # ranks within each column, one column at a time: rankdata(axis=0) ranks the columns
+    # independently too, but with (n, L) temporaries (~1 GB at a million events, issue 14)
+    r = np.empty(absx.shape)
+    for j in range(absx.shape[1]):  # event days or windows, not events
+        r[:, j] = stats.rankdata(absx[:, j], nan_policy="omit")
     w = ctx.firm_sum(np.where(np.isnan(absx), np.nan, np.where(x > 0, r, 0.0)))
     n = count(absx, 0)
     p = np.full(w.shape, np.nan)
@@ -768,7 +771,15 @@ _MRANK = register(
     TestSpec("corrado_zivney_rank", _mrank_daily, _mrank_window, naive=False, caar="aar_sum")
 )
 _GRANK = register(
-    TestSpec("grank", _grank_daily, _grank_window, naive=False, z_like=False, min_events=2)
+    TestSpec(
+        "grank",
+        _grank_daily,
+        _grank_window,
+        naive=False,
+        z_like=False,
+        min_events=2,
+        releases=frozenset({"grank_base"}),  # ~1 GB at a million events: not kept after
+    )
 )
 _WILCOXON = register(
     TestSpec("wilcoxon", _wilcoxon_daily, _wilcoxon_window, naive=True, z_like=False, min_events=2)

@@ -434,7 +434,7 @@ _LAMB_BLOCK = 8_192
 def _lamb_factor(ctx: Context) -> FloatArray:
     """``C_t = 1 + 1/mean(L_i) + mean_i (m_it - mbar_i)^2 / SS_i`` (Lamb 1995)."""
     p = ctx.panel
-    if p.market_est is None or p.market_evt is None:
+    if not p.has("market_est") or p.market_evt is None:
         raise SpecError(
             "Lamb's test needs the market regressor (market_est, market_evt) in the panel"
         )

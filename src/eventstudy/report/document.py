@@ -169,7 +169,7 @@ def study_figures(
         elif name == "ar_paths":
             out[name] = plotting.plot_ar_paths(res, level=level)
         elif name == "fit":
-            if res.panel.market_est is not None and res.panel.params is not None:
+            if res.panel.has("market_est") and res.panel.params is not None:
                 out[name] = plotting.plot_fits(res)
             else:  # a scatter on the market needs a market regressor
                 warnings.warn(
