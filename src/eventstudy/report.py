@@ -547,6 +547,14 @@ FIGURE_TITLES: dict[str, str] = {
 }
 
 
+#: most events drawn in the figures with one panel or bar per event (``car_bars``,
+#: ``ar_paths``, ``fit``): beyond it they are skipped with a warning (125,750 small multiples
+#: took minutes and say nothing; draw chosen events with ``plotting.plot_ar_paths(res, keys)``)
+PER_EVENT_FIGURE_LIMIT = 200
+
+_PER_EVENT_FIGURES = ("car_bars", "ar_paths", "fit")
+
+
 def study_figures(
     res: Any,
     which: Sequence[str] = tuple(FIGURE_TITLES),
@@ -559,7 +567,9 @@ def study_figures(
 
     ``car_bars`` shows each firm's CAR over ``window``; ``prices`` (one panel per group, the
     model's market included) needs the tidy ``prices`` frame; ``fit`` needs a model with a
-    market regressor and is skipped otherwise.
+    market regressor and is skipped otherwise. The figures with one bar or panel per event
+    (``car_bars``, ``ar_paths``, ``fit``) are skipped with a warning for more than
+    :data:`PER_EVENT_FIGURE_LIMIT` events.
 
     Examples
     --------
@@ -572,7 +582,17 @@ def study_figures(
     if unknown:
         raise SpecError(f"unknown figure(s) {unknown}; valid: {', '.join(FIGURE_TITLES)}")
     out: dict[str, Figure] = {}
+    n_events = int(getattr(res.panel, "n_events", 0))
     for name in which:
+        if name in _PER_EVENT_FIGURES and n_events > PER_EVENT_FIGURE_LIMIT:
+            warnings.warn(
+                f"figure {name!r} skipped: it draws every event and the study has {n_events} "
+                f"(more than {PER_EVENT_FIGURE_LIMIT}); draw chosen events with "
+                "eventstudy.plotting (e.g. plot_ar_paths(res, keys))",
+                EventStudyWarning,
+                stacklevel=user_stacklevel(),
+            )
+            continue
         if name == "caar":
             out[name] = plotting.plot_caar(res, level=level)
         elif name == "car_bars":

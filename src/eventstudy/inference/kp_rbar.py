@@ -30,6 +30,7 @@ events per date); memory ``O(n L2)`` plus one group pair's block. The result equ
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 import numpy.typing as npt
@@ -38,7 +39,7 @@ from threadpoolctl import threadpool_limits
 from ..panel import EventPanel
 from ._stats import BoolArray, FloatArray
 
-__all__ = ["KPLayout", "kp_layout", "kp_rbars"]
+__all__ = ["KPLayout", "kp_block_totals", "kp_layout", "kp_rbars"]
 
 IntArray = npt.NDArray[np.int64]
 
@@ -253,12 +254,25 @@ def kp_rbars(
 
 
 def _weighted_pair_totals(
-    panel: EventPanel, lay: KPLayout, col_sets: BoolArray, present: BoolArray, min_common: int
+    panel: EventPanel,
+    lay: KPLayout,
+    col_sets: BoolArray,
+    present: BoolArray,
+    min_common: int,
+    own: BoolArray | None = None,
+    resid_est: FloatArray | None = None,
 ) -> FloatArray:
     """``sum_{i<j} p_i p_j r_ij w_ij`` per column set: group sums for pairs of clean events,
-    :func:`_gappy_pairs` for the rest."""
+    :func:`_gappy_pairs` for the rest.
+
+    ``own`` (a mask over the groups of ``lay``) restricts the sum to the group pairs whose
+    first group (in the order of :func:`_group_pairs`) is owned, and to the gappy events of
+    owned groups: the share of one block of dates when the groups are split into blocks
+    (``lay`` then holds the block's groups and every group whose windows meet theirs), so
+    the blocks' totals add up to the whole panel's (:func:`kp_block_totals`).
+    ``resid_est`` replaces ``panel.resid_est`` (the rows of ``lay``'s events)."""
     totals = np.zeros(col_sets.shape[0])
-    resid = np.asarray(panel.resid_est, dtype=float)
+    resid = np.asarray(panel.resid_est if resid_est is None else resid_est, dtype=float)
     pres = present.astype(float)
     gs, hs = _group_pairs(lay)
     weights = _pair_weights(lay, col_sets, gs, hs)
@@ -266,7 +280,8 @@ def _weighted_pair_totals(
     gs, hs, weights = gs[live], hs[live], weights[live]
     est_valid = ~np.isnat(lay.est_dates)
     clean = _clean_rows(resid, est_valid, lay.group)
-    for p in range(len(gs)):  # group pairs (distinct dates x neighbours), not events
+    mine = range(len(gs)) if own is None else np.flatnonzero(own[gs])
+    for p in mine:  # group pairs (distinct dates x neighbours), not events
         g, h = int(gs[p]), int(hs[p])
         active = np.flatnonzero(weights[p] > 0)
         cols_g, cols_h = np.flatnonzero(est_valid[g]), np.flatnonzero(est_valid[h])
@@ -287,8 +302,44 @@ def _weighted_pair_totals(
             contrib = (sum_g * (pres[np.ix_(rows_h, active)].T @ zh)).sum(axis=1)
         totals[active] += weights[p, active] * contrib
     if not clean.all():
-        totals += _gappy_pairs(lay, resid, pres, clean, gs, hs, weights, min_common)
+        totals += _gappy_pairs(lay, resid, pres, clean, gs, hs, weights, min_common, own)
     return totals
+
+
+def kp_block_totals(
+    resid_est: FloatArray,
+    lay: KPLayout,
+    col_sets: BoolArray,
+    present: BoolArray,
+    own: BoolArray,
+    min_common: int = 30,
+) -> FloatArray:
+    """One block's share of the weighted pair totals behind :func:`kp_rbars` (see the
+    ``own`` argument of :func:`_weighted_pair_totals`): what a Dask worker computes from the
+    residual rows of a block of dates and its neighbours, so that ``r_bar`` never needs the
+    whole panel in one place (``eventstudy.parallel``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from eventstudy.inference._build import market_model_panel
+    >>> from eventstudy.inference.kp_rbar import kp_block_totals, kp_layout
+    >>> rng = np.random.default_rng(0)
+    >>> m = rng.normal(0, 0.01, 300)
+    >>> r = m[:, None] + rng.normal(0, 0.02, (300, 4))
+    >>> p = market_model_panel(r, m, np.arange(4), np.full(4, 280), (-200, -11), (-1, 1))
+    >>> lay = kp_layout(p)  # one group: all four events share their dates
+    >>> cols, present = np.ones((1, 3), dtype=bool), np.ones((4, 1), dtype=bool)
+    >>> total = kp_block_totals(p.resid_est, lay, cols, present, np.ones(1, dtype=bool))
+    >>> bool(np.isclose(total[0] / 6, kp_rbars(p, cols, present)[0]))  # 6 pairs
+    True
+    """
+    col_sets = np.atleast_2d(np.asarray(col_sets, dtype=bool))
+    present = np.asarray(present, dtype=bool).reshape(len(lay.group), col_sets.shape[0])
+    with threadpool_limits(limits=1, user_api="blas"):
+        return _weighted_pair_totals(
+            cast(EventPanel, None), lay, col_sets, present, min_common, own, resid_est
+        )
 
 
 def _clean_rows(resid: FloatArray, est_valid: BoolArray, group: IntArray) -> BoolArray:
@@ -309,8 +360,10 @@ def _gappy_pairs(
     hs: IntArray,
     weights: FloatArray,
     min_common: int,
+    own: BoolArray | None = None,
 ) -> FloatArray:
-    """``sum w p_i p_j r_ij`` over the pairs with at least one gappy event, group by group.
+    """``sum w p_i p_j r_ij`` over the pairs with at least one gappy event, group by group
+    (the gappy events of the ``own`` groups only, when given).
 
     For each group ``g`` with gappy events, its gappy events (``A``) meet every event of the
     groups whose windows meet ``g``'s (``B``, ``g`` included) on one calendar axis. The
@@ -324,6 +377,8 @@ def _gappy_pairs(
     n_groups = lay.n_groups
     est_valid = ~np.isnat(lay.est_dates)
     gappy_groups = np.unique(lay.group[~clean])
+    if own is not None:
+        gappy_groups = gappy_groups[own[gappy_groups]]
     # neighbours of each group through the live pairs, with their weight rows
     both_g = np.concatenate([gs, hs[gs != hs]])
     both_h = np.concatenate([hs, gs[gs != hs]])
