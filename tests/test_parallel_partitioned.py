@@ -225,3 +225,46 @@ def test_dask_gather_false_matches_single_machine(ret: pd.DataFrame) -> None:
                     atol=1e-12,
                 )
             pd.testing.assert_frame_equal(light.car(), single.car())
+
+
+def test_kp_band_is_kept_with_the_panel(res) -> None:
+    from eventstudy.inference.guidance import kp_band_inflation
+
+    rel = np.asarray(res.panel.evt_rel)
+    first = kp_band_inflation(res.panel, rel, -2)
+    first[:] = -1.0  # the caller's copy: the kept band is unchanged
+    again = kp_band_inflation(res.panel, rel, -2)
+    assert not (again == -1.0).any()
+    fresh = kp_band_inflation(res.panel.take(np.arange(res.panel.n_events)), rel, -2)
+    np.testing.assert_array_equal(again, fresh)
+
+
+def test_documents_show_the_first_rows_of_per_event_sections(res, monkeypatch) -> None:
+    from eventstudy import report
+
+    monkeypatch.setattr(report, "DOCUMENT_ROWS", 7)
+    text = report.to_markdown(res, [(0, 0)])
+    n_car = len(report.firm_table(res, [(0, 0)]))
+    assert f"First 7 of {n_car} rows; every row is in car.csv." in text
+    assert f"First 7 of {len(res.status)} rows; every row is in status.csv." in text
+    page = report.to_html(res, [(0, 0)])
+    assert f"First 7 of {n_car} rows; every row is in car.csv." in page
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        pd.Series(["=A", "B", "=A", "C\x1b[1m", "B", "B"], dtype=object),
+        pd.Series(["=A", "B", "=A", "C", "B", "B"], dtype="string"),
+        pd.Series(pd.Categorical(["x", "y", "x", "x", "y", "x"])).astype(object),
+        pd.Series([1, "a", 1, 1, "a", 1], dtype=object),
+        pd.Series(["a", None, "a", "a", "a", "a"], dtype=object),  # missing: cell by cell
+    ],
+)
+def test_map_distinct_equals_map(values: pd.Series) -> None:
+    from eventstudy.report import _map_distinct, csv_safe
+
+    expected = values.map(csv_safe)
+    got = _map_distinct(values, csv_safe)
+    assert got.dtype == expected.dtype
+    pd.testing.assert_series_equal(got, expected)

@@ -21,7 +21,7 @@ from scipy import stats
 from ..exceptions import EventStudyError, SpecError
 from ..panel import EventPanel
 from ._cluster_measures import STRONG_CLUSTER_SIZE, Degree, cluster_measures, clustering_degree
-from ._core import Context, FloatArray
+from ._core import Context, FloatArray, memo_for
 from .conventions import Conventions
 
 __all__ = [
@@ -339,6 +339,11 @@ def kp_band_inflation(panel: EventPanel, rel_days: npt.ArrayLike, start: int) ->
     """
     from ..abnormal import running_car
 
+    # kept with the panel: the CAAR figure and the exported path ask for the same band
+    memo = memo_for(panel)
+    key = ("kp_band", tuple(int(t) for t in np.asarray(rel_days).ravel()), int(start))
+    if key in memo:
+        return np.array(memo[key])
     ctx = Context.of(panel, Conventions())
     rel = np.asarray(panel.evt_rel)
     after = rel >= start
@@ -357,7 +362,9 @@ def kp_band_inflation(panel: EventPanel, rel_days: npt.ArrayLike, start: int) ->
     rbar = np.asarray(ctx.kp_rbars(cols, present), dtype=np.float64)
     n = present.sum(axis=0).astype(float)
     with np.errstate(invalid="ignore", divide="ignore"):
-        return np.asarray(np.sqrt((1.0 + (n - 1.0) * rbar) / (1.0 - rbar)), dtype=float)
+        out = np.asarray(np.sqrt((1.0 + (n - 1.0) * rbar) / (1.0 - rbar)), dtype=float)
+    memo[key] = out
+    return np.array(out)
 
 
 def caar_interval(

@@ -29,8 +29,9 @@ events per date); memory ``O(n L2)`` plus one group pair's block. The result equ
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass
-from typing import cast
+from typing import Any, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -280,6 +281,7 @@ def _weighted_pair_totals(
     gs, hs, weights = gs[live], hs[live], weights[live]
     est_valid = ~np.isnat(lay.est_dates)
     clean = _clean_rows(resid, est_valid, lay.group)
+    blocks = _GroupRows(resid, lay, clean)
     mine = range(len(gs)) if own is None else np.flatnonzero(own[gs])
     for p in mine:  # group pairs (distinct dates x neighbours), not events
         g, h = int(gs[p]), int(hs[p])
@@ -290,20 +292,92 @@ def _weighted_pair_totals(
         )
         if len(ig) < min_common:
             continue
-        rows_g, rows_h = lay.rows(g), lay.rows(h)
-        rows_g, rows_h = rows_g[clean[rows_g]], rows_h[clean[rows_h]]
-        zg = _standardised(resid[np.ix_(rows_g, cols_g[ig])])
-        sum_g = pres[np.ix_(rows_g, active)].T @ zg  # (C, K): present-weighted sums of z
+        rows_g, x_g = blocks.clean(g)
+        # (C, K): present-weighted sums of the rows standardised on the common dates
+        sum_g, self_g = _weighted_z_sums(_columns(x_g, cols_g[ig]), pres[np.ix_(rows_g, active)])
         if g == h:
-            self_dot = pres[np.ix_(rows_g, active)].T @ (zg * zg).sum(axis=1)
-            contrib = ((sum_g * sum_g).sum(axis=1) - self_dot) / 2.0
+            contrib = ((sum_g * sum_g).sum(axis=1) - self_g) / 2.0
         else:
-            zh = _standardised(resid[np.ix_(rows_h, cols_h[ih])])
-            contrib = (sum_g * (pres[np.ix_(rows_h, active)].T @ zh)).sum(axis=1)
+            rows_h, x_h = blocks.clean(h)
+            sum_h, _ = _weighted_z_sums(_columns(x_h, cols_h[ih]), pres[np.ix_(rows_h, active)])
+            contrib = (sum_g * sum_h).sum(axis=1)
         totals[active] += weights[p, active] * contrib
     if not clean.all():
-        totals += _gappy_pairs(lay, resid, pres, clean, gs, hs, weights, min_common, own)
+        totals += _gappy_pairs(lay, resid, pres, clean, gs, hs, weights, min_common, own, blocks)
     return totals
+
+
+#: bytes of gathered group rows kept at once (the pairs come in order of the groups' dates,
+#: so the groups of the next pairs are mostly among the last ones gathered)
+_GROUP_CACHE_BYTES = 256 * 2**20
+
+
+class _GroupRows:
+    """The residual rows of each group gathered once (all rows, and the clean ones), with
+    the coordinates of their missing values; least recently used groups are dropped beyond
+    :data:`_GROUP_CACHE_BYTES`. Gathering rows per pair was much of ``r_bar``'s time."""
+
+    def __init__(self, resid: FloatArray, lay: KPLayout, clean: BoolArray) -> None:
+        self.resid, self.lay, self.clean_rows = resid, lay, clean
+        self.cache: OrderedDict[tuple[str, int], Any] = OrderedDict()
+        self.bytes = 0
+
+    def _get(self, key: tuple[str, int], make: Any) -> Any:
+        hit = self.cache.get(key)
+        if hit is not None:
+            self.cache.move_to_end(key)
+            return hit
+        value = make()
+        size = sum(int(getattr(v, "nbytes", 0)) for v in value)
+        while self.cache and self.bytes + size > _GROUP_CACHE_BYTES:
+            _, old = self.cache.popitem(last=False)
+            self.bytes -= sum(int(getattr(v, "nbytes", 0)) for v in old)
+        self.cache[key] = value
+        self.bytes += size
+        return value
+
+    def clean(self, g: int) -> tuple[IntArray, FloatArray]:
+        """Clean rows of group ``g`` and their residuals ``(n_g, L1)``."""
+
+        def make() -> tuple[IntArray, FloatArray]:
+            rows = self.lay.rows(g)
+            rows = rows[self.clean_rows[rows]]
+            return rows, self.resid[rows]
+
+        out: tuple[IntArray, FloatArray] = self._get(("clean", g), make)
+        return out
+
+    def all(self, g: int) -> tuple[FloatArray, IntArray, IntArray]:
+        """Residuals of every row of group ``g`` and the (row, column) of their missing
+        values in row-major order."""
+
+        def make() -> tuple[FloatArray, IntArray, IntArray]:
+            x = self.resid[self.lay.rows(g)]
+            r, c = np.nonzero(np.isnan(x))
+            return x, r.astype(np.int64), c.astype(np.int64)
+
+        out: tuple[FloatArray, IntArray, IntArray] = self._get(("all", g), make)
+        return out
+
+
+def _columns(x: FloatArray, cols: IntArray) -> FloatArray:
+    """``x[:, cols]``: a view when ``cols`` is a run of consecutive columns (the common
+    dates of two windows on one calendar), else a copy."""
+    if len(cols) and cols[-1] - cols[0] + 1 == len(cols):
+        return x[:, int(cols[0]) : int(cols[-1]) + 1]
+    return x[:, cols]
+
+
+def _weighted_z_sums(x: FloatArray, p: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """``p' z`` ``(C, K)`` and ``p' |z|^2`` ``(C,)`` with ``z`` the rows of ``x`` centred
+    and scaled to unit sum of squares (0 for a constant row: :func:`_standardised`); the
+    scaling is folded into the weights, so ``z`` is not formed."""
+    d = x - x.mean(axis=1, keepdims=True)
+    ss = np.einsum("ij,ij->i", d, d)
+    norm = np.sqrt(ss)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        inv = np.where(norm > 0, 1.0 / norm, 0.0)
+    return (p * inv[:, None]).T @ d, p.T @ (ss * inv * inv)
 
 
 def kp_block_totals(
@@ -361,6 +435,7 @@ def _gappy_pairs(
     weights: FloatArray,
     min_common: int,
     own: BoolArray | None = None,
+    blocks: _GroupRows | None = None,
 ) -> FloatArray:
     """``sum w p_i p_j r_ij`` over the pairs with at least one gappy event, group by group
     (the gappy events of the ``own`` groups only, when given).
@@ -376,6 +451,7 @@ def _gappy_pairs(
     total = np.zeros(weights.shape[1])
     n_groups = lay.n_groups
     est_valid = ~np.isnat(lay.est_dates)
+    blocks = blocks if blocks is not None else _GroupRows(resid, lay, clean)
     gappy_groups = np.unique(lay.group[~clean])
     if own is not None:
         gappy_groups = gappy_groups[own[gappy_groups]]
@@ -409,11 +485,8 @@ def _gappy_pairs(
         b_rows = [lay.rows(int(q)) for q in groups]
         b_group = np.repeat(np.arange(len(groups)), [len(r) for r in b_rows])
         rows_b = np.concatenate(b_rows)
-        xb = np.zeros((len(rows_b), t_len + 1))
-        xb[np.arange(len(rows_b))[:, None], pq[b_group]] = resid[rows_b]
-        xb = xb[:, :t_len]
-        miss_r, miss_c = np.nonzero(np.isnan(xb))  # missing days inside the windows
-        xb[miss_r, miss_c] = 0.0
+        xb, (miss_r, miss_c) = _on_axis(blocks, groups, pq, t_len)
+        xb[miss_r, miss_c] = 0.0  # missing days inside the windows
         k_self = int(np.flatnonzero(groups == g)[0])
         in_a = ~clean[rows_b] & (b_group == k_self)
         a_idx = np.flatnonzero(in_a)
@@ -425,6 +498,38 @@ def _gappy_pairs(
         q = pres[rows_b] * w_groups[b_group] * half[:, None]
         total += (pres[rows_b[a_idx]] * (r @ q)).sum(axis=0)
     return total
+
+
+def _on_axis(
+    blocks: _GroupRows, groups: IntArray, pq: IntArray, t_len: int
+) -> tuple[FloatArray, tuple[IntArray, IntArray]]:
+    """The residuals of the events of ``groups`` (in order) on a calendar axis of ``t_len``
+    sessions (``pq[k]``: the axis column of each estimation day of group ``k``, ``t_len``
+    for a day outside the data), 0 outside each window; and the coordinates of their
+    missing values inside the windows, row-major. A group's rows are one block copy when
+    its days are consecutive on the axis."""
+    sizes = [len(blocks.lay.rows(int(q))) for q in groups]
+    xb = np.zeros((int(np.sum(sizes)), t_len))
+    miss_r, miss_c = [], []
+    off = 0
+    for k, q in enumerate(groups):  # neighbouring groups (dates), not events
+        x, r, c = blocks.all(int(q))
+        cols = pq[k]
+        valid = cols < t_len
+        rows = slice(off, off + len(x))
+        if valid.all() and len(cols) and cols[-1] - cols[0] + 1 == len(cols):
+            xb[rows, int(cols[0]) : int(cols[-1]) + 1] = x
+        else:
+            xb[rows][:, cols[valid]] = x[:, valid]
+        keep = valid[c]
+        miss_r.append(r[keep] + off)
+        miss_c.append(cols[c[keep]])
+        off += len(x)
+    empty = np.zeros(0, dtype=np.int64)
+    return xb, (
+        np.concatenate(miss_r) if miss_r else empty,
+        np.concatenate(miss_c) if miss_c else empty,
+    )
 
 
 @dataclass(frozen=True)
