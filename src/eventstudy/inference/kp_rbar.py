@@ -562,8 +562,9 @@ def _scattered_correlations(
     ``a_group``) with every event of ``sc``: 0 where fewer than ``min_common`` common values
     or not finite. The moments are those of the dense reference, from window indicators and
     the sparse missing days (``n_ij = w_a.w_j - m_i.w_j - w_a.m_j + m_i.m_j``, ``S^x_ij =
-    x_i.w_j - x_i.m_j``, ``S^y_ij = w_a.y_j - m_i.y_j``); only ``x_A x_B'`` is dense, the
-    missing-day terms are sums over the few missing days of each event (:func:`_by_row`)."""
+    x_i.w_j - x_i.m_j``, ``S^y_ij = (w_a - m_i).y_j``); ``x_A x_B'`` and B's sums over A's
+    days with a value are dense products, B's missing-day terms sums over the few missing
+    days of each event of B (:func:`_by_row`)."""
     b, win, bg = sc.x, sc.win, sc.group
     m, t_len = b.shape
     n_a = len(a_idx)
@@ -576,7 +577,6 @@ def _scattered_correlations(
     ir, ic = pos_in_a[jr[ka]], jc[ka]  # A's missing days (a_idx ascending: ir ascending)
     miss_a = np.zeros((n_a, t_len))
     miss_a[ir, ic] = 1.0
-    b_at_a_miss = b[:, ic].T  # (nnz_a, m): the B values on A's missing days
     a2 = a * a
     # A's missing-day indicators, values and squares summed over each B event's missing days
     at_b_miss = _by_row(np.concatenate([miss_a, a, a2]).T[jc], jr, m).T  # (3 n_a, m)
@@ -588,11 +588,15 @@ def _scattered_correlations(
     )
     sx = (a @ win.T)[:, bg] - at_b_miss[n_a : 2 * n_a]
     sxx = (a2 @ win.T)[:, bg] - at_b_miss[2 * n_a :]
-    on_a_miss = _by_row(np.concatenate([b_at_a_miss, b_at_a_miss * b_at_a_miss], 1), ir, n_a)
-    sy = (b @ win_a)[None, :] - on_a_miss[:, :m]
-    syy = ((b * b) @ win_a)[None, :] - on_a_miss[:, m:]
+    # B's sums over A's days with a value: dense products with A's indicator rows (one
+    # pass over B whatever A's number of missing days; a gather of B on each missing day
+    # of A cost O(missing x m): most of the time for firms listed inside the window)
+    has_a = win_a[None, :] - miss_a
+    prod = np.concatenate([a, has_a]) @ b.T  # (2 n_a, m)
+    ab, sy = prod[:n_a], prod[n_a:]
+    syy = has_a @ (b * b).T
     with np.errstate(invalid="ignore", divide="ignore"):
-        cov = a @ b.T - sx * sy / nij
+        cov = ab - sx * sy / nij
         vx = sxx - sx**2 / nij
         vy = syy - sy**2 / nij
         r = cov / np.sqrt(vx * vy)
