@@ -268,3 +268,26 @@ def test_map_distinct_equals_map(values: pd.Series) -> None:
     got = _map_distinct(values, csv_safe)
     assert got.dtype == expected.dtype
     pd.testing.assert_series_equal(got, expected)
+
+
+def test_events_file_is_read_again_only_when_it_changes(tmp_path, monkeypatch) -> None:
+    from eventstudy import spec as spec_module
+    from eventstudy.spec import load_spec
+
+    (tmp_path / "events.csv").write_text("ticker,date\nNVDA,2025-01-27\n")
+    (tmp_path / "s.toml").write_text(
+        '[events]\nfile = "events.csv"\n[model]\nname = "market"\nmarket = "SPY"\n'
+    )
+    spec = load_spec(tmp_path / "s.toml")
+    calls = []
+    real = spec_module.read_events_file
+    monkeypatch.setattr(
+        spec_module, "read_events_file", lambda *a, **k: calls.append(1) or real(*a, **k)
+    )
+    first = spec.events_frame()
+    first.loc[0, "ticker"] = "CHANGED"  # the caller's copy
+    assert spec.events_frame()["ticker"].tolist() == ["NVDA"]
+    assert len(calls) == 1
+    (tmp_path / "events.csv").write_text("ticker,date\nNVDA,2025-01-27\nAMD,2025-01-27\n")
+    assert spec.events_frame()["ticker"].tolist() == ["NVDA", "AMD"]
+    assert len(calls) == 2
