@@ -1255,9 +1255,9 @@ def _map_distinct(values: pd.Series, fn: Any) -> pd.Series:
     if len(uniques) * 2 > len(values) or (codes < 0).any():
         return values.map(fn)
     mapped = pd.Series(uniques, dtype=values.dtype).map(fn)
-    return pd.Series(
-        mapped.to_numpy()[codes], index=values.index, name=values.name, dtype=mapped.dtype
-    )
+    out = mapped.take(codes)  # an array take (Arrow strings stay Arrow: no Python objects)
+    out.index = values.index
+    return out.rename(values.name)
 
 
 def _table_bytes(frame: pd.DataFrame, fmt: str) -> bytes:
