@@ -13,8 +13,9 @@ session (503 x 250 = 125,750), and a spec: market
 model vs SPY, estimation (-250, -11), event window (-10, +10), CAR windows (0, 0) and (-1, 1),
 XNYS calendar, every default test and the default outputs. It then runs
 ``python -m eventstudy run SPEC --prices-dir sp500_adjclose.csv --out OUT`` in a subprocess under
-``/usr/bin/time -v`` (when present) and prints the wall time, the peak memory and the load
-average. Output: printed figures and ``results/sp500_run.json`` (or ``--out``). Nothing here is
+``/usr/bin/time -v`` (when present) and prints the wall time, the CPU time (user + system:
+on a shared machine the wall time also counts other jobs' use of the cores), the peak memory
+and the load average. Output: printed figures and ``results/sp500_run.json`` (or ``--out``). Nothing here is
 collected by pytest; no test asserts a timing.
 """
 
@@ -95,6 +96,9 @@ def _time_v(text: str) -> dict[str, float]:
         for part in m.group(1).split(":"):
             secs = secs * 60 + float(part)
         out["wall_s_time"] = secs
+    cpu = [re.search(rf"{kind} time \(seconds\): ([\d.]+)", text) for kind in ("User", "System")]
+    if all(cpu):
+        out["cpu_s"] = sum(float(c.group(1)) for c in cpu if c)
     m = re.search(r"Percent of CPU this job got: (\d+)%", text)
     if m:
         out["cpu_percent"] = float(m.group(1))
@@ -163,6 +167,7 @@ def main(argv: list[str] | None = None) -> int:
         status = "ok" if r["returncode"] == 0 else f"FAILED (exit {r['returncode']})"
         print(
             f"  eventstudy run: {r['wall_s']:.1f} s end to end, {status}; "
+            f"CPU (user + system) {r.get('cpu_s', float('nan')):.1f} s; "
             f"peak {r.get('peak_gb', float('nan')):.2f} GB; "
             f"load average {r['load_before'][0]:.2f} before, {r['load_after'][0]:.2f} after"
         )
