@@ -208,7 +208,7 @@ def test_dask_gather_false_matches_single_machine(ret: pd.DataFrame) -> None:
                 processes=False,
                 protocol="tcp",
                 host="127.0.0.1",
-                dashboard_address=None,
+                dashboard_address=":0",  # a free port: another cluster may hold 8787
             ) as cluster,
             distributed.Client(cluster) as client,
         ):

@@ -467,12 +467,13 @@ def _gappy_pairs(
     if est_valid.any():
         est_pos[est_valid] = np.unique(lay.est_dates[est_valid], return_inverse=True)[1].ravel()
     on_axis = np.zeros(int(est_pos.max()) + 1, dtype=bool)
-    for g in gappy_groups:  # groups of one date (with a gappy event), not events
-        nb = slice(starts[g], starts[g + 1])
-        groups, w_groups = both_h[nb], both_w[nb]
+    n_gappy = np.bincount(lay.group[~clean], minlength=n_groups)
+    for batch in _gappy_batches(gappy_groups, n_gappy):  # a few dates at once, not events
+        nbs = [slice(starts[g], starts[g + 1]) for g in batch]
+        groups = np.unique(np.concatenate([both_h[nb] for nb in nbs]))
         if len(groups) == 0:
             continue
-        # the calendar axis of g and its neighbours: the sorted union of their dates
+        # the calendar axis of the batch and its neighbours: the sorted union of their dates
         pos_q = est_pos[groups]
         on_axis[:] = False
         on_axis[pos_q[pos_q >= 0]] = True
@@ -487,17 +488,43 @@ def _gappy_pairs(
         rows_b = np.concatenate(b_rows)
         xb, (miss_r, miss_c) = _on_axis(blocks, groups, pq, t_len)
         xb[miss_r, miss_c] = 0.0  # missing days inside the windows
-        k_self = int(np.flatnonzero(groups == g)[0])
-        in_a = ~clean[rows_b] & (b_group == k_self)
+        k_of = np.searchsorted(groups, batch)  # each batch group's row of win
+        in_a = ~clean[rows_b] & np.isin(b_group, k_of)
         a_idx = np.flatnonzero(in_a)
         r = _scattered_correlations(
-            _Scattered(xb, (miss_r, miss_c), win, b_group), a_idx, k_self, min_common
+            _Scattered(xb, (miss_r, miss_c), win, b_group), a_idx, b_group[a_idx], min_common
         )
         r[np.arange(len(a_idx)), a_idx] = 0.0  # no pair with itself
         half = np.where(clean[rows_b], 1.0, 0.5)  # gappy-gappy pairs are met twice
-        q = pres[rows_b] * w_groups[b_group] * half[:, None]
-        total += (pres[rows_b[a_idx]] * (r @ q)).sum(axis=0)
+        for k, nb in zip(k_of, nbs, strict=True):
+            # the pairs of one group's gappy events with its neighbours' events (weight 0 elsewhere)
+            w_groups = np.zeros((len(groups), weights.shape[1]))
+            w_groups[np.searchsorted(groups, both_h[nb])] = both_w[nb]
+            mine = np.flatnonzero(b_group[a_idx] == k)
+            q = pres[rows_b] * w_groups[b_group] * half[:, None]
+            total += (pres[rows_b[a_idx[mine]]] * (r[mine] @ q)).sum(axis=0)
     return total
+
+
+#: gappy events correlated with their neighbours in one pass: the gappy groups of a few
+#: consecutive dates share most neighbours, so one calendar axis of their union serves them
+#: (one pass over the neighbours' residuals per batch instead of per date)
+_GAPPY_BATCH_EVENTS = 64
+
+
+def _gappy_batches(gappy_groups: IntArray, n_gappy: IntArray) -> list[IntArray]:
+    """Consecutive gappy groups (ids follow the dates) with at most
+    :data:`_GAPPY_BATCH_EVENTS` gappy events in all (a group with more stands alone)."""
+    out: list[IntArray] = []
+    lo, count = 0, 0
+    for i, g in enumerate(gappy_groups):  # groups (dates), not events
+        if i > lo and count + n_gappy[g] > _GAPPY_BATCH_EVENTS:
+            out.append(gappy_groups[lo:i])
+            lo, count = i, 0
+        count += int(n_gappy[g])
+    if len(gappy_groups) > lo:
+        out.append(gappy_groups[lo:])
+    return out
 
 
 def _on_axis(
@@ -556,7 +583,7 @@ def _by_row(values: FloatArray, rows: IntArray, n_rows: int) -> FloatArray:
 
 
 def _scattered_correlations(
-    sc: _Scattered, a_idx: IntArray, a_group: int, min_common: int
+    sc: _Scattered, a_idx: IntArray, a_group: int | IntArray, min_common: int
 ) -> FloatArray:
     """Pairwise-complete Pearson correlations of the events ``a_idx`` (all of group
     ``a_group``) with every event of ``sc``: 0 where fewer than ``min_common`` common values
@@ -569,7 +596,7 @@ def _scattered_correlations(
     m, t_len = b.shape
     n_a = len(a_idx)
     a = b[a_idx]
-    win_a = win[a_group]
+    win_a = win[np.broadcast_to(np.asarray(a_group), (n_a,))]  # (n_a, t): each A's window
     pos_in_a = np.full(m, -1)
     pos_in_a[a_idx] = np.arange(n_a)
     jr, jc = sc.missing  # row-major: jr ascending
@@ -578,20 +605,16 @@ def _scattered_correlations(
     miss_a = np.zeros((n_a, t_len))
     miss_a[ir, ic] = 1.0
     a2 = a * a
-    # A's missing-day indicators, values and squares summed over each B event's missing days
-    at_b_miss = _by_row(np.concatenate([miss_a, a, a2]).T[jc], jr, m).T  # (3 n_a, m)
-    nij = (
-        (win @ win_a)[bg][None, :]
-        - (miss_a @ win.T)[:, bg]
-        - np.bincount(jr, weights=win_a[jc], minlength=m)[None, :]
-        + at_b_miss[:n_a]
-    )
+    # A's missing-day indicators, values, squares and windows summed over each B event's
+    # missing days
+    at_b_miss = _by_row(np.concatenate([miss_a, a, a2, win_a]).T[jc], jr, m).T  # (4 n_a, m)
+    nij = (win_a @ win.T)[:, bg] - (miss_a @ win.T)[:, bg] - at_b_miss[3 * n_a :] + at_b_miss[:n_a]
     sx = (a @ win.T)[:, bg] - at_b_miss[n_a : 2 * n_a]
-    sxx = (a2 @ win.T)[:, bg] - at_b_miss[2 * n_a :]
+    sxx = (a2 @ win.T)[:, bg] - at_b_miss[2 * n_a : 3 * n_a]
     # B's sums over A's days with a value: dense products with A's indicator rows (one
     # pass over B whatever A's number of missing days; a gather of B on each missing day
     # of A cost O(missing x m): most of the time for firms listed inside the window)
-    has_a = win_a[None, :] - miss_a
+    has_a = win_a - miss_a
     prod = np.concatenate([a, has_a]) @ b.T  # (2 n_a, m)
     ab, sy = prod[:n_a], prod[n_a:]
     syy = has_a @ (b * b).T
