@@ -1257,7 +1257,8 @@ def _map_distinct(values: pd.Series, fn: Any) -> pd.Series:
     mapped = pd.Series(uniques, dtype=values.dtype).map(fn)
     out = mapped.take(codes)  # an array take (Arrow strings stay Arrow: no Python objects)
     out.index = values.index
-    return out.rename(values.name)
+    out.name = values.name
+    return out
 
 
 def _table_bytes(frame: pd.DataFrame, fmt: str) -> bytes:
