@@ -10,6 +10,7 @@ former one call per day.
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 
 import numpy as np
@@ -291,3 +292,17 @@ def test_events_file_is_read_again_only_when_it_changes(tmp_path, monkeypatch) -
     (tmp_path / "events.csv").write_text("ticker,date\nNVDA,2025-01-27\nAMD,2025-01-27\n")
     assert spec.events_frame()["ticker"].tolist() == ["NVDA", "AMD"]
     assert len(calls) == 2
+
+
+def test_fit_figure_skipped_when_the_workers_hold_the_estimation_window(res) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from eventstudy import report
+
+    panel = res.panel
+    light = _split_panel(panel, [np.arange(panel.n_events)])
+    held = dataclasses.replace(res, panel=light)
+    with pytest.warns(EventStudyWarning, match="'fit' skipped"):
+        figures = report.study_figures(held, ["fit"])
+    assert figures == {}

@@ -600,7 +600,14 @@ def study_figures(
         elif name == "ar_paths":
             out[name] = plotting.plot_ar_paths(res, level=level)
         elif name == "fit":
-            if res.panel.market_est is not None and res.panel.params is not None:
+            if res.panel.meta.get("estimation_window_on_workers"):
+                warnings.warn(
+                    "figure 'fit' skipped: the estimation window is held by the Dask workers "
+                    "(fit_dask(..., gather=False)); gather the panel to draw it",
+                    EventStudyWarning,
+                    stacklevel=user_stacklevel(),
+                )
+            elif res.panel.market_est is not None and res.panel.params is not None:
                 out[name] = plotting.plot_fits(res)
             else:  # a scatter on the market needs a market regressor
                 warnings.warn(
