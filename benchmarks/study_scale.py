@@ -6,6 +6,7 @@ Usage (repository root, package installed)::
     nice python benchmarks/study_scale.py --parts small,10k     # some parts only
     nice python benchmarks/study_scale.py --parts 1m            # 1,000,000 events (chunked)
     nice python benchmarks/study_scale.py --parts memory        # the memory model vs peaks
+    nice python benchmarks/study_scale.py --parts dask          # 100k: Dask (2 workers) vs default
 
 Study: market model, estimation (-250, -11), event window (-10, +10), CAR windows (0, 0) and
 (-1, 1), ``results.tests()`` with its default "all" (daily rows and the two windows) - what
@@ -133,6 +134,67 @@ def point_study(n: int, engine: str = "numpy") -> dict[str, Any]:
     }
 
 
+def point_dask(n: int, workers: int = 2) -> dict[str, Any]:
+    """fit + CAR + all default tests: the default engine, then the Dask engine on a
+    ``workers``-process ``LocalCluster`` (started before the clock) with the estimation
+    window kept on the workers (``gather=False``) and, for reference, gathered; the same
+    data in one process, so the ratio is of one run. The test rows are compared."""
+    from distributed import Client, LocalCluster
+
+    from eventstudy.engine.executors import fit_dask
+
+    b = _bench()
+    small_ret, small_ev = b.synthetic(500, n_firms=10)
+    _fit(small_ret, small_ev).tests(windows=WINDOWS)  # warm-up: imports are not timed
+    ret, ev = b.synthetic(n)
+    load = [os.getloadavg()[0]]
+    t0, c0 = time.perf_counter(), time.process_time()
+    res = _fit(ret, ev)
+    res.car((-1, 1))
+    ref = res.tests(windows=WINDOWS)
+    t_numpy = time.perf_counter() - t0
+    del res
+    out: dict[str, Any] = {
+        "n_events": n,
+        "workers": workers,
+        "numpy_s": t_numpy,
+        "numpy_cpu_s": time.process_time() - c0,
+    }
+    with (
+        LocalCluster(
+            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+        Client(cluster) as client,
+    ):
+        for gather in (False, True):
+            load.append(os.getloadavg()[0])
+            # CPU seconds of the client and of each worker process: on a busy machine the
+            # wall time also counts other jobs, the CPU time says what the run itself used
+            w0 = client.run(time.process_time)
+            t0, c0 = time.perf_counter(), time.process_time()
+            with warnings.catch_warnings():
+                from eventstudy.events import EventsDroppedWarning
+
+                warnings.simplefilter("ignore", EventsDroppedWarning)
+                res = fit_dask(_study(ret, ev), client=client, gather=gather)
+            t_fit = time.perf_counter() - t0
+            res.car((-1, 1))
+            got = res.tests(windows=WINDOWS)
+            key = "dask_s" if not gather else "dask_gathered_s"
+            out[key] = time.perf_counter() - t0
+            out[key.replace("_s", "_client_cpu_s")] = time.process_time() - c0
+            w1 = client.run(time.process_time)
+            out[key.replace("_s", "_worker_cpu_s")] = [w1[k] - w0[k] for k in sorted(w0)]
+            out[key.replace("_s", "_fit_s")] = t_fit
+            num = ["estimate", "statistic", "p_value", "df"]
+            diff = got[num].to_numpy(float) - ref[num].to_numpy(float)
+            out[key.replace("_s", "_maxdiff")] = float(np.nanmax(np.abs(diff)))
+            del res
+    load.append(os.getloadavg()[0])
+    out["load_average"] = load
+    return out
+
+
 LEMAIRE_SCRIPT = r"""
 import json, sys, time, warnings
 import numpy as np
@@ -243,7 +305,10 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     if args.point:
         kind, *rest = args.point
-        out = point_small() if kind == "small" else point_study(int(rest[0]), rest[1])
+        if kind == "dask":
+            out = point_dask(int(rest[0]))
+        else:
+            out = point_small() if kind == "small" else point_study(int(rest[0]), rest[1])
         print(json.dumps(out))
         return 0
     parts = args.parts.split(",")
@@ -266,6 +331,32 @@ def main(argv: list[str] | None = None) -> int:
         if part in parts:
             r = res[part] = _sub("study", n, engine)
             _print_study(f"{n:,} staggered events", r, target)
+    if "dask" in parts:
+        r = res["dask"] = _sub("dask", 100_000)
+        print(
+            f"\n== {r['n_events']:,} events, fit + CAR + all tests: Dask, 2-worker LocalCluster =="
+        )
+        print(f"  default engine                       {r['numpy_s']:7.2f} s")
+        print(
+            f"  dask, estimation window on workers   {r['dask_s']:7.2f} s (fit {r['dask_fit_s']:.2f} s)"
+            f"   ratio {r['dask_s'] / r['numpy_s']:.2f}x   [target <= 1x]"
+        )
+        print(
+            f"  dask, panel gathered (tests on client) {r['dask_gathered_s']:5.2f} s"
+            f"   ratio {r['dask_gathered_s'] / r['numpy_s']:.2f}x"
+        )
+        print(
+            f"  CPU seconds: default {r['numpy_cpu_s']:.1f}; dask client "
+            f"{r['dask_client_cpu_s']:.1f} + workers "
+            + " + ".join(f"{x:.1f}" for x in r["dask_worker_cpu_s"])
+            + f"; gathered client {r['dask_gathered_client_cpu_s']:.1f} + workers "
+            + " + ".join(f"{x:.1f}" for x in r["dask_gathered_worker_cpu_s"])
+        )
+        print(
+            f"  largest difference of a test number: {r['dask_maxdiff']:.1e} "
+            f"(gathered {r['dask_gathered_maxdiff']:.1e}); load average "
+            + ", ".join(f"{x:.1f}" for x in r["load_average"])
+        )
     if "memory" in parts:
         rows = [_sub("study", n, "numpy") for n in (5_000, 20_000, 50_000)]
         res["memory"] = rows

@@ -352,7 +352,7 @@ def test_lamb_in_blocks_and_with_the_market_as_positions(monkeypatch: pytest.Mon
 def test_session_values_in_blocks_equal_a_loop_over_cells(monkeypatch: pytest.MonkeyPatch) -> None:
     """The market read on a grid in blocks of rows (no (n, L) index temporaries) equals
     reading each cell, NaN where a position falls outside the series."""
-    from eventstudy import panel as panel_module
+    from eventstudy.engine import panel as panel_module
     from eventstudy.engine.panel import SessionValues
 
     rng = np.random.default_rng(11)

@@ -310,7 +310,7 @@ def test_compact_fields_fall_back_to_stored_when_a_part_differs(
 ) -> None:
     """A part whose benchmark or normal returns are not the derivation makes that field
     stored: the rows of earlier parts are derived into the array, the part's own values kept."""
-    from eventstudy import parallel
+    from eventstudy.engine import executors as parallel
 
     real = parallel._fit_part
     parts: list[np.ndarray] = []

@@ -607,6 +607,13 @@ class EventStudy:
         >>> first_two.panel.n_events, first_two.model
         (2, MarketModel(market='MKT'))
         """
+        partitions = panel.meta.pop("estimation_partitions", None)
+        if partitions is not None:  # fit_dask(gather=False): the estimation window on workers
+            from .inference._stats import memo_for
+            from .inference.partitioned import PartitionedEstimation
+
+            executor, dest = partitions
+            memo_for(panel)["remote"] = PartitionedEstimation(executor, dest, panel.n_events)
         return EventStudyResults(
             panel=panel,
             status=status,

@@ -32,6 +32,7 @@ import copy
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from dataclasses import replace as replace_panel
 from typing import Any, Protocol, TypeVar
 
 import numpy as np
@@ -508,8 +509,53 @@ def fit_chunked(study: StudyEngine[ResultsT], *, chunk_events: int | None = None
     return _results(study, status, writer, n_used, "chunked", len(blocks))
 
 
+def _light_part(part: _Part) -> _Part:
+    """The partition as the client assembles it without ``gather``: every per-event array
+    but the estimation window's ``(n, L1)`` ones (held on the worker)."""
+    panel = part.panel
+    changes: dict[str, Any] = {"resid_est": np.empty((panel.n_events, 0))}
+    for dates in ("est_dates", "evt_dates"):  # keep them derived from the positions
+        if panel.__dict__.get("_" + dates) is None:
+            changes[dates] = None
+    if panel.market_est is not None:
+        changes["market_est"] = None
+        changes["market_est_source"] = None
+        meta = dict(panel.meta)
+        meta["_has_market_est"] = True
+        changes["meta"] = meta
+    light = replace_panel(panel, **changes)
+    return _Part(part.rows, part.status, light)
+
+
+def _part_panel(part: _Part) -> EventPanel:
+    return part.panel
+
+
+class _DaskPartitions:
+    """:class:`~eventstudy.inference.partitioned.PartitionExecutor` of panels held in Dask
+    futures (work is submitted next to them; only results come back)."""
+
+    def __init__(self, client: Any, panels: list[Any]) -> None:
+        self.client = client
+        self.panels = panels
+        self.n_parts = len(panels)
+
+    def apply(self, part: int, fn: Any, *args: Any) -> Any:
+        return self.client.submit(fn, self.panels[part], *args, pure=False)
+
+    def submit(self, fn: Any, *args: Any) -> Any:
+        return self.client.submit(fn, *args, pure=False)
+
+    def gather(self, handles: Sequence[Any]) -> list[Any]:
+        return list(self.client.gather(list(handles)))
+
+
 def fit_dask(
-    study: StudyEngine[ResultsT], *, client: Any = None, partitions: int | None = None
+    study: StudyEngine[ResultsT],
+    *,
+    client: Any = None,
+    partitions: int | None = None,
+    gather: bool = True,
 ) -> ResultsT:
     """Run ``study`` on a ``dask.distributed`` cluster, partitioning the events by ticker.
 
@@ -522,11 +568,21 @@ def fit_dask(
         default: the current client (``distributed.get_client()``).
     partitions
         Number of partitions (default: twice the cluster's worker threads).
+    gather
+        ``True``: the client assembles the whole panel (the tests then run on the client).
+        ``False``: the estimation-window arrays (``resid_est``, ``market_est``: most of the
+        panel) stay on the workers; the client assembles the event-grid arrays only, and
+        ``results.tests()`` / ``run_tests`` reduce the estimation window on the workers
+        (:mod:`eventstudy.inference.partitioned`). The panel's ``resid_est`` and
+        ``market_est`` are then placeholders: computations that need them whole (the
+        bootstrap, the fit figure, the SUR and portfolio tests, a panel subset) raise a
+        ``DataError`` saying so. Keep the client connected while the results are used.
 
     Returns
     -------
     EventStudyResults
-        The same numbers as ``study.fit()`` (cross-sectional tests run on the merged panel).
+        The same numbers as ``study.fit()`` (and the same test results, to rounding, with
+        ``gather=False``).
 
     Notes
     -----
@@ -575,6 +631,8 @@ def fit_dask(
     for rows, st in statuses:
         used[rows[st["status"].to_numpy() == "used"]] = True
     rank = np.cumsum(used) - 1
+    if not gather:
+        return _dask_light_results(study, client, futures, blocks, statuses, used, rank)
     market, exact = study.market_series()
     writer = _PanelWriter(int(used.sum()), market, exact=exact)
     for rows, fut in zip(blocks, futures, strict=True):
@@ -586,3 +644,51 @@ def fit_dask(
         del part
     status = _merge_status(n, statuses)
     return _results(study, status, writer, int(used.sum()), "dask", len(blocks))
+
+
+def _dask_light_results(
+    study: StudyEngine[ResultsT],
+    client: Any,
+    futures: list[Any],
+    blocks: list[IntArray],
+    statuses: list[tuple[IntArray, pd.DataFrame]],
+    used: BoolArray,
+    rank: IntArray,
+) -> ResultsT:
+    """``fit_dask(gather=False)``: the event-grid panel on the client, the rest on workers.
+
+    The panel's ``meta["estimation_partitions"]`` carries ``(executor, dest)``: the study
+    (the layer above inference) turns it into the tests' partitioned reductions
+    (:class:`~eventstudy.inference.partitioned.PartitionedEstimation`); the engine never
+    imports the inference layer."""
+
+    n = len(used)
+    n_used = int(used.sum())
+    writer = _PanelWriter(n_used)
+    kept: list[Any] = []
+    dest: list[IntArray] = []
+    has_market = False
+    light_futures = [client.submit(_light_part, f, pure=False) for f in futures]
+    for rows, fut, light in zip(blocks, futures, light_futures, strict=True):
+        part: _Part = light.result()
+        part_used = part.status["status"].to_numpy() == "used"
+        if part_used.any():
+            writer.put(rank[rows[part_used]], part.panel)
+            kept.append(client.submit(_part_panel, fut, pure=False))
+            dest.append(rank[rows[part_used]])
+            has_market = has_market or bool(part.panel.meta.get("_has_market_est"))
+        light.release()
+        del part
+    status = _merge_status(n, statuses)
+    check_used(status)
+    panel = writer.panel(n_used)
+    panel.meta.pop("_has_market_est", None)
+    l1 = len(panel.est_rel)
+    placeholder = np.broadcast_to(np.float64(np.nan), (n_used, l1))  # read-only, no memory
+    panel.resid_est = placeholder
+    if has_market:
+        panel.market_est = placeholder
+    panel.meta.update(n_events=n, n_used=n_used, engine="dask", partitions=len(blocks))
+    panel.meta["estimation_window_on_workers"] = True
+    panel.meta["estimation_partitions"] = (_DaskPartitions(client, kept), dest)
+    return study.results_from(panel, status)

@@ -43,8 +43,9 @@ from .kp_rbar import KPLayout, kp_layout, kp_rbars
 
 
 # ----------------------------------------------------------------------------- panel checks
-def check_panel(panel: EventPanel, conventions: Conventions) -> None:
-    """Raise a specific error when the panel cannot support the tests."""
+def check_panel(panel: EventPanel, conventions: Conventions, remote: Any = None) -> None:
+    """Raise a specific error when the panel cannot support the tests (``remote``: the
+    estimation-window residuals are held by Dask workers, who check them)."""
     if not isinstance(panel, EventPanel):
         raise SpecError(f"expected an EventPanel, got {type(panel).__name__}")
     n, l2 = panel.ar.shape
@@ -58,7 +59,16 @@ def check_panel(panel: EventPanel, conventions: Conventions) -> None:
         raise DataError(f"sigma2 and dof must have shape ({n},)")
     if len(panel.evt_rel) != l2 or len(panel.est_rel) != panel.resid_est.shape[1]:
         raise DataError("evt_rel / est_rel do not match the widths of ar / resid_est")
-    if np.isinf(panel.ar).any() or np.isinf(panel.resid_est).any():
+    on_workers = bool(panel.meta.get("estimation_window_on_workers"))
+    if remote is None and (on_workers or held_elsewhere(panel.resid_est)):
+        raise DataError(
+            "this panel's estimation-window residuals are held by the Dask workers "
+            "(fit_dask(..., gather=False)); gather the panel (fit_dask(...)) for this computation"
+        )
+    inf_est = remote.est_stats()["has_inf"] if remote is not None else None
+    if inf_est is None:
+        inf_est = bool(np.isinf(panel.resid_est).any())
+    if np.isinf(panel.ar).any() or inf_est:
         raise DataError("the panel contains infinite abnormal returns; check the input returns")
     check_return_kind(panel, conventions)
 
@@ -84,6 +94,18 @@ def normalise_windows(panel: EventPanel, windows: Sequence[Window] | None) -> li
     return out
 
 
+def held_elsewhere(x: Any) -> bool:
+    """Whether ``x`` is the placeholder of an array held by Dask workers: a read-only,
+    zero-stride ``(n, L)`` view of one NaN (``eventstudy.parallel.fit_dask(gather=False)``)."""
+    return (
+        isinstance(x, np.ndarray)
+        and x.ndim == 2
+        and x.size > 1
+        and x.strides == (0, 0)
+        and not x.flags.writeable
+    )
+
+
 # ----------------------------------------------------------------------------- context
 class Context:
     """Quantities shared by the tests, computed once per panel and conventions."""
@@ -99,13 +121,27 @@ class Context:
         return ctx
 
     def __init__(self, panel: EventPanel, conventions: Conventions) -> None:
-        check_panel(panel, conventions)
+        #: the reductions over the estimation window when Dask workers hold it (the
+        #: panel's ``resid_est`` is then a placeholder; ``eventstudy.parallel``), else None
+        self.remote: Any = memo_for(panel).get("remote")
+        check_panel(panel, conventions, self.remote)
         self.panel = panel
         self.conv = conventions
         self.ar: FloatArray = np.asarray(panel.ar, dtype=float)
-        self.est: FloatArray = np.asarray(panel.resid_est, dtype=float)
+        self._est: FloatArray = np.asarray(panel.resid_est, dtype=float)
         self.n = self.ar.shape[0]
         self.rel = np.asarray(panel.evt_rel, dtype=np.int64)
+
+    @property
+    def est(self) -> FloatArray:
+        """The estimation-window residuals ``(n, L1)`` (not on this machine when Dask
+        workers hold them: the computations that need them ask ``remote`` instead)."""
+        if self.remote is not None:
+            raise DataError(
+                "this panel's estimation-window residuals are held by the Dask workers "
+                "(fit_dask(..., gather=False)); gather the panel for this computation"
+            )
+        return self._est
 
     _AR_FREE = (
         "n_est",
@@ -131,6 +167,11 @@ class Context:
     @cached_property
     def aar_est(self) -> FloatArray:
         """Mean estimation-window residual across events, per estimation day."""
+        if self.remote is not None:  # column sums and counts of the workers' partitions
+            st = self.remote.est_stats()
+            c, s = st["est_count"], st["est_sum"]
+            with np.errstate(invalid="ignore", divide="ignore"):
+                return np.where(c > 0, s / np.maximum(c, 1), np.nan)
         return nanmean(self.est, 0)
 
     @cached_property
@@ -158,7 +199,10 @@ class Context:
 
     def kp_rbars(self, col_sets: BoolArray, present: BoolArray) -> FloatArray:
         """:meth:`kp_rbar` for several column sets (rows of ``col_sets``; ``present`` is
-        ``(n, C)``) in one pass over group sums: no ``n x n`` matrix (issue 14)."""
+        ``(n, C)``) in one pass over group sums: no ``n x n`` matrix (issue 14); by blocks
+        of dates on the Dask workers when they hold the residuals."""
+        if self.remote is not None:
+            return self.remote.kp_rbars(col_sets, present, self.kp_layout)
         return kp_rbars(self.panel, col_sets, present, layout=self.kp_layout)
 
     # -- presence and firm sums
@@ -190,7 +234,9 @@ class Context:
 
     @cached_property
     def sigma2(self) -> FloatArray:
-        if self.conv.residual_variance == "sample":
+        if self.remote is not None and self.conv.residual_variance in ("sample", "mle"):
+            s2 = self.remote.sigma2(self.conv.residual_variance)
+        elif self.conv.residual_variance == "sample":
             s2 = nanvar(self.est, 1, ddof=1)
         elif self.conv.residual_variance == "mle":
             s2 = np.nansum(self.est**2, axis=1) / np.maximum(count(self.est, 1), 1)
@@ -228,9 +274,12 @@ class Context:
                 "market_moments='all_dates' applies to a market model (k = 2) with market_est "
                 "and market_evt in the panel"
             )
-        m = np.asarray(p.market_est, dtype=float)
-        mbar = nanmean(m, 1)
-        ss = np.nansum((m - mbar[:, None]) ** 2, axis=1)
+        if self.remote is not None:  # per-event moments from the workers
+            mbar, ss = self.remote.market_moments()
+        else:
+            m = np.asarray(p.market_est, dtype=float)
+            mbar = nanmean(m, 1)
+            ss = np.nansum((m - mbar[:, None]) ** 2, axis=1)
         big_l = self.n_est.astype(float)
         # inverse of [[L, L mbar], [L mbar, SS + L mbar^2]] gives 1 + 1/L + (m - mbar)^2 / SS
         xtx = np.empty((self.n, 2, 2))

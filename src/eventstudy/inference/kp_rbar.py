@@ -29,7 +29,9 @@ events per date); memory ``O(n L2)`` plus one group pair's block. The result equ
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass
+from typing import Any, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -38,7 +40,7 @@ from threadpoolctl import threadpool_limits
 from ..engine.panel import EventPanel
 from ._stats import BoolArray, FloatArray
 
-__all__ = ["KPLayout", "kp_layout", "kp_rbars"]
+__all__ = ["KPLayout", "kp_block_totals", "kp_layout", "kp_rbars"]
 
 IntArray = npt.NDArray[np.int64]
 
@@ -253,12 +255,25 @@ def kp_rbars(
 
 
 def _weighted_pair_totals(
-    panel: EventPanel, lay: KPLayout, col_sets: BoolArray, present: BoolArray, min_common: int
+    panel: EventPanel,
+    lay: KPLayout,
+    col_sets: BoolArray,
+    present: BoolArray,
+    min_common: int,
+    own: BoolArray | None = None,
+    resid_est: FloatArray | None = None,
 ) -> FloatArray:
     """``sum_{i<j} p_i p_j r_ij w_ij`` per column set: group sums for pairs of clean events,
-    :func:`_gappy_pairs` for the rest."""
+    :func:`_gappy_pairs` for the rest.
+
+    ``own`` (a mask over the groups of ``lay``) restricts the sum to the group pairs whose
+    first group (in the order of :func:`_group_pairs`) is owned, and to the gappy events of
+    owned groups: the share of one block of dates when the groups are split into blocks
+    (``lay`` then holds the block's groups and every group whose windows meet theirs), so
+    the blocks' totals add up to the whole panel's (:func:`kp_block_totals`).
+    ``resid_est`` replaces ``panel.resid_est`` (the rows of ``lay``'s events)."""
     totals = np.zeros(col_sets.shape[0])
-    resid = np.asarray(panel.resid_est, dtype=float)
+    resid = np.asarray(panel.resid_est if resid_est is None else resid_est, dtype=float)
     pres = present.astype(float)
     gs, hs = _group_pairs(lay)
     weights = _pair_weights(lay, col_sets, gs, hs)
@@ -266,7 +281,9 @@ def _weighted_pair_totals(
     gs, hs, weights = gs[live], hs[live], weights[live]
     est_valid = ~np.isnat(lay.est_dates)
     clean = _clean_rows(resid, est_valid, lay.group)
-    for p in range(len(gs)):  # group pairs (distinct dates x neighbours), not events
+    blocks = _GroupRows(resid, lay, clean)
+    mine = range(len(gs)) if own is None else np.flatnonzero(own[gs])
+    for p in mine:  # group pairs (distinct dates x neighbours), not events
         g, h = int(gs[p]), int(hs[p])
         active = np.flatnonzero(weights[p] > 0)
         cols_g, cols_h = np.flatnonzero(est_valid[g]), np.flatnonzero(est_valid[h])
@@ -275,20 +292,128 @@ def _weighted_pair_totals(
         )
         if len(ig) < min_common:
             continue
-        rows_g, rows_h = lay.rows(g), lay.rows(h)
-        rows_g, rows_h = rows_g[clean[rows_g]], rows_h[clean[rows_h]]
-        zg = _standardised(resid[np.ix_(rows_g, cols_g[ig])])
-        sum_g = pres[np.ix_(rows_g, active)].T @ zg  # (C, K): present-weighted sums of z
+        rows_g, x_g = blocks.clean(g)
+        # (C, K): present-weighted sums of the rows standardised on the common dates
+        sum_g, self_g = _weighted_z_sums(_columns(x_g, cols_g[ig]), pres[np.ix_(rows_g, active)])
         if g == h:
-            self_dot = pres[np.ix_(rows_g, active)].T @ (zg * zg).sum(axis=1)
-            contrib = ((sum_g * sum_g).sum(axis=1) - self_dot) / 2.0
+            contrib = ((sum_g * sum_g).sum(axis=1) - self_g) / 2.0
         else:
-            zh = _standardised(resid[np.ix_(rows_h, cols_h[ih])])
-            contrib = (sum_g * (pres[np.ix_(rows_h, active)].T @ zh)).sum(axis=1)
+            rows_h, x_h = blocks.clean(h)
+            sum_h, _ = _weighted_z_sums(_columns(x_h, cols_h[ih]), pres[np.ix_(rows_h, active)])
+            contrib = (sum_g * sum_h).sum(axis=1)
         totals[active] += weights[p, active] * contrib
     if not clean.all():
-        totals += _gappy_pairs(lay, resid, pres, clean, gs, hs, weights, min_common)
+        totals += _gappy_pairs(lay, resid, pres, clean, gs, hs, weights, min_common, own, blocks)
     return totals
+
+
+#: bytes of gathered group rows kept at once (the pairs come in order of the groups' dates,
+#: so the groups of the next pairs are mostly among the last ones gathered)
+_GROUP_CACHE_BYTES = 256 * 2**20
+
+
+class _GroupRows:
+    """The residual rows of each group gathered once (all rows, and the clean ones), with
+    the coordinates of their missing values; least recently used groups are dropped beyond
+    :data:`_GROUP_CACHE_BYTES`. Gathering rows per pair was much of ``r_bar``'s time."""
+
+    def __init__(self, resid: FloatArray, lay: KPLayout, clean: BoolArray) -> None:
+        self.resid, self.lay, self.clean_rows = resid, lay, clean
+        self.cache: OrderedDict[tuple[str, int], Any] = OrderedDict()
+        self.bytes = 0
+
+    def _get(self, key: tuple[str, int], make: Any) -> Any:
+        hit = self.cache.get(key)
+        if hit is not None:
+            self.cache.move_to_end(key)
+            return hit
+        value = make()
+        size = sum(int(getattr(v, "nbytes", 0)) for v in value)
+        while self.cache and self.bytes + size > _GROUP_CACHE_BYTES:
+            _, old = self.cache.popitem(last=False)
+            self.bytes -= sum(int(getattr(v, "nbytes", 0)) for v in old)
+        self.cache[key] = value
+        self.bytes += size
+        return value
+
+    def clean(self, g: int) -> tuple[IntArray, FloatArray]:
+        """Clean rows of group ``g`` and their residuals ``(n_g, L1)``."""
+
+        def make() -> tuple[IntArray, FloatArray]:
+            rows = self.lay.rows(g)
+            rows = rows[self.clean_rows[rows]]
+            return rows, self.resid[rows]
+
+        out: tuple[IntArray, FloatArray] = self._get(("clean", g), make)
+        return out
+
+    def all(self, g: int) -> tuple[FloatArray, IntArray, IntArray]:
+        """Residuals of every row of group ``g`` and the (row, column) of their missing
+        values in row-major order."""
+
+        def make() -> tuple[FloatArray, IntArray, IntArray]:
+            x = self.resid[self.lay.rows(g)]
+            r, c = np.nonzero(np.isnan(x))
+            return x, r.astype(np.int64), c.astype(np.int64)
+
+        out: tuple[FloatArray, IntArray, IntArray] = self._get(("all", g), make)
+        return out
+
+
+def _columns(x: FloatArray, cols: IntArray) -> FloatArray:
+    """``x[:, cols]``: a view when ``cols`` is a run of consecutive columns (the common
+    dates of two windows on one calendar), else a copy."""
+    if len(cols) and cols[-1] - cols[0] + 1 == len(cols):
+        return x[:, int(cols[0]) : int(cols[-1]) + 1]
+    return x[:, cols]
+
+
+def _weighted_z_sums(x: FloatArray, p: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """``p' z`` ``(C, K)`` and ``p' |z|^2`` ``(C,)`` with ``z`` the rows of ``x`` centred
+    and scaled to unit sum of squares (0 for a constant row: :func:`_standardised`); the
+    scaling is folded into the weights, so ``z`` is not formed."""
+    d = x - x.mean(axis=1, keepdims=True)
+    ss = np.einsum("ij,ij->i", d, d)
+    norm = np.sqrt(ss)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        inv = np.where(norm > 0, 1.0 / norm, 0.0)
+    return (p * inv[:, None]).T @ d, p.T @ (ss * inv * inv)
+
+
+def kp_block_totals(
+    resid_est: FloatArray,
+    lay: KPLayout,
+    col_sets: BoolArray,
+    present: BoolArray,
+    own: BoolArray,
+    min_common: int = 30,
+) -> FloatArray:
+    """One block's share of the weighted pair totals behind :func:`kp_rbars` (see the
+    ``own`` argument of :func:`_weighted_pair_totals`): what a Dask worker computes from the
+    residual rows of a block of dates and its neighbours, so that ``r_bar`` never needs the
+    whole panel in one place (``eventstudy.parallel``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from eventstudy.inference._build import market_model_panel
+    >>> from eventstudy.inference.kp_rbar import kp_block_totals, kp_layout
+    >>> rng = np.random.default_rng(0)
+    >>> m = rng.normal(0, 0.01, 300)
+    >>> r = m[:, None] + rng.normal(0, 0.02, (300, 4))
+    >>> p = market_model_panel(r, m, np.arange(4), np.full(4, 280), (-200, -11), (-1, 1))
+    >>> lay = kp_layout(p)  # one group: all four events share their dates
+    >>> cols, present = np.ones((1, 3), dtype=bool), np.ones((4, 1), dtype=bool)
+    >>> total = kp_block_totals(p.resid_est, lay, cols, present, np.ones(1, dtype=bool))
+    >>> bool(np.isclose(total[0] / 6, kp_rbars(p, cols, present)[0]))  # 6 pairs
+    True
+    """
+    col_sets = np.atleast_2d(np.asarray(col_sets, dtype=bool))
+    present = np.asarray(present, dtype=bool).reshape(len(lay.group), col_sets.shape[0])
+    with threadpool_limits(limits=1, user_api="blas"):
+        return _weighted_pair_totals(
+            cast(EventPanel, None), lay, col_sets, present, min_common, own, resid_est
+        )
 
 
 def _clean_rows(resid: FloatArray, est_valid: BoolArray, group: IntArray) -> BoolArray:
@@ -309,8 +434,11 @@ def _gappy_pairs(
     hs: IntArray,
     weights: FloatArray,
     min_common: int,
+    own: BoolArray | None = None,
+    blocks: _GroupRows | None = None,
 ) -> FloatArray:
-    """``sum w p_i p_j r_ij`` over the pairs with at least one gappy event, group by group.
+    """``sum w p_i p_j r_ij`` over the pairs with at least one gappy event, group by group
+    (the gappy events of the ``own`` groups only, when given).
 
     For each group ``g`` with gappy events, its gappy events (``A``) meet every event of the
     groups whose windows meet ``g``'s (``B``, ``g`` included) on one calendar axis. The
@@ -323,7 +451,10 @@ def _gappy_pairs(
     total = np.zeros(weights.shape[1])
     n_groups = lay.n_groups
     est_valid = ~np.isnat(lay.est_dates)
+    blocks = blocks if blocks is not None else _GroupRows(resid, lay, clean)
     gappy_groups = np.unique(lay.group[~clean])
+    if own is not None:
+        gappy_groups = gappy_groups[own[gappy_groups]]
     # neighbours of each group through the live pairs, with their weight rows
     both_g = np.concatenate([gs, hs[gs != hs]])
     both_h = np.concatenate([hs, gs[gs != hs]])
@@ -336,12 +467,13 @@ def _gappy_pairs(
     if est_valid.any():
         est_pos[est_valid] = np.unique(lay.est_dates[est_valid], return_inverse=True)[1].ravel()
     on_axis = np.zeros(int(est_pos.max()) + 1, dtype=bool)
-    for g in gappy_groups:  # groups of one date (with a gappy event), not events
-        nb = slice(starts[g], starts[g + 1])
-        groups, w_groups = both_h[nb], both_w[nb]
+    n_gappy = np.bincount(lay.group[~clean], minlength=n_groups)
+    for batch in _gappy_batches(gappy_groups, n_gappy):  # a few dates at once, not events
+        nbs = [slice(starts[g], starts[g + 1]) for g in batch]
+        groups = np.unique(np.concatenate([both_h[nb] for nb in nbs]))
         if len(groups) == 0:
             continue
-        # the calendar axis of g and its neighbours: the sorted union of their dates
+        # the calendar axis of the batch and its neighbours: the sorted union of their dates
         pos_q = est_pos[groups]
         on_axis[:] = False
         on_axis[pos_q[pos_q >= 0]] = True
@@ -354,22 +486,77 @@ def _gappy_pairs(
         b_rows = [lay.rows(int(q)) for q in groups]
         b_group = np.repeat(np.arange(len(groups)), [len(r) for r in b_rows])
         rows_b = np.concatenate(b_rows)
-        xb = np.zeros((len(rows_b), t_len + 1))
-        xb[np.arange(len(rows_b))[:, None], pq[b_group]] = resid[rows_b]
-        xb = xb[:, :t_len]
-        miss_r, miss_c = np.nonzero(np.isnan(xb))  # missing days inside the windows
-        xb[miss_r, miss_c] = 0.0
-        k_self = int(np.flatnonzero(groups == g)[0])
-        in_a = ~clean[rows_b] & (b_group == k_self)
+        xb, (miss_r, miss_c) = _on_axis(blocks, groups, pq, t_len)
+        xb[miss_r, miss_c] = 0.0  # missing days inside the windows
+        k_of = np.searchsorted(groups, batch)  # each batch group's row of win
+        in_a = ~clean[rows_b] & np.isin(b_group, k_of)
         a_idx = np.flatnonzero(in_a)
         r = _scattered_correlations(
-            _Scattered(xb, (miss_r, miss_c), win, b_group), a_idx, k_self, min_common
+            _Scattered(xb, (miss_r, miss_c), win, b_group), a_idx, b_group[a_idx], min_common
         )
         r[np.arange(len(a_idx)), a_idx] = 0.0  # no pair with itself
         half = np.where(clean[rows_b], 1.0, 0.5)  # gappy-gappy pairs are met twice
-        q = pres[rows_b] * w_groups[b_group] * half[:, None]
-        total += (pres[rows_b[a_idx]] * (r @ q)).sum(axis=0)
+        for k, nb in zip(k_of, nbs, strict=True):
+            # the pairs of one group's gappy events with its neighbours' events (weight 0 elsewhere)
+            w_groups = np.zeros((len(groups), weights.shape[1]))
+            w_groups[np.searchsorted(groups, both_h[nb])] = both_w[nb]
+            mine = np.flatnonzero(b_group[a_idx] == k)
+            q = pres[rows_b] * w_groups[b_group] * half[:, None]
+            total += (pres[rows_b[a_idx[mine]]] * (r[mine] @ q)).sum(axis=0)
     return total
+
+
+#: gappy events correlated with their neighbours in one pass: the gappy groups of a few
+#: consecutive dates share most neighbours, so one calendar axis of their union serves them
+#: (one pass over the neighbours' residuals per batch instead of per date)
+_GAPPY_BATCH_EVENTS = 64
+
+
+def _gappy_batches(gappy_groups: IntArray, n_gappy: IntArray) -> list[IntArray]:
+    """Consecutive gappy groups (ids follow the dates) with at most
+    :data:`_GAPPY_BATCH_EVENTS` gappy events in all (a group with more stands alone)."""
+    out: list[IntArray] = []
+    lo, count = 0, 0
+    for i, g in enumerate(gappy_groups):  # groups (dates), not events
+        if i > lo and count + n_gappy[g] > _GAPPY_BATCH_EVENTS:
+            out.append(gappy_groups[lo:i])
+            lo, count = i, 0
+        count += int(n_gappy[g])
+    if len(gappy_groups) > lo:
+        out.append(gappy_groups[lo:])
+    return out
+
+
+def _on_axis(
+    blocks: _GroupRows, groups: IntArray, pq: IntArray, t_len: int
+) -> tuple[FloatArray, tuple[IntArray, IntArray]]:
+    """The residuals of the events of ``groups`` (in order) on a calendar axis of ``t_len``
+    sessions (``pq[k]``: the axis column of each estimation day of group ``k``, ``t_len``
+    for a day outside the data), 0 outside each window; and the coordinates of their
+    missing values inside the windows, row-major. A group's rows are one block copy when
+    its days are consecutive on the axis."""
+    sizes = [len(blocks.lay.rows(int(q))) for q in groups]
+    xb = np.zeros((int(np.sum(sizes)), t_len))
+    miss_r, miss_c = [], []
+    off = 0
+    for k, q in enumerate(groups):  # neighbouring groups (dates), not events
+        x, r, c = blocks.all(int(q))
+        cols = pq[k]
+        valid = cols < t_len
+        rows = slice(off, off + len(x))
+        if valid.all() and len(cols) and cols[-1] - cols[0] + 1 == len(cols):
+            xb[rows, int(cols[0]) : int(cols[-1]) + 1] = x
+        else:
+            xb[rows][:, cols[valid]] = x[:, valid]
+        keep = valid[c]
+        miss_r.append(r[keep] + off)
+        miss_c.append(cols[c[keep]])
+        off += len(x)
+    empty = np.zeros(0, dtype=np.int64)
+    return xb, (
+        np.concatenate(miss_r) if miss_r else empty,
+        np.concatenate(miss_c) if miss_c else empty,
+    )
 
 
 @dataclass(frozen=True)
@@ -396,19 +583,20 @@ def _by_row(values: FloatArray, rows: IntArray, n_rows: int) -> FloatArray:
 
 
 def _scattered_correlations(
-    sc: _Scattered, a_idx: IntArray, a_group: int, min_common: int
+    sc: _Scattered, a_idx: IntArray, a_group: int | IntArray, min_common: int
 ) -> FloatArray:
     """Pairwise-complete Pearson correlations of the events ``a_idx`` (all of group
     ``a_group``) with every event of ``sc``: 0 where fewer than ``min_common`` common values
     or not finite. The moments are those of the dense reference, from window indicators and
     the sparse missing days (``n_ij = w_a.w_j - m_i.w_j - w_a.m_j + m_i.m_j``, ``S^x_ij =
-    x_i.w_j - x_i.m_j``, ``S^y_ij = w_a.y_j - m_i.y_j``); only ``x_A x_B'`` is dense, the
-    missing-day terms are sums over the few missing days of each event (:func:`_by_row`)."""
+    x_i.w_j - x_i.m_j``, ``S^y_ij = (w_a - m_i).y_j``); ``x_A x_B'`` and B's sums over A's
+    days with a value are dense products, B's missing-day terms sums over the few missing
+    days of each event of B (:func:`_by_row`)."""
     b, win, bg = sc.x, sc.win, sc.group
     m, t_len = b.shape
     n_a = len(a_idx)
     a = b[a_idx]
-    win_a = win[a_group]
+    win_a = win[np.broadcast_to(np.asarray(a_group), (n_a,))]  # (n_a, t): each A's window
     pos_in_a = np.full(m, -1)
     pos_in_a[a_idx] = np.arange(n_a)
     jr, jc = sc.missing  # row-major: jr ascending
@@ -416,23 +604,22 @@ def _scattered_correlations(
     ir, ic = pos_in_a[jr[ka]], jc[ka]  # A's missing days (a_idx ascending: ir ascending)
     miss_a = np.zeros((n_a, t_len))
     miss_a[ir, ic] = 1.0
-    b_at_a_miss = b[:, ic].T  # (nnz_a, m): the B values on A's missing days
     a2 = a * a
-    # A's missing-day indicators, values and squares summed over each B event's missing days
-    at_b_miss = _by_row(np.concatenate([miss_a, a, a2]).T[jc], jr, m).T  # (3 n_a, m)
-    nij = (
-        (win @ win_a)[bg][None, :]
-        - (miss_a @ win.T)[:, bg]
-        - np.bincount(jr, weights=win_a[jc], minlength=m)[None, :]
-        + at_b_miss[:n_a]
-    )
+    # A's missing-day indicators, values, squares and windows summed over each B event's
+    # missing days
+    at_b_miss = _by_row(np.concatenate([miss_a, a, a2, win_a]).T[jc], jr, m).T  # (4 n_a, m)
+    nij = (win_a @ win.T)[:, bg] - (miss_a @ win.T)[:, bg] - at_b_miss[3 * n_a :] + at_b_miss[:n_a]
     sx = (a @ win.T)[:, bg] - at_b_miss[n_a : 2 * n_a]
-    sxx = (a2 @ win.T)[:, bg] - at_b_miss[2 * n_a :]
-    on_a_miss = _by_row(np.concatenate([b_at_a_miss, b_at_a_miss * b_at_a_miss], 1), ir, n_a)
-    sy = (b @ win_a)[None, :] - on_a_miss[:, :m]
-    syy = ((b * b) @ win_a)[None, :] - on_a_miss[:, m:]
+    sxx = (a2 @ win.T)[:, bg] - at_b_miss[2 * n_a : 3 * n_a]
+    # B's sums over A's days with a value: dense products with A's indicator rows (one
+    # pass over B whatever A's number of missing days; a gather of B on each missing day
+    # of A cost O(missing x m): most of the time for firms listed inside the window)
+    has_a = win_a - miss_a
+    prod = np.concatenate([a, has_a]) @ b.T  # (2 n_a, m)
+    ab, sy = prod[:n_a], prod[n_a:]
+    syy = has_a @ (b * b).T
     with np.errstate(invalid="ignore", divide="ignore"):
-        cov = a @ b.T - sx * sy / nij
+        cov = ab - sx * sy / nij
         vx = sxx - sx**2 / nij
         vy = syy - sy**2 / nij
         r = cov / np.sqrt(vx * vy)

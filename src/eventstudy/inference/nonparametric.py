@@ -126,8 +126,7 @@ def _p_hat(ctx: Context) -> float:
     counts: ``est > 0`` is False where missing, so no ``(n, L1)`` float copy is made)."""
     store = ctx.__dict__.setdefault("_nonparametric_memo", {})
     if "p_hat" not in store:
-        positive = (ctx.est > 0).sum(axis=1)
-        obs = count(ctx.est, 1)
+        positive, obs = _est_signs(ctx)
         if ctx.conv.gsign_p == "pooled":
             store["p_hat"] = float(positive.sum() / obs.sum())
         else:
@@ -136,6 +135,15 @@ def _p_hat(ctx: Context) -> float:
             store["p_hat"] = float(np.mean(share))
     p_hat: float = store["p_hat"]
     return p_hat
+
+
+def _est_signs(ctx: Context) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """Per event: positive estimation residuals and estimation residuals (from the
+    partitions' workers when the residuals are held there)."""
+    if ctx.remote is not None:
+        stats_ = ctx.remote.est_stats()
+        return stats_["positive"], stats_["obs"]
+    return (ctx.est > 0).sum(axis=1), count(ctx.est, 1)
 
 
 def _gsign_rows(ctx: Context, x: FloatArray, est: FloatArray, alt: str) -> Rows:
@@ -236,7 +244,7 @@ def _block_order_ranks(x: FloatArray) -> tuple[npt.NDArray[np.intp], FloatArray]
 
 def _variance_divisor(ctx: Context, daily_series: FloatArray) -> float:
     if ctx.conv.rank_variance_days == "mean_obs":
-        return float(np.mean(count(ctx.est, 1) + count(ctx.ar, 1)))
+        return float(np.mean(_est_signs(ctx)[1] + count(ctx.ar, 1)))
     return float(np.isfinite(daily_series).sum())
 
 
@@ -248,6 +256,9 @@ def _score_sums(ctx: Context, kind: str) -> tuple[FloatArray, npt.NDArray[np.int
     sort per block, :func:`_ranks`) and summed, and both rank scores come from one ranking.
     """
     store = ctx.__dict__.setdefault("_nonparametric_memo", {})
+    if ("sums", kind) not in store and ctx.remote is not None:  # summed on the workers
+        for k, value in ctx.remote.score_sums(kind).items():
+            store[("sums", k)] = value
     if ("sums", kind) not in store:
         kinds = ("corrado", "modified") if kind != "median_sign" else ("median_sign",)
         width = ctx.est.shape[1] + ctx.ar.shape[1]
@@ -289,7 +300,7 @@ def _ts_scaled(ctx: Context, kind: str, scale: str) -> tuple[FloatArray, float]:
 
 def _rank_family(ctx: Context, kind: str, scale: str) -> tuple[FloatArray, float]:
     q, s = _ts_scaled(ctx, kind, scale)
-    return q[ctx.est.shape[1] :], s
+    return q[len(ctx.panel.est_rel) :], s
 
 
 def _family_daily(ctx: Context, kind: str, scale: str, alt: str) -> Rows:
@@ -505,7 +516,30 @@ def _grank_column_means(
     SARs; which columns move is one integer comparison of the stored (doubled) ranks with
     ``2 #(<= SCAR*)``, summed per group of events with the same ``T_i``. The ``(n, L1 + 1)``
     matrix of ``U``'s is never formed; the numbers equal ``rankdata`` on it up to rounding.
+    The sums over events come from :func:`grank_sums` (on the Dask workers' partitions
+    when the panel's estimation window is held there: ``ctx.remote``).
     """
+    remote = ctx.remote
+    sums = remote.grank_sums(stars, ctx.conv) if remote is not None else grank_sums(ctx, stars)
+    base, none, shift, star_sum, star_n, n_col = sums
+    n_win, width = none.shape
+    with np.errstate(invalid="ignore", divide="ignore"):
+        est_means = (base + none + shift) / n_col - 0.5
+        star_mean = star_sum / star_n - 0.5
+    n_t = np.column_stack([np.broadcast_to(n_col, (n_win, width)), star_n])
+    ubar = np.column_stack([est_means, star_mean])
+    return n_t, np.where(n_t > 0, ubar, np.nan)
+
+
+def grank_sums(
+    ctx: Context, stars: FloatArray
+) -> tuple[
+    FloatArray, FloatArray, FloatArray, FloatArray, npt.NDArray[np.int64], npt.NDArray[np.int64]
+]:
+    """The sums over events behind :func:`_grank_column_means`: ``base`` ``(L1,)``, the
+    corrections ``none`` and ``shift`` ``(W, L1)``, the ``U`` sum and count of ``SCAR*``
+    ``(W,)`` and the events per estimation column ``(L1,)``; each is a sum over events, so
+    the sums of a panel's partitions add up to the panel's (``eventstudy.parallel``)."""
     b = _grank_base(ctx)
     width, n_win = ctx.est.shape[1], stars.shape[1]
     sentinel = np.iinfo(b.rank2.dtype).max  # above every doubled rank: no column moves
@@ -547,12 +581,7 @@ def _grank_column_means(
             if not has[:, w].all():  # events without a SCAR*: their ranks over T_i = m_i
                 r_none = rank2[~has[:, w]].sum(axis=0, dtype=np.int64)
                 none[w] += r_none * (a_none[g] - a_star[g])
-    with np.errstate(invalid="ignore", divide="ignore"):
-        est_means = (b.base + none + shift) / b.n_col - 0.5
-        star_mean = star_sum / star_n - 0.5
-    n_t = np.column_stack([np.broadcast_to(b.n_col, (n_win, width)), star_n])
-    ubar = np.column_stack([est_means, star_mean])
-    return n_t, np.where(n_t > 0, ubar, np.nan)
+    return b.base, none, shift, star_sum, star_n, np.asarray(b.n_col, dtype=np.int64)
 
 
 def _grank_rows(ctx: Context, colsets: list[npt.NDArray[np.bool_]], alt: str) -> Rows:

@@ -443,7 +443,10 @@ def _lamb_factor(ctx: Context) -> FloatArray:
         mbar, ss = np.empty(ctx.n), np.empty(ctx.n)
         source = p.market_est_source if p.__dict__.get("_market_est") is None else None
         whole = np.asarray(p.market_est, dtype=float) if source is None else None
-        for lo in range(0, ctx.n, _LAMB_BLOCK):  # blocks of events: no (n, L1) temporaries
+        if ctx.remote is not None:  # the workers hold the estimation window
+            mbar, ss = ctx.remote.market_moments()
+            whole = source = None
+        for lo in range(0, ctx.n if whole is not None or source is not None else 0, _LAMB_BLOCK):
             if whole is not None:
                 m = whole[lo : lo + _LAMB_BLOCK]
             elif source is not None:  # one market read on the grid: this block's rows only

@@ -136,6 +136,14 @@ FIGURE_TITLES: dict[str, str] = {
 }
 
 
+#: most events drawn in the figures with one panel or bar per event (``car_bars``,
+#: ``ar_paths``, ``fit``): beyond it they are skipped with a warning (125,750 small multiples
+#: took minutes and say nothing; draw chosen events with ``plotting.plot_ar_paths(res, keys)``)
+PER_EVENT_FIGURE_LIMIT = 200
+
+_PER_EVENT_FIGURES = ("car_bars", "ar_paths", "fit")
+
+
 def study_figures(
     res: EventStudyResults,
     which: Sequence[str] = tuple(FIGURE_TITLES),
@@ -148,7 +156,9 @@ def study_figures(
 
     ``car_bars`` shows each firm's CAR over ``window``; ``prices`` (one panel per group, the
     model's market included) needs the tidy ``prices`` frame; ``fit`` needs a model with a
-    market regressor and is skipped otherwise.
+    market regressor and is skipped otherwise. The figures with one bar or panel per event
+    (``car_bars``, ``ar_paths``, ``fit``) are skipped with a warning for more than
+    :data:`PER_EVENT_FIGURE_LIMIT` events.
 
     Examples
     --------
@@ -161,7 +171,17 @@ def study_figures(
     if unknown:
         raise SpecError(f"unknown figure(s) {unknown}; valid: {', '.join(FIGURE_TITLES)}")
     out: dict[str, Figure] = {}
+    n_events = int(getattr(res.panel, "n_events", 0))
     for name in which:
+        if name in _PER_EVENT_FIGURES and n_events > PER_EVENT_FIGURE_LIMIT:
+            warnings.warn(
+                f"figure {name!r} skipped: it draws every event and the study has {n_events} "
+                f"(more than {PER_EVENT_FIGURE_LIMIT}); draw chosen events with "
+                "eventstudy.plotting (e.g. plot_ar_paths(res, keys))",
+                EventStudyWarning,
+                stacklevel=user_stacklevel(),
+            )
+            continue
         if name == "caar":
             out[name] = plotting.plot_caar(res, level=level)
         elif name == "car_bars":
@@ -169,7 +189,14 @@ def study_figures(
         elif name == "ar_paths":
             out[name] = plotting.plot_ar_paths(res, level=level)
         elif name == "fit":
-            if res.panel.has("market_est") and res.panel.params is not None:
+            if res.panel.meta.get("estimation_window_on_workers"):
+                warnings.warn(
+                    "figure 'fit' skipped: the estimation window is held by the Dask workers "
+                    "(fit_dask(..., gather=False)); gather the panel to draw it",
+                    EventStudyWarning,
+                    stacklevel=user_stacklevel(),
+                )
+            elif res.panel.has("market_est") and res.panel.params is not None:
                 out[name] = plotting.plot_fits(res)
             else:  # a scatter on the market needs a market regressor
                 warnings.warn(
@@ -280,6 +307,24 @@ def _second_stage_csv(frame: pd.DataFrame) -> str:
     return str(clean.to_csv(index=False, float_format="%.10g"))
 
 
+#: rows of a per-event section ("CAR by firm", "Events") shown in the Markdown and HTML
+#: reports: a longer section shows its first rows and names the CSV file with all of them
+#: (125,750 events made 250,000-row documents that took minutes to write)
+DOCUMENT_ROWS = 200
+
+_PER_EVENT_SECTIONS = {"CAR by firm": "car.csv", "Events": "status.csv"}
+
+
+def _shown(caption: str, frame: pd.DataFrame) -> tuple[pd.DataFrame, str]:
+    """The rows of a section a document shows and a note when they are not all of them."""
+    source = _PER_EVENT_SECTIONS.get(caption)
+    if source is None or len(frame) <= DOCUMENT_ROWS:
+        return frame, ""
+    return frame.head(DOCUMENT_ROWS), (
+        f"First {DOCUMENT_ROWS} of {len(frame)} rows; every row is in {source}."
+    )
+
+
 def to_markdown(
     res: EventStudyResults,
     windows: Sequence[Any] | None = None,
@@ -307,8 +352,11 @@ def to_markdown(
     record = provenance(res, conventions=frames.conventions, data=data, spec=spec)
     out = [f"# {md_escape(title or 'Event study results')}", "", md_escape(_intro(record)), ""]
     for caption, frame in frames.sections.items():
+        frame, cut = _shown(caption, frame)
         header, rows = _frame_rows(frame)
         out += [f"## {caption}", "", render_markdown(header, rows)]
+        if cut:
+            out += [f"*{md_escape(cut)}*", ""]
         if caption == "CAAR by window":
             out += [f"*Standard error, t and p of the {headline_test(res, frames.test)} test.*", ""]
         legend = _tests_legend(frame)
@@ -408,8 +456,9 @@ def to_html(
             header, rows = page.tests_columns(_test_display(tab))
             legend = "Each cell: statistic with stars (p-value). " + _tests_legend(frame)
         else:
+            frame, cut = _shown(caption, frame)
             header, rows = _frame_rows(frame)
-            legend = _tests_legend(frame)
+            legend = " ".join(filter(None, [_tests_legend(frame), cut]))
         sections[caption] = (render_html(header, rows), legend)
     figs = {
         name: (FIGURE_TITLES.get(name, name), figure_to_base64(fig))
@@ -694,6 +743,21 @@ def csv_safe(value: Any) -> Any:
     return CONTROL_CHARS.sub("\ufffd", value.replace("\r\n", "\n").replace("\r", "\n"))
 
 
+def _map_distinct(values: pd.Series, fn: Any) -> pd.Series:
+    """``values.map(fn)`` computed once per distinct value (a ticker or event id repeats on
+    every event day: 2.6 million calls for 125,750 events became 125,750); the result's
+    dtype is the one ``map`` infers from the same distinct results. Columns with missing
+    cells, or with mostly distinct values, are mapped cell by cell."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    if len(uniques) * 2 > len(values) or (codes < 0).any():
+        return values.map(fn)
+    mapped = pd.Series(uniques, dtype=values.dtype).map(fn)
+    out = mapped.take(codes)  # an array take (Arrow strings stay Arrow: no Python objects)
+    out.index = values.index
+    out.name = values.name
+    return out
+
+
 def _table_bytes(frame: pd.DataFrame, fmt: str) -> bytes:
     clean = frame.copy()
     clean.attrs = {}
@@ -703,9 +767,9 @@ def _table_bytes(frame: pd.DataFrame, fmt: str) -> bytes:
             values = values.astype(object)
         text = values.dtype == object or pd.api.types.is_string_dtype(values.dtype)
         if text and fmt == "csv":  # text cells only: numbers are never touched
-            values = values.map(csv_safe)
+            values = _map_distinct(values, csv_safe)
         if values.dtype == object:  # Parquet wants one type per column: stringify mixed objects
-            values = values.map(lambda v: None if v is None or v is pd.NA else str(v))
+            values = _map_distinct(values, lambda v: None if v is None or v is pd.NA else str(v))
         clean[col] = values
     buffer = io.BytesIO()
     if fmt == "csv":
