@@ -226,6 +226,10 @@ def test_dask_gather_false_matches_single_machine(ret: pd.DataFrame) -> None:
                     atol=1e-12,
                 )
             pd.testing.assert_frame_equal(light.car(), single.car())
+            # the same from EventStudy.fit(engine="dask", gather=False)
+            via_fit = study.fit(engine="dask", client=client, partitions=3, gather=False)
+            assert via_fit.panel.meta["estimation_window_on_workers"]
+            np.testing.assert_array_equal(via_fit.panel.ar, single.panel.ar)
 
 
 def test_kp_band_is_kept_with_the_panel(res) -> None:

@@ -377,6 +377,7 @@ class EventStudy:
         client: Any = None,
         partitions: int | None = None,
         chunk_events: int | None = None,
+        gather: bool = True,
     ) -> EventStudyResults:
         """Run the study: anchor events, estimate, compute abnormal returns.
 
@@ -394,6 +395,10 @@ class EventStudy:
             Number of Dask partitions (default: twice the workers' threads).
         chunk_events
             Events per block for ``engine="chunked"`` (default 50,000).
+        gather
+            ``engine="dask"`` only: ``False`` keeps each partition's estimation window on its
+            worker and runs the tests' reductions there (a study larger than this machine's
+            memory; see :func:`~eventstudy.engine.executors.fit_dask`).
 
         Examples
         --------
@@ -406,7 +411,7 @@ class EventStudy:
             if engine == "chunked":
                 res = executors.fit_chunked(self, chunk_events=chunk_events)
             elif engine == "dask":
-                res = executors.fit_dask(self, client=client, partitions=partitions)
+                res = executors.fit_dask(self, client=client, partitions=partitions, gather=gather)
             else:
                 raise SpecError(f"engine={engine!r}; use 'numpy', 'chunked' or 'dask'")
         res.meta["data_provenance"] = self.data_provenance()

@@ -42,6 +42,7 @@ from .panel import (
     SessionValues,
     check_window,
     window_columns,
+    window_label,
 )
 
 __all__ = [
@@ -72,4 +73,5 @@ __all__ = [
     "var_abnormal",
     "var_car",
     "window_columns",
+    "window_label",
 ]

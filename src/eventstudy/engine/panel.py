@@ -41,6 +41,7 @@ __all__ = [
     "SessionValues",
     "check_window",
     "window_columns",
+    "window_label",
 ]
 
 FloatArray = npt.NDArray[np.float64]
@@ -538,6 +539,20 @@ setattr(  # noqa: B010
 
 
 # ----------------------------------------------------------------------------- windows
+def window_label(window: Any) -> str:
+    """The label of a window of relative days, ``"[a, b]"``: the ``window`` column of every
+    test, table and export (one format everywhere).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from eventstudy.engine.panel import window_label
+    >>> window_label((np.int64(-1), 1))
+    '[-1, 1]'
+    """
+    return f"[{int(window[0])}, {int(window[1])}]"
+
+
 def check_window(rel: Any, window: Any) -> tuple[int, int]:
     """A CAR window ``(first, last)`` in the units of ``rel`` (the event grid's relative days),
     validated: a pair of integers, in order, inside ``rel``. The one place every accessor and

@@ -16,7 +16,7 @@ import pandas as pd
 
 from ..engine.abnormal import car as abnormal_car
 from ..engine.abnormal import car_var_factor, prediction_error_factor
-from ..engine.panel import EventPanel, check_window
+from ..engine.panel import EventPanel, check_window, window_label
 from ..exceptions import DataError, InsufficientDataError, SpecError
 from . import _correlation
 
@@ -468,7 +468,7 @@ def window_columns(
 ) -> Columns:
     return _columns(
         test,
-        window=np.array([f"[{a}, {b}]" for a, b in windows], dtype=object),
+        window=np.array([window_label(w) for w in windows], dtype=object),
         rel_day=np.full(len(windows), None, dtype=object),
         start=np.array([a for a, _ in windows], dtype=object),
         end=np.array([b for _, b in windows], dtype=object),

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from ..engine.panel import EventPanel
+from ..engine.panel import EventPanel, window_label
 from ..exceptions import InsufficientDataError, SpecError
 from ._core import (
     Context,
@@ -81,7 +81,7 @@ def bootstrap_caar(
     for w in normalise_windows(panel, windows):
         car = ctx.car(ctx.window_days(w))[0]
         car = car[np.isfinite(car)]
-        label = f"[{w[0]}, {w[1]}]"
+        label = window_label(w)
         if len(car) < 2:  # nothing to resample: a row with the reason, not an error
             reason = (
                 f"window {label}: {len(car)} event(s) with a CAR; resampling events needs "
@@ -236,7 +236,7 @@ def pseudo_event_test(
                     "event_id": np.asarray(panel.event_id),
                     "ticker": np.asarray(panel.ticker),
                     "test": "pseudo_event",
-                    "window": f"[{w[0]}, {w[1]}]",
+                    "window": window_label(w),
                     "start": w[0],
                     "end": w[1],
                     "estimate": car,

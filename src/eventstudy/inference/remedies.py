@@ -19,7 +19,7 @@ import pandas as pd
 from scipy import stats
 
 from ..engine.abnormal import car_var_factor
-from ..engine.panel import EventPanel, window_columns
+from ..engine.panel import EventPanel, window_columns, window_label
 from ..exceptions import InsufficientDataError, SpecError
 from ..models.ols import batched_ols
 
@@ -361,7 +361,7 @@ def _iso(day: np.datetime64) -> str:
 def _label(panel: EventPanel, w: Window | None) -> str:
     g = _window_indicator(panel, w)
     rel = np.asarray(panel.evt_rel)[g > 0]
-    return f"[{int(rel[0])}, {int(rel[-1])}]"
+    return window_label((rel[0], rel[-1]))
 
 
 # ----------------------------------------------------------------------------- SUR Wald

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from ..engine.panel import EventPanel
+from ..engine.panel import EventPanel, window_label
 from ._core import (
     Context,
     Window,
@@ -93,7 +93,7 @@ def single_firm_t(
             _frame(
                 np.repeat(ids, m),
                 np.repeat(tick, m),
-                window=[f"[{a}, {b}]" for a, b in wins] * n,
+                window=[window_label(w) for w in wins] * n,
                 rel=[None] * (n * m),
                 start=[a for a, _ in wins] * n,
                 end=[b for _, b in wins] * n,

@@ -20,7 +20,7 @@ import pandas as pd
 from .._notebook import register_figure_display
 from ..engine import abnormal
 from ..engine.abnormal import CaarMethod
-from ..engine.panel import EventPanel
+from ..engine.panel import EventPanel, window_label
 from ..exceptions import DataError, SpecError
 from ..inference.guidance import critical_value
 
@@ -113,10 +113,6 @@ def _require(frame: pd.DataFrame, columns: Sequence[str], what: str) -> None:
     missing = [c for c in columns if c not in frame.columns]
     if missing:
         raise DataError(f"{what} needs the column(s) {missing}; it has {list(frame.columns)}")
-
-
-def _window_label(window: Window) -> str:
-    return f"[{window[0]}, {window[1]}]"
 
 
 # ----------------------------------------------------------------------------- CAAR path
@@ -406,7 +402,7 @@ def plot_car_bars(
     ax.set_xlabel("firm")
     name = value.upper()
     ax.set_ylabel(f"{name} (%)" if percent else name)
-    suffix = f" over {_window_label(window)}" if window is not None else ""
+    suffix = f" over {window_label(window)}" if window is not None else ""
     shown = "" if len(frame) == total else f" ({_shown_text(frame, total)})"
     ax.set_title(f"{name} by firm{suffix}{shown}")
     _group_legend(ax, frame)

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import pandas as pd
 
-from ..engine.panel import EventPanel
+from ..engine.panel import EventPanel, window_label
 from ..exceptions import DataError, SpecError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -100,11 +100,6 @@ def parse_window(value: Any) -> Window:
             if a == value[0] and b == value[1]:
                 return a, b
     raise SpecError(f"window {value!r} is not a pair of trading days such as (0, 1) or '[0, 1]'")
-
-
-def window_label(window: Window) -> str:
-    """The label of a window, ``"[a, b]"`` (as in the inference results)."""
-    return f"[{window[0]}, {window[1]}]"
 
 
 def star_marks(p: float, stars: Sequence[float] = (0.10, 0.05, 0.01)) -> str:

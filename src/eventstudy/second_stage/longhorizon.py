@@ -20,6 +20,7 @@ import numpy.typing as npt
 import pandas as pd
 from scipy import stats
 
+from ..engine.panel import window_label
 from ..exceptions import DataError, InsufficientDataError, SpecError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -233,7 +234,7 @@ def bhar_tests(
     sa = skewness_adjusted_t(x, ddof=ddof)
     boot = bootstrap_skewness_adjusted_t(x, n_boot=n_boot, seed=seed, ddof=ddof)
     n = sa["n"]
-    label = f"[{window[0]}, {window[1]}]" if window is not None else "event window"
+    label = window_label(window) if window is not None else "event window"
     rows = [
         ("t", sa["t"], float(2 * stats.t.sf(abs(sa["t"]), n - 1)), f"t({n - 1})"),
         ("skewness_adjusted_t", sa["statistic"], sa["p_value"], "normal"),

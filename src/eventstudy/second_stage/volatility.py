@@ -21,7 +21,7 @@ import numpy.typing as npt
 import pandas as pd
 from scipy import stats
 
-from ..engine.panel import EventPanel, window_columns
+from ..engine.panel import EventPanel, window_columns, window_label
 from ..exceptions import InsufficientDataError
 
 __all__ = ["VARIANCE_TESTS", "variance_ratio", "variance_tests"]
@@ -37,7 +37,7 @@ def _window_cols(panel: EventPanel, window: tuple[int, int] | None) -> npt.NDArr
 
 
 def _label(window: tuple[int, int] | None) -> str:
-    return "event window" if window is None else f"[{int(window[0])}, {int(window[1])}]"
+    return "event window" if window is None else window_label(window)
 
 
 def _sar(panel: EventPanel) -> FloatArray:
@@ -159,7 +159,7 @@ def variance_tests(
         for j, day in enumerate(panel.evt_rel):
             one = np.zeros(len(panel.evt_rel), dtype=bool)
             one[j] = True
-            windows.append((f"[{int(day)}, {int(day)}]", int(day), one))
+            windows.append((window_label((day, day)), int(day), one))
     # the formulas live in inference (the clustering guidance uses the same test)
     from ..inference._variance import harrington_shrider, squared_sar, variance_sample
 
