@@ -94,7 +94,9 @@ def test_each_event_is_at_least_the_best_of_six_arch_starts(
     assert notes["garch_converged"].all()
     for i in range(27):  # the reference: arch fitted directly, event by event
         frame = _estimation_data(garch, returns, i)
-        assert notes["garch_loglik"][i] >= _best_of_six(frame) - 1e-6, garch.panel.ticker[i]
+        # SLSQP stops within ~1e-5 of an optimum's log-likelihood at this scale (~-500):
+        # scipy 1.17 and 1.18 stop 4e-6 apart on ASML from the same starts
+        assert notes["garch_loglik"][i] >= _best_of_six(frame) - 1e-5, garch.panel.ticker[i]
         # the recorded likelihood is the kept parameters' likelihood under arch
         fixed = _arch_model(frame).fix(_kept(garch, i))  # type: ignore[attr-defined]
         assert notes["garch_loglik"][i] == pytest.approx(fixed.loglikelihood, rel=1e-9)
