@@ -16,7 +16,7 @@ import re
 import signal
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -554,3 +554,26 @@ def test_outputs_get_the_mode_a_plain_open_would_give(tmp_path: Path) -> None:
     os.chmod(path, 0o640)  # a replaced file keeps its mode
     folder.write_text("a.csv", "y\n")
     assert path.stat().st_mode & 0o777 == 0o640
+
+
+def test_a_file_written_in_pieces_is_recorded_only_when_complete(tmp_path: Path) -> None:
+    """ar.csv is written in blocks (issue 14): a failure while producing a block leaves no
+    file, no temporary file and no manifest entry; a complete one is recorded with the
+    sha256 of its bytes, so a re-run recognises it as its own."""
+    import hashlib
+    import json
+
+    def failing() -> Iterator[bytes]:
+        yield b"event_id,ar\n"
+        raise MemoryError("simulated failure while formatting the second block")
+
+    folder = OutputFolder(tmp_path / "out")
+    with pytest.raises(MemoryError):
+        folder.write("ar.csv", failing())
+    assert list((tmp_path / "out").iterdir()) == []  # no file, no temp file, no manifest
+    pieces = [b"event_id,ar\n", b"e1,0.5\n", b"e2,-0.25\n"]
+    path = folder.write("ar.csv", iter(pieces))
+    assert path.read_bytes() == b"".join(pieces)
+    manifest = json.loads((tmp_path / "out" / MANIFEST_NAME).read_text())
+    assert manifest["files"]["ar.csv"]["sha256"] == hashlib.sha256(b"".join(pieces)).hexdigest()
+    OutputFolder(tmp_path / "out").write("ar.csv", iter(pieces))  # its own file: replaced

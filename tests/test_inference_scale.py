@@ -65,12 +65,17 @@ def _kp_rbar_loop(panel: EventPanel, cols: np.ndarray, present: np.ndarray) -> f
     return total / (n * (n - 1) / 2) if n > 1 else 0.0
 
 
-def _panel(seed: int, n_firms: int, day0: np.ndarray, holes: float, t_len: int = 260) -> EventPanel:
-    """Market-model panel with a common factor (so ``r_ij`` is not ~0) and missing returns."""
+def _panel(
+    seed: int, n_firms: int, day0: np.ndarray, holes: float, t_len: int = 260, listed: int = 0
+) -> EventPanel:
+    """Market-model panel with a common factor (so ``r_ij`` is not ~0) and missing returns;
+    the first ``listed`` firms list 50 to 120 sessions into the data."""
     rng = np.random.default_rng(seed)
     m, common = rng.normal(0, 0.01, t_len), rng.normal(0, 0.012, t_len)
     r = 0.0002 + m[:, None] + common[:, None] + rng.normal(0, 0.02, (t_len, n_firms))
     r[rng.random(r.shape) < holes] = np.nan
+    for j, start in enumerate(rng.integers(50, 120, listed)):
+        r[:start, j] = np.nan
     dates = np.datetime64("2021-01-04", "ns") + np.arange(t_len) * np.timedelta64(1, "D")
     return market_model_panel(r, m, np.arange(n_firms), day0, EST, EVT, dates=dates)
 
@@ -103,6 +108,8 @@ PANELS = {
     ),
     # windows running past the data: NaT event dates, short estimation overlaps
     "edges of the data": lambda: _panel(5, 30, _rng_day0(7, 30, 156, 258), 0.01),
+    # firms listed inside the estimation window: most of a row missing (the dense path)
+    "listed inside the window": lambda: _panel(8, 30, _rng_day0(9, 30, 180, 215), 0.01, listed=6),
 }
 
 

@@ -336,6 +336,85 @@ def test_prices_are_rebased_with_event_lines() -> None:
         plotting.plot_prices(prices, ["AAPL"])
 
 
+def test_many_firms_share_one_legend_entry_and_keep_their_lines() -> None:
+    """The S&P 500's 503 firms: one light family, one legend entry, every line drawn (the
+    legend of 504 entries placed by "best" was most of the figure's time)."""
+    dates = pd.bdate_range("2025-01-21", periods=4)
+    firms = [f"F{i:02d}" for i in range(plotting.PRICE_LEGEND_LIMIT + 5)]
+    prices = pd.DataFrame(
+        {
+            "date": list(dates) * (len(firms) + 1),
+            "ticker": np.repeat([*firms, "SPY"], 4),
+            "adj_close": np.arange(4.0 * (len(firms) + 1)) + 10.0,
+        }
+    )
+    fig = plotting.plot_prices(prices, highlight="SPY")
+    ax = fig.axes[0]
+    assert len(ax.get_lines()) == len(firms) + 1
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == [f"{len(firms)} firms", "SPY"]
+    last = ax.get_lines()[len(firms) - 1]  # each line rebased to 100 at its first price
+    np.testing.assert_allclose(
+        last.get_ydata(),
+        100 * (np.arange(4) + 10.0 + 4 * (len(firms) - 1)) / (10.0 + 4 * (len(firms) - 1)),
+    )
+    few = plotting.plot_prices(prices, [*firms[:3], "SPY"], highlight="SPY")
+    assert [t.get_text() for t in few.axes[0].get_legend().get_texts()] == [*firms[:3], "SPY"]
+
+
 def test_importing_plotting_does_not_import_matplotlib() -> None:
     code = "import sys, eventstudy.report.plotting, eventstudy.report.tables; assert 'matplotlib' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+# ----------------------------------------------------------------------------- large studies
+def _gappy_results(day0_shared: bool) -> es.EventStudyResults:
+    """Simulated study with missing event-window returns (so events differ in their days)."""
+    from eventstudy.testing import simulated_study
+
+    sim = simulated_study(es.MarketModel("MKT"))
+    returns = sim.returns.copy()
+    firms = [c for c in returns.columns if c != "MKT"]
+    events = sim.events.copy()
+    if day0_shared:
+        events["date"] = events["date"].iloc[0]
+        events = events.drop_duplicates("ticker")
+    day0 = pd.Timestamp(events["date"].iloc[0])
+    at = returns.index.get_indexer([day0])[0]
+    returns.iloc[at + 1, returns.columns.get_loc(firms[0])] = np.nan  # a firm misses day 1
+    returns.iloc[at - 1, returns.columns.get_loc(firms[1])] = np.nan
+    return es.EventStudy(events, returns, model=es.MarketModel("MKT"), calendar=None).fit()
+
+
+@pytest.mark.parametrize("how", ["mean_car", "aar_sum"])
+@pytest.mark.parametrize("band", ["cross_sectional", "model", None])
+@pytest.mark.parametrize("start", [None, -1])
+def test_panel_caar_path_is_the_tidy_frame_path(
+    how: str, band: str | None, start: int | None
+) -> None:
+    """Read from the panel's arrays (no 21-row-per-event frame): the same numbers, to the
+    bit, as the path of the tidy AR frame."""
+    res = _gappy_results(day0_shared=False)
+    assert res.panel.ar[np.isnan(res.panel.ar)].size  # the panel has missing ARs
+    want = plotting.caar_path(res.ar, band=band, start=start, how=how)  # type: ignore[arg-type]
+    got = plotting.panel_caar_path(res.panel, band=band, start=start, how=how)  # type: ignore[arg-type]
+    pd.testing.assert_frame_equal(got, want, check_exact=True)
+
+
+def test_plot_caar_of_results_draws_the_tidy_frame_path() -> None:
+    res = _gappy_results(day0_shared=False)
+    fig = plotting.plot_caar(res, band="cross_sectional")
+    want = plotting.caar_path(res.ar, band="cross_sectional", how=res.caar_method)
+    np.testing.assert_array_equal(fig.axes[0].lines[0].get_ydata(), 100 * want["caar"])
+    plt.close(fig)
+
+
+@pytest.mark.parametrize("shared", [True, False])
+def test_session_dates_of_a_panel_are_those_of_the_tidy_frame(shared: bool) -> None:
+    res = _gappy_results(day0_shared=shared)
+    want = plotting._session_dates(res.ar)
+    got = plotting._path_dates(res)
+    if shared:
+        assert want is not None
+        pd.testing.assert_series_equal(got, want)
+    else:
+        assert want is None and got is None

@@ -31,7 +31,7 @@ import json
 import os
 import re
 import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path, PurePosixPath
 
 from .exceptions import OutputError
@@ -59,22 +59,41 @@ def refuse_symlink(path: Path) -> None:
         )
 
 
-def atomic_write(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` atomically: temp file in the same folder, fsync, os.replace.
+#: what a file is written from: its bytes, or its pieces in order (a table too large to hold
+#: as one ``bytes``, e.g. 21 million rows of abnormal returns, written block by block)
+Payload = bytes | Iterable[bytes]
 
-    Refuses a ``path`` that is a symbolic link. Raises :class:`OutputError` if the file cannot
-    be written (full disk, permissions); ``path`` then keeps its old content (or stays absent)
+
+def _pieces(data: Payload) -> Iterable[bytes]:
+    return (data,) if isinstance(data, bytes) else data
+
+
+def atomic_write(
+    path: Path, data: Payload, *, before_replace: Callable[[str], None] | None = None
+) -> str:
+    """Write ``data`` (bytes, or an iterable of byte pieces written in order) to ``path``
+    atomically: temp file in the same folder, fsync, os.replace. Returns the content's sha256.
+
+    ``before_replace(sha256)`` runs once the content is complete in the temporary file and
+    before it replaces ``path`` (:class:`OutputFolder` records the file there). Refuses a
+    ``path`` that is a symbolic link. Raises :class:`OutputError` if the file cannot be
+    written (full disk, permissions); ``path`` then keeps its old content (or stays absent)
     and no temporary file is left behind. The parent folder must exist.
     """
     refuse_symlink(path)
     tmp: str | None = None
+    digest = hashlib.sha256()
     try:
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
         _set_mode(fd, path)
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+            for piece in _pieces(data):
+                digest.update(piece)
+                handle.write(piece)
             handle.flush()
             os.fsync(handle.fileno())
+        if before_replace is not None:
+            before_replace(digest.hexdigest())
         os.replace(tmp, path)
     except BaseException as exc:
         if tmp is not None:
@@ -84,6 +103,7 @@ def atomic_write(path: Path, data: bytes) -> None:
             raise OutputError(f"could not write {path}: {exc.strerror or exc}") from exc
         raise
     _fsync_dir(path.parent)
+    return digest.hexdigest()
 
 
 def _umask() -> int:
@@ -269,8 +289,9 @@ class OutputFolder:
             raise OutputError("; ".join(problems))
 
     # ------------------------------------------------------------------ writing
-    def write(self, name: str, data: bytes) -> Path:
-        """Write ``data`` as ``name`` (atomically) and record it in the output manifest."""
+    def write(self, name: str, data: Payload) -> Path:
+        """Write ``data`` (bytes or byte pieces, :func:`atomic_write`) as ``name`` and record
+        it in the output manifest."""
         self.check([name])
         path = self.target(name)
         if path.parent != self.path:
@@ -279,18 +300,29 @@ class OutputFolder:
             except OSError as exc:
                 raise OutputError(f"cannot create {path.parent}: {exc.strerror or exc}") from None
             self.target(name)  # a link planted meanwhile
-        # Recorded before the write: a process killed in between leaves a listed file (which a
-        # re-run replaces, or with overwrite=True if the old content is still there), never
-        # an unlisted one that only the user could remove.
+        # Recorded before the file is replaced: a process killed in between leaves a listed
+        # file (which a re-run replaces, or with overwrite=True if the old content is still
+        # there), never an unlisted one that only the user could remove. Bytes are recorded
+        # before anything is written; pieces once their content is complete in the
+        # temporary file (their hash is known only then).
         key = str(_relative_name(name))
         before = self.files.get(key)
-        self._record(name, hashlib.sha256(data).hexdigest())
+        recorded = False
+
+        def record(sha: str) -> None:
+            nonlocal recorded
+            self._record(name, sha)
+            recorded = True
+
+        if isinstance(data, bytes):
+            record(hashlib.sha256(data).hexdigest())
         _sweep_temp_files(path)
         try:
-            atomic_write(path, data)
+            atomic_write(path, data, before_replace=None if recorded else record)
         except BaseException:
-            with contextlib.suppress(OutputError):
-                self._record(name, before)
+            if recorded:
+                with contextlib.suppress(OutputError):
+                    self._record(name, before)
             raise
         return path
 
@@ -298,7 +330,7 @@ class OutputFolder:
         """:meth:`write` of UTF-8 text."""
         return self.write(name, text.encode("utf-8"))
 
-    def write_all(self, payloads: Mapping[str, bytes]) -> dict[str, Path]:
+    def write_all(self, payloads: Mapping[str, Payload]) -> dict[str, Path]:
         """Check every name first, then write each: nothing is written if one is refused."""
         self.check(payloads)
         return {name: self.write(name, data) for name, data in payloads.items()}

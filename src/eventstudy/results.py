@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -99,20 +99,21 @@ class EventStudyResults:
 
         return window_columns(self.panel.evt_rel, window)
 
-    def _ids(self, extra: bool = False) -> dict[str, Any]:
-        """Identifiers of the used events; with ``extra`` also every extra column of the
-        input events frame (``meta["event_columns"]``, looked up by ``event_id``)."""
+    def _ids(self, extra: bool = False, rows: slice = slice(None)) -> dict[str, Any]:
+        """Identifiers of the used events (of ``rows`` of them); with ``extra`` also every
+        extra column of the input events frame (``meta["event_columns"]``, looked up by
+        ``event_id``)."""
         p = self.panel
         group = p.group if p.group is not None else np.full(p.n_events, None, dtype=object)
         out = {
-            "event_id": p.event_id.astype(str),
-            "ticker": p.ticker.astype(str),
-            "group": np.asarray(group, dtype=object),
+            "event_id": p.event_id[rows].astype(str),
+            "ticker": p.ticker[rows].astype(str),
+            "group": np.asarray(group, dtype=object)[rows],
         }
         columns = self.meta.get("event_columns") if extra else None
         if isinstance(columns, pd.DataFrame) and len(columns.columns):
-            rows = columns.reindex(out["event_id"])
-            out.update({str(c): rows[c].to_numpy() for c in columns.columns if c not in out})
+            found = columns.reindex(out["event_id"])
+            out.update({str(c): found[c].to_numpy() for c in columns.columns if c not in out})
         return out
 
     # ------------------------------------------------------------------ accessors
@@ -127,12 +128,50 @@ class EventStudyResults:
         --------
         >>> res.ar.head()  # event_id, ticker, rel_day, date, ret, normal, ar, var_ar, sar  # doctest: +SKIP
         """
-        p = self.panel
+        return self._ar_frame(slice(None))
+
+    def ar_blocks(self, events: int = 50_000) -> Iterator[pd.DataFrame]:
+        """:attr:`ar` in consecutive blocks of ``events`` events (same columns, same rows in
+        the same order: ``pd.concat`` of the blocks is ``ar``).
+
+        For writing or reducing the abnormal returns of very large studies without the whole
+        frame: at a million events with a 21-day window ``ar`` has 21 million rows (several GB
+        with its text columns); a block of 50,000 events is about 1 million rows.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> import pandas as pd
+        >>> from eventstudy import EventStudy, MarketModel
+        >>> rng = np.random.default_rng(0)
+        >>> dates = pd.bdate_range("2024-01-01", periods=300)
+        >>> m = rng.normal(0, 0.01, 300)
+        >>> ret = pd.DataFrame({"SPY": m, "A": m + rng.normal(0, 0.02, 300),
+        ...                     "B": m + rng.normal(0, 0.02, 300)}, index=dates)
+        >>> events = pd.DataFrame({"ticker": ["A", "B"], "date": [dates[280], dates[281]]})
+        >>> res = EventStudy(events, ret, model=MarketModel("SPY"), event_window=(-1, 1),
+        ...                  estimation_window=(-200, -11), calendar=None).fit()
+        >>> [len(block) for block in res.ar_blocks(events=1)]
+        [3, 3]
+        >>> pd.concat(res.ar_blocks(events=1), ignore_index=True).equals(res.ar)
+        True
+        """
+        if events < 1:
+            raise SpecError(f"ar_blocks(events={events}): give a positive number of events")
+        # blocks of events, not single ones; a panel without events gives one empty block
+        for lo in range(0, max(self.panel.n_events, 1), events):
+            yield self._ar_frame(slice(lo, lo + events))
+
+    def _ar_frame(self, rows: slice) -> pd.DataFrame:
+        """The tidy AR frame of the events ``rows`` (:attr:`ar`, :meth:`ar_blocks`)."""
+        whole = rows == slice(None)
+        # a block is a panel of its own rows (dates and normal returns derived for them only)
+        p = self.panel if whole else self.panel.take(rows)
         n, L = p.ar.shape
         var = p.var_ar if p.var_ar is not None else np.full((n, L), np.nan)
         with np.errstate(invalid="ignore", divide="ignore"):
             sar = p.ar / np.sqrt(var)
-        ids = self._ids()
+        ids = self._ids(rows=rows)
         return pd.DataFrame(
             {
                 "event_id": np.repeat(ids["event_id"], L),

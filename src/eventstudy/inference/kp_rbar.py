@@ -582,6 +582,51 @@ def _by_row(values: FloatArray, rows: IntArray, n_rows: int) -> FloatArray:
     return out
 
 
+#: an event of A whose missing days are more than this share of the axis has its sums over
+#: the days with a value taken by a dense product (a firm listed inside the window), the
+#: others by the window's sums less a gather over their few missing days
+_DENSE_MISSING_SHARE = 0.125
+
+
+def _sums_on_days_with_value(
+    b: FloatArray,
+    win: FloatArray,
+    a_groups: IntArray,
+    a_missing: tuple[IntArray, IntArray],
+    n_a: int,
+) -> tuple[FloatArray, FloatArray]:
+    """``sum_t has_i(t) y_j(t)`` and ``sum_t has_i(t) y_j(t)^2`` ``(n_a, m)`` for every event
+    ``i`` of A (``has_i``: its window less its missing days ``a_missing`` = (row, column),
+    rows ascending) and every event ``j`` of B (rows of the zero-filled ``b``).
+
+    ``has_i = w_g - m_i``: the window term is one product per distinct window of A (``w_g``
+    is shared by a group's events), the missing-day term a gather of B's columns on A's few
+    missing days - ``O(missing x m)`` instead of the dense ``O(n_a x m x t)`` product, which
+    is kept for the events missing more than :data:`_DENSE_MISSING_SHARE` of the axis.
+    """
+    t_len = b.shape[1]
+    b2 = b * b
+    groups, inv = np.unique(a_groups, return_inverse=True)
+    w = win[groups]
+    sy, syy = (w @ b.T)[inv], (w @ b2.T)[inv]  # (n_a, m), one row per event of A
+    ir, ic = a_missing
+    n_miss = np.bincount(ir, minlength=n_a)
+    dense = n_miss > _DENSE_MISSING_SHARE * t_len
+    sparse = ~dense[ir]
+    if sparse.any():
+        rows, cols = ir[sparse], ic[sparse]
+        first = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]])
+        at = rows[first]
+        sy[at] -= np.add.reduceat(b[:, cols], first, axis=1).T
+        syy[at] -= np.add.reduceat(b2[:, cols], first, axis=1).T
+    if dense.any():
+        d = np.flatnonzero(dense)
+        has = win[a_groups[d]]  # a copy (fancy index): the windows less the missing days
+        has[np.searchsorted(d, ir[~sparse]), ic[~sparse]] = 0.0
+        sy[d], syy[d] = has @ b.T, has @ b2.T
+    return sy, syy
+
+
 def _scattered_correlations(
     sc: _Scattered, a_idx: IntArray, a_group: int | IntArray, min_common: int
 ) -> FloatArray:
@@ -589,14 +634,16 @@ def _scattered_correlations(
     ``a_group``) with every event of ``sc``: 0 where fewer than ``min_common`` common values
     or not finite. The moments are those of the dense reference, from window indicators and
     the sparse missing days (``n_ij = w_a.w_j - m_i.w_j - w_a.m_j + m_i.m_j``, ``S^x_ij =
-    x_i.w_j - x_i.m_j``, ``S^y_ij = (w_a - m_i).y_j``); ``x_A x_B'`` and B's sums over A's
-    days with a value are dense products, B's missing-day terms sums over the few missing
+    x_i.w_j - x_i.m_j``, ``S^y_ij = (w_a - m_i).y_j``); ``x_A x_B'`` is the one dense
+    product, B's sums over A's days with a value are the window's sums less A's few missing
+    days (:func:`_sums_on_days_with_value`), B's missing-day terms sums over the few missing
     days of each event of B (:func:`_by_row`)."""
     b, win, bg = sc.x, sc.win, sc.group
     m, t_len = b.shape
     n_a = len(a_idx)
     a = b[a_idx]
-    win_a = win[np.broadcast_to(np.asarray(a_group), (n_a,))]  # (n_a, t): each A's window
+    a_groups = np.broadcast_to(np.asarray(a_group), (n_a,))
+    win_a = win[a_groups]  # (n_a, t): each A's window
     pos_in_a = np.full(m, -1)
     pos_in_a[a_idx] = np.arange(n_a)
     jr, jc = sc.missing  # row-major: jr ascending
@@ -611,13 +658,9 @@ def _scattered_correlations(
     nij = (win_a @ win.T)[:, bg] - (miss_a @ win.T)[:, bg] - at_b_miss[3 * n_a :] + at_b_miss[:n_a]
     sx = (a @ win.T)[:, bg] - at_b_miss[n_a : 2 * n_a]
     sxx = (a2 @ win.T)[:, bg] - at_b_miss[2 * n_a : 3 * n_a]
-    # B's sums over A's days with a value: dense products with A's indicator rows (one
-    # pass over B whatever A's number of missing days; a gather of B on each missing day
-    # of A cost O(missing x m): most of the time for firms listed inside the window)
-    has_a = win_a - miss_a
-    prod = np.concatenate([a, has_a]) @ b.T  # (2 n_a, m)
-    ab, sy = prod[:n_a], prod[n_a:]
-    syy = has_a @ (b * b).T
+    # the one product with a term per pair and day (B is zero-filled: only common days count)
+    ab = a @ b.T
+    sy, syy = _sums_on_days_with_value(b, win, a_groups, (ir, ic), n_a)
     with np.errstate(invalid="ignore", divide="ignore"):
         cov = ab - sx * sy / nij
         vx = sxx - sx**2 / nij

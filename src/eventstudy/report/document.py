@@ -19,7 +19,7 @@ import html
 import io
 import re
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
@@ -27,7 +27,7 @@ from urllib.parse import quote
 import numpy as np
 import pandas as pd
 
-from .._fileio import OutputFolder
+from .._fileio import OutputFolder, Payload
 from ..exceptions import EventStudyWarning, SpecError, user_stacklevel
 from .sections import (
     STARS_NOTE,
@@ -595,8 +595,12 @@ def export(
     conv = _conventions(conventions)
     wins = _windows(res, windows)
     out = OutputFolder(folder, overwrite=overwrite)
-    payloads: dict[str, bytes] = {}
+    payloads: dict[str, Payload] = {}
     tables = _export_tables(res, wins, tests, test, conv)
+    if "csv" in formats:
+        payloads["ar.csv"] = _csv_pieces(res.ar_blocks(AR_BLOCK_EVENTS))  # written block by block
+    if "parquet" in formats:
+        payloads["ar.parquet"] = _table_bytes(res.ar, "parquet")
     for fmt in ("csv", "parquet"):
         if fmt in formats:
             for name, frame in tables.items():
@@ -662,17 +666,20 @@ def _export_tables(
     test: str,
     conv: Conventions,
 ) -> dict[str, pd.DataFrame]:
-    from .plotting import caar_path
+    from .plotting import panel_caar_path
 
     def per_window(table: Any) -> pd.DataFrame:
         return pd.concat([table(w).assign(window=window_label(w)) for w in wins], ignore_index=True)
 
+    # "ar" (a row per event and day: 21 million at a million events) is written block by
+    # block by export(), never held whole as a frame and as CSV text
     tables: dict[str, pd.DataFrame] = {
-        "ar": res.ar,
         "car": per_window(res.car),
         "bhar": per_window(res.bhar),
         "caar": caar_table(res, wins, test=test, conventions=conv),
-        "caar_path": _default_band_path(res, caar_path(res.ar, how=_caar_method(res, test))),
+        "caar_path": _default_band_path(
+            res, panel_caar_path(res.panel, how=_caar_method(res, test))
+        ),
         "groups": group_table(res, wins),
         "tests": tests_table(res, wins, tests=tests, conventions=conv, daily=True),
         "status": res.status,
@@ -758,7 +765,19 @@ def _map_distinct(values: pd.Series, fn: Any) -> pd.Series:
     return out
 
 
-def _table_bytes(frame: pd.DataFrame, fmt: str) -> bytes:
+#: events per block of ``ar.csv`` (about a million rows with a 21-day event window)
+AR_BLOCK_EVENTS = 50_000
+
+
+def _csv_pieces(frames: Iterable[pd.DataFrame]) -> Iterator[bytes]:
+    """The CSV of the frames one after another, as :func:`_table_bytes` writes their
+    concatenation: the header once, then each frame's rows (the same bytes, a block at a
+    time)."""
+    for i, frame in enumerate(frames):
+        yield _table_bytes(frame, "csv", header=i == 0)
+
+
+def _table_bytes(frame: pd.DataFrame, fmt: str, header: bool = True) -> bytes:
     clean = frame.copy()
     clean.attrs = {}
     for col in clean.columns:
@@ -774,7 +793,7 @@ def _table_bytes(frame: pd.DataFrame, fmt: str) -> bytes:
     buffer = io.BytesIO()
     if fmt == "csv":
         clean.columns = [csv_safe(str(c)) for c in clean.columns]
-        clean.to_csv(buffer, index=False)
+        clean.to_csv(buffer, index=False, header=header)
     else:
         clean.to_parquet(buffer, index=False)
     return buffer.getvalue()

@@ -34,6 +34,7 @@ __all__ = [
     "caar_path",
     "critical_value",
     "fit_data",
+    "panel_caar_path",
     "plot_ar_path",
     "plot_ar_paths",
     "plot_caar",
@@ -92,6 +93,25 @@ def _session_dates(ar: pd.DataFrame) -> pd.Series | None:
     if per_day.empty or (per_day > 1).any():
         return None
     return ar.dropna(subset=["date"]).groupby("rel_day")["date"].first()
+
+
+def _path_dates(data: Any) -> pd.Series | None:
+    """:func:`_session_dates` of a results object's panel (no tidy AR frame) or of a frame."""
+    panel = getattr(data, "panel", None)
+    if not isinstance(panel, EventPanel):
+        return _session_dates(_tidy(data, "ar"))
+    dates = np.asarray(panel.evt_dates)
+    valid = ~np.isnat(dates)
+    days = valid.any(axis=0)
+    if not days.any():
+        return None
+    first = dates[valid.argmax(axis=0), np.arange(dates.shape[1])]  # each day's first date
+    if not ((dates == first) | ~valid).all(axis=0)[days].all():  # more than one day 0
+        return None
+    rel = np.asarray(panel.evt_rel, dtype=int)[days]
+    return pd.Series(
+        pd.DatetimeIndex(first[days]), index=pd.Index(rel, name="rel_day"), name="date"
+    )
 
 
 def _tidy(obj: Any, attr: str, *args: Any) -> pd.DataFrame:
@@ -163,23 +183,88 @@ def caar_path(
             "band='kolari_pynnonen' needs the residual correlations: use plot_caar(results)"
         )
     band = "cross_sectional" if band == "auto" else band  # a frame alone: no clustering data
-    z = critical_value(level)
     wide = ar.pivot_table(
         index="rel_day", columns="event_id", values="ar", aggfunc="first", dropna=False
     )
     wide = wide.sort_index()
+    var = None
+    if band == "model":
+        _require(ar, ["var_ar"], "caar_path(band='model')")
+        var_wide = ar.pivot_table(
+            index="rel_day", columns="event_id", values="var_ar", aggfunc="first", dropna=False
+        )
+        var = var_wide.reindex(index=wide.index, columns=wide.columns).to_numpy(dtype=float)
+    return _path_of_days(
+        wide.index.to_numpy(dtype=int), wide.to_numpy(dtype=float), var, level, band, start, how
+    )
+
+
+def panel_caar_path(
+    panel: EventPanel,
+    *,
+    level: float = 0.95,
+    band: Band | None = "cross_sectional",
+    start: int | None = None,
+    how: CaarMethod = "mean_car",
+) -> pd.DataFrame:
+    """:func:`caar_path` of a results object's panel, read from its ``(events, days)`` arrays.
+
+    The same numbers as ``caar_path(res.ar, ...)`` (the events in the order of their ids, as
+    the tidy frame's pivot has them, so every sum runs in the same order) without building
+    the tidy frame: one row per event and day is 21 million rows at a million events.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from eventstudy.inference._build import market_model_panel
+    >>> from eventstudy.report.plotting import panel_caar_path
+    >>> rng = np.random.default_rng(0)
+    >>> m = rng.normal(0, 0.01, 300)
+    >>> r = m[:, None] + rng.normal(0, 0.02, (300, 5))
+    >>> p = market_model_panel(r, m, np.arange(5), np.full(5, 280), (-200, -11), (-1, 1))
+    >>> list(panel_caar_path(p)["rel_day"])
+    [-1, 0, 1]
+    """
+    if band is not None and band not in BANDS:
+        raise SpecError(f"band={band!r} is not valid; choose one of {list(BANDS)} or None")
+    band = "cross_sectional" if band in ("auto", "kolari_pynnonen") else band
+    order = np.argsort(np.asarray(panel.event_id).astype(str), kind="stable")
+    # (days, events) laid out as the pivot lays them out: the reductions over events then
+    # add in the same order, to the bit
+    values = np.ascontiguousarray(np.asarray(panel.ar, dtype=float)[order].T)
+    var = None
+    if band == "model":
+        var_ar = panel.var_ar if panel.var_ar is not None else np.full(panel.ar.shape, np.nan)
+        var = np.ascontiguousarray(np.asarray(var_ar, dtype=float)[order].T)
+    rel = np.asarray(panel.evt_rel, dtype=int)
+    return _path_of_days(rel, values, var, level, band, start, how)
+
+
+def _path_of_days(
+    rel: np.ndarray,
+    values: np.ndarray,
+    var: np.ndarray | None,
+    level: float,
+    band: Band | None,
+    start: int | None,
+    how: CaarMethod,
+) -> pd.DataFrame:
+    """The CAAR path of ``(days, events)`` abnormal returns on the relative days ``rel``
+    (ascending); ``var`` the ARs' variances for the model band."""
     if start is not None:
-        wide = wide.loc[wide.index >= start]
-    if wide.empty:
+        keep = rel >= start
+        rel, values = rel[keep], values[keep]
+        var = var[keep] if var is not None else None
+    if not len(rel):
         raise DataError("caar_path: no abnormal returns on or after the start day")
-    values = wide.to_numpy(dtype=float)
+    z = critical_value(level)
     # the one CAAR formula (events x days in eventstudy.engine.abnormal, days x events here)
     aar, caar, n = abnormal.caar_path(values.T, how)
     car = abnormal.running_car(values.T).T  # each event's CAR to date (NaN before its first AR)
-    se = _band_se(ar, wide, car, band)
+    se = _band_se(values, var, car, band)
     return pd.DataFrame(
         {
-            "rel_day": wide.index.to_numpy(dtype=int),
+            "rel_day": rel,
             "aar": aar,
             "caar": caar,
             "se": se,
@@ -196,24 +281,23 @@ def _nanmean_rows(x: np.ndarray) -> np.ndarray:
     return np.where(count > 0, total / np.maximum(count, 1), np.nan)
 
 
-def _band_se(ar: pd.DataFrame, wide: pd.DataFrame, car: np.ndarray, band: str | None) -> np.ndarray:
-    """Standard error of the CAAR over the events with a CAR to date (``count``)."""
+def _band_se(
+    values: np.ndarray, var: np.ndarray | None, car: np.ndarray, band: str | None
+) -> np.ndarray:
+    """Standard error of the CAAR over the events with a CAR to date (``count``); ``values``
+    and ``var`` are ``(days, events)`` ARs and their variances (``band="model"``)."""
     if band is None:
-        return np.full(len(wide), np.nan)
+        return np.full(len(values), np.nan)
     count = (~np.isnan(car)).sum(axis=1)
     if band == "cross_sectional":
         mean = _nanmean_rows(car)
         ss = np.nansum((car - mean[:, None]) ** 2, axis=1)
         with np.errstate(invalid="ignore", divide="ignore"):
             return np.where(count > 1, np.sqrt(ss / np.maximum(count - 1, 1) / count), np.nan)
-    _require(ar, ["var_ar"], "caar_path(band='model')")
-    var_wide = ar.pivot_table(
-        index="rel_day", columns="event_id", values="var_ar", aggfunc="first", dropna=False
-    )
-    var = var_wide.reindex(index=wide.index, columns=wide.columns).to_numpy(dtype=float)
+    assert var is not None  # the callers pass the variances with band="model"
     # a tidy frame has no regressors: Var(CAR) sums the days' variances (the prediction-error
     # covariance between days is left out; plot_caar(results) adds it, _exact_model_band)
-    var_car = np.nancumsum(np.where(np.isnan(wide.to_numpy(dtype=float)), 0.0, var), axis=0)
+    var_car = np.nancumsum(np.where(np.isnan(values), 0.0, var), axis=0)
     with np.errstate(invalid="ignore", divide="ignore"):
         total = np.nansum(np.where(np.isnan(car), 0.0, var_car), axis=1)
         return np.where(count > 0, np.sqrt(total) / np.maximum(count, 1), np.nan)
@@ -275,7 +359,7 @@ def plot_caar(
     _draw_path(ax, path, label=label or "CAAR", percent=percent, level=level, band_name=name)
     ax.axhline(0.0, color="0.5", linewidth=0.8)
     ax.axvline(0.0, color="0.5", linewidth=0.8, linestyle=":")
-    _relative_day_axis(ax, _session_dates(_tidy(data, "ar")) if dates else None)
+    _relative_day_axis(ax, _path_dates(data) if dates else None)
     ax.set_ylabel("CAAR (%)" if percent else "CAAR")
     ax.set_title("Cumulative average abnormal return")
     ax.legend(loc="best")
@@ -314,6 +398,9 @@ def _as_path(
     start: int | None,
     how: CaarMethod = "mean_car",
 ) -> pd.DataFrame:
+    panel = getattr(data, "panel", None)
+    if isinstance(panel, EventPanel):  # a results object: its arrays, not a 21-column-day frame
+        return panel_caar_path(panel, level=level, band=band, start=start, how=how)
     frame = _tidy(data, "ar")
     if "caar" in frame.columns and "ar" not in frame.columns:
         _require(frame, ["rel_day", "caar"], "plot_caar")
@@ -876,6 +963,11 @@ def _labelled(studies: Mapping[str, Any] | Sequence[Any]) -> list[tuple[str, Any
 
 
 # ----------------------------------------------------------------------------- prices
+#: firms in :func:`plot_prices` beyond which they are drawn as one light family with one
+#: legend entry ("503 firms") instead of a legend entry each
+PRICE_LEGEND_LIMIT = 20
+
+
 def plot_prices(
     prices: pd.DataFrame,
     tickers: Sequence[str] | None = None,
@@ -890,7 +982,9 @@ def plot_prices(
 
     ``normalize`` rebases each series to 100 at its first price shown. ``events`` is an
     events frame (its ``date`` column) or a list of dates. ``highlight`` names a ticker (e.g.
-    the market) drawn as a thick black reference line.
+    the market) drawn as a thick black reference line. More than
+    :data:`PRICE_LEGEND_LIMIT` other tickers are drawn as thin light lines of one colour with
+    one legend entry (``"503 firms"``).
 
     Examples
     --------
@@ -909,16 +1003,32 @@ def plot_prices(
     wanted = prices[prices["ticker"].isin(names)]
     rows_of = dict(iter(wanted.groupby(wanted["ticker"].astype(str), sort=False)))
     fig, ax = _new_axes(ax, figsize=(8.0, 4.5))
+    firms = [t for t in names if t != highlight]
+    # beyond a legend's worth of firms (the S&P 500: 503) the firms are one thin, light
+    # family with one legend entry, and the legend is not placed by "best" (which tests
+    # every line's points against every position: most of the figure's time)
+    many = len(firms) > PRICE_LEGEND_LIMIT
     for ticker in names:
         series = _series(rows_of[str(ticker)], column, normalize)
-        style = {"color": "black", "linewidth": 2.0} if ticker == highlight else {"linewidth": 1.2}
-        ax.plot(series.index, series.to_numpy(dtype=float), label=ticker, **style)
+        if ticker == highlight:
+            style: dict[str, Any] = {"color": "black", "linewidth": 2.0, "label": ticker}
+        elif many:
+            first = ticker == firms[0]
+            label = f"{len(firms)} firms" if first else "_nolegend_"
+            style = {"color": "C0", "linewidth": 0.6, "alpha": 0.35, "label": label}
+        else:
+            style = {"linewidth": 1.2, "label": ticker}
+        ax.plot(series.index, series.to_numpy(dtype=float), **style)
     for date in _event_dates(events):
         ax.axvline(float(mdates.date2num(date)), color="C3", linestyle="--", linewidth=1.0)
     ax.set_xlabel("date")
     ax.set_ylabel("price (first = 100)" if normalize else column.replace("_", " "))
     ax.set_title("Prices around the event")
-    ax.legend(loc="best", fontsize="small", ncol=2 if len(names) > 6 else 1)
+    ax.legend(
+        loc="upper left" if many else "best",
+        fontsize="small",
+        ncol=2 if len(names) > 6 and not many else 1,
+    )
     fig.autofmt_xdate()
     return fig
 
