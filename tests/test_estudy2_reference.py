@@ -1,11 +1,11 @@
-"""The estudy2 reference case beyond its printed numbers (those are checked by
-``tests/test_reference.py`` over ``tests/reference``): the engine's panel of the case, the
-estudy2 profile's requirements, and its quirk on days with missing firms (eu8).
+"""The estudy2 reference cases beyond their printed numbers (those are checked by
+``tests/test_reference.py`` over ``tests/reference``, eu8's included): the engine's panel of
+the eu7 case, the estudy2 profile's requirements, and its quirk on days with missing firms
+(eu8), by hand.
 """
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -16,10 +16,9 @@ from eventstudy.engine.panel import EventPanel
 from eventstudy.inference import Conventions, patell, run_tests, sign_test
 from eventstudy.results import EventStudyResults
 from reference.estudy2_911_eu7 import CASE
+from reference.estudy2_911_eu8 import CASE as EU8
 
 pytestmark = pytest.mark.shared_data
-
-EU8 = dataclasses.replace(CASE, name="estudy2_911_eu8", inputs="golden/estudy2_911_eu8/rates.csv")
 
 
 @pytest.fixture(scope="module")
