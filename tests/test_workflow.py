@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import matplotlib
 
@@ -186,6 +187,34 @@ def test_factor_shortfall_at_the_events_names_the_fix(prices_dir: Path, tmp_path
          "--out", str(tmp_path / "o"), "-q"]
     )  # fmt: skip
     assert code == 3
+
+
+@pytest.mark.shared_data
+def test_the_default_engine_is_chunked_from_a_number_of_events(
+    prices_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A spec without [engine] is "auto": the numpy engine below memory.AUTO_CHUNKED_FROM
+    events, the chunked one from there (the same numbers)."""
+    from eventstudy import memory
+    from eventstudy.study import EventStudy
+
+    spec = load_spec(SELLOFF)
+    assert spec.engine == "auto"
+    used: list[str] = []
+    real_fit = EventStudy.fit
+
+    def spy(self: EventStudy, *args: Any, **kwargs: Any) -> Any:
+        used.append(kwargs.get("engine", "numpy"))
+        return real_fit(self, *args, **kwargs)
+
+    monkeypatch.setattr(EventStudy, "fit", spy)
+    small = es.run_spec(spec, prices_dir=prices_dir)
+    monkeypatch.setattr(memory, "AUTO_CHUNKED_FROM", 2)
+    large = es.run_spec(spec, prices_dir=prices_dir)
+    assert used == ["numpy", "chunked"]
+    np.testing.assert_allclose(
+        large.car((0, 1))["car"].to_numpy(), small.car((0, 1))["car"].to_numpy(), rtol=1e-12
+    )
 
 
 @pytest.mark.shared_data

@@ -275,19 +275,20 @@ def _engine_for_memory(spec: Any, progress: Progress) -> Any:
     InsufficientMemoryError naming the test and the alternative; issue 14)."""
     import dataclasses
 
-    from .memory import check_memory, window_length
+    from .memory import check_memory, resolve_engine, window_length
 
+    n_events = len(spec.events_frame())
+    chosen = resolve_engine(spec.engine, n_events)  # "auto": numpy, or chunked from 50,000
     engine = check_memory(
-        len(spec.events_frame()),
+        n_events,
         window_length(spec.estimation_window),
         window_length(spec.event_window),
         list(spec.tests) if spec.tests is not None else "all",
-        engine=spec.engine,
+        engine=chosen,
     )
-    if engine == spec.engine:
-        return spec
-    progress(f"using the {engine} engine: the {spec.engine} engine would not fit in memory")
-    return dataclasses.replace(spec, engine=engine)
+    if engine != chosen:
+        progress(f"using the {engine} engine: the {chosen} engine would not fit in memory")
+    return spec if engine == spec.engine else dataclasses.replace(spec, engine=engine)
 
 
 def _report_formats(formats: Sequence[str]) -> tuple[str, ...]:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal, cast
 
 import numpy as np
 import pandas as pd
@@ -27,6 +27,7 @@ __all__ = [
     "available_memory",
     "check_memory",
     "estimate_memory",
+    "resolve_engine",
     "window_length",
 ]
 
@@ -35,6 +36,10 @@ _F8 = 8  # bytes of a float64 / int64 / datetime64 cell
 #: events per block of the chunked engine and of the numpy engine's estimation
 CHUNK_EVENTS = 50_000
 ESTIMATION_CHUNK = 20_000
+#: events from which the engine "auto" (a spec's default) is the chunked engine: from there it
+#: is also the faster one (docs/performance.md, "Which engine"), and its peak is the final
+#: panel plus one block
+AUTO_CHUNKED_FROM = CHUNK_EVENTS
 #: rows per block of the rank tests (``eventstudy.inference.nonparametric._RANK_BLOCK``)
 RANK_BLOCK = 8_192
 #: rows per block of GRANK's comparisons (``eventstudy.inference.nonparametric._GRANK_BLOCK``)
@@ -227,6 +232,25 @@ def available_memory() -> int:
         return 2**63 - 1
 
 
+def resolve_engine(engine: str, n_events: int) -> Literal["numpy", "chunked", "dask"]:
+    """The engine ``"auto"`` stands for with ``n_events`` events; any other name unchanged.
+
+    ``"auto"`` is the numpy engine below :data:`AUTO_CHUNKED_FROM` events and the chunked
+    engine from there (the same numbers: the engines are tested equal to 1e-12).
+
+    Examples
+    --------
+    >>> from eventstudy.memory import resolve_engine
+    >>> resolve_engine("auto", 2_000), resolve_engine("auto", 1_000_000)
+    ('numpy', 'chunked')
+    >>> resolve_engine("dask", 10)
+    'dask'
+    """
+    if engine == "auto":
+        return "chunked" if n_events >= AUTO_CHUNKED_FROM else "numpy"
+    return cast(Literal["numpy", "chunked", "dask"], engine)
+
+
 def check_memory(
     n_events: int,
     l1: int,
@@ -239,11 +263,13 @@ def check_memory(
 ) -> str:
     """The engine to use for a study, or a specific error before anything is allocated.
 
-    Returns ``engine`` when its estimate fits in ``available`` (default: the memory
-    available now), else ``"chunked"`` when that fits; otherwise raises
+    Returns ``engine`` (``"auto"``: :func:`resolve_engine`) when its estimate fits in
+    ``available`` (default: the memory available now), else ``"chunked"`` when that fits;
+    otherwise raises
     :class:`~eventstudy.exceptions.InsufficientMemoryError` naming the estimate, the test
     that needs the most memory and what to do.
     """
+    engine = resolve_engine(engine, n_events)
     limit = available_memory() if available is None else int(available)
     est = estimate_memory(n_events, l1, l2, tests, engine=engine, k=k)
     if est.total <= limit:

@@ -58,7 +58,8 @@ Layout (every table but ``[events]`` is optional)::
     confidence = 0.95
 
     [engine]                     # optional
-    name = "numpy"               # or "chunked" (bounded memory) / "dask"
+    name = "auto"                # numpy below 50,000 events, chunked from there; or
+                                 # "numpy", "chunked" (bounded memory), "dask"
     chunk_size = 20000           # events per estimation chunk
 
 ``car`` windows are always relative days. With an event window given by dates they count
@@ -181,7 +182,7 @@ _TABLES: dict[str, tuple[str, ...]] = {
     "cross_section": ("formula", "window", "data", "cov", "cluster", "weights", "against"),
     "long_horizon": ("window", "against", "n_boot", "seed", "calendar_time"),
 }
-ENGINES: tuple[str, ...] = ("numpy", "chunked", "dask")
+ENGINES: tuple[str, ...] = ("auto", "numpy", "chunked", "dask")
 _EVENTS_FILE_COLUMNS = ("ticker", "date", "event_id", "timing", "benchmark", "group")
 
 
@@ -402,7 +403,8 @@ class StudySpec:
     source: Path | None = None
     min_estimation_obs: int = 100  # eventstudy.study.DEFAULT_MIN_ESTIMATION_OBS
     benchmark: str | None = None
-    engine: Literal["numpy", "chunked", "dask"] = "numpy"
+    #: "auto": numpy below 50,000 events, chunked from there (eventstudy.memory.resolve_engine)
+    engine: Literal["auto", "numpy", "chunked", "dask"] = "auto"
     chunk_size: int = 20_000
     #: an in-memory events frame (``eventstudy.event_study``); wins over date/tickers and file
     events_table: pd.DataFrame | None = field(default=None, compare=False, repr=False)
@@ -705,8 +707,8 @@ def parse_spec(
             else None
         ),
         engine=cast(
-            Literal["numpy", "chunked", "dask"],
-            _choice(engine.get("name", "numpy"), ENGINES, "engine.name"),
+            Literal["auto", "numpy", "chunked", "dask"],
+            _choice(engine.get("name", "auto"), ENGINES, "engine.name"),
         ),
         chunk_size=_positive_int(engine.get("chunk_size", 20_000), "engine.chunk_size"),
         **spec_events,

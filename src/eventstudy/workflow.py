@@ -32,6 +32,7 @@ import pandas as pd
 from ._boundary import library_errors
 from ._spec_values import _window
 from .exceptions import DataUnavailableError, SpecError, user_stacklevel
+from .memory import resolve_engine
 from .spec import FACTOR_DATASETS, ModelSpec, StudySpec, load_spec, parse_model
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -286,7 +287,7 @@ def fit_spec(
         min_estimation_obs=spec.min_estimation_obs,
         chunk_size=spec.chunk_size,
         allow=allow,
-    ).fit(engine=spec.engine)
+    ).fit(engine=resolve_engine(spec.engine, len(spec.events_frame())))
     res = _with_unavailable_reasons(res, data.prices.attrs.get("unavailable"))
     # the spec's inference choices stay with the results: repr, summary(), the Jupyter view,
     # the report and etable use them by default (issue 12)
