@@ -49,7 +49,7 @@ from .data.guards import (
     normalise_ticker,
 )
 from .engine import abnormal, executors
-from .engine.panel import EventPanel, SessionPositions
+from .engine.panel import EventPanel, SessionPositions, build_panel
 from .events import (
     check_overlap,
     check_used,
@@ -855,13 +855,7 @@ class EventStudy:
             first = pos[:, 0] if everything else pos[used, 0]
             return SessionPositions(grid_pad[:-1], first, pos[0] - pos[0, 0])
 
-        k = self.model.k
-        has_mkt = m["market_est"].shape[1] > 0
         mv, mv_date = self._market_values(ev[used], al.grid, pv[:, 0] - 1)
-        group = np.array(
-            [g if isinstance(g, str) else None for g in ev["group"].to_numpy()[used]], dtype=object
-        )
-        notes = _merge_notes([c["notes"] for c in chunks], used, ev["event_id"])
         meta = {
             "calendar": self.calendar,
             "estimation_window": self.estimation_window,
@@ -870,21 +864,15 @@ class EventStudy:
             "min_estimation_obs": self.min_estimation_obs,
             "chunk_size": self.chunk_size,
             "model": repr(self.model),
-            "n_events": len(ev),
-            "n_used": int(used.sum()),
-            "market_value_date": mv_date,
             "first_session": al.grid[0],
             "last_session": al.grid[-1],
-            "model_notes": notes,
         }
-        return EventPanel(
+        return build_panel(
             event_id=ev["event_id"].to_numpy(dtype=object)[used],
             ticker=ev["ticker"].to_numpy(dtype=object)[used],
             day0=pd.DatetimeIndex(ev["day0"]).as_unit("ns").to_numpy()[used],
             est_rel=est_w.rel,
             evt_rel=evt_w.rel,
-            est_dates=None,  # type: ignore[arg-type]  # derived from est_positions
-            evt_dates=None,  # type: ignore[arg-type]
             est_positions=dates(est_w),
             evt_positions=dates(evt_w),
             resid_est=sel(m["resid_est"]),
@@ -894,22 +882,24 @@ class EventStudy:
             sigma2=sel(m["sigma2"]),
             nobs=sel(m["nobs"]),
             dof=sel(m["dof"]),
-            k=k,
+            k=self.model.k,
             return_kind=self.return_kind,
-            sigma2_ddof="n - k" if k > 0 else "n (no estimated mean parameters)",
             model=self.model.name,
-            group=group if any(g is not None for g in group) else None,
-            xtx_inv=sel(m["xtx_inv"]) if k > 0 and m["xtx_inv"].shape[1] > 0 else None,
-            x_evt=sel(m["x_evt"]) if k > 0 else None,
-            params=sel(m["params"]) if k > 0 else None,
-            param_names=list(self.model.param_names),
-            market_est=sel(m["market_est"]) if has_mkt else None,
-            market_evt=sel(m["market_evt"]) if has_mkt else None,
-            bench_evt=sel(m["bench_evt"]) if np.isfinite(sel(m["bench_evt"])).any() else None,
+            group=ev["group"].to_numpy()[used],
+            xtx_inv=sel(m["xtx_inv"]),
+            x_evt=sel(m["x_evt"]),
+            params=sel(m["params"]),
+            param_names=self.model.param_names,
+            market_est=sel(m["market_est"]),
+            market_evt=sel(m["market_evt"]),
+            bench_evt=sel(m["bench_evt"]),
             market_value=mv,
-            meta=meta,
             var_ar=sel(m["var_ar"]),
             r2=sel(m["r2"]),
+            meta=meta,
+            n_events=len(ev),
+            market_value_date=mv_date,
+            model_notes=_merge_notes([c["notes"] for c in chunks], used, ev["event_id"]),
         )
 
     def _market_values(
