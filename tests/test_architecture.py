@@ -364,4 +364,8 @@ def test_one_event_panel_constructor() -> None:
         for module, path in files.items()
         if _calls_of(ast.parse(path.read_text(encoding="utf-8")), "build_panel")
     }
-    assert {"eventstudy.engine.executors", "eventstudy.inference._build"} <= callers
+    assert {
+        "eventstudy.engine.block",
+        "eventstudy.engine.executors",
+        "eventstudy.inference._build",
+    } <= callers
