@@ -32,7 +32,6 @@ from .results import EventStudyResults, market_value_asof
 __all__ = ["DEFAULT_MIN_ESTIMATION_OBS", "EventStudy"]
 
 FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
 
 
 class EventStudy:
