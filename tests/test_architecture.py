@@ -330,3 +330,42 @@ def test_one_panel_builds_one_inference_context_per_conventions(
     single_firm_t(res.panel, windows=[(0, 0)], daily=False)
     bootstrap_caar(res.panel, [(0, 1)], n_boot=100, seed=1)
     assert built == [res.panel]
+
+
+def _calls_of(tree: ast.Module, name: str) -> list[int]:
+    """Lines where ``name(...)`` or ``<module>.name(...)`` is called."""
+    return [
+        node.lineno
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        and (
+            (isinstance(node.func, ast.Name) and node.func.id == name)
+            or (isinstance(node.func, ast.Attribute) and node.func.attr == name)
+        )
+    ]
+
+
+def test_one_event_panel_constructor() -> None:
+    """Issue 12: ``EventPanel`` is built in one place, :func:`eventstudy.engine.panel.build_panel`
+    (its defaults: the variance denominator from ``k``, no group when no event has one, the
+    regression arrays only when ``k > 0``, dates from positions, the meta records); every
+    engine (single-machine, chunked/Dask merge, simulation builder) calls it."""
+    files = module_files(SRC / "eventstudy")
+    found = {
+        module: lines
+        for module, path in files.items()
+        if (lines := _calls_of(ast.parse(path.read_text(encoding="utf-8")), "EventPanel"))
+    }
+    assert list(found) == ["eventstudy.engine.panel"], found
+    assert len(found["eventstudy.engine.panel"]) == 1  # inside build_panel only
+    # the scan sees a call: the builders use the factory
+    callers = {
+        module
+        for module, path in files.items()
+        if _calls_of(ast.parse(path.read_text(encoding="utf-8")), "build_panel")
+    }
+    assert {
+        "eventstudy.engine.block",
+        "eventstudy.engine.executors",
+        "eventstudy.inference._build",
+    } <= callers

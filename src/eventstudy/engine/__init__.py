@@ -1,6 +1,10 @@
-"""The engine: the fitted events as one panel, the abnormal-return formulas and the executors.
+"""The engine: fitting events into one panel, the abnormal-return formulas and the executors.
 
-* :mod:`~eventstudy.engine.panel` - :class:`EventPanel`, the arrays of every fitted event;
+* :mod:`~eventstudy.engine.align` - the returns, factors and events' day 0 on one session grid;
+* :mod:`~eventstudy.engine.screening` - which events are usable and why not (the status);
+* :mod:`~eventstudy.engine.block` - fitting a block of events with a model into a panel;
+* :mod:`~eventstudy.engine.panel` - :class:`EventPanel`, the arrays of every fitted event, and
+  :func:`build_panel`, its one constructor;
 * :mod:`~eventstudy.engine.abnormal` - AR, Var(AR), CAR, Var(CAR), AAR, the CAAR path, BHAR
   (the one place of each formula);
 * :mod:`~eventstudy.engine.dollar_values` - market values for dollar abnormal returns;
@@ -26,6 +30,8 @@ from .abnormal import (
     var_abnormal,
     var_car,
 )
+from .align import AlignedReturns, align_returns
+from .block import BlockSettings, fit_events
 from .dollar_values import StaleMarketValueWarning, read_market_values_file, read_shares_file
 from .executors import (
     DEFAULT_CHUNK_EVENTS,
@@ -40,6 +46,7 @@ from .panel import (
     EventPanel,
     SessionPositions,
     SessionValues,
+    build_panel,
     check_window,
     window_columns,
     window_label,
@@ -47,6 +54,8 @@ from .panel import (
 
 __all__ = [
     "CAAR_METHODS",
+    "AlignedReturns",
+    "BlockSettings",
     "DEFAULT_CHUNK_EVENTS",
     "ROW_FIELDS",
     "CaarMethod",
@@ -58,13 +67,16 @@ __all__ = [
     "StudyEngine",
     "aar",
     "abnormal_returns",
+    "align_returns",
     "bhar",
+    "build_panel",
     "caar_path",
     "car",
     "car_var_factor",
     "check_window",
     "fit_chunked",
     "fit_dask",
+    "fit_events",
     "partition_events",
     "prediction_error_factor",
     "read_market_values_file",

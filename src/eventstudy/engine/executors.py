@@ -40,7 +40,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from ..events import check_used
-from .panel import ROW_FIELDS, EventPanel, SessionPositions, SessionValues
+from .panel import ROW_FIELDS, EventPanel, SessionPositions, SessionValues, build_panel
 
 __all__ = [
     "DEFAULT_CHUNK_EVENTS",
@@ -363,7 +363,8 @@ class _PanelWriter:
                 arr[lo:hi] = arr[idx[lo:hi]]
         return n_keep
 
-    def panel(self, n: int) -> EventPanel:
+    def panel(self, n: int, n_events: int) -> EventPanel:
+        """The merged panel of the first ``n`` rows, of ``n_events`` events tried."""
         first = self.first
         assert first is not None and first.est_positions is not None
         assert first.evt_positions is not None
@@ -375,12 +376,6 @@ class _PanelWriter:
             )
         ]
         a = {k: v[:n] for k, v in self.arrays.items()}
-        group = a.get("group")
-        if group is not None and not any(g is not None for g in group):
-            group = None
-        meta = dict(first.meta)
-        meta["model_notes"] = {k: v[:n] for k, v in self.notes.items()}
-        meta["market_value_date"] = self.mv_date[:n]
         # compact fields: every part's values equalled their derivation
         lazy = {name: bool(rows) and name not in a for name, rows in self.lazy_rows.items()}
 
@@ -389,42 +384,42 @@ class _PanelWriter:
                 SessionValues(self.market, grid) if lazy[name] and self.market is not None else None
             )
 
-        return EventPanel(
+        return build_panel(
             event_id=a["event_id"],
             ticker=a["ticker"],
             day0=a["day0"],
             est_rel=first.est_rel,
             evt_rel=first.evt_rel,
-            est_dates=None,  # type: ignore[arg-type]  # derived from est_positions
-            evt_dates=None,  # type: ignore[arg-type]
+            est_positions=positions[0],
+            evt_positions=positions[1],
             resid_est=a["resid_est"],
             ret_evt=a["ret_evt"],
-            normal_evt=None if lazy["normal_evt"] else a["normal_evt"],  # type: ignore[arg-type]
+            normal_evt=None if lazy["normal_evt"] else a["normal_evt"],
             ar=a["ar"],
             sigma2=a["sigma2"],
             nobs=a["nobs"],
             dof=a["dof"],
             k=first.k,
             return_kind=first.return_kind,
-            sigma2_ddof=first.sigma2_ddof,
             model=first.model,
-            group=group,
+            group=a.get("group"),
             xtx_inv=a.get("xtx_inv"),
             x_evt=a.get("x_evt"),
             params=a.get("params"),
-            param_names=list(first.param_names),
+            param_names=first.param_names,
             market_est=a.get("market_est"),
             market_evt=a.get("market_evt"),
             bench_evt=a.get("bench_evt"),
-            market_value=a.get("market_value"),
-            meta=meta,
-            var_ar=a.get("var_ar"),
-            r2=a.get("r2"),
-            est_positions=positions[0],
-            evt_positions=positions[1],
             market_est_source=source("market_est", positions[0]),
             market_evt_source=source("market_evt", positions[1]),
             bench_evt_source=source("bench_evt", positions[1]),
+            market_value=a.get("market_value"),
+            var_ar=a.get("var_ar"),
+            r2=a.get("r2"),
+            meta=first.meta,
+            n_events=n_events,
+            market_value_date=self.mv_date[:n],
+            model_notes={k: v[:n] for k, v in self.notes.items()},
         )
 
 
@@ -437,8 +432,8 @@ def _results(
     n_parts: int,
 ) -> ResultsT:
     check_used(status)
-    panel = writer.panel(n_used)
-    panel.meta.update(n_events=len(status), n_used=n_used, engine=engine, partitions=n_parts)
+    panel = writer.panel(n_used, len(status))
+    panel.meta.update(engine=engine, partitions=n_parts)
     return study.results_from(panel, status)
 
 
@@ -681,14 +676,14 @@ def _dask_light_results(
         del part
     status = _merge_status(n, statuses)
     check_used(status)
-    panel = writer.panel(n_used)
+    panel = writer.panel(n_used, n)
     panel.meta.pop("_has_market_est", None)
     l1 = len(panel.est_rel)
     placeholder = np.broadcast_to(np.float64(np.nan), (n_used, l1))  # read-only, no memory
     panel.resid_est = placeholder
     if has_market:
         panel.market_est = placeholder
-    panel.meta.update(n_events=n, n_used=n_used, engine="dask", partitions=len(blocks))
+    panel.meta.update(engine="dask", partitions=len(blocks))
     panel.meta["estimation_window_on_workers"] = True
     panel.meta["estimation_partitions"] = (_DaskPartitions(client, kept), dest)
     return study.results_from(panel, status)

@@ -28,6 +28,7 @@ with indicator ``g``, ``Var(CAR_i) = sigma2_i * (g'g + (X_w g)' (X'X)^-1 (X_w g)
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
@@ -39,6 +40,7 @@ __all__ = [
     "EventPanel",
     "SessionPositions",
     "SessionValues",
+    "build_panel",
     "check_window",
     "window_columns",
     "window_label",
@@ -536,6 +538,216 @@ setattr(  # noqa: B010
     "normal_evt",
     property(_get_normal_evt, _set_normal_evt, doc=_get_normal_evt.__doc__),
 )
+
+
+# ----------------------------------------------------------------------------- building
+def sigma2_ddof_text(k: int) -> str:
+    """The panel's statement of the residual-variance denominator for ``k`` mean parameters.
+
+    Examples
+    --------
+    >>> from eventstudy.engine.panel import sigma2_ddof_text
+    >>> sigma2_ddof_text(2), sigma2_ddof_text(0)
+    ('n - k', 'n (no estimated mean parameters)')
+    """
+    return "n - k" if k > 0 else "n (no estimated mean parameters)"
+
+
+#: keys of ``meta`` the builder writes from its own arguments, last and in this order
+_BUILT_META = ("n_events", "n_used", "market_value_date", "model_notes")
+
+_is_label = np.frompyfunc(lambda g: isinstance(g, str), 1, 1)
+
+
+def _group_labels(group: Any) -> ObjArray | None:
+    """Group labels: entries that are not strings (NaN, None) are no group; ``None`` when
+    no event has one."""
+    if group is None:
+        return None
+    labels = np.asarray(group, dtype=object)
+    is_label = np.asarray(_is_label(labels), dtype=bool)
+    if not is_label.any():
+        return None
+    if is_label.all():
+        return labels
+    out = labels.copy()
+    out[~is_label] = None
+    return out
+
+
+def _present(value: Any, *, width_axis: int | None = None) -> Any:
+    """``value``, or ``None`` when absent: ``None`` itself, or a zero-width placeholder
+    (the engine's ``(n, 0)`` / ``(n, 0, 0)`` arrays for "the model has none")."""
+    if value is None:
+        return None
+    if width_axis is not None and np.shape(value)[width_axis] == 0:
+        return None
+    return value
+
+
+def build_panel(
+    *,
+    event_id: ObjArray,
+    ticker: ObjArray,
+    day0: DateArray,
+    est_rel: IntArray,
+    evt_rel: IntArray,
+    resid_est: FloatArray,
+    ret_evt: FloatArray,
+    ar: FloatArray,
+    sigma2: FloatArray,
+    nobs: IntArray,
+    dof: IntArray,
+    k: int,
+    model: str,
+    param_names: Sequence[str],
+    normal_evt: FloatArray | None = None,
+    var_ar: FloatArray | None = None,
+    r2: FloatArray | None = None,
+    return_kind: Literal["simple", "log"] = "simple",
+    est_dates: DateArray | None = None,
+    evt_dates: DateArray | None = None,
+    est_positions: SessionPositions | None = None,
+    evt_positions: SessionPositions | None = None,
+    group: Any = None,
+    xtx_inv: FloatArray | None = None,
+    x_evt: FloatArray | None = None,
+    params: FloatArray | None = None,
+    market_est: FloatArray | None = None,
+    market_evt: FloatArray | None = None,
+    bench_evt: FloatArray | None = None,
+    market_est_source: SessionValues | None = None,
+    market_evt_source: SessionValues | None = None,
+    bench_evt_source: SessionValues | None = None,
+    market_value: FloatArray | None = None,
+    meta: dict[str, Any] | None = None,
+    n_events: int | None = None,
+    market_value_date: Any = None,
+    model_notes: dict[str, Any] | None = None,
+) -> EventPanel:
+    """The one constructor of :class:`EventPanel`: per-event arrays in, defaults applied.
+
+    Every engine (the single-machine fit, the chunked and Dask mergers, the simulation
+    builder) builds its panel here, so the rules below hold for every panel.
+
+    Parameters
+    ----------
+    event_id, ticker, day0, est_rel, evt_rel, resid_est, ret_evt, ar, sigma2, nobs, dof
+        As the :class:`EventPanel` attributes of the same names.
+    k
+        Estimated mean parameters; ``sigma2_ddof`` is derived from it
+        (:func:`sigma2_ddof_text`), and ``xtx_inv``, ``x_evt`` and ``params`` are dropped
+        when it is 0.
+    model, param_names
+        The model's name and the names of the columns of ``params``.
+    normal_evt
+        ``None``: derived on access as ``ret_evt - ar``.
+    var_ar, r2, return_kind, market_value
+        As the :class:`EventPanel` attributes.
+    est_dates, evt_dates
+        Calendar session of every cell. ``None``: derived from ``est_positions`` /
+        ``evt_positions`` on access, or all ``NaT`` when those are ``None`` too.
+    est_positions, evt_positions
+        The dates as grid positions (:class:`SessionPositions`).
+    group
+        A label per event; entries that are not strings (NaN, None) are no group, and the
+        panel's ``group`` is ``None`` when no event has one.
+    xtx_inv, x_evt, params
+        The regression's arrays; ``None`` when the model has none (``xtx_inv``: also a
+        zero-width placeholder, e.g. GARCH, whose variances are conditional).
+    market_est, market_evt
+        The market regressor on each grid; ``None`` or a zero-width placeholder: none (a
+        model's design gives both or neither).
+    bench_evt
+        The buy-and-hold benchmark; kept only when it holds a finite value.
+    market_est_source, market_evt_source, bench_evt_source
+        Compact forms of the three market arrays (:class:`SessionValues`).
+    meta
+        Records of the run (copied).
+    n_events, market_value_date, model_notes
+        Written to ``meta`` (last, in this order, when given): the events tried (with
+        ``n_used``, the panel's rows), the as-of date of each market value and the model's
+        notes.
+
+    Returns
+    -------
+    EventPanel
+
+    Examples
+    --------
+    Two events, a market-adjusted model (no estimated parameters), one day of each grid:
+
+    >>> import numpy as np
+    >>> from eventstudy.engine.panel import build_panel
+    >>> day0 = np.array(["2025-01-28", "2025-01-29"], dtype="datetime64[ns]")
+    >>> panel = build_panel(
+    ...     event_id=np.array(["a", "b"], dtype=object), ticker=np.array(["X", "Y"], dtype=object),
+    ...     day0=day0, est_rel=np.array([-1]), evt_rel=np.array([0]),
+    ...     resid_est=np.array([[0.01], [-0.01]]), ret_evt=np.array([[0.03], [0.01]]),
+    ...     ar=np.array([[0.02], [0.0]]), sigma2=np.array([1e-4, 1e-4]),
+    ...     nobs=np.array([1, 1]), dof=np.array([1, 1]), k=0, model="market-adjusted",
+    ...     param_names=[], group=[None, np.nan], bench_evt=np.full((2, 1), np.nan),
+    ...     n_events=3,
+    ... )
+    >>> panel.sigma2_ddof, panel.group, panel.bench_evt, panel.meta
+    ('n (no estimated mean parameters)', None, None, {'n_events': 3, 'n_used': 2})
+    >>> panel.normal_evt.ravel()  # ret_evt - ar
+    array([0.01, 0.01])
+    >>> panel.evt_dates.dtype, bool(np.isnat(panel.evt_dates).all())  # no dates given
+    (dtype('<M8[ns]'), True)
+    """
+    n = len(event_id)
+    if k == 0:  # no estimated parameters: no regression arrays
+        xtx_inv = x_evt = params = None
+    if bench_evt is not None and not np.isfinite(bench_evt).any():
+        bench_evt = None  # no benchmark return at all: no buy-and-hold benchmark
+    if est_dates is None and est_positions is None:
+        est_dates = np.full((n, len(est_rel)), np.datetime64("NaT", "ns"))
+    if evt_dates is None and evt_positions is None:
+        evt_dates = np.full((n, len(evt_rel)), np.datetime64("NaT", "ns"))
+    record = dict(meta or {})
+    built = (n_events, None if n_events is None else n, market_value_date, model_notes)
+    for key, value in zip(_BUILT_META, built, strict=True):
+        if value is not None:
+            record.pop(key, None)
+            record[key] = value
+    return EventPanel(
+        event_id=event_id,
+        ticker=ticker,
+        day0=day0,
+        est_rel=est_rel,
+        evt_rel=evt_rel,
+        est_dates=est_dates,  # type: ignore[arg-type]  # None: derived from est_positions
+        evt_dates=evt_dates,  # type: ignore[arg-type]
+        est_positions=est_positions,
+        evt_positions=evt_positions,
+        resid_est=resid_est,
+        ret_evt=ret_evt,
+        normal_evt=normal_evt,  # type: ignore[arg-type]  # None: ret_evt - ar on access
+        ar=ar,
+        sigma2=sigma2,
+        nobs=nobs,
+        dof=dof,
+        k=k,
+        return_kind=return_kind,
+        sigma2_ddof=sigma2_ddof_text(k),
+        model=model,
+        group=_group_labels(group),
+        xtx_inv=_present(xtx_inv, width_axis=1),
+        x_evt=x_evt,
+        params=params,
+        param_names=list(param_names),
+        market_est=_present(market_est, width_axis=1),
+        market_evt=_present(market_evt, width_axis=1),
+        bench_evt=bench_evt,
+        market_est_source=market_est_source,
+        market_evt_source=market_evt_source,
+        bench_evt_source=bench_evt_source,
+        market_value=market_value,
+        meta=record,
+        var_ar=var_ar,
+        r2=r2,
+    )
 
 
 # ----------------------------------------------------------------------------- windows

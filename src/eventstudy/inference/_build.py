@@ -14,7 +14,7 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 
-from ..engine.panel import EventPanel
+from ..engine.panel import EventPanel, build_panel
 from ..exceptions import InsufficientDataError
 from ..models.ols import batched_ols
 
@@ -51,8 +51,7 @@ def panel_from_blocks(
     fit = batched_ols(np.stack([np.ones_like(m_est), m_est], axis=2), y_est, mask, has_const=True)
     alpha, beta = fit.params[:, 0], fit.params[:, 1]
     normal = alpha[:, None] + beta[:, None] * m_evt
-    nat = np.full((n, l1), np.datetime64("NaT", "ns"))
-    return EventPanel(
+    return build_panel(
         event_id=np.array([f"e{i}" for i in range(n)], dtype=object),
         ticker=tickers
         if tickers is not None
@@ -60,10 +59,8 @@ def panel_from_blocks(
         day0=(evt_dates[:, 0] if evt_dates is not None else np.full(n, np.datetime64("NaT", "ns"))),
         est_rel=est_rel if est_rel is not None else np.arange(l1, dtype=np.int64),
         evt_rel=evt_rel if evt_rel is not None else np.arange(l2, dtype=np.int64),
-        est_dates=est_dates if est_dates is not None else nat,
-        evt_dates=evt_dates
-        if evt_dates is not None
-        else np.full((n, l2), np.datetime64("NaT", "ns")),
+        est_dates=est_dates,  # None: all NaT
+        evt_dates=evt_dates,
         resid_est=fit.resid,
         ret_evt=y_evt,
         normal_evt=normal,
@@ -73,7 +70,6 @@ def panel_from_blocks(
         dof=fit.dof.astype(np.int64),
         k=2,
         return_kind=return_kind,
-        sigma2_ddof="n - k",
         model="market model",
         xtx_inv=fit.xtx_inv,
         x_evt=np.stack([np.ones_like(m_evt), m_evt], axis=2),
