@@ -1,13 +1,15 @@
-"""Every public function, class and method has a numpydoc docstring with an ``Examples`` section.
+"""Every public function, class and method has a numpydoc docstring with a runnable ``Examples``.
 
-"Public" is every callable named in ``__all__`` of ``eventstudy`` and of its submodules (the
-API reference documents these), and the public methods and properties of those classes.
-Exceptions and warnings are documented by the troubleshooting catalogue instead.
+"Public" is every callable named in ``__all__`` of every public module of the package (each
+module found by walking ``eventstudy`` with :mod:`pkgutil` whose dotted name has no part with
+a leading underscore), and the public methods and properties of those classes. Exceptions and
+warnings are documented by the troubleshooting catalogue instead.
 
-Every one has both (there is no exception list): a public callable without them fails, so
-nothing new lands without its docstring and example. The examples are run too (doctest, with
-the module's names), so they stay true; ``# doctest: +SKIP`` marks the lines that need data or
-a cluster. The scanner's examples share one scan and run in ``tests/test_scan.py``.
+Each one has a docstring with an ``Examples`` section holding at least one example, and the
+examples run (doctest, with the defining module's names), so they stay true. An example whose
+every line is ``# doctest: +SKIP`` (or a bare import) runs nothing: that is allowed only for the names in
+:data:`SKIP_ALLOWED`, each with its reason (the network or a cluster). The scanner's examples
+share one scan and run in ``tests/test_scan.py``.
 """
 
 from __future__ import annotations
@@ -15,8 +17,9 @@ from __future__ import annotations
 import doctest
 import importlib
 import inspect
+import pkgutil
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import pytest
@@ -25,6 +28,70 @@ import eventstudy
 
 #: Run by tests/test_scan.py, whose examples share the objects the ShockScan example builds.
 SHARED_EXAMPLES = ("eventstudy.scan.",)
+
+#: TEMPORARY (issue 12, parallel work): modules other helpers are editing on their branches.
+#: Their names are checked as before (those reachable from ``eventstudy._SUBMODULES`` need
+#: an Examples section, and every example found there runs) but not yet by the new rules
+#: (names found only by the package walk, the all-+SKIP rule). Remove this set after the merge.
+_OWNED_ELSEWHERE = (
+    "eventstudy.cli",
+    "eventstudy.engine",  # and its submodules
+    "eventstudy.inference._build",
+    "eventstudy.inference.guidance",
+    "eventstudy.inference.kp_rbar",
+    "eventstudy.report.document",
+    "eventstudy.report.plotting",
+    "eventstudy.results",
+    "eventstudy.study",
+    "eventstudy.testing",
+)
+
+#: TEMPORARY (issue 12): public callables whose runnable Examples are still to be written (in
+#: modules this branch may edit). Only ever shrinks: a name that gets its example must leave.
+_EXAMPLES_STILL_TO_WRITE = frozenset(
+    {
+        "eventstudy.inference.partitioned.PartitionedEstimation.grank_sums",
+        "eventstudy.inference.partitioned.PartitionedEstimation.kp_rbars",
+        "eventstudy.inference.simulation.plot_power",
+        "eventstudy.inference.simulation.simulate",
+        "eventstudy.report.sections.second_stage_sections",
+        "eventstudy.second_stage.longhorizon.CalendarTimeResult",
+        "eventstudy.second_stage.longhorizon.CalendarTimeResult.alpha",
+        "eventstudy.second_stage.longhorizon.CalendarTimeResult.summary",
+        "eventstudy.second_stage.longhorizon.bhar_tests",
+        "eventstudy.second_stage.longhorizon.calendar_time_portfolio",
+        "eventstudy.second_stage.plots.plot_car_distribution",
+        "eventstudy.second_stage.plots.plot_car_scatter",
+        "eventstudy.second_stage.plots.plot_volume_path",
+        "eventstudy.second_stage.spec_sections.compute_second_stage",
+        "eventstudy.second_stage.spec_sections.parse_second_stage",
+        "eventstudy.second_stage.spec_sections.run_second_stage",
+        "eventstudy.second_stage.spec_sections.second_stage_files",
+        "eventstudy.second_stage.spec_sections.write_second_stage",
+        "eventstudy.second_stage.volume.volume_study",
+        "eventstudy.workflow.event_study",
+    }
+)
+
+#: The only public callables whose examples may all be ``+SKIP``, and why.
+SKIP_ALLOWED: dict[str, str] = {
+    "eventstudy.data.sources.YahooSource": "downloads from Yahoo Finance (the network)",
+    "eventstudy.data.sources.YahooSource.fetch": "downloads from Yahoo Finance (the network)",
+    "eventstudy.data.yahoo.yf_download": "downloads from Yahoo Finance (the network)",
+}
+
+
+def _owned_elsewhere(name: str) -> bool:
+    return any(name == m or name.startswith(m + ".") for m in _OWNED_ELSEWHERE)
+
+
+def public_modules() -> list[str]:
+    """``eventstudy`` and every module under it whose dotted name has no ``_``-prefixed part."""
+    found = ["eventstudy"]
+    for info in pkgutil.walk_packages(eventstudy.__path__, "eventstudy."):
+        if not any(part.startswith("_") for part in info.name.split(".")[1:]):
+            found.append(info.name)
+    return found
 
 
 def _members(cls: type) -> Iterator[tuple[str, Any]]:
@@ -39,11 +106,14 @@ def _members(cls: type) -> Iterator[tuple[str, Any]]:
             yield f"{cls.__module__}.{cls.__qualname__}.{name}", value
 
 
-def public_callables() -> dict[str, Any]:
-    """``dotted name -> object`` of every public callable defined in the package."""
-    modules = ["eventstudy", *(f"eventstudy.{m}" for m in sorted(eventstudy._SUBMODULES))]
+def public_callables(modules: Iterable[str] | None = None) -> dict[str, Any]:
+    """``dotted name -> object`` of every public callable named in the modules' ``__all__``.
+
+    The name is where the object is defined (``module.qualname``), so a function re-exported
+    by a package counts once.
+    """
     found: dict[str, Any] = {}
-    for module_name in modules:
+    for module_name in public_modules() if modules is None else modules:
         module = importlib.import_module(module_name)
         for name in getattr(module, "__all__", []):
             obj = getattr(module, name, None)
@@ -63,37 +133,95 @@ def public_callables() -> dict[str, Any]:
     return found
 
 
+def _checked() -> dict[str, Any]:
+    """The public callables, less the names in :data:`_OWNED_ELSEWHERE` that only the package
+    walk finds (the ones reachable from ``eventstudy._SUBMODULES`` stay checked)."""
+    everything = public_callables()
+    legacy = public_callables(
+        ["eventstudy", *(f"eventstudy.{m}" for m in sorted(eventstudy._SUBMODULES))]
+    )
+    return {n: o for n, o in everything.items() if n in legacy or not _owned_elsewhere(n)}
+
+
+def _examples(obj: Any) -> list[doctest.Example]:
+    doc = inspect.getdoc(obj) or ""
+    _, _, section = doc.partition("Examples\n--------")
+    return doctest.DocTestParser().get_examples(section)
+
+
+def _runs_something(examples: list[doctest.Example]) -> bool:
+    """Whether an example that is neither ``+SKIP`` nor a bare import runs (an import alone
+    shows nothing of the callable)."""
+    return any(
+        not e.options.get(doctest.SKIP) and not e.source.startswith(("import ", "from "))
+        for e in examples
+    )
+
+
+def _gap(name: str, obj: Any) -> str | None:
+    """What ``obj`` lacks: a docstring, an Examples section, an example, or one example that
+    runs (not +SKIP, not only an import); ``None`` when nothing."""
+    doc = inspect.getdoc(obj) or ""
+    examples = _examples(obj)
+    if not doc.strip():
+        return "no docstring"
+    if "Examples\n--------" not in doc:
+        return "no Examples section"
+    if not examples:
+        return "no example (>>>) in its Examples section"
+    if not _runs_something(examples) and name not in SKIP_ALLOWED and not _owned_elsewhere(name):
+        return "every example is +SKIP or an import (make one run, or add it to SKIP_ALLOWED)"
+    return None
+
+
 def gaps() -> dict[str, str]:
-    """``dotted name -> "docstring" | "Examples"``: what each public callable lacks."""
+    """``dotted name -> what is missing`` for every checked public callable (less the
+    temporary :data:`_EXAMPLES_STILL_TO_WRITE`)."""
     out: dict[str, str] = {}
-    for name, obj in public_callables().items():
-        doc = inspect.getdoc(obj) or ""
-        if not doc.strip():
-            out[name] = "docstring"
-        elif "Examples\n--------" not in doc:
-            out[name] = "Examples"
+    for name, obj in _checked().items():
+        gap = _gap(name, obj)
+        if gap is not None and name not in _EXAMPLES_STILL_TO_WRITE:
+            out[name] = gap
     return out
 
 
 def test_the_scan_finds_the_public_api() -> None:
+    modules = public_modules()
+    assert "eventstudy.models.garch" in modules and "eventstudy.inference.parametric" in modules
+    assert not any("._" in m for m in modules)
     names = public_callables()
-    assert "eventstudy.study.EventStudy" in names or any(n.endswith(".EventStudy") for n in names)
+    assert any(n.endswith(".EventStudy") for n in names)
     assert any(n.endswith("EventStudyResults.car") for n in names)
+    assert "eventstudy.inference.parametric.patell" in names
     assert not any(n.endswith("Error") for n in names)
 
 
 def test_every_public_callable_has_a_docstring_with_examples() -> None:
     problems = gaps()
-    assert not problems, (
-        "public callables without a numpydoc docstring / an Examples section (add them):\n"
-        + "\n".join(f"  {name}: no {kind}" for name, kind in sorted(problems.items()))
+    assert not problems, "public callables to document (numpydoc, with Examples):\n" + "\n".join(
+        f"  {name}: {kind}" for name, kind in sorted(problems.items())
     )
+
+
+def test_the_to_do_list_only_shrinks() -> None:
+    checked = _checked()
+    documented = [
+        n for n in _EXAMPLES_STILL_TO_WRITE if n not in checked or _gap(n, checked[n]) is None
+    ]
+    assert not documented, f"remove from _EXAMPLES_STILL_TO_WRITE (now documented): {documented}"
+
+
+def test_the_skip_allow_list_is_current() -> None:
+    checked = _checked()
+    stale = [n for n in SKIP_ALLOWED if n not in checked]
+    runnable = [n for n in SKIP_ALLOWED if n in checked and _runs_something(_examples(checked[n]))]
+    assert not stale and not runnable, f"remove from SKIP_ALLOWED: {stale + runnable}"
 
 
 def _example_names() -> list[str]:
     return sorted(
         name
-        for name, obj in public_callables().items()
+        for name, obj in _checked().items()
         if not name.startswith(SHARED_EXAMPLES) and ">>>" in (inspect.getdoc(obj) or "")
     )
 
@@ -109,6 +237,32 @@ def test_the_examples_run(name: str) -> None:
     assert runner.failures == 0, "".join(out)
 
 
+def report() -> list[tuple[str, str]]:
+    """``(name, status)`` of every public callable, ``_OWNED_ELSEWHERE`` included: ``ok``,
+    ``some +SKIP``, ``all +SKIP``, ``no Examples`` or ``no docstring`` (``python
+    tests/test_docstrings.py`` prints it)."""
+    rows = []
+    for name, obj in sorted(public_callables().items()):
+        doc = inspect.getdoc(obj) or ""
+        examples = _examples(obj)
+        if not doc.strip():
+            status = "no docstring"
+        elif "Examples\n--------" not in doc or not examples:
+            status = "no Examples"
+        elif not _runs_something(examples):
+            status = "all +SKIP"
+        else:
+            status = "some +SKIP" if any(e.options.get(doctest.SKIP) for e in examples) else "ok"
+        rows.append((name, status))
+    return rows
+
+
 if __name__ == "__main__":  # pragma: no cover
-    for name, kind in sorted(gaps().items()):
-        print(f"{name}: no {kind}")
+    from collections import Counter
+
+    rows = report()
+    for name, status in rows:
+        if status != "ok":
+            owner = " (owned elsewhere)" if _owned_elsewhere(name) else ""
+            print(f"{status:12s} {name}{owner}")
+    print(dict(Counter(status for _, status in rows)))

@@ -66,8 +66,14 @@ def cache_dir(override: str | os.PathLike[str] | None = None) -> Path:
 
     Examples
     --------
-    >>> from eventstudy.config import cache_dir  # doctest: +SKIP
-    >>> cache_dir()  # EVENTSTUDY_CACHE_DIR, else e.g. ~/.cache/eventstudy  # doctest: +SKIP
+    >>> import os
+    >>> from eventstudy.config import cache_dir
+    >>> cache_dir("/data/es-cache").as_posix()  # an argument wins
+    '/data/es-cache'
+    >>> os.environ["EVENTSTUDY_CACHE_DIR"] = "/tmp/es-cache"
+    >>> cache_dir().as_posix()  # else the variable, else e.g. ~/.cache/eventstudy
+    '/tmp/es-cache'
+    >>> del os.environ["EVENTSTUDY_CACHE_DIR"]
     """
     if override is not None:
         return Path(override).expanduser()
@@ -80,8 +86,14 @@ def offline(override: bool | None = None) -> bool:
 
     Examples
     --------
-    >>> from eventstudy.config import offline  # doctest: +SKIP
-    >>> offline()  # True when EVENTSTUDY_OFFLINE=1  # doctest: +SKIP
+    >>> import os
+    >>> from eventstudy.config import offline
+    >>> offline(False)  # an argument wins over the environment
+    False
+    >>> os.environ["EVENTSTUDY_OFFLINE"] = "yes"
+    >>> offline()
+    True
+    >>> del os.environ["EVENTSTUDY_OFFLINE"]
     """
     return env_flag("EVENTSTUDY_OFFLINE") if override is None else bool(override)
 
@@ -91,8 +103,15 @@ def prices_dir(override: str | os.PathLike[str] | None = None) -> Path | None:
 
     Examples
     --------
-    >>> from eventstudy.config import prices_dir  # doctest: +SKIP
-    >>> prices_dir("../shared/data/prices")  # the argument, else EVENTSTUDY_PRICES_DIR, else None  # doctest: +SKIP
+    >>> import os
+    >>> from eventstudy.config import prices_dir
+    >>> prices_dir("../shared/data/prices").as_posix()  # the argument, else the variable
+    '../shared/data/prices'
+    >>> saved = os.environ.pop("EVENTSTUDY_PRICES_DIR", None)
+    >>> prices_dir() is None  # neither: prices are downloaded
+    True
+    >>> if saved is not None:
+    ...     os.environ["EVENTSTUDY_PRICES_DIR"] = saved
     """
     if override is not None:
         return Path(override).expanduser()
@@ -105,8 +124,12 @@ def factors_dir(override: str | os.PathLike[str] | None = None) -> Path | None:
 
     Examples
     --------
-    >>> from eventstudy.config import factors_dir  # doctest: +SKIP
-    >>> factors_dir()  # EVENTSTUDY_FACTORS_DIR or None  # doctest: +SKIP
+    >>> import os
+    >>> from eventstudy.config import factors_dir
+    >>> os.environ["EVENTSTUDY_FACTORS_DIR"] = "/data/french"
+    >>> factors_dir().as_posix()  # the argument, else EVENTSTUDY_FACTORS_DIR, else None
+    '/data/french'
+    >>> del os.environ["EVENTSTUDY_FACTORS_DIR"]
     """
     if override is not None:
         return Path(override).expanduser()

@@ -71,6 +71,13 @@ class MemoryEstimate:
     held : int
         Arrays a test keeps for the rest of the run (none since issue 14: GRANK releases its
         ranked estimation SARs once its rows are computed; they count in its own part).
+
+    Examples
+    --------
+    >>> from eventstudy.memory import estimate_memory
+    >>> est = estimate_memory(10_000, 240, 21, ["bmp", "grank"])  # a MemoryEstimate
+    >>> est.engine, sorted(est.tests), est.total == est.panel + max(est.fit, est.context + est.held + max(est.diagnostic, est.largest_test[1]))
+    ('numpy', ['bmp', 'grank'], True)
     """
 
     panel: int
@@ -83,7 +90,15 @@ class MemoryEstimate:
 
     @property
     def largest_test(self) -> tuple[str, int]:
-        """The test that needs the most working memory (``("", 0)`` without tests)."""
+        """The test that needs the most working memory (``("", 0)`` without tests).
+
+        Examples
+        --------
+        >>> from eventstudy.memory import estimate_memory
+        >>> name, size = estimate_memory(10_000, 240, 21, ["bmp", "grank"]).largest_test
+        >>> name, size == max(estimate_memory(10_000, 240, 21, ["bmp", "grank"]).tests.values())
+        ('grank', True)
+        """
         if not self.tests:
             return "", 0
         name = max(self.tests, key=lambda t: self.tests[t])
@@ -94,7 +109,15 @@ class MemoryEstimate:
         """Peak above the loaded data: the panel plus the larger of the fit's and the
         tests' working sets. The tests run one at a time after the fit has released its
         blocks and after the clustering diagnostic, so their peak is the shared context,
-        what earlier tests keep, and the larger of the diagnostic and the largest test."""
+        what earlier tests keep, and the larger of the diagnostic and the largest test.
+
+        Examples
+        --------
+        >>> from eventstudy.memory import estimate_memory
+        >>> est = estimate_memory(100_000, 240, 21, ["bmp"])
+        >>> round(est.total / 1e9, 2), round(est.panel / 1e9, 2)  # GB: the fit's blocks dominate
+        (1.24, 0.55)
+        """
         if not self.tests:
             return self.panel + self.fit
         tests = self.context + self.held + max(self.diagnostic, self.largest_test[1])
@@ -209,7 +232,14 @@ def estimate_memory(
 
 def window_length(window: tuple[Any, Any]) -> int:
     """Sessions in a window: ``end - start + 1`` for relative days, the calendar days of a
-    date window (an upper bound on its sessions)."""
+    date window (an upper bound on its sessions).
+
+    Examples
+    --------
+    >>> from eventstudy.memory import window_length
+    >>> window_length((-250, -11)), window_length(("2025-01-01", "2025-01-31"))
+    (240, 31)
+    """
     a, b = window
     if isinstance(a, (int, np.integer)) and isinstance(b, (int, np.integer)):
         return int(b) - int(a) + 1
@@ -218,7 +248,14 @@ def window_length(window: tuple[Any, Any]) -> int:
 
 def available_memory() -> int:
     """Bytes of memory available to a new allocation (``MemAvailable`` on Linux, else the
-    physical memory)."""
+    physical memory).
+
+    Examples
+    --------
+    >>> from eventstudy.memory import available_memory
+    >>> available_memory() > 0  # bytes; depends on the machine
+    True
+    """
     try:
         with open("/proc/meminfo", encoding="ascii") as fh:
             for line in fh:
@@ -268,6 +305,14 @@ def check_memory(
     otherwise raises
     :class:`~eventstudy.exceptions.InsufficientMemoryError` naming the estimate, the test
     that needs the most memory and what to do.
+
+    Examples
+    --------
+    >>> from eventstudy.memory import check_memory
+    >>> check_memory(1_000, 240, 21, available=8 * 2**30)  # fits in 8 GiB as it is
+    'numpy'
+    >>> check_memory(1_000_000, 240, 21, ["bmp"], available=8 * 2**30)  # only in blocks of events
+    'chunked'
     """
     engine = resolve_engine(engine, n_events)
     limit = available_memory() if available is None else int(available)

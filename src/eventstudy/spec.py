@@ -620,9 +620,13 @@ def load_spec(path: str | Path) -> StudySpec:
 
     Examples
     --------
-    >>> import eventstudy as es  # doctest: +SKIP
-    >>> spec = es.load_spec("examples/deepseek_selloff.toml")  # doctest: +SKIP
-    >>> spec.model.name, spec.car_windows  # doctest: +SKIP
+    >>> import tempfile
+    >>> import eventstudy as es
+    >>> from eventstudy.example_specs import copy_example
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     spec = es.load_spec(copy_example("deepseek_selloff", folder))  # a shipped example
+    >>> spec.model.name, spec.car_windows
+    ('market', ((0, 0), (0, 1), (-5, 1), (-1, 5)))
     """
     path = Path(path)
     if not path.is_file():
@@ -649,9 +653,12 @@ def parse_spec(
 
     Examples
     --------
-    >>> import tomllib  # doctest: +SKIP
-    >>> from eventstudy.spec import parse_spec  # doctest: +SKIP
-    >>> spec = parse_spec(tomllib.loads(open("study.toml").read()), base_dir=".")  # doctest: +SKIP
+    >>> import tomllib
+    >>> from eventstudy.example_specs import example_text
+    >>> from eventstudy.spec import parse_spec
+    >>> spec = parse_spec(tomllib.loads(example_text("deepseek_selloff")), base_dir=".")
+    >>> spec.model.build(), spec.estimation_window, spec.event_window
+    (MarketModel(market='SPY'), (-250, -11), (-10, 10))
     """
     _check_keys(raw, tuple(_TABLES), "study spec")
     study = _table(raw, "study")
@@ -932,8 +939,11 @@ def parse_model(table: Mapping[str, Any]) -> ModelSpec:
 
     Examples
     --------
-    >>> from eventstudy.spec import parse_model  # doctest: +SKIP
-    >>> parse_model({"name": "market", "market": "SPY"}).build()  # doctest: +SKIP
+    >>> from eventstudy.spec import parse_model
+    >>> parse_model({"name": "market", "market": "SPY"}).build()
+    MarketModel(market='SPY')
+    >>> parse_model({"name": "garch", "market": "SPY", "dist": "t"}).build()  # every field a key
+    GarchMarketModel(market='SPY', dist='t', starts=6, variance='filter')
     """
     return _parse_model(dict(table))
 

@@ -50,8 +50,25 @@ class StudyData:
 
     Examples
     --------
-    >>> data = StudyData(prices=prices, factors=None)  # doctest: +SKIP
-    >>> res = fit_spec(spec, data)  # doctest: +SKIP
+    >>> import tempfile, pathlib
+    >>> import eventstudy as es
+    >>> from eventstudy.spec import parse_spec
+    >>> from eventstudy.testing import simulated_study
+    >>> sim = simulated_study(es.MarketModel("MKT"))  # simulated returns of MKT and six firms
+    >>> prices = 50 * (1 + sim.returns.fillna(0)).cumprod()
+    >>> prices = prices[prices.index.isin(es.trading_sessions(prices.index[0], prices.index[-1], exchange="XNYS"))]
+    >>> folder = tempfile.TemporaryDirectory()  # a prices folder of <TICKER>.csv files
+    >>> for t in prices:
+    ...     prices[[t]].rename(columns={t: "adj_close"}).to_csv(pathlib.Path(folder.name) / f"{t}.csv")
+    >>> spec = parse_spec({"events": {"date": sim.events["date"].iloc[1].date(), "tickers": ["F1", "F3"]},
+    ...                    "model": {"name": "market", "market": "MKT"}})  # as a TOML file would
+    >>> data = es.workflow.load_study_data(spec, prices_dir=folder.name)
+    >>> data.prices.shape, data.factors is None  # tidy prices of the three tickers; no factors
+    ((756, 10), True)
+    >>> data = es.workflow.StudyData(prices=data.prices, factors=None)  # or build one yourself
+    >>> es.workflow.fit_spec(spec, data).car((0, 0))["car"].round(4).tolist()
+    [-0.0167, -0.0048]
+    >>> folder.cleanup()
     """
 
     prices: pd.DataFrame
@@ -93,9 +110,22 @@ def load_study_data(
 
     Examples
     --------
+    >>> import tempfile, pathlib
     >>> import eventstudy as es
-    >>> spec = es.load_spec("examples/deepseek_selloff.toml")  # doctest: +SKIP
-    >>> data = es.workflow.load_study_data(spec, prices_dir="prices/")  # doctest: +SKIP
+    >>> from eventstudy.spec import parse_spec
+    >>> from eventstudy.testing import simulated_study
+    >>> sim = simulated_study(es.MarketModel("MKT"))  # simulated returns of MKT and six firms
+    >>> prices = 50 * (1 + sim.returns.fillna(0)).cumprod()
+    >>> prices = prices[prices.index.isin(es.trading_sessions(prices.index[0], prices.index[-1], exchange="XNYS"))]
+    >>> folder = tempfile.TemporaryDirectory()  # a prices folder of <TICKER>.csv files
+    >>> for t in prices:
+    ...     prices[[t]].rename(columns={t: "adj_close"}).to_csv(pathlib.Path(folder.name) / f"{t}.csv")
+    >>> spec = parse_spec({"events": {"date": sim.events["date"].iloc[1].date(), "tickers": ["F1", "F3"]},
+    ...                    "model": {"name": "market", "market": "MKT"}})  # as a TOML file would
+    >>> data = es.workflow.load_study_data(spec, prices_dir=folder.name)
+    >>> sorted(data.prices["ticker"].unique())  # the event firms and the market
+    ['F1', 'F3', 'MKT']
+    >>> folder.cleanup()
     """
     prices = _load_prices(spec, prices_dir, offline, refresh, progress)
     factors = _load_factors(spec, prices_dir, factors_dir, offline, refresh)
@@ -257,8 +287,24 @@ def fit_spec(
 
     Examples
     --------
-    >>> spec = es.load_spec("examples/deepseek_selloff.toml")  # doctest: +SKIP
-    >>> res = fit_spec(spec, load_study_data(spec, prices_dir="prices/"))  # doctest: +SKIP
+    >>> import tempfile, pathlib
+    >>> import eventstudy as es
+    >>> from eventstudy.spec import parse_spec
+    >>> from eventstudy.testing import simulated_study
+    >>> sim = simulated_study(es.MarketModel("MKT"))  # simulated returns of MKT and six firms
+    >>> prices = 50 * (1 + sim.returns.fillna(0)).cumprod()
+    >>> prices = prices[prices.index.isin(es.trading_sessions(prices.index[0], prices.index[-1], exchange="XNYS"))]
+    >>> folder = tempfile.TemporaryDirectory()  # a prices folder of <TICKER>.csv files
+    >>> for t in prices:
+    ...     prices[[t]].rename(columns={t: "adj_close"}).to_csv(pathlib.Path(folder.name) / f"{t}.csv")
+    >>> spec = parse_spec({"events": {"date": sim.events["date"].iloc[1].date(), "tickers": ["F1", "F3"]},
+    ...                    "model": {"name": "market", "market": "MKT"}})  # as a TOML file would
+    >>> res = es.workflow.fit_spec(spec, es.workflow.load_study_data(spec, prices_dir=folder.name))
+    >>> res.car((0, 0))[["ticker", "car"]].round(4)
+      ticker     car
+    0     F1 -0.0167
+    1     F3 -0.0048
+    >>> folder.cleanup()
     """
     from .returns import compute_returns
     from .study import EventStudy
@@ -353,9 +399,22 @@ def run_spec(
 
     Examples
     --------
+    >>> import tempfile, pathlib
     >>> import eventstudy as es
-    >>> res = es.run_spec("examples/deepseek_selloff.toml", prices_dir="prices/")  # doctest: +SKIP
-    >>> res.caar((0, 0))  # doctest: +SKIP
+    >>> from eventstudy.spec import parse_spec
+    >>> from eventstudy.testing import simulated_study
+    >>> sim = simulated_study(es.MarketModel("MKT"))  # simulated returns of MKT and six firms
+    >>> prices = 50 * (1 + sim.returns.fillna(0)).cumprod()
+    >>> prices = prices[prices.index.isin(es.trading_sessions(prices.index[0], prices.index[-1], exchange="XNYS"))]
+    >>> folder = tempfile.TemporaryDirectory()  # a prices folder of <TICKER>.csv files
+    >>> for t in prices:
+    ...     prices[[t]].rename(columns={t: "adj_close"}).to_csv(pathlib.Path(folder.name) / f"{t}.csv")
+    >>> spec = parse_spec({"events": {"date": sim.events["date"].iloc[1].date(), "tickers": ["F1", "F3"]},
+    ...                    "model": {"name": "market", "market": "MKT"}})  # as a TOML file would
+    >>> res = es.run_spec(spec, prices_dir=folder.name)  # a StudySpec, or the path of a TOML file
+    >>> res.car((0, 0))["car"].round(4).tolist()
+    [-0.0167, -0.0048]
+    >>> folder.cleanup()
     """
     loaded = spec if isinstance(spec, StudySpec) else load_spec(Path(spec))
     data = load_study_data(

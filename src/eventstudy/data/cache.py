@@ -93,7 +93,14 @@ _DATA_FILE = re.compile(r"^[^/\\:]+-[0-9a-f]{16}\.parquet$")  # no folder or dri
 
 
 def sha256_bytes(data: bytes) -> str:
-    """Hex sha256 of ``data``."""
+    """Hex sha256 of ``data``.
+
+    Examples
+    --------
+    >>> from eventstudy.data.cache import sha256_bytes
+    >>> sha256_bytes(b"abc")[:16]
+    'ba7816bf8f01cfea'
+    """
     return hashlib.sha256(data).hexdigest()
 
 
@@ -103,6 +110,17 @@ def write_bytes_atomic(path: Path, data: bytes) -> None:
     The parent folder is created. Raises :class:`OutputError` if the file cannot be written
     (or ``path`` is a symbolic link); ``path`` then keeps its old content and no temporary
     file is left behind. See ``eventstudy._fileio.atomic_write``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from eventstudy.data.cache import write_bytes_atomic
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = Path(folder) / "sub" / "notes.txt"  # the folder is created
+    ...     write_bytes_atomic(path, b"hello")
+    ...     print(path.read_bytes())
+    b'hello'
     """
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -112,7 +130,24 @@ def write_bytes_atomic(path: Path, data: bytes) -> None:
 
 
 def read_verified(path: Path, expected_sha256: str) -> bytes:
-    """Read ``path`` and check its sha256; raise :class:`CacheError` on mismatch."""
+    """Read ``path`` and check its sha256; raise :class:`CacheError` on mismatch.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from eventstudy.data.cache import read_verified, sha256_bytes
+    >>> folder = tempfile.TemporaryDirectory()
+    >>> path = Path(folder.name) / "data.bin"
+    >>> _ = path.write_bytes(b"prices")
+    >>> read_verified(path, sha256_bytes(b"prices"))
+    b'prices'
+    >>> read_verified(path, sha256_bytes(b"other"))
+    Traceback (most recent call last):
+    ...
+    eventstudy.exceptions.CacheError: ... fails its checksum (sha256 ...
+    >>> folder.cleanup()
+    """
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -154,7 +189,24 @@ class CacheLookup:
 
 
 class PriceCache:
-    """Per-ticker Parquet cache with a checksummed JSON manifest (see module docstring)."""
+    """Per-ticker Parquet cache with a checksummed JSON manifest (see module docstring).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> import pandas as pd
+    >>> from eventstudy.data.cache import PriceCache
+    >>> dates = pd.bdate_range("2024-01-02", periods=5)
+    >>> frame = pd.DataFrame({"date": dates, "ticker": "AAA", "close": 10.0 + pd.RangeIndex(5)})
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     cache = PriceCache(folder)
+    ...     entry = cache.put("AAA", frame, dates[0], dates[-1])
+    ...     hit = cache.lookup("AAA", dates[1], dates[3])
+    ...     print(entry["rows"], hit.status, hit.frame["close"].tolist())
+    ...     print(cache.lookup("AAA", dates[0], dates[-1] + pd.Timedelta(days=7)).status)
+    5 hit [11.0, 12.0, 13.0]
+    partial
+    """
 
     def __init__(self, root: str | os.PathLike[str]) -> None:
         self.root = Path(root).expanduser()
@@ -186,6 +238,22 @@ class PriceCache:
 
         A validated manifest is reused while the file is unchanged (same inode, size and
         modification time: every write replaces it), so a lookup per ticker stays cheap.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> import pandas as pd
+        >>> from eventstudy.data.cache import PriceCache
+        >>> frame = pd.DataFrame({"date": pd.bdate_range("2024-01-02", periods=3), "ticker": "AAA",
+        ...                       "close": [10.0, 10.5, 10.2]})
+        >>> with tempfile.TemporaryDirectory() as folder:
+        ...     cache = PriceCache(folder)
+        ...     print(cache.manifest())  # no file yet: an empty manifest
+        ...     _ = cache.put("AAA", frame, pd.Timestamp("2024-01-02"), pd.Timestamp("2024-01-04"))
+        ...     entry = cache.manifest()["entries"]["AAA"]
+        ...     print(entry["start"], entry["end"], entry["rows"], entry["file"].startswith("AAA-"))
+        {'format': 1, 'entries': {}}
+        2024-01-02 2024-01-04 3 True
         """
         self._check_folder()
         if self.manifest_path.is_symlink():
@@ -220,7 +288,19 @@ class PriceCache:
 
     def data_path(self, name: str) -> Path:
         """The path of the cache file ``name``; :class:`CacheError` unless it is a plain file
-        name whose resolved path lies inside the cache folder."""
+        name whose resolved path lies inside the cache folder.
+
+        Examples
+        --------
+        >>> from eventstudy.data.cache import PriceCache
+        >>> cache = PriceCache("cache-folder")
+        >>> cache.data_path("AAA-0123456789abcdef.parquet").name
+        'AAA-0123456789abcdef.parquet'
+        >>> cache.data_path("../outside.parquet")
+        Traceback (most recent call last):
+        ...
+        eventstudy.exceptions.CacheError: ...
+        """
         path = self.folder / name
         try:
             ok = (
@@ -239,7 +319,23 @@ class PriceCache:
 
     # ------------------------------------------------------------------ reading
     def lookup(self, ticker: str, start: pd.Timestamp, end: pd.Timestamp) -> CacheLookup:
-        """Find ``ticker`` covering ``[start, end]``; verify the file's checksum."""
+        """Find ``ticker`` covering ``[start, end]``; verify the file's checksum.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> import pandas as pd
+        >>> from eventstudy.data.cache import PriceCache
+        >>> dates = pd.bdate_range("2024-01-02", periods=3)
+        >>> with tempfile.TemporaryDirectory() as folder:
+        ...     cache = PriceCache(folder)
+        ...     print(cache.lookup("AAA", dates[0], dates[-1]).status)
+        ...     _ = cache.put("AAA", pd.DataFrame({"date": dates, "ticker": "AAA", "close": 10.0}),
+        ...                   dates[0], dates[-1])
+        ...     print(len(cache.lookup("AAA", dates[0], dates[1]).frame))
+        miss
+        2
+        """
         try:
             entry = self.manifest()["entries"].get(ticker)
         except CacheError as exc:
@@ -252,7 +348,22 @@ class PriceCache:
         return self.read(entry, start, end)
 
     def read(self, entry: dict[str, Any], start: pd.Timestamp, end: pd.Timestamp) -> CacheLookup:
-        """The rows of ``entry`` dated in ``[start, end]`` (a ``"hit"``), checksum verified."""
+        """The rows of ``entry`` dated in ``[start, end]`` (a ``"hit"``), checksum verified.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> import pandas as pd
+        >>> from eventstudy.data.cache import PriceCache
+        >>> dates = pd.bdate_range("2024-01-02", periods=4)
+        >>> with tempfile.TemporaryDirectory() as folder:
+        ...     cache = PriceCache(folder)
+        ...     entry = cache.put("AAA", pd.DataFrame({"date": dates, "ticker": "AAA", "close": 10.0}),
+        ...                       dates[0], dates[-1])
+        ...     found = cache.read(entry, dates[2], dates[3])
+        ...     print(found.status, found.frame["date"].dt.strftime("%Y-%m-%d").tolist())
+        hit ['2024-01-04', '2024-01-05']
+        """
         try:
             path = self.data_path(entry["file"])
             frame = parquet_bytes_to_frame(read_verified(path, entry["sha256"]), path)
@@ -271,7 +382,18 @@ class PriceCache:
         """Create the cache folder, take its lock and create (then remove) a temporary file in
         it, as every write does; :class:`CacheError` if it cannot be written (before
         anything is downloaded). The lock alone proves nothing in a folder made read-only
-        after its lock file was created."""
+        after its lock file was created.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> from eventstudy.data.cache import PriceCache
+        >>> with tempfile.TemporaryDirectory() as folder:
+        ...     cache = PriceCache(folder)
+        ...     cache.ensure_writable()  # creates the folder; raises CacheError if it cannot write
+        ...     print(cache.folder.is_dir())
+        True
+        """
         with self._locked():
             try:
                 fd, probe = tempfile.mkstemp(dir=self.folder, prefix=".write-test.", suffix=".tmp")
@@ -324,6 +446,19 @@ class PriceCache:
 
         Holds the cache lock while writing; the entry is merged into the manifest as it is on
         disk (another process's entries are kept).
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> import pandas as pd
+        >>> from eventstudy.data.cache import PriceCache
+        >>> dates = pd.bdate_range("2024-01-02", periods=3)
+        >>> with tempfile.TemporaryDirectory() as folder:
+        ...     cache = PriceCache(folder)
+        ...     entry = cache.put("AAA", pd.DataFrame({"date": dates, "ticker": "AAA", "close": 10.0}),
+        ...                       dates[0], dates[-1], info={"source": "example"})
+        ...     print(entry["rows"], entry["first_date"], entry["last_date"], entry["source"])
+        3 2024-01-02 2024-01-04 example
         """
         data = frame_to_parquet_bytes(finalize_tidy(frame))
         digest = sha256_bytes(data)
@@ -376,7 +511,23 @@ class PriceCache:
                     path.unlink()
 
     def sweep(self) -> None:
-        """Remove orphaned temporary and unlisted data files now (see :meth:`put`)."""
+        """Remove orphaned temporary and unlisted data files now (see :meth:`put`).
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> import pandas as pd
+        >>> from eventstudy.data.cache import PriceCache
+        >>> dates = pd.bdate_range("2024-01-02", periods=3)
+        >>> with tempfile.TemporaryDirectory() as folder:
+        ...     cache = PriceCache(folder)
+        ...     _ = cache.put("AAA", pd.DataFrame({"date": dates, "ticker": "AAA", "close": 10.0}),
+        ...                   dates[0], dates[-1])
+        ...     _ = (cache.folder / "AAA-0000000000000000.parquet").write_bytes(b"orphan")
+        ...     cache.sweep()  # removes data files no manifest entry lists
+        ...     print(sorted(p.suffix for p in cache.folder.iterdir()))
+        ['.json', '.lock', '.parquet']
+        """
         if not self.folder.is_dir():
             return
         with self._locked():
@@ -509,6 +660,26 @@ def fetch_through_cache(
     yesterday in UTC) are dropped - during trading Yahoo's row for today is a live price, not a
     close - and an entry never claims to cover a date after ``settled``, so a later request
     for recent dates downloads again instead of being served a stale, shorter history.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> import pandas as pd
+    >>> from eventstudy.data.cache import PriceCache, fetch_through_cache
+    >>> from eventstudy.data.yahoo import YahooDownloader
+    >>> def offline_download(tickers, start, end):  # stands in for yfinance.download
+    ...     columns = pd.MultiIndex.from_product([["Close"], tickers], names=["Price", "Ticker"])
+    ...     return pd.DataFrame(10.0, index=pd.bdate_range(start, end), columns=columns)
+    >>> downloader = YahooDownloader(download=offline_download, sleep=lambda s: None, progress=False)
+    >>> start, end = pd.Timestamp("2024-01-02"), pd.Timestamp("2024-01-05")
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     cache = PriceCache(folder)
+    ...     first = fetch_through_cache(cache, downloader, ["AAA"], start, end, offline=False,
+    ...                                 refresh=False, settled=pd.Timestamp("2024-12-31"))
+    ...     again = fetch_through_cache(cache, downloader, ["AAA"], start, end, offline=True,
+    ...                                 refresh=False, settled=pd.Timestamp("2024-12-31"))
+    ...     print(len(first), len(again), sorted(cache.manifest()["entries"]))
+    4 4 ['AAA']
     """
     settled = last_settled_date() if settled is None else pd.Timestamp(settled).normalize()
     frames: list[pd.DataFrame] = []

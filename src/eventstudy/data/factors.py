@@ -80,6 +80,23 @@ def parse_french_csv(text: str, *, context: str) -> tuple[pd.DataFrame, str | No
     """Parse the first table of a Ken French CSV (header line, then rows until a blank line).
 
     Returns the table in the file's units (percent), the vintage and the description text.
+
+    Examples
+    --------
+    >>> from eventstudy.data.factors import parse_french_csv
+    >>> text = ("This file was created using the 202604 CRSP database.\\n"
+    ...         ",Mkt-RF,SMB,HML,RF\\n"
+    ...         "20250102,  -0.23,  0.41, 0.12, 0.017\\n"
+    ...         "20250103,   1.25, -0.10, 0.05, 0.017\\n"
+    ...         "\\n Copyright 2026 Eugene F. Fama and Kenneth R. French\\n")
+    >>> table, vintage, description = parse_french_csv(text, context="F-F_Research_Data_Factors_daily.CSV")
+    >>> table  # percent, as the file has it
+                Mkt-RF   SMB   HML     RF
+    date
+    2025-01-02   -0.23  0.41  0.12  0.017
+    2025-01-03    1.25 -0.10  0.05  0.017
+    >>> vintage
+    '202604'
     """
     lines = text.splitlines()
     header_at = next(
@@ -114,7 +131,20 @@ def parse_french_csv(text: str, *, context: str) -> tuple[pd.DataFrame, str | No
 
 
 def parse_french_zip(raw: bytes, *, context: str) -> tuple[pd.DataFrame, str | None, str]:
-    """Parse a Ken French zip (one CSV member); see :func:`parse_french_csv`."""
+    """Parse a Ken French zip (one CSV member); see :func:`parse_french_csv`.
+
+    Examples
+    --------
+    >>> import io, zipfile
+    >>> from eventstudy.data.factors import parse_french_zip
+    >>> buffer = io.BytesIO()
+    >>> with zipfile.ZipFile(buffer, "w") as archive:
+    ...     archive.writestr("F-F_Research_Data_Factors_daily.csv",
+    ...                      "202604 CRSP\\n,Mkt-RF,SMB,HML,RF\\n20250102,-0.23,0.41,0.12,0.017\\n")
+    >>> table, vintage, _ = parse_french_zip(buffer.getvalue(), context="ff3.zip")
+    >>> list(table.columns), vintage
+    (['Mkt-RF', 'SMB', 'HML', 'RF'], '202604')
+    """
     try:
         with zipfile.ZipFile(io.BytesIO(raw)) as archive:
             members = [n for n in archive.namelist() if n.lower().endswith(".csv")]
@@ -320,9 +350,20 @@ def load_factors(
 
     Examples
     --------
+    >>> import tempfile
+    >>> from pathlib import Path
     >>> import eventstudy as es
-    >>> factors = es.load_factors("ff3", start="2024-01-01", end="2024-12-31")  # doctest: +SKIP
-    >>> factors = es.load_factors("ff5", factors_dir="french/")  # local CSVs  # doctest: +SKIP
+    >>> with tempfile.TemporaryDirectory() as folder:  # a local FF3_daily.csv, in percent
+    ...     _ = (Path(folder) / "FF3_daily.csv").write_text(
+    ...         "Date,Mkt-RF,SMB,HML,RF\\n20250102,-0.23,0.41,0.12,0.017\\n20250103,1.25,-0.10,0.05,0.017\\n")
+    ...     factors = es.load_factors("ff3", factors_dir=folder, start="2025-01-02", end="2025-01-03")
+    >>> factors.round(5)  # decimal units
+                Mkt-RF     SMB     HML       RF
+    date
+    2025-01-02 -0.0023  0.0041  0.0012  0.00017
+    2025-01-03  0.0125 -0.0010  0.0005  0.00017
+    >>> # from Ken French's site (the network):
+    >>> factors = es.load_factors("ff5", start="2024-01-01", end="2024-12-31")  # doctest: +SKIP
     """
     key = str(model).strip().lower()
     key = _ALIASES.get(key, key)

@@ -88,7 +88,18 @@ _SHOWN = 5
 
 
 def check_allow(allow: Iterable[str] | str | None, where: str = "allow") -> frozenset[str]:
-    """Validate ``allow=`` (names of :data:`INPUT_CHECKS`); a single name may be a string."""
+    """Validate ``allow=`` (names of :data:`INPUT_CHECKS`); a single name may be a string.
+
+    Examples
+    --------
+    >>> from eventstudy.data.guards import check_allow
+    >>> sorted(check_allow(["percent_returns", "split_like_moves"]))
+    ['percent_returns', 'split_like_moves']
+    >>> check_allow("percent_return")
+    Traceback (most recent call last):
+    ...
+    eventstudy.exceptions.SpecError: allow: unknown check 'percent_return'; did you mean 'percent_returns'? ...
+    """
     if allow is None:
         return frozenset()
     items = [allow] if isinstance(allow, str) else list(allow)
@@ -103,7 +114,14 @@ def check_allow(allow: Iterable[str] | str | None, where: str = "allow") -> froz
 
 
 def normalise_ticker(value: Any) -> str:
-    """The one ticker rule used for events, prices, returns and specs: stripped, upper-case."""
+    """The one ticker rule used for events, prices, returns and specs: stripped, upper-case.
+
+    Examples
+    --------
+    >>> from eventstudy.data.guards import normalise_ticker
+    >>> normalise_ticker("  nvda ")
+    'NVDA'
+    """
     return str(value).strip().upper()
 
 
@@ -115,6 +133,17 @@ def looks_like_percent(
 
     Returns ``(flags, medians)`` along ``axis`` (``axis=None``: one pooled median). Columns
     with fewer than ``min_obs`` finite values are never flagged.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from eventstudy.data.guards import looks_like_percent
+    >>> rng = np.random.default_rng(0)
+    >>> decimal = rng.normal(0.0, 0.02, (250, 2))  # two columns of decimal daily returns
+    >>> values = np.column_stack([decimal[:, 0], 100 * decimal[:, 1]])  # the second in percent
+    >>> flags, medians = looks_like_percent(values)  # median |x| of N(0, s): 0.674 s
+    >>> flags.tolist(), medians.round(3).tolist()
+    ([False, True], [0.014, 1.34])
     """
     arr = np.abs(np.asarray(values, dtype=np.float64))
     arr = np.where(np.isfinite(arr), arr, np.nan)
@@ -132,6 +161,20 @@ def check_returns_frame(
     """Refuse prices or percent given as returns; warn of split-like one-day moves.
 
     ``returns`` is the cleaned wide frame (DatetimeIndex, one float column per ticker).
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from eventstudy.data.guards import check_returns_frame
+    >>> dates = pd.bdate_range("2024-01-01", periods=20)
+    >>> prices = pd.DataFrame({"AAA": np.linspace(100.0, 110.0, 20)}, index=dates)
+    >>> check_returns_frame(prices)
+    Traceback (most recent call last):
+    ...
+    eventstudy.exceptions.DataError: returns of AAA look like prices, not returns (never negative, median 105; ...
+    >>> returns = prices.pct_change().fillna(0.0) - 0.002  # decimal returns of both signs pass
+    >>> check_returns_frame(returns) is None
+    True
     """
     values = returns.to_numpy(dtype=np.float64)
     finite = np.isfinite(values)
@@ -261,6 +304,21 @@ def check_recorded_splits(
     ``tidy`` is the long frame with a ``splits`` field (yfinance's ``Stock Splits``: ``10``
     for 10:1, ``0.1`` for 1:10, ``0`` on other days); ``wide`` the ``date x ticker`` values of
     ``price`` used for returns.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from eventstudy.data.guards import check_recorded_splits
+    >>> dates = pd.bdate_range("2024-06-07", periods=3)
+    >>> tidy = pd.DataFrame({"date": dates, "ticker": "NVDA", "splits": [0.0, 10.0, 0.0]})
+    >>> wide = pd.DataFrame({"NVDA": [1200.0, 121.8, 122.0]}, index=dates)  # not adjusted
+    >>> check_recorded_splits(tidy, wide, "close")
+    Traceback (most recent call last):
+    ...
+    eventstudy.exceptions.DataError: NVDA: the close series is not adjusted for the 10:1 split recorded in its splits field on 2024-06-10 ...
+    >>> adjusted = pd.DataFrame({"NVDA": [120.0, 121.8, 122.0]}, index=dates)
+    >>> check_recorded_splits(tidy, adjusted, "adjclose") is None
+    True
     """
     if "unadjusted_splits" in allow or "splits" not in tidy.columns:
         return
@@ -312,6 +370,17 @@ def parse_day_month(
     DataError
         When the order cannot be told from the data (every field at most 12 and some date
         reads differently either way), or the data hold both orders.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from eventstudy.data.guards import parse_day_month
+    >>> parse_day_month(pd.Series(["04/02/2025", "25/02/2025"])).dt.strftime("%Y-%m-%d").tolist()
+    ['2025-02-04', '2025-02-25']
+    >>> parse_day_month(pd.Series(["04/02/2025"]), date_format="%m/%d/%Y").dt.strftime("%Y-%m-%d").tolist()
+    ['2025-04-02']
+    >>> parse_day_month(pd.Series(["2025-02-04"])) is None  # ISO: nothing to decide
+    True
     """
     strings = pd.Series(text, dtype=object).reset_index(drop=True)
     strings = strings.map(lambda v: v.strip() if isinstance(v, str) and v.strip() else None)

@@ -253,11 +253,16 @@ def load_market_values(
 
     Examples
     --------
+    >>> import pandas as pd
     >>> import eventstudy as es
-    >>> mv = es.load_market_values(["NVDA"], ["2025-01-27"], shares={"NVDA": 24.4e9},
-    ...                            prices=prices)  # doctest: +SKIP
-    >>> res = es.EventStudy(events, returns, model=es.MarketModel("SPY"), market_values=mv).fit()  # doctest: +SKIP
-    >>> res.dollar((0, 0))  # doctest: +SKIP
+    >>> from eventstudy.data.validate import finalize_tidy
+    >>> prices = finalize_tidy(pd.DataFrame({"date": pd.to_datetime(["2025-01-23", "2025-01-24"]),
+    ...                                      "ticker": "NVDA", "close": [147.22, 142.62],
+    ...                                      "adj_close": [147.22, 142.62]}))
+    >>> mv = es.load_market_values(["NVDA"], ["2025-01-27"], shares={"NVDA": 24.4e9}, prices=prices)
+    >>> round(float(mv["market_value"].iloc[0]) / 1e12, 3)  # USD tn: 24.4e9 x the last close before
+    3.48
+    >>> # then: es.EventStudy(events, returns, model=..., market_values=mv).fit().dollar((0, 0))
     """
     wanted = normalise_tickers(tickers)
     if shares_basis not in ("as_reported", "current"):

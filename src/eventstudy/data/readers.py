@@ -76,7 +76,27 @@ def _canonical(name: object) -> str:
 
 
 def read_table(path: Path) -> pd.DataFrame:
-    """Read one CSV or Parquet file (by suffix), raising :class:`DataError` if unreadable."""
+    """Read one CSV or Parquet file (by suffix), raising :class:`DataError` if unreadable.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from eventstudy.data.readers import read_table
+    >>> folder = tempfile.TemporaryDirectory()
+    >>> path = Path(folder.name) / "NVDA.csv"
+    >>> _ = path.write_text("Date,Close\\n2025-01-24,142.62\\n2025-01-27,118.42\\n")
+    >>> read_table(path)
+             Date   Close
+    0  2025-01-24  142.62
+    1  2025-01-27  118.42
+    >>> _ = path.write_text("Date;Close\\n2025-01-24;142,62\\n")  # a European Excel export
+    >>> read_table(path)
+    Traceback (most recent call last):
+    ...
+    eventstudy.exceptions.DataError: price file ...NVDA.csv is separated by ';', not commas ...
+    >>> folder.cleanup()
+    """
     name = path.name.lower()
     if path.exists() and not path.is_file():  # a device (/dev/zero) would be read forever
         raise DataError(f"price file {path} is not a regular file; give a CSV or Parquet file")

@@ -44,7 +44,24 @@ def _jsonable(value: Any) -> Any:
 
 
 def is_snapshot(folder: Path) -> bool:
-    """Whether ``folder`` holds a snapshot manifest."""
+    """Whether ``folder`` holds a snapshot manifest.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import pandas as pd
+    >>> import eventstudy as es
+    >>> from eventstudy.data.snapshot import is_snapshot
+    >>> from eventstudy.data.validate import finalize_tidy
+    >>> prices = finalize_tidy(pd.DataFrame({"date": pd.bdate_range("2025-01-02", periods=3),
+    ...                                      "ticker": "AAA", "adj_close": [10.0, 10.5, 10.2]}))
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     print(is_snapshot(Path(folder)))
+    ...     print(is_snapshot(es.export_snapshot(prices, Path(folder) / "snap")))
+    False
+    True
+    """
     path = folder / _MANIFEST
     if not path.is_file():
         return False
@@ -85,10 +102,21 @@ def export_snapshot(
 
     Examples
     --------
+    >>> import tempfile
+    >>> import pandas as pd
     >>> import eventstudy as es
+    >>> from eventstudy.data.validate import finalize_tidy
+    >>> prices = finalize_tidy(pd.DataFrame({"date": pd.bdate_range("2025-01-02", periods=3),
+    ...                                      "ticker": "AAA", "adj_close": [10.0, 10.5, 10.2]}))
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     folder = es.export_snapshot(prices, f"{tmp}/selloff")
+    ...     print(sorted(p.name for p in folder.iterdir() if not p.name.startswith(".")))
+    ...     again = es.load_snapshot(folder)  # bit for bit the same frame
+    ...     print(again.equals(prices))
+    ['manifest.json', 'prices.parquet']
+    True
+    >>> # from the network (Yahoo):
     >>> prices = es.load_prices(["NVDA", "SPY"], "2024-01-01", "2025-03-31")  # doctest: +SKIP
-    >>> folder = es.export_snapshot(prices, "snapshots/selloff")  # doctest: +SKIP
-    >>> again = es.load_snapshot(folder)  # bit for bit the same frame  # doctest: +SKIP
     """
     target = Path(folder).expanduser()
     missing = [c for c in TIDY_COLUMNS if c not in prices.columns]
@@ -202,8 +230,18 @@ def load_snapshot(folder: str | os.PathLike[str]) -> pd.DataFrame:
 
     Examples
     --------
+    >>> import tempfile
+    >>> import pandas as pd
     >>> import eventstudy as es
-    >>> prices = es.load_snapshot("snapshots/selloff")  # doctest: +SKIP
+    >>> prices = pd.DataFrame({"date": pd.bdate_range("2025-01-02", periods=2), "ticker": "AAA",
+    ...                        "close": [10.0, 10.5], "adj_close": [10.0, 10.5]})
+    >>> prices = es.data.validate.finalize_tidy(prices)  # the tidy columns, NaN where absent
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     loaded = es.load_snapshot(es.export_snapshot(prices, f"{tmp}/snap"))
+    >>> loaded[["date", "ticker", "adj_close"]]
+            date ticker  adj_close
+    0 2025-01-02    AAA       10.0
+    1 2025-01-03    AAA       10.5
     """
     source = Path(folder).expanduser()
     manifest = _manifest(source)
@@ -224,8 +262,19 @@ def load_snapshot_factors(folder: str | os.PathLike[str]) -> pd.DataFrame | None
 
     Examples
     --------
+    >>> import tempfile
+    >>> import pandas as pd
     >>> import eventstudy as es
-    >>> factors = es.load_snapshot_factors("snapshots/selloff")  # None if none were stored  # doctest: +SKIP
+    >>> from eventstudy.data.validate import finalize_tidy
+    >>> dates = pd.bdate_range("2025-01-02", periods=2)
+    >>> prices = finalize_tidy(pd.DataFrame({"date": dates, "ticker": "AAA", "adj_close": [10.0, 10.5]}))
+    >>> factors = pd.DataFrame({"Mkt-RF": [0.01, -0.02], "RF": 0.0002},
+    ...                        index=pd.DatetimeIndex(dates, name="date"))
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     folder = es.export_snapshot(prices, f"{tmp}/snap", factors=factors)
+    ...     stored = es.load_snapshot_factors(folder)  # None if none were stored
+    >>> stored.equals(factors)
+    True
     """
     source = Path(folder).expanduser()
     entry = _manifest(source).get("factors")

@@ -369,6 +369,7 @@ class YahooSource:
     Examples
     --------
     >>> from eventstudy.data.sources import YahooSource
+    >>> # skipped: the prices come from Yahoo Finance (the network) or a cache it filled
     >>> source = YahooSource(offline=True)  # the cache only, never the network  # doctest: +SKIP
     >>> prices = source.fetch(["NVDA", "SPY"], "2025-01-02", "2025-03-31")  # doctest: +SKIP
 
@@ -418,6 +419,7 @@ class YahooSource:
         Examples
         --------
         >>> from eventstudy.data.sources import YahooSource
+        >>> # skipped: downloads from Yahoo Finance (the network)
         >>> prices = YahooSource().fetch(["NVDA"], "2025-01-02", "2025-03-31")  # doctest: +SKIP
         >>> prices.attrs["provenance"]["source"]  # doctest: +SKIP
         'yahoo'

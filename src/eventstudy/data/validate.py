@@ -56,6 +56,12 @@ def normalise_tickers(tickers: str | Iterable[str]) -> list[str]:
     """Upper-case, strip and de-duplicate tickers, keeping the first-seen order.
 
     A single string may hold several tickers separated by commas or spaces.
+
+    Examples
+    --------
+    >>> from eventstudy.data.validate import normalise_tickers
+    >>> normalise_tickers("nvda, spy  NVDA")
+    ['NVDA', 'SPY']
     """
     items = re.split(r"[,\s]+", tickers) if isinstance(tickers, str) else list(tickers)
     out: list[str] = []
@@ -71,7 +77,14 @@ def normalise_tickers(tickers: str | Iterable[str]) -> list[str]:
 
 
 def to_timestamp(value: Any, name: str) -> pd.Timestamp:
-    """Parse one date argument to a tz-naive midnight ``Timestamp`` (ns)."""
+    """Parse one date argument to a tz-naive midnight ``Timestamp`` (ns).
+
+    Examples
+    --------
+    >>> from eventstudy.data.validate import to_timestamp
+    >>> to_timestamp("2025-01-27 15:30-05:00", "start")  # wall time kept, then midnight
+    Timestamp('2025-01-27 00:00:00')
+    """
     try:
         ts = pd.Timestamp(value)
     except (ValueError, TypeError) as exc:
@@ -173,7 +186,16 @@ def parse_dates(
     values: pd.Series | pd.Index, *, context: str, date_format: str | None = None
 ) -> pd.Series:
     """Parse dates to tz-naive session dates (see :func:`_parse_dates` for the rules);
-    every failure is a :class:`DataError` naming ``context``."""
+    every failure is a :class:`DataError` naming ``context``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from eventstudy.data.validate import parse_dates
+    >>> parsed = parse_dates(pd.Series(["2025-01-27", "28/01/2025"]), context="events")
+    >>> parsed.dt.strftime("%Y-%m-%d").tolist()
+    ['2025-01-27', '2025-01-28']
+    """
     try:
         return _parse_dates(values, context=context, date_format=date_format)
     except SpecError:
@@ -186,7 +208,15 @@ def parse_dates(
 
 
 def empty_tidy() -> pd.DataFrame:
-    """A tidy price frame with no rows and the right dtypes."""
+    """A tidy price frame with no rows and the right dtypes.
+
+    Examples
+    --------
+    >>> from eventstudy.data.validate import empty_tidy
+    >>> frame = empty_tidy()
+    >>> len(frame), list(frame.columns)
+    (0, ['date', 'ticker', 'open', 'high', 'low', 'close', 'adj_close', 'volume', 'dividends', 'splits'])
+    """
     frame = pd.DataFrame(
         {
             "date": pd.Series([], dtype="datetime64[ns]"),
@@ -198,7 +228,22 @@ def empty_tidy() -> pd.DataFrame:
 
 
 def finalize_tidy(frame: pd.DataFrame, provenance: dict[str, Any] | None = None) -> pd.DataFrame:
-    """Return ``frame`` with exactly the tidy columns, dtypes and order (missing fields = NaN)."""
+    """Return ``frame`` with exactly the tidy columns, dtypes and order (missing fields = NaN).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from eventstudy.data.validate import finalize_tidy
+    >>> raw = pd.DataFrame({"ticker": ["BBB", "AAA"], "date": pd.to_datetime(["2024-01-02"] * 2),
+    ...                     "close": [10, 20]})
+    >>> tidy = finalize_tidy(raw, provenance={"source": "example"})
+    >>> tidy[["ticker", "close", "adj_close"]]
+      ticker  close  adj_close
+    0    AAA   20.0        NaN
+    1    BBB   10.0        NaN
+    >>> tidy.attrs["provenance"]
+    {'source': 'example'}
+    """
     out = pd.DataFrame(
         {
             "date": pd.DatetimeIndex(frame["date"]).as_unit("ns"),
@@ -248,6 +293,17 @@ def validate_tidy(frame: pd.DataFrame, *, context: str) -> pd.DataFrame:
 
     Rejects duplicate ``(ticker, date)`` rows, a return series passed as prices, and
     non-positive or infinite prices. ``NaN`` is allowed: it marks a field the source lacks.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from eventstudy.data.validate import finalize_tidy, validate_tidy
+    >>> tidy = finalize_tidy(pd.DataFrame({"ticker": "AAA", "close": [10.0, -1.0],
+    ...                                    "date": pd.bdate_range("2024-01-01", periods=2)}))
+    >>> validate_tidy(tidy, context="prices.csv")
+    Traceback (most recent call last):
+    ...
+    eventstudy.exceptions.DataError: prices.csv: 1 non-positive or infinite close value(s): AAA 2024-01-02 close=-1.0; ...
     """
     dup = frame.duplicated(["ticker", "date"], keep=False)
     if dup.any():

@@ -70,6 +70,15 @@ def yf_download(tickers: Sequence[str], start: pd.Timestamp, end: pd.Timestamp) 
 
     yfinance is imported here, lazily, and called through its module attribute so tests can
     monkeypatch ``yfinance.download``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from eventstudy.data.yahoo import yf_download
+    >>> # needs the network (Yahoo Finance); YahooDownloader(download=...) shows an offline run
+    >>> raw = yf_download(["NVDA", "SPY"], pd.Timestamp("2025-01-02"), pd.Timestamp("2025-01-31"))  # doctest: +SKIP
+    >>> sorted(raw.columns.get_level_values("Ticker").unique())  # doctest: +SKIP
+    ['NVDA', 'SPY']
     """
     import yfinance
 
@@ -112,7 +121,16 @@ class _Capture(logging.Handler):
 
 
 def classify_reason(text: str) -> str:
-    """Map a yfinance error text to ``rate-limited``, ``unknown symbol`` or ``no data in range``."""
+    """Map a yfinance error text to ``rate-limited``, ``unknown symbol`` or ``no data in range``.
+
+    Examples
+    --------
+    >>> from eventstudy.data.yahoo import classify_reason
+    >>> classify_reason("YFRateLimitError('Too Many Requests. Rate limited.')")
+    'rate-limited'
+    >>> classify_reason("possibly delisted; no timezone found")
+    'unknown symbol (Yahoo: possibly delisted; no timezone found)'
+    """
     lowered = text.lower()
     if "ratelimit" in lowered or "rate limit" in lowered or "too many requests" in lowered:
         return RATE_LIMITED
@@ -166,6 +184,22 @@ def tidy_from_yfinance(
     """Split a ``yfinance.download`` frame into one tidy frame per ticker that has data.
 
     Returns ``(frames, empty)`` where ``empty`` lists requested tickers without any price.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from eventstudy.data.yahoo import tidy_from_yfinance
+    >>> columns = pd.MultiIndex.from_product([["Adj Close", "Close", "Volume"], ["AAA", "ZZZ"]],
+    ...                                      names=["Price", "Ticker"])
+    >>> raw = pd.DataFrame([[9.9, None, 10.0, None, 1e6, None], [10.1, None, 10.2, None, 2e6, None]],
+    ...                    index=pd.bdate_range("2024-01-02", periods=2), columns=columns)
+    >>> frames, empty = tidy_from_yfinance(raw, ["AAA", "ZZZ"])
+    >>> frames["AAA"][["date", "ticker", "close", "adj_close", "volume"]]
+            date ticker  close  adj_close     volume
+    0 2024-01-02    AAA   10.0        9.9  1000000.0
+    1 2024-01-03    AAA   10.2       10.1  2000000.0
+    >>> empty  # ZZZ has no price on any date
+    ['ZZZ']
     """
     frames: dict[str, pd.DataFrame] = {}
     if raw is None or raw.empty:
@@ -212,7 +246,15 @@ def _in_notebook() -> bool:
 
 @dataclass
 class DownloadResult:
-    """Per-ticker tidy frames that arrived, reasons of those that failed, and provenance."""
+    """Per-ticker tidy frames that arrived, reasons of those that failed, and provenance.
+
+    Examples
+    --------
+    >>> from eventstudy.data.yahoo import DownloadResult
+    >>> result = DownloadResult(failed={"ZZZ": "unknown symbol (Yahoo: not found)"})
+    >>> sorted(result.frames), result.failed
+    ([], {'ZZZ': 'unknown symbol (Yahoo: not found)'})
+    """
 
     frames: dict[str, pd.DataFrame] = field(default_factory=dict)
     failed: dict[str, str] = field(default_factory=dict)
@@ -239,6 +281,20 @@ class YahooDownloader:
     progress
         tqdm bar over tickers; ``None``: on when more than 5 tickers and stderr is a terminal or
         the code runs in a Jupyter kernel (``tqdm.auto`` draws a notebook widget there).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from eventstudy.data.yahoo import YahooDownloader
+    >>> def offline_download(tickers, start, end):  # stands in for yfinance.download
+    ...     columns = pd.MultiIndex.from_product([["Close"], tickers], names=["Price", "Ticker"])
+    ...     return pd.DataFrame(10.0, index=pd.bdate_range(start, end), columns=columns)
+    >>> downloader = YahooDownloader(batch_size=2, sleep=lambda seconds: None,
+    ...                              download=offline_download, progress=False)
+    >>> result = downloader.download(["aaa", "bbb", "ccc"], pd.Timestamp("2024-01-02"),
+    ...                              pd.Timestamp("2024-01-05"))
+    >>> sorted(result.frames), len(result.frames["CCC"]), result.failed  # two batches
+    (['AAA', 'BBB', 'CCC'], 4, {})
     """
 
     def __init__(
@@ -341,6 +397,21 @@ class YahooDownloader:
 
         ``on_batch`` receives each completed batch's own result as soon as it arrives (the
         cache stores it then, so an interrupt between batches loses none that completed).
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from eventstudy.data.yahoo import YahooDownloader
+        >>> def offline_download(tickers, start, end):  # stands in for yfinance.download
+        ...     columns = pd.MultiIndex.from_product([["Close"], tickers], names=["Price", "Ticker"])
+        ...     return pd.DataFrame(10.0, index=pd.bdate_range(start, end), columns=columns)
+        >>> batches = []
+        >>> result = YahooDownloader(batch_size=1, sleep=lambda s: None, download=offline_download,
+        ...                          progress=False).download(
+        ...     ["AAA", "BBB"], pd.Timestamp("2024-01-02"), pd.Timestamp("2024-01-03"),
+        ...     on_batch=lambda part: batches.append(sorted(part.frames)))
+        >>> batches, result.info["source"]
+        ([['AAA'], ['BBB']], 'yahoo')
         """
         wanted = list(dict.fromkeys(t.upper() for t in tickers))
         result = DownloadResult(

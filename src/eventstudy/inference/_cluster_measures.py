@@ -94,6 +94,17 @@ def cluster_measures(panel: EventPanel) -> dict[str, Any]:
     otherwise, ``Var(AAR_0) = sigma^2 / N (1 + (m - 1) rho)`` with ``m`` the
     ``mean_cluster_size``: the measure is the design's part of the variance inflation.
     Overlaps are counted on intervals of session positions (sorting, no ``N x N`` matrix).
+
+    Examples
+    --------
+    >>> import eventstudy as es
+    >>> from eventstudy.inference.guidance import cluster_measures
+    >>> from eventstudy.testing import simulated_study
+    >>> sim = simulated_study(es.MarketModel("MKT"))  # 8 events on 8 dates
+    >>> res = es.EventStudy(sim.events, sim.returns, model=es.MarketModel("MKT"), calendar=None).fit()
+    >>> m = cluster_measures(res.panel)
+    >>> m["n_dates"], m["mean_cluster_size"], m["share_overlapping"]
+    (8, 1.0, 0.5)
     """
     n = int(panel.n_events)
     d0 = np.asarray(panel.day0, dtype="datetime64[ns]")
@@ -128,6 +139,16 @@ def clustering_degree(measures: dict[str, Any]) -> Degree:
     of 0.1 between them a nominal 5 % test of the day-0 AAR that assumes independence then
     rejects about 7.4 %, and far more with the correlations of one industry), or a single
     day 0 holds at least half of at least two events. ``"mild"``: windows overlap, but less.
+
+    Examples
+    --------
+    >>> from eventstudy.inference.guidance import clustering_degree
+    >>> clustering_degree({"n_events": 8, "share_overlapping": 0.5, "mean_cluster_size": 1.0,
+    ...                    "share_top_date": 0.125})  # windows overlap, day 0s distinct
+    'mild'
+    >>> clustering_degree({"n_events": 6, "share_overlapping": 1.0, "mean_cluster_size": 6.0,
+    ...                    "share_top_date": 1.0})  # one day 0 for all
+    'strong'
     """
     if measures["n_events"] < 2 or measures["share_overlapping"] == 0.0:
         return "none"

@@ -35,8 +35,16 @@ def events_share_dates(panel: EventPanel) -> bool:
 
     Examples
     --------
-    >>> from eventstudy.inference import events_share_dates  # doctest: +SKIP
-    >>> events_share_dates(res.panel)  # doctest: +SKIP
+    >>> import eventstudy as es
+    >>> from eventstudy.inference import events_share_dates
+    >>> from eventstudy.testing import simulated_study
+    >>> sim = simulated_study(es.MarketModel("MKT"))  # 8 simulated events of 6 firms
+    >>> res = es.EventStudy(sim.events, sim.returns, model=es.MarketModel("MKT"), calendar=None).fit()
+    >>> events_share_dates(res.panel)  # e3 and e4's event windows share a session
+    True
+    >>> one = es.EventStudy(sim.events.head(1), sim.returns, model=es.MarketModel("MKT"), calendar=None).fit()
+    >>> events_share_dates(one.panel)
+    False
     """
     return bool(_overlapping_rows(panel).any())
 
@@ -116,8 +124,13 @@ def residual_correlation(panel: EventPanel, min_common: int = 30) -> ResidualCor
 
     Examples
     --------
-    >>> from eventstudy.inference import residual_correlation  # doctest: +SKIP
-    >>> residual_correlation(res.panel).rbar  # mean pairwise residual correlation  # doctest: +SKIP
+    >>> import eventstudy as es
+    >>> from eventstudy.inference import residual_correlation
+    >>> from eventstudy.testing import simulated_study
+    >>> sim = simulated_study(es.MarketModel("MKT"))  # 8 simulated events of 6 firms
+    >>> res = es.EventStudy(sim.events, sim.returns, model=es.MarketModel("MKT"), calendar=None).fit()
+    >>> round(residual_correlation(res.panel).rbar, 4)  # mean pairwise residual correlation
+    0.0051
     """
     n = panel.n_events
     if n < 2:

@@ -113,8 +113,14 @@ def run_tests(
     Examples
     --------
     >>> import eventstudy as es
-    >>> rows = es.run_tests(res.panel, tests=["patell", "bmp"], windows=[(0, 0)])  # doctest: +SKIP
-    >>> rows[["test", "window", "statistic", "p_value"]]  # doctest: +SKIP
+    >>> from eventstudy.testing import simulated_study
+    >>> sim = simulated_study(es.MarketModel("MKT"))  # 8 simulated events of 6 firms
+    >>> res = es.EventStudy(sim.events, sim.returns, model=es.MarketModel("MKT"), calendar=None).fit()
+    >>> rows = es.run_tests(res.panel, tests=["patell", "bmp"], windows=[(0, 0)])
+    >>> rows.dropna(subset=["window"])[["test", "window", "statistic", "p_value"]].round(4)
+          test  window  statistic  p_value
+    21  patell  [0, 0]    -0.5181   0.6044
+    43     bmp  [0, 0]    -0.7482   0.4787
     """
     check_alternative(alternative)
     names = _select(panel, tests)

@@ -68,8 +68,15 @@ def bootstrap_caar(
 
     Examples
     --------
-    >>> from eventstudy.inference import bootstrap_caar  # doctest: +SKIP
-    >>> bootstrap_caar(res.panel, [(0, 1)], n_boot=999, seed=1)  # doctest: +SKIP
+    >>> import eventstudy as es
+    >>> from eventstudy.inference import bootstrap_caar
+    >>> from eventstudy.testing import simulated_study
+    >>> sim = simulated_study(es.MarketModel("MKT"))  # 8 simulated events of 6 firms
+    >>> res = es.EventStudy(sim.events, sim.returns, model=es.MarketModel("MKT"), calendar=None).fit()
+    >>> rows = bootstrap_caar(res.panel, [(0, 1)], n_boot=999, seed=1)
+    >>> rows[["window", "estimate", "ci_low", "ci_high", "n_boot"]].round(4)
+       window  estimate  ci_low  ci_high  n_boot
+    0  [0, 1]     -0.0    -0.0122   0.0134     999
     """
     if not 0 < level < 1:
         raise SpecError("level must be in (0, 1)")
@@ -199,8 +206,17 @@ def pseudo_event_test(
 
     Examples
     --------
-    >>> from eventstudy.inference import pseudo_event_test  # doctest: +SKIP
-    >>> pseudo_event_test(res.panel, [(0, 1)])  # doctest: +SKIP
+    >>> import eventstudy as es
+    >>> from eventstudy.inference import pseudo_event_test
+    >>> from eventstudy.testing import simulated_study
+    >>> sim = simulated_study(es.MarketModel("MKT"))  # 8 simulated events of 6 firms
+    >>> res = es.EventStudy(sim.events, sim.returns, model=es.MarketModel("MKT"), calendar=None).fit()
+    >>> rows = pseudo_event_test(res.panel, [(0, 1)])  # each CAR against its own estimation window
+    >>> rows[["event_id", "estimate", "p_value", "n"]].head(3).round(4)
+      event_id  estimate  p_value    n
+    0       e0    0.0097   0.5761  183
+    1       e1   -0.0074   0.7655  225
+    2       e2   -0.0105   0.7185  237
     """
     check_alternative(alternative)
     ctx = Context.of(panel, conventions)

@@ -113,9 +113,19 @@ def sign_test(
 
     Examples
     --------
-    >>> from eventstudy.inference import sign_test  # doctest: +SKIP
-    >>> sign_test(res.panel, windows=[(0, 0), (-1, 1)], daily=False)  # doctest: +SKIP
-    >>> res.tests(["sign"], windows=[(0, 0), (-1, 1)])  # the same rows  # doctest: +SKIP
+    >>> import eventstudy as es
+    >>> from eventstudy.inference import sign_test
+    >>> from eventstudy.testing import simulated_study
+    >>> sim = simulated_study(es.MarketModel("MKT"))  # 8 simulated events of 6 firms
+    >>> res = es.EventStudy(sim.events, sim.returns, model=es.MarketModel("MKT"), calendar=None).fit()
+    >>> rows = sign_test(res.panel, windows=[(0, 0), (-1, 1)], daily=False)
+    >>> rows[["window", "estimate", "statistic", "p_value"]].round(4)
+        window  estimate  statistic  p_value
+    0   [0, 0]   -0.0038     0.0000   1.0000
+    1  [-1, 1]    0.0061     0.7071   0.7266
+    >>> same = res.tests(["sign"], windows=[(0, 0), (-1, 1)])  # the registry's way
+    >>> same["statistic"].round(10).tolist() == rows["statistic"].round(10).tolist()
+    True
     """
     return run_spec(_SIGN, panel, windows, daily, conventions, alternative)
 
@@ -186,9 +196,19 @@ def generalized_sign(
 
     Examples
     --------
-    >>> from eventstudy.inference import generalized_sign  # doctest: +SKIP
-    >>> generalized_sign(res.panel, windows=[(0, 0), (-1, 1)], daily=False)  # doctest: +SKIP
-    >>> res.tests(["generalized_sign"], windows=[(0, 0), (-1, 1)])  # the same rows  # doctest: +SKIP
+    >>> import eventstudy as es
+    >>> from eventstudy.inference import generalized_sign
+    >>> from eventstudy.testing import simulated_study
+    >>> sim = simulated_study(es.MarketModel("MKT"))  # 8 simulated events of 6 firms
+    >>> res = es.EventStudy(sim.events, sim.returns, model=es.MarketModel("MKT"), calendar=None).fit()
+    >>> rows = generalized_sign(res.panel, windows=[(0, 0), (-1, 1)], daily=False)
+    >>> rows[["window", "estimate", "statistic", "p_value"]].round(4)
+        window  estimate  statistic  p_value
+    0   [0, 0]   -0.0038     0.0165   0.9868
+    1  [-1, 1]    0.0061     0.7236   0.4693
+    >>> same = res.tests(["generalized_sign"], windows=[(0, 0), (-1, 1)])  # the registry's way
+    >>> same["statistic"].round(10).tolist() == rows["statistic"].round(10).tolist()
+    True
     """
     return run_spec(_GSIGN, panel, windows, daily, conventions, alternative)
 
@@ -345,9 +365,19 @@ def corrado_rank(
 
     Examples
     --------
-    >>> from eventstudy.inference import corrado_rank  # doctest: +SKIP
-    >>> corrado_rank(res.panel, windows=[(0, 0), (-1, 1)], daily=False)  # doctest: +SKIP
-    >>> res.tests(["corrado_rank"], windows=[(0, 0), (-1, 1)])  # the same rows  # doctest: +SKIP
+    >>> import eventstudy as es
+    >>> from eventstudy.inference import corrado_rank
+    >>> from eventstudy.testing import simulated_study
+    >>> sim = simulated_study(es.MarketModel("MKT"))  # 8 simulated events of 6 firms
+    >>> res = es.EventStudy(sim.events, sim.returns, model=es.MarketModel("MKT"), calendar=None).fit()
+    >>> rows = corrado_rank(res.panel, windows=[(0, 0), (-1, 1)], daily=False)
+    >>> rows[["window", "estimate", "statistic", "p_value"]].round(4)
+        window  estimate  statistic  p_value
+    0   [0, 0]   -0.0038    -0.5370   0.5912
+    1  [-1, 1]    0.0061     0.5001   0.6170
+    >>> same = res.tests(["corrado_rank"], windows=[(0, 0), (-1, 1)])  # the registry's way
+    >>> same["statistic"].round(10).tolist() == rows["statistic"].round(10).tolist()
+    True
     """
     return run_spec(_RANK, panel, windows, daily, conventions, alternative)
 
@@ -375,9 +405,19 @@ def corrado_zivney_rank(
 
     Examples
     --------
-    >>> from eventstudy.inference import corrado_zivney_rank  # doctest: +SKIP
-    >>> corrado_zivney_rank(res.panel, windows=[(0, 0), (-1, 1)], daily=False)  # doctest: +SKIP
-    >>> res.tests(["corrado_zivney_rank"], windows=[(0, 0), (-1, 1)])  # the same rows  # doctest: +SKIP
+    >>> import eventstudy as es
+    >>> from eventstudy.inference import corrado_zivney_rank
+    >>> from eventstudy.testing import simulated_study
+    >>> sim = simulated_study(es.MarketModel("MKT"))  # 8 simulated events of 6 firms
+    >>> res = es.EventStudy(sim.events, sim.returns, model=es.MarketModel("MKT"), calendar=None).fit()
+    >>> rows = corrado_zivney_rank(res.panel, windows=[(0, 0), (-1, 1)], daily=False)
+    >>> rows[["window", "estimate", "statistic", "p_value"]].round(4)
+        window  estimate  statistic  p_value
+    0   [0, 0]   -0.0038    -0.5442   0.5863
+    1  [-1, 1]    0.0061     0.6060   0.5445
+    >>> same = res.tests(["corrado_zivney_rank"], windows=[(0, 0), (-1, 1)])  # the registry's way
+    >>> same["statistic"].round(10).tolist() == rows["statistic"].round(10).tolist()
+    True
     """
     return run_spec(_MRANK, panel, windows, daily, conventions, alternative)
 
@@ -403,9 +443,19 @@ def corrado_zivney_sign(
 
     Examples
     --------
-    >>> from eventstudy.inference import corrado_zivney_sign  # doctest: +SKIP
-    >>> corrado_zivney_sign(res.panel, windows=[(0, 0), (-1, 1)], daily=False)  # doctest: +SKIP
-    >>> res.tests(["corrado_zivney_sign"], windows=[(0, 0), (-1, 1)])  # the same rows  # doctest: +SKIP
+    >>> import eventstudy as es
+    >>> from eventstudy.inference import corrado_zivney_sign
+    >>> from eventstudy.testing import simulated_study
+    >>> sim = simulated_study(es.MarketModel("MKT"))  # 8 simulated events of 6 firms
+    >>> res = es.EventStudy(sim.events, sim.returns, model=es.MarketModel("MKT"), calendar=None).fit()
+    >>> rows = corrado_zivney_sign(res.panel, windows=[(0, 0), (-1, 1)], daily=False)
+    >>> rows[["window", "estimate", "statistic", "p_value"]].round(4)
+        window  estimate  statistic  p_value
+    0   [0, 0]   -0.0038     0.7055   0.4805
+    1  [-1, 1]    0.0061     1.2219   0.2217
+    >>> same = res.tests(["corrado_zivney_sign"], windows=[(0, 0), (-1, 1)])  # the registry's way
+    >>> same["statistic"].round(10).tolist() == rows["statistic"].round(10).tolist()
+    True
     """
     return run_spec(_CSIGN, panel, windows, daily, conventions, alternative)
 
@@ -643,9 +693,19 @@ def grank(
 
     Examples
     --------
-    >>> from eventstudy.inference import grank  # doctest: +SKIP
-    >>> grank(res.panel, windows=[(0, 0), (-1, 1)], daily=False)  # doctest: +SKIP
-    >>> res.tests(["grank"], windows=[(0, 0), (-1, 1)])  # the same rows  # doctest: +SKIP
+    >>> import eventstudy as es
+    >>> from eventstudy.inference import grank
+    >>> from eventstudy.testing import simulated_study
+    >>> sim = simulated_study(es.MarketModel("MKT"))  # 8 simulated events of 6 firms
+    >>> res = es.EventStudy(sim.events, sim.returns, model=es.MarketModel("MKT"), calendar=None).fit()
+    >>> rows = grank(res.panel, windows=[(0, 0), (-1, 1)], daily=False)
+    >>> rows[["window", "estimate", "statistic", "p_value"]].round(4)
+        window  estimate  statistic  p_value
+    0   [0, 0]   -0.0038    -0.5800   0.5624
+    1  [-1, 1]    0.0061     0.4911   0.6238
+    >>> same = res.tests(["grank"], windows=[(0, 0), (-1, 1)])  # the registry's way
+    >>> same["statistic"].round(10).tolist() == rows["statistic"].round(10).tolist()
+    True
     """
     return run_spec(_GRANK, panel, windows, daily, conventions, alternative)
 
@@ -656,6 +716,13 @@ def signed_rank_distribution(n: int) -> npt.NDArray[np.float64]:
     """Exact null distribution of the Wilcoxon signed-rank ``W+`` for ``n`` untied ranks.
 
     ``out[w] = P(W+ = w)``, ``w = 0 .. n(n+1)/2``, by the recursion on the largest rank.
+
+    Examples
+    --------
+    >>> from eventstudy.inference.nonparametric import signed_rank_distribution
+    >>> # n = 3: the 8 sign patterns of ranks 1, 2, 3 give W+ = 0, 1, 2, 3, 3, 4, 5, 6
+    >>> (signed_rank_distribution(3) * 8).tolist()
+    [1.0, 1.0, 1.0, 2.0, 1.0, 1.0, 1.0]
     """
     counts = np.zeros(n * (n + 1) // 2 + 1)
     counts[0] = 1.0
@@ -755,9 +822,19 @@ def wilcoxon(
 
     Examples
     --------
-    >>> from eventstudy.inference import wilcoxon  # doctest: +SKIP
-    >>> wilcoxon(res.panel, windows=[(0, 0), (-1, 1)], daily=False)  # doctest: +SKIP
-    >>> res.tests(["wilcoxon"], windows=[(0, 0), (-1, 1)])  # the same rows  # doctest: +SKIP
+    >>> import eventstudy as es
+    >>> from eventstudy.inference import wilcoxon
+    >>> from eventstudy.testing import simulated_study
+    >>> sim = simulated_study(es.MarketModel("MKT"))  # 8 simulated events of 6 firms
+    >>> res = es.EventStudy(sim.events, sim.returns, model=es.MarketModel("MKT"), calendar=None).fit()
+    >>> rows = wilcoxon(res.panel, windows=[(0, 0), (-1, 1)], daily=False)
+    >>> rows[["window", "estimate", "statistic", "p_value"]].round(4)
+        window  estimate  statistic  p_value
+    0   [0, 0]   -0.0038       15.0   0.7422
+    1  [-1, 1]    0.0061       23.0   0.5469
+    >>> same = res.tests(["wilcoxon"], windows=[(0, 0), (-1, 1)])  # the registry's way
+    >>> same["statistic"].round(10).tolist() == rows["statistic"].round(10).tolist()
+    True
     """
     return run_spec(_WILCOXON, panel, windows, daily, conventions, alternative)
 

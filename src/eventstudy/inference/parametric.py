@@ -150,9 +150,19 @@ def brown_warner_1980(
 
     Examples
     --------
-    >>> from eventstudy.inference import brown_warner_1980  # doctest: +SKIP
-    >>> brown_warner_1980(res.panel, windows=[(0, 0), (-1, 1)], daily=False)  # doctest: +SKIP
-    >>> res.tests(["brown_warner_1980"], windows=[(0, 0), (-1, 1)])  # the same rows  # doctest: +SKIP
+    >>> import eventstudy as es
+    >>> from eventstudy.inference import brown_warner_1980
+    >>> from eventstudy.testing import simulated_study
+    >>> sim = simulated_study(es.MarketModel("MKT"))  # 8 simulated events of 6 firms
+    >>> res = es.EventStudy(sim.events, sim.returns, model=es.MarketModel("MKT"), calendar=None).fit()
+    >>> rows = brown_warner_1980(res.panel, windows=[(0, 0), (-1, 1)], daily=False)
+    >>> rows[["window", "estimate", "statistic", "p_value"]].round(4)
+        window  estimate  statistic  p_value
+    0   [0, 0]   -0.0038    -0.6246   0.5328
+    1  [-1, 1]    0.0061     0.5861   0.5584
+    >>> same = res.tests(["brown_warner_1980"], windows=[(0, 0), (-1, 1)])  # the registry's way
+    >>> same["statistic"].round(10).tolist() == rows["statistic"].round(10).tolist()
+    True
     """
     return run_spec(_BW1980, panel, windows, daily, conventions, alternative)
 
@@ -214,9 +224,19 @@ def brown_warner_1985(
 
     Examples
     --------
-    >>> from eventstudy.inference import brown_warner_1985  # doctest: +SKIP
-    >>> brown_warner_1985(res.panel, windows=[(0, 0), (-1, 1)], daily=False)  # doctest: +SKIP
-    >>> res.tests(["brown_warner_1985"], windows=[(0, 0), (-1, 1)])  # the same rows  # doctest: +SKIP
+    >>> import eventstudy as es
+    >>> from eventstudy.inference import brown_warner_1985
+    >>> from eventstudy.testing import simulated_study
+    >>> sim = simulated_study(es.MarketModel("MKT"))  # 8 simulated events of 6 firms
+    >>> res = es.EventStudy(sim.events, sim.returns, model=es.MarketModel("MKT"), calendar=None).fit()
+    >>> rows = brown_warner_1985(res.panel, windows=[(0, 0), (-1, 1)], daily=False)
+    >>> rows[["window", "estimate", "statistic", "p_value"]].round(4)
+        window  estimate  statistic  p_value
+    0   [0, 0]   -0.0038    -0.5803   0.5623
+    1  [-1, 1]    0.0061     0.5445   0.5866
+    >>> same = res.tests(["brown_warner_1985"], windows=[(0, 0), (-1, 1)])  # the registry's way
+    >>> same["statistic"].round(10).tolist() == rows["statistic"].round(10).tolist()
+    True
     """
     return run_spec(_BW1985, panel, windows, daily, conventions, alternative)
 
@@ -261,9 +281,19 @@ def cross_sectional_t(
 
     Examples
     --------
-    >>> from eventstudy.inference import cross_sectional_t  # doctest: +SKIP
-    >>> cross_sectional_t(res.panel, windows=[(0, 0), (-1, 1)], daily=False)  # doctest: +SKIP
-    >>> res.tests(["cross_sectional_t"], windows=[(0, 0), (-1, 1)])  # the same rows  # doctest: +SKIP
+    >>> import eventstudy as es
+    >>> from eventstudy.inference import cross_sectional_t
+    >>> from eventstudy.testing import simulated_study
+    >>> sim = simulated_study(es.MarketModel("MKT"))  # 8 simulated events of 6 firms
+    >>> res = es.EventStudy(sim.events, sim.returns, model=es.MarketModel("MKT"), calendar=None).fit()
+    >>> rows = cross_sectional_t(res.panel, windows=[(0, 0), (-1, 1)], daily=False)
+    >>> rows[["window", "estimate", "statistic", "p_value"]].round(4)
+        window  estimate  statistic  p_value
+    0   [0, 0]   -0.0038    -0.8393   0.4290
+    1  [-1, 1]    0.0061     0.6906   0.5121
+    >>> same = res.tests(["cross_sectional_t"], windows=[(0, 0), (-1, 1)])  # the registry's way
+    >>> same["statistic"].round(10).tolist() == rows["statistic"].round(10).tolist()
+    True
     """
     return run_spec(_CS_T, panel, windows, daily, conventions, alternative)
 
@@ -316,9 +346,19 @@ def patell(
 
     Examples
     --------
-    >>> from eventstudy.inference import patell  # doctest: +SKIP
-    >>> patell(res.panel, windows=[(0, 0), (-1, 1)], daily=False)  # doctest: +SKIP
-    >>> res.tests(["patell"], windows=[(0, 0), (-1, 1)])  # the same rows  # doctest: +SKIP
+    >>> import eventstudy as es
+    >>> from eventstudy.inference import patell
+    >>> from eventstudy.testing import simulated_study
+    >>> sim = simulated_study(es.MarketModel("MKT"))  # 8 simulated events of 6 firms
+    >>> res = es.EventStudy(sim.events, sim.returns, model=es.MarketModel("MKT"), calendar=None).fit()
+    >>> rows = patell(res.panel, windows=[(0, 0), (-1, 1)], daily=False)
+    >>> rows[["window", "estimate", "statistic", "p_value"]].round(4)
+        window  estimate  statistic  p_value
+    0   [0, 0]   -0.0038    -0.5181   0.6044
+    1  [-1, 1]    0.0061     0.6306   0.5283
+    >>> same = res.tests(["patell"], windows=[(0, 0), (-1, 1)])  # the registry's way
+    >>> same["statistic"].round(10).tolist() == rows["statistic"].round(10).tolist()
+    True
     """
     return run_spec(_PATELL, panel, windows, daily, conventions, alternative)
 
@@ -363,9 +403,19 @@ def boehmer_musumeci_poulsen(
 
     Examples
     --------
-    >>> from eventstudy.inference import boehmer_musumeci_poulsen  # doctest: +SKIP
-    >>> boehmer_musumeci_poulsen(res.panel, windows=[(0, 0), (-1, 1)], daily=False)  # doctest: +SKIP
-    >>> res.tests(["bmp"], windows=[(0, 0), (-1, 1)])  # the same rows  # doctest: +SKIP
+    >>> import eventstudy as es
+    >>> from eventstudy.inference import boehmer_musumeci_poulsen
+    >>> from eventstudy.testing import simulated_study
+    >>> sim = simulated_study(es.MarketModel("MKT"))  # 8 simulated events of 6 firms
+    >>> res = es.EventStudy(sim.events, sim.returns, model=es.MarketModel("MKT"), calendar=None).fit()
+    >>> rows = boehmer_musumeci_poulsen(res.panel, windows=[(0, 0), (-1, 1)], daily=False)
+    >>> rows[["window", "estimate", "statistic", "p_value"]].round(4)
+        window  estimate  statistic  p_value
+    0   [0, 0]   -0.0038    -0.7482   0.4787
+    1  [-1, 1]    0.0061     0.7304   0.4888
+    >>> same = res.tests(["bmp"], windows=[(0, 0), (-1, 1)])  # the registry's way
+    >>> same["statistic"].round(10).tolist() == rows["statistic"].round(10).tolist()
+    True
     """
     return run_spec(_BMP, panel, windows, daily, conventions, alternative)
 
@@ -419,9 +469,19 @@ def kolari_pynnonen(
 
     Examples
     --------
-    >>> from eventstudy.inference import kolari_pynnonen  # doctest: +SKIP
-    >>> kolari_pynnonen(res.panel, windows=[(0, 0), (-1, 1)], daily=False)  # doctest: +SKIP
-    >>> res.tests(["kolari_pynnonen"], windows=[(0, 0), (-1, 1)])  # the same rows  # doctest: +SKIP
+    >>> import eventstudy as es
+    >>> from eventstudy.inference import kolari_pynnonen
+    >>> from eventstudy.testing import simulated_study
+    >>> sim = simulated_study(es.MarketModel("MKT"))  # 8 simulated events of 6 firms
+    >>> res = es.EventStudy(sim.events, sim.returns, model=es.MarketModel("MKT"), calendar=None).fit()
+    >>> rows = kolari_pynnonen(res.panel, windows=[(0, 0), (-1, 1)], daily=False)
+    >>> rows[["window", "estimate", "statistic", "p_value"]].round(4)
+        window  estimate  statistic  p_value
+    0   [0, 0]   -0.0038    -0.7482   0.4787
+    1  [-1, 1]    0.0061     0.7304   0.4888
+    >>> same = res.tests(["kolari_pynnonen"], windows=[(0, 0), (-1, 1)])  # the registry's way
+    >>> same["statistic"].round(10).tolist() == rows["statistic"].round(10).tolist()
+    True
     """
     return run_spec(_KP, panel, windows, daily, conventions, alternative)
 
@@ -510,9 +570,19 @@ def lamb(
 
     Examples
     --------
-    >>> from eventstudy.inference import lamb  # doctest: +SKIP
-    >>> lamb(res.panel, windows=[(0, 0), (-1, 1)], daily=False)  # doctest: +SKIP
-    >>> res.tests(["lamb"], windows=[(0, 0), (-1, 1)])  # the same rows  # doctest: +SKIP
+    >>> import eventstudy as es
+    >>> from eventstudy.inference import lamb
+    >>> from eventstudy.testing import simulated_study
+    >>> sim = simulated_study(es.MarketModel("MKT"))  # 8 simulated events of 6 firms
+    >>> res = es.EventStudy(sim.events, sim.returns, model=es.MarketModel("MKT"), calendar=None).fit()
+    >>> rows = lamb(res.panel, windows=[(0, 0), (-1, 1)], daily=False)
+    >>> rows[["window", "estimate", "statistic", "p_value"]].round(4)
+        window  estimate  statistic  p_value
+    0   [0, 0]   -0.0038    -0.5779   0.5639
+    1  [-1, 1]    0.0061     0.5422   0.5882
+    >>> same = res.tests(["lamb"], windows=[(0, 0), (-1, 1)])  # the registry's way
+    >>> same["statistic"].round(10).tolist() == rows["statistic"].round(10).tolist()
+    True
     """
     return run_spec(_LAMB, panel, windows, daily, conventions, alternative)
 

@@ -72,7 +72,10 @@ class PartitionExecutor(Protocol):
 
         Examples
         --------
-        >>> handle = executor.apply(0, len)  # doctest: +SKIP
+        >>> from eventstudy.inference.partitioned import LocalPartitions
+        >>> executor = LocalPartitions([[1, 2, 3], [4]])  # the in-process executor
+        >>> executor.gather([executor.apply(0, len), executor.apply(1, len)])
+        [3, 1]
         """
         ...
 
@@ -81,7 +84,10 @@ class PartitionExecutor(Protocol):
 
         Examples
         --------
-        >>> handle = executor.submit(sum, [1, 2])  # doctest: +SKIP
+        >>> from eventstudy.inference.partitioned import LocalPartitions
+        >>> executor = LocalPartitions([[1, 2, 3]])  # the in-process executor
+        >>> executor.gather([executor.submit(sum, executor.apply(0, list))])
+        [6]
         """
         ...
 
@@ -90,7 +96,9 @@ class PartitionExecutor(Protocol):
 
         Examples
         --------
-        >>> executor.gather([executor.submit(sum, [1, 2])])  # doctest: +SKIP
+        >>> from eventstudy.inference.partitioned import LocalPartitions
+        >>> executor = LocalPartitions([])  # the in-process executor: handles are the values
+        >>> executor.gather([executor.submit(sum, [1, 2])])
         [3]
         """
         ...
@@ -298,8 +306,17 @@ class PartitionedEstimation:
 
         Examples
         --------
-        >>> remote.est_stats()["est_count"].shape  # doctest: +SKIP
-        (240,)
+        >>> import numpy as np
+        >>> import eventstudy as es
+        >>> from eventstudy.testing import simulated_study
+        >>> from eventstudy.inference.partitioned import LocalPartitions, PartitionedEstimation
+        >>> sim = simulated_study(es.MarketModel("MKT"))  # 8 simulated events of 6 firms
+        >>> panel = es.EventStudy(sim.events, sim.returns, model=es.MarketModel("MKT"), calendar=None).fit().panel
+        >>> halves = [np.arange(0, 4), np.arange(4, 8)]  # two partitions of four events
+        >>> remote = PartitionedEstimation(LocalPartitions([panel.take(h) for h in halves]), halves, 8)
+        >>> stats = remote.est_stats()
+        >>> stats["est_count"].shape, stats["obs"].tolist() == (~np.isnan(panel.resid_est)).sum(1).tolist()
+        ((240,), True)
         """
         if "est" not in self._memo:
             parts = self._each(_est_stats)
@@ -318,7 +335,16 @@ class PartitionedEstimation:
 
         Examples
         --------
-        >>> remote.sigma2("sample")  # doctest: +SKIP
+        >>> import numpy as np
+        >>> import eventstudy as es
+        >>> from eventstudy.testing import simulated_study
+        >>> from eventstudy.inference.partitioned import LocalPartitions, PartitionedEstimation
+        >>> sim = simulated_study(es.MarketModel("MKT"))  # 8 simulated events of 6 firms
+        >>> panel = es.EventStudy(sim.events, sim.returns, model=es.MarketModel("MKT"), calendar=None).fit().panel
+        >>> halves = [np.arange(0, 4), np.arange(4, 8)]  # two partitions of four events
+        >>> remote = PartitionedEstimation(LocalPartitions([panel.take(h) for h in halves]), halves, 8)
+        >>> bool(np.allclose(remote.sigma2("sample"), np.nanvar(panel.resid_est, axis=1, ddof=1)))
+        True
         """
         key = ("sigma2", kind)
         if key not in self._memo:
@@ -331,7 +357,17 @@ class PartitionedEstimation:
 
         Examples
         --------
-        >>> mbar, ss = remote.market_moments()  # doctest: +SKIP
+        >>> import numpy as np
+        >>> import eventstudy as es
+        >>> from eventstudy.testing import simulated_study
+        >>> from eventstudy.inference.partitioned import LocalPartitions, PartitionedEstimation
+        >>> sim = simulated_study(es.MarketModel("MKT"))  # 8 simulated events of 6 firms
+        >>> panel = es.EventStudy(sim.events, sim.returns, model=es.MarketModel("MKT"), calendar=None).fit().panel
+        >>> halves = [np.arange(0, 4), np.arange(4, 8)]  # two partitions of four events
+        >>> remote = PartitionedEstimation(LocalPartitions([panel.take(h) for h in halves]), halves, 8)
+        >>> mbar, ss = remote.market_moments()  # per event
+        >>> mbar.shape, ss.round(4)[:3].tolist()
+        ((8,), [0.0173, 0.022, 0.0248])
         """
         if "market" not in self._memo:
             parts = self._each(_market_moments)
@@ -348,7 +384,20 @@ class PartitionedEstimation:
 
         Examples
         --------
-        >>> sums, counts = remote.score_sums("corrado")["corrado"]  # doctest: +SKIP
+        >>> import numpy as np
+        >>> import eventstudy as es
+        >>> from eventstudy.testing import simulated_study
+        >>> from eventstudy.inference.partitioned import LocalPartitions, PartitionedEstimation
+        >>> sim = simulated_study(es.MarketModel("MKT"))  # 8 simulated events of 6 firms
+        >>> panel = es.EventStudy(sim.events, sim.returns, model=es.MarketModel("MKT"), calendar=None).fit().panel
+        >>> halves = [np.arange(0, 4), np.arange(4, 8)]  # two partitions of four events
+        >>> remote = PartitionedEstimation(LocalPartitions([panel.take(h) for h in halves]), halves, 8)
+        >>> sums = remote.score_sums("corrado")
+        >>> sorted(sums)  # the kinds computed in the same pass
+        ['corrado', 'modified']
+        >>> total, count = sums["corrado"]  # per day: estimation, then event days
+        >>> total.shape, count[:3].tolist()
+        ((261,), [6, 6, 6])
         """
         parts = self._each(_score_sums, kind)
         return {
@@ -380,7 +429,17 @@ class PartitionedEstimation:
 
         Examples
         --------
-        >>> sum_sq, obs = remote.pooled_sar_squares(keep)  # doctest: +SKIP
+        >>> import numpy as np
+        >>> import eventstudy as es
+        >>> from eventstudy.testing import simulated_study
+        >>> from eventstudy.inference.partitioned import LocalPartitions, PartitionedEstimation
+        >>> sim = simulated_study(es.MarketModel("MKT"))  # 8 simulated events of 6 firms
+        >>> panel = es.EventStudy(sim.events, sim.returns, model=es.MarketModel("MKT"), calendar=None).fit().panel
+        >>> halves = [np.arange(0, 4), np.arange(4, 8)]  # two partitions of four events
+        >>> remote = PartitionedEstimation(LocalPartitions([panel.take(h) for h in halves]), halves, 8)
+        >>> sum_sq, obs = remote.pooled_sar_squares(np.ones(8, dtype=bool))
+        >>> obs, round(sum_sq / obs, 3)  # about 1: residuals standardised by their own sigma
+        (1829, 0.991)
         """
         keep = np.asarray(keep, dtype=bool)
         parts = self._each(_pooled_sar_squares, per_part=[keep[d] for d in self.dest])

@@ -77,8 +77,15 @@ def clustering(panel: EventPanel) -> pd.DataFrame:
 
     Examples
     --------
-    >>> from eventstudy.inference import clustering  # doctest: +SKIP
-    >>> clustering(res.panel)  # how many events share each day 0  # doctest: +SKIP
+    >>> import eventstudy as es
+    >>> from eventstudy.inference import clustering
+    >>> from eventstudy.testing import simulated_study
+    >>> sim = simulated_study(es.MarketModel("MKT"))  # 8 simulated events of 6 firms
+    >>> events = sim.events.head(6).assign(date=sim.events["date"].iloc[0])  # six firms, one day 0
+    >>> clustered = es.EventStudy(events, sim.returns, model=es.MarketModel("MKT"), calendar=None).fit()
+    >>> clustering(clustered.panel)[["n_events", "n_dates", "largest_cluster", "degree"]]
+       n_events  n_dates  largest_cluster  degree
+    0         6        1                6  strong
     """
     from .guidance import clustering_advice
 
@@ -257,8 +264,17 @@ def portfolio_test(
 
     Examples
     --------
-    >>> from eventstudy.inference import portfolio_test  # doctest: +SKIP
-    >>> portfolio_test(res.panel, [(0, 0), (0, 1)])  # doctest: +SKIP
+    >>> import eventstudy as es
+    >>> from eventstudy.inference import portfolio_test
+    >>> from eventstudy.testing import simulated_study
+    >>> sim = simulated_study(es.MarketModel("MKT"))  # 8 simulated events of 6 firms
+    >>> events = sim.events.head(6).assign(date=sim.events["date"].iloc[0])  # six firms, one day 0
+    >>> clustered = es.EventStudy(events, sim.returns, model=es.MarketModel("MKT"), calendar=None).fit()
+    >>> rows = portfolio_test(clustered.panel, [(0, 0), (0, 1)])  # one portfolio per day 0
+    >>> rows[["window", "estimate", "statistic", "df", "n"]].round(4)
+       window  estimate  statistic   df  n
+    0  [0, 0]   -0.0053    -0.7624  177  6
+    1  [0, 1]   -0.0111    -1.1224  177  6
     """
     check_alternative(alternative)
     if sample not in ("common", "all"):
@@ -426,8 +442,17 @@ def sur_wald_test(
 
     Examples
     --------
-    >>> from eventstudy.inference import sur_wald_test  # doctest: +SKIP
-    >>> sur_wald_test(res.panel, (0, 1))  # doctest: +SKIP
+    >>> import eventstudy as es
+    >>> from eventstudy.inference import sur_wald_test
+    >>> from eventstudy.testing import simulated_study
+    >>> sim = simulated_study(es.MarketModel("MKT"))  # 8 simulated events of 6 firms
+    >>> events = sim.events.head(6).assign(date=sim.events["date"].iloc[0])  # six firms, one day 0
+    >>> clustered = es.EventStudy(events, sim.returns, model=es.MarketModel("MKT"), calendar=None).fit()
+    >>> rows = sur_wald_test(clustered.panel, (0, 1))
+    >>> rows[["hypothesis", "statistic", "df", "df2", "p_value"]].round(4)
+         hypothesis  statistic  df  df2  p_value
+    0      all zero     4.9501   6  172   0.5698
+    1  average zero     1.2598   1  177   0.2632
     """
     if reference not in ("F", "chi2"):
         raise SpecError(f"reference={reference!r} is not valid; use 'F' (exact) or 'chi2'")

@@ -38,6 +38,13 @@ def clopper_pearson(
     Notes
     -----
     ``[B(a/2; k, n-k+1), B(1-a/2; k+1, n-k)]`` with ``B`` the beta quantile; 0 / 1 at the edges.
+
+    Examples
+    --------
+    >>> from eventstudy.inference.simulation import clopper_pearson
+    >>> lo, hi = clopper_pearson(5, 100)  # 5 rejections in 100 pseudo-studies
+    >>> round(float(lo), 4), round(float(hi), 4)  # R: binom.test(5, 100)$conf.int
+    (0.0164, 0.1128)
     """
     k = np.asarray(k, dtype=float)
     n = np.asarray(n, dtype=float)

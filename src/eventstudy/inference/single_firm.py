@@ -54,9 +54,19 @@ def single_firm_t(
 
     Examples
     --------
-    >>> from eventstudy.inference import single_firm_t  # doctest: +SKIP
-    >>> single_firm_t(res.panel, windows=[(0, 0)], daily=False)  # doctest: +SKIP
-    >>> res.single_firm_tests([(0, 0)])  # one row per event  # doctest: +SKIP
+    >>> import eventstudy as es
+    >>> from eventstudy.inference import single_firm_t
+    >>> from eventstudy.testing import simulated_study
+    >>> sim = simulated_study(es.MarketModel("MKT"))  # 8 simulated events of 6 firms
+    >>> res = es.EventStudy(sim.events, sim.returns, model=es.MarketModel("MKT"), calendar=None).fit()
+    >>> rows = single_firm_t(res.panel, windows=[(0, 0)], daily=False)  # one row per event
+    >>> rows[["event_id", "ticker", "estimate", "statistic", "df"]].head(3).round(4)
+      event_id ticker  estimate  statistic     df
+    0       e0     F0   -0.0004    -0.0293  185.0
+    1       e1     F1   -0.0167    -0.9376  226.0
+    2       e2     F2    0.0008     0.0413  237.0
+    >>> len(res.single_firm_tests([(0, 0)], daily=False))  # the same rows from the results
+    8
     """
     check_alternative(alternative)
     ctx = Context.of(panel, conventions)

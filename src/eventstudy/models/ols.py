@@ -128,9 +128,17 @@ def batched_ols(
 
     Examples
     --------
-    >>> from eventstudy.models.ols import batched_ols  # doctest: +SKIP
-    >>> fit = batched_ols(X, y, mask, has_const=True)  # X (n, T, k), y and mask (n, T)  # doctest: +SKIP
-    >>> fit.params.shape  # (n, k)  # doctest: +SKIP
+    >>> import numpy as np
+    >>> from eventstudy.models.ols import batched_ols
+    >>> rng = np.random.default_rng(0)
+    >>> m = rng.normal(0, 0.01, (3, 100))  # three events' market returns, 100 days
+    >>> y = 0.001 + np.array([[0.5], [1.0], [1.5]]) * m + rng.normal(0, 0.001, (3, 100))
+    >>> X = np.stack([np.ones_like(m), m], axis=-1)  # (n, T, k): constant and market
+    >>> mask = np.ones((3, 100), dtype=bool)
+    >>> mask[2, :40] = False  # the third event lacks its first 40 days
+    >>> fit = batched_ols(X, y, mask, has_const=True)
+    >>> fit.params.shape, fit.params[:, 1].round(1).tolist(), fit.dof.tolist()
+    ((3, 2), [0.5, 1.0, 1.5], [98, 98, 58])
     """
     n, L, k = X.shape
     out = OLSFit(

@@ -77,7 +77,20 @@ img { max-width: 100%; height: auto; }
 
 @dataclass(frozen=True)
 class Headline:
-    """The main result: CAAR over the first window with its test and interval."""
+    """The main result: CAAR over the first window with its test and interval.
+
+    Examples
+    --------
+    >>> import eventstudy as es
+    >>> from eventstudy.testing import simulated_study
+    >>> sim = simulated_study(es.MarketModel("MKT"))  # 8 simulated events of 6 firms
+    >>> res = es.EventStudy(sim.events, sim.returns, model=es.MarketModel("MKT"), calendar=None).fit()
+    >>> from eventstudy import report
+    >>> from eventstudy.report.page import headline
+    >>> h = headline(report.caar_table(res, [(0, 0)]), report.tests_table(res, [(0, 0)]))
+    >>> h.window, h.test, round(h.caar, 4), (round(h.low, 4), round(h.high, 4))  # 95 % interval
+    ('[0, 0]', 'cross_sectional_t', -0.0038, (-0.0144, 0.0069))
+    """
 
     window: str
     caar: float
@@ -189,7 +202,20 @@ def _figure(name: str, caption: str, b64: str) -> str:
 
 
 def caar_columns(caar: pd.DataFrame) -> tuple[list[str], list[list[str]]]:
-    """The CAAR table with windows as columns: CAAR (with stars), s.e., statistic, p, N."""
+    """The CAAR table with windows as columns: CAAR (with stars), s.e., statistic, p, N.
+
+    Examples
+    --------
+    >>> import eventstudy as es
+    >>> from eventstudy.testing import simulated_study
+    >>> sim = simulated_study(es.MarketModel("MKT"))  # 8 simulated events of 6 firms
+    >>> res = es.EventStudy(sim.events, sim.returns, model=es.MarketModel("MKT"), calendar=None).fit()
+    >>> from eventstudy import report
+    >>> from eventstudy.report.page import caar_columns
+    >>> header, rows = caar_columns(report.caar_table(res, [(0, 0), (-1, 1)]))
+    >>> header, rows[0]
+    (['', '[0, 0]', '[-1, 1]'], ['CAAR', '-0.0038', '0.0061'])
+    """
     header = ["", *[str(w) for w in caar["window"]]]
     rows = [
         [
@@ -210,7 +236,19 @@ def caar_columns(caar: pd.DataFrame) -> tuple[list[str], list[list[str]]]:
 
 
 def tests_columns(tests: pd.DataFrame) -> tuple[list[str], list[list[str]]]:
-    """Every test (rows) by window (columns): the statistic with stars, then ``(p)``."""
+    """Every test (rows) by window (columns): the statistic with stars, then ``(p)``.
+
+    Examples
+    --------
+    >>> import eventstudy as es
+    >>> from eventstudy.testing import simulated_study
+    >>> sim = simulated_study(es.MarketModel("MKT"))  # 8 simulated events of 6 firms
+    >>> res = es.EventStudy(sim.events, sim.returns, model=es.MarketModel("MKT"), calendar=None).fit()
+    >>> from eventstudy import report
+    >>> from eventstudy.report.page import tests_columns
+    >>> tests_columns(report.tests_table(res, [(0, 0)], tests=["patell", "bmp"]))
+    (['test', '[0, 0]'], [['patell', '-0.518 (0.604)'], ['bmp', '-0.748 (0.479)']])
+    """
     windowed = tests[tests["window"].notna()]
     windows = list(dict.fromkeys(str(w) for w in windowed["window"]))
     header = ["test", *windows]
@@ -319,7 +357,14 @@ def _anchor(caption: str) -> str:
 
 
 def default_question(record: Mapping[str, Any], windows: Sequence[str]) -> str:
-    """A question for a study without a description."""
+    """A question for a study without a description.
+
+    Examples
+    --------
+    >>> from eventstudy.report.page import default_question
+    >>> default_question({"events": {"used": 8}, "model": "market model (SPY)"}, ["[0, 1]"])
+    'Did the 8 events earn abnormal returns over [0, 1], relative to the market model (SPY)?'
+    """
     window = windows[0] if windows else "the event window"
     return (
         f"Did the {record['events']['used']} events earn abnormal returns over {window}, "

@@ -96,8 +96,14 @@ def default_windows(res: EventStudyResults) -> list[Window]:
 
     Examples
     --------
-    >>> from eventstudy import report  # doctest: +SKIP
-    >>> report.default_windows(res)  # [(0, 0), (-1, 1), (-10, 10)]  # doctest: +SKIP
+    >>> import eventstudy as es
+    >>> from eventstudy.testing import simulated_study
+    >>> sim = simulated_study(es.MarketModel("MKT"))  # 8 simulated events of 6 firms
+    >>> events = sim.events.assign(group=["chips", "power"] * 4)
+    >>> res = es.EventStudy(events, sim.returns, model=es.MarketModel("MKT"), calendar=None).fit()
+    >>> from eventstudy import report
+    >>> report.default_windows(res)  # day 0, (-1, 1) and the whole event window
+    [(0, 0), (-1, 1), (-10, 10)]
     """
     chosen = getattr(res, "car_windows", None)  # a spec's [windows] car (issue 12)
     if chosen:
@@ -169,8 +175,15 @@ def provenance(
 
     Examples
     --------
-    >>> from eventstudy import report  # doctest: +SKIP
-    >>> report.provenance(res)["versions"]["eventstudy"]  # doctest: +SKIP
+    >>> import eventstudy as es
+    >>> from eventstudy.testing import simulated_study
+    >>> sim = simulated_study(es.MarketModel("MKT"))  # 8 simulated events of 6 firms
+    >>> events = sim.events.assign(group=["chips", "power"] * 4)
+    >>> res = es.EventStudy(events, sim.returns, model=es.MarketModel("MKT"), calendar=None).fit()
+    >>> from eventstudy import report
+    >>> record = report.provenance(res)
+    >>> record["estimation_window"], record["event_window"], "eventstudy" in record["versions"]
+    ('[-250, -11]', '[-10, 10]', True)
     """
     conv = _conventions(conventions)
     meta = getattr(res, "meta", {}) or {}
@@ -276,8 +289,17 @@ def caar_table(
 
     Examples
     --------
-    >>> from eventstudy import report  # doctest: +SKIP
-    >>> report.caar_table(res, [(0, 0), (-1, 1)], test="kolari_pynnonen")  # doctest: +SKIP
+    >>> import eventstudy as es
+    >>> from eventstudy.testing import simulated_study
+    >>> sim = simulated_study(es.MarketModel("MKT"))  # 8 simulated events of 6 firms
+    >>> events = sim.events.assign(group=["chips", "power"] * 4)
+    >>> res = es.EventStudy(events, sim.returns, model=es.MarketModel("MKT"), calendar=None).fit()
+    >>> from eventstudy import report
+    >>> table = report.caar_table(res, [(0, 0), (-1, 1)], test="kolari_pynnonen")
+    >>> table[["window", "caar", "statistic", "p_value", "n"]].round(4)
+        window    caar  statistic  p_value  n
+    0   [0, 0] -0.0038    -0.7482   0.4787  8
+    1  [-1, 1]  0.0061     0.7304   0.4888  8
     """
     wins = _windows(res, windows)
     rows = study_rows(res, wins, test=test, conventions=_conventions(conventions))
@@ -310,8 +332,17 @@ def tests_table(
 
     Examples
     --------
-    >>> from eventstudy import report  # doctest: +SKIP
-    >>> report.tests_table(res, [(0, 0)], tests=["patell", "bmp"])  # doctest: +SKIP
+    >>> import eventstudy as es
+    >>> from eventstudy.testing import simulated_study
+    >>> sim = simulated_study(es.MarketModel("MKT"))  # 8 simulated events of 6 firms
+    >>> events = sim.events.assign(group=["chips", "power"] * 4)
+    >>> res = es.EventStudy(events, sim.returns, model=es.MarketModel("MKT"), calendar=None).fit()
+    >>> from eventstudy import report
+    >>> table = report.tests_table(res, [(0, 0)], tests=["patell", "bmp"])
+    >>> table[["test", "window", "statistic", "p_value"]].round(4)
+         test  window  statistic  p_value
+    0  patell  [0, 0]    -0.5181   0.6044
+    1     bmp  [0, 0]    -0.7482   0.4787
     """
     from ..inference import run_tests
 
@@ -332,8 +363,17 @@ def firm_table(res: EventStudyResults, windows: Sequence[Any] | None = None) -> 
 
     Examples
     --------
-    >>> from eventstudy import report  # doctest: +SKIP
-    >>> report.firm_table(res, [(0, 0), (0, 1)])  # doctest: +SKIP
+    >>> import eventstudy as es
+    >>> from eventstudy.testing import simulated_study
+    >>> sim = simulated_study(es.MarketModel("MKT"))  # 8 simulated events of 6 firms
+    >>> events = sim.events.assign(group=["chips", "power"] * 4)
+    >>> res = es.EventStudy(events, sim.returns, model=es.MarketModel("MKT"), calendar=None).fit()
+    >>> from eventstudy import report
+    >>> table = report.firm_table(res, [(0, 0), (0, 1)])  # one row per event
+    >>> table[["ticker", "group", "car [0, 0]", "car [0, 1]"]].head(2).round(4)
+      ticker  group  car [0, 0]  car [0, 1]
+    0     F0  chips     -0.0004      0.0097
+    1     F1  power     -0.0167     -0.0074
     """
     wins = _windows(res, windows)
     base: pd.DataFrame | None = None
@@ -353,8 +393,16 @@ def group_table(res: EventStudyResults, windows: Sequence[Any] | None = None) ->
 
     Examples
     --------
-    >>> from eventstudy import report  # doctest: +SKIP
-    >>> report.group_table(res, [(0, 0)])  # doctest: +SKIP
+    >>> import eventstudy as es
+    >>> from eventstudy.testing import simulated_study
+    >>> sim = simulated_study(es.MarketModel("MKT"))  # 8 simulated events of 6 firms
+    >>> events = sim.events.assign(group=["chips", "power"] * 4)
+    >>> res = es.EventStudy(events, sim.returns, model=es.MarketModel("MKT"), calendar=None).fit()
+    >>> from eventstudy import report
+    >>> report.group_table(res, [(0, 0)]).round(4)
+       group  n  mean [0, 0]  median [0, 0]  negative [0, 0]
+    0  chips  4       0.0018         0.0016             0.25
+    1  power  4      -0.0093        -0.0126             0.75
     """
     wins = _windows(res, windows)
     rows: list[dict[str, Any]] = []
@@ -389,8 +437,18 @@ def summary_text(
 
     Examples
     --------
-    >>> from eventstudy import report  # doctest: +SKIP
-    >>> print(report.summary_text(res, [(0, 0)], title="DeepSeek sell-off"))  # doctest: +SKIP
+    >>> import eventstudy as es
+    >>> from eventstudy.testing import simulated_study
+    >>> sim = simulated_study(es.MarketModel("MKT"))  # 8 simulated events of 6 firms
+    >>> events = sim.events.assign(group=["chips", "power"] * 4)
+    >>> res = es.EventStudy(events, sim.returns, model=es.MarketModel("MKT"), calendar=None).fit()
+    >>> from eventstudy import report
+    >>> text = report.summary_text(res, [(0, 0)], title="Simulated study")
+    >>> print("\\n".join(text.splitlines()[8:12]))  # the CAAR table (the spec's test, else the t)
+    CAAR by window (s.e., t and p of cross_sectional_t)
+    --------------------------------------------------------------------------------------
+    window     CAAR    s.e.       t  P>|t|  N
+    [0, 0]  -0.0038  0.0045  -0.839  0.429  8
     """
     if tables is None:
         tables = StudyTables.compute(res, windows, tests=tests, test=test, conventions=conventions)
@@ -672,10 +730,15 @@ class StudyTables:
 
     Examples
     --------
+    >>> import eventstudy as es
+    >>> from eventstudy.testing import simulated_study
+    >>> sim = simulated_study(es.MarketModel("MKT"))  # 8 simulated events of 6 firms
+    >>> events = sim.events.assign(group=["chips", "power"] * 4)
+    >>> res = es.EventStudy(events, sim.returns, model=es.MarketModel("MKT"), calendar=None).fit()
     >>> from eventstudy.report.sections import StudyTables
-    >>> tables = StudyTables.compute(res, [(0, 0)])  # doctest: +SKIP
-    >>> list(tables.sections)[:2]  # doctest: +SKIP
-    ['CAAR by window', 'Tests']
+    >>> tables = StudyTables.compute(res, [(0, 0)])
+    >>> list(tables.sections)
+    ['CAAR by window', 'Tests', 'CAR by group', 'CAR by firm', 'Events']
     """
 
     windows: list[Window]
@@ -700,7 +763,17 @@ class StudyTables:
 
         Examples
         --------
-        >>> StudyTables.compute(res, [(0, 0), (-1, 1)], test="bmp").caar  # doctest: +SKIP
+        >>> import eventstudy as es
+        >>> from eventstudy.testing import simulated_study
+        >>> sim = simulated_study(es.MarketModel("MKT"))  # 8 simulated events of 6 firms
+        >>> events = sim.events.assign(group=["chips", "power"] * 4)
+        >>> res = es.EventStudy(events, sim.returns, model=es.MarketModel("MKT"), calendar=None).fit()
+        >>> from eventstudy.report.sections import StudyTables
+        >>> tables = StudyTables.compute(res, [(0, 0), (-1, 1)], test="bmp")
+        >>> tables.caar[["window", "caar", "test"]].round(4)
+            window    caar test
+        0   [0, 0] -0.0038  bmp
+        1  [-1, 1]  0.0061  bmp
         """
         conv = _conventions(conventions)
         wins = _windows(res, windows)

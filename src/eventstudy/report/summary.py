@@ -55,10 +55,16 @@ class EventStudySummary(str):
 
     Examples
     --------
-    >>> s = res.summary()  # doctest: +SKIP
-    >>> print(s)  # the text summary  # doctest: +SKIP
-    >>> s.as_markdown()[:40]  # doctest: +SKIP
-    >>> s.tables[0][1]  # the CAAR table as a DataFrame  # doctest: +SKIP
+    >>> import eventstudy as es
+    >>> from eventstudy.testing import simulated_study
+    >>> sim = simulated_study(es.MarketModel("MKT"))  # 8 simulated events of 6 firms
+    >>> events = sim.events.assign(group=["chips", "power"] * 4)
+    >>> res = es.EventStudy(events, sim.returns, model=es.MarketModel("MKT"), calendar=None).fit()
+    >>> s = res.summary()  # an EventStudySummary, built once
+    >>> print(s.as_text().splitlines()[2])  # the text summary (print(s) shows all of it)
+    Model:              market model (MKT)     Events:                                   8
+    >>> s.as_markdown().splitlines()[0]
+    '# Event study results'
     """
 
     heading: str
@@ -102,9 +108,14 @@ class EventStudySummary(str):
 
         Examples
         --------
+        >>> import eventstudy as es
+        >>> from eventstudy.testing import simulated_study
+        >>> sim = simulated_study(es.MarketModel("MKT"))  # 8 simulated events of 6 firms
+        >>> events = sim.events.assign(group=["chips", "power"] * 4)
+        >>> res = es.EventStudy(events, sim.returns, model=es.MarketModel("MKT"), calendar=None).fit()
         >>> from eventstudy.report import EventStudySummary
-        >>> s = EventStudySummary.from_results(res, [(0, 0)], test="bmp")  # doctest: +SKIP
-        >>> s.primary_test  # doctest: +SKIP
+        >>> s = EventStudySummary.from_results(res, [(0, 0)], test="bmp")
+        >>> s.primary_test
         'bmp'
         """
         conv = _conventions(conventions if conventions is not None else res.conventions)
@@ -133,7 +144,13 @@ class EventStudySummary(str):
 
         Examples
         --------
-        >>> print(res.summary().as_text())  # doctest: +SKIP
+        >>> import eventstudy as es
+        >>> from eventstudy.testing import simulated_study
+        >>> sim = simulated_study(es.MarketModel("MKT"))  # 8 simulated events of 6 firms
+        >>> events = sim.events.assign(group=["chips", "power"] * 4)
+        >>> res = es.EventStudy(events, sim.returns, model=es.MarketModel("MKT"), calendar=None).fit()
+        >>> print(res.summary().as_text().splitlines()[3])
+        Estimation window:  [-250, -11]            Used:                                     8
         """
         return str.__str__(self)
 
@@ -142,7 +159,12 @@ class EventStudySummary(str):
 
         Examples
         --------
-        >>> res.summary().as_markdown().splitlines()[0]  # doctest: +SKIP
+        >>> import eventstudy as es
+        >>> from eventstudy.testing import simulated_study
+        >>> sim = simulated_study(es.MarketModel("MKT"))  # 8 simulated events of 6 firms
+        >>> events = sim.events.assign(group=["chips", "power"] * 4)
+        >>> res = es.EventStudy(events, sim.returns, model=es.MarketModel("MKT"), calendar=None).fit()
+        >>> res.summary().as_markdown().splitlines()[0]
         '# Event study results'
         """
         parts = [f"# {md_escape(self.heading)}", "", md_escape(self._note()), ""]
@@ -156,8 +178,13 @@ class EventStudySummary(str):
 
         Examples
         --------
-        >>> res.summary().as_html()[:36]  # doctest: +SKIP
-        '<div class="eventstudy-summary"><st'
+        >>> import eventstudy as es
+        >>> from eventstudy.testing import simulated_study
+        >>> sim = simulated_study(es.MarketModel("MKT"))  # 8 simulated events of 6 firms
+        >>> events = sim.events.assign(group=["chips", "power"] * 4)
+        >>> res = es.EventStudy(events, sim.returns, model=es.MarketModel("MKT"), calendar=None).fit()
+        >>> res.summary().as_html()[:60]
+        '<div class="eventstudy-summary"><strong>Event study results<'
         """
         parts = [
             f"<strong>{html.escape(self.heading)}</strong>",
@@ -173,7 +200,13 @@ class EventStudySummary(str):
 
         Examples
         --------
-        >>> print(res.summary().as_latex())  # doctest: +SKIP
+        >>> import eventstudy as es
+        >>> from eventstudy.testing import simulated_study
+        >>> sim = simulated_study(es.MarketModel("MKT"))  # 8 simulated events of 6 firms
+        >>> events = sim.events.assign(group=["chips", "power"] * 4)
+        >>> res = es.EventStudy(events, sim.returns, model=es.MarketModel("MKT"), calendar=None).fit()
+        >>> res.summary().as_latex().splitlines()[0]
+        '% Event study results'
         """
         parts = [f"% {tex_escape(self.heading)}", f"% {tex_escape(self._note())}"]
         for caption, frame in self.tables:

@@ -168,8 +168,17 @@ def study_rows(
 
     Examples
     --------
-    >>> from eventstudy.report.tables import study_rows  # doctest: +SKIP
-    >>> study_rows(res, [(0, 0), (0, 1)], test="patell")  # doctest: +SKIP
+    >>> import eventstudy as es
+    >>> from eventstudy.testing import simulated_study
+    >>> sim = simulated_study(es.MarketModel("MKT"))  # 8 simulated events of 6 firms
+    >>> events = sim.events.assign(group=["chips", "power"] * 4)
+    >>> res = es.EventStudy(events, sim.returns, model=es.MarketModel("MKT"), calendar=None).fit()
+    >>> from eventstudy.report.tables import study_rows
+    >>> rows = study_rows(res, [(0, 0), (0, 1)], test="patell")
+    >>> rows[["window", "test"]].assign(n=len(rows.columns))
+       window    test   n
+    0  (0, 0)  patell  10
+    1  (0, 1)  patell  10
     """
     wins = [parse_window(w) for w in windows]
     rows = _test_rows(res, test, wins, conventions)
@@ -295,8 +304,22 @@ def etable(
     Examples
     --------
     >>> import eventstudy as es
-    >>> es.etable(res_a, res_b, windows=[(0, 0), (0, 1)])  # doctest: +SKIP
-    >>> print(es.etable(res_a, windows=[(0, 0)], type="latex"))  # doctest: +SKIP
+    >>> from eventstudy.testing import simulated_study
+    >>> sim = simulated_study(es.MarketModel("MKT"))  # 8 simulated events of 6 firms
+    >>> events = sim.events.assign(group=["chips", "power"] * 4)
+    >>> res = es.EventStudy(events, sim.returns, model=es.MarketModel("MKT"), calendar=None).fit()
+    >>> short = es.EventStudy(events, sim.returns, model=es.MarketModel("MKT"), calendar=None,
+    ...                      estimation_window=(-120, -11)).fit()
+    >>> table = es.etable(res, short, windows=[(0, 0), (0, 1)])  # one column per study
+    >>> table.iloc[:4]
+                          market model (MKT) market model (MKT) (2)
+    row         stat
+    CAAR [0, 0] estimate             -0.0038                -0.0038
+                t                    (-0.84)                (-0.75)
+    CAAR [0, 1] estimate              0.0000                 0.0005
+                t                     (0.00)                 (0.07)
+    >>> print(es.etable(res, windows=[(0, 0)], type="tex").splitlines()[0])
+    \\begin{table}[htbp]
     """
     if type not in TYPES:
         raise SpecError(f"type={type!r} is not valid; choose one of {list(TYPES)}")
@@ -601,8 +624,19 @@ def render_latex(
 
     Examples
     --------
-    >>> from eventstudy.report.tables import render_latex  # doctest: +SKIP
-    >>> print(render_latex(["window", "CAAR"], [["[0, 0]", "-0.0778"]], caption="CAAR"))  # doctest: +SKIP
+    >>> from eventstudy.report.tables import render_latex
+    >>> print(render_latex(["window", "CAAR"], [["[0, 0]", "-0.0778"]], caption="CAAR"))
+    \\begin{table}[htbp]
+    \\centering
+    \\caption{CAAR}
+    \\begin{tabular}{lr}
+    \\toprule
+    window & CAAR \\\\
+    \\midrule
+    [0, 0] & -0.0778 \\\\
+    \\bottomrule
+    \\end{tabular}
+    \\end{table}
     """
     spec = "l" + "r" * (len(header) - 1)
     lines = [r"\begin{table}[htbp]", r"\centering"]

@@ -285,8 +285,19 @@ def cross_section_frame(
 
     Examples
     --------
-    >>> frame = cross_section_frame(res, (0, 1), data=sectors)  # doctest: +SKIP
-    >>> frame[["ticker", "car", "beta", "sector"]].head()  # doctest: +SKIP
+    >>> import eventstudy as es
+    >>> from eventstudy.testing import simulated_study
+    >>> sim = simulated_study(es.MarketModel("MKT"))  # 8 simulated events of 6 firms
+    >>> res = es.EventStudy(sim.events, sim.returns, model=es.MarketModel("MKT"), calendar=None).fit()
+    >>> import pandas as pd
+    >>> sectors = pd.DataFrame({"ticker": [f"F{i}" for i in range(6)], "sector": ["A", "B"] * 3})
+    >>> from eventstudy.second_stage.crosssection import cross_section_frame
+    >>> frame = cross_section_frame(res, (0, 1), data=sectors)  # one row per event, data joined
+    >>> frame[["ticker", "car", "beta", "sector"]].head(3).round(4)
+      ticker     car    beta sector
+    0     F0  0.0097  0.9354      A
+    1     F1 -0.0074  1.3630      B
+    2     F2 -0.0105  0.5848      A
     """
     car = res.car(window)
     frame = car.copy()
@@ -434,8 +445,20 @@ def cross_section(
 
     Examples
     --------
-    >>> fit = res.cross_section("car ~ C(sector) + beta", window=(0, 1), data=sectors)  # doctest: +SKIP
-    >>> fit.summary()  # doctest: +SKIP
+    >>> import eventstudy as es
+    >>> from eventstudy.testing import simulated_study
+    >>> sim = simulated_study(es.MarketModel("MKT"))  # 8 simulated events of 6 firms
+    >>> res = es.EventStudy(sim.events, sim.returns, model=es.MarketModel("MKT"), calendar=None).fit()
+    >>> import pandas as pd
+    >>> sectors = pd.DataFrame({"ticker": [f"F{i}" for i in range(6)], "sector": ["A", "B"] * 3})
+    >>> from eventstudy.second_stage.crosssection import cross_section
+    >>> fit = cross_section(res, "car ~ C(sector) + beta", window=(0, 1), data=sectors)  # statsmodels, HC3
+    >>> fit.params.round(4)
+    Intercept         0.0106
+    C(sector)[T.B]    0.0076
+    beta             -0.0156
+    dtype: float64
+    >>> # the same fit: res.cross_section("car ~ C(sector) + beta", window=(0, 1), data=sectors)
     """
     if not isinstance(formula, str):
         raise SpecError(f"formula must be a string such as 'car ~ beta', got {formula!r}")

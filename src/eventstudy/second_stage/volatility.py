@@ -77,7 +77,17 @@ def variance_ratio(panel: EventPanel, window: tuple[int, int] | None = None) -> 
 
     Examples
     --------
-    >>> variance_ratio(res.panel, (0, 1))  # doctest: +SKIP
+    >>> import eventstudy as es
+    >>> from eventstudy.testing import simulated_study
+    >>> sim = simulated_study(es.MarketModel("MKT"))  # 8 simulated events of 6 firms
+    >>> res = es.EventStudy(sim.events, sim.returns, model=es.MarketModel("MKT"), calendar=None).fit()
+    >>> from eventstudy.second_stage.volatility import variance_ratio
+    >>> ratios = variance_ratio(res.panel, (0, 1))  # event-window over estimation-window variance
+    >>> ratios[["ticker", "ratio", "n_days", "p_value"]].head(3).round(4)
+      ticker   ratio  n_days  p_value
+    0     F0  0.3068       2   0.7361
+    1     F1  0.5777       2   0.5620
+    2     F2  0.1625       2   0.8501
     """
     cols = _window_cols(panel, window)
     sq = _sar(panel)[:, cols] ** 2
@@ -150,7 +160,15 @@ def variance_tests(
 
     Examples
     --------
-    >>> variance_tests(res.panel, (0, 0))  # doctest: +SKIP
+    >>> import eventstudy as es
+    >>> from eventstudy.testing import simulated_study
+    >>> sim = simulated_study(es.MarketModel("MKT"))  # 8 simulated events of 6 firms
+    >>> res = es.EventStudy(sim.events, sim.returns, model=es.MarketModel("MKT"), calendar=None).fit()
+    >>> from eventstudy.second_stage.volatility import variance_tests
+    >>> variance_tests(res.panel, (0, 0))[["test", "statistic", "p_value", "distribution"]].round(4)
+                     test  statistic  p_value distribution
+    0         squared_sar    -1.0863   0.8613       normal
+    1  harrington_shrider     3.3579   0.8500      chi2(7)
     """
     windows: list[tuple[str, Any, npt.NDArray[np.bool_]]] = [
         (_label(window), pd.NA, _window_cols(panel, window))
