@@ -193,9 +193,10 @@ def estimate_memory(
     included). The chunked and Dask engines' merged panel reads the market (both grids),
     the benchmark and the normal returns on access when every event uses the model's
     market, so it holds ``(n, L1)`` residuals and four ``(n, L2)``-wide arrays plus the
-    regressors. While estimating, a block holds the gathered returns,
-    regressors, mask and residuals (about eight ``(block, L1)`` arrays) plus two
-    ``(n, L1)`` arrays for the whole study. The tests share a context of about six
+    regressors. While estimating, a block of :data:`ESTIMATION_CHUNK` events holds the
+    gathered returns, regressors, mask and residuals (about eight ``(block, L1)`` arrays)
+    plus two ``(n, L1)`` arrays for the whole study; the chunked engine runs that estimation
+    on each of its blocks (``n`` is then the block's events) and holds the block's panel. The tests share a context of about six
     ``(n, L2)`` arrays; the clustering diagnostic before them scales the estimation
     residuals in blocks of 8,192 events; GRANK ranks each event's estimation SARs
     (``int16`` doubled ranks, 2 bytes a cell, released after GRANK) and compares blocks of
@@ -217,10 +218,13 @@ def estimate_memory(
         panel = n * (_F8 * (2 * l1 + (6 + k) * l2 + k * k) + PER_EVENT)
     else:  # the merged panel reads the market, benchmark and normal returns on access
         panel = n * (_F8 * (l1 + (3 + k) * l2 + k * k) + PER_EVENT)
-    block = min(n, chunk_events if engine == "chunked" else ESTIMATION_CHUNK)
-    fit = block * l1 * _F8 * 8 + (n * l1 * _F8 * 2 if engine == "numpy" else 0)
+    # the numpy engine estimates in blocks of ESTIMATION_CHUNK events and holds two (n, L1)
+    # arrays for the study; the chunked engine runs it on each block of chunk_events
+    # events, so the same working set for the block, plus the block's own panel
+    study_n = min(n, chunk_events) if engine == "chunked" else n
+    fit = min(study_n, ESTIMATION_CHUNK) * l1 * _F8 * 8 + study_n * l1 * _F8 * 2
     if engine == "chunked":
-        fit += block * (_F8 * (2 * l1 + (6 + k) * l2) + 300)  # the block's own panel
+        fit += study_n * (_F8 * (2 * l1 + (6 + k) * l2) + 300)  # the block's own panel
     tests_bytes = {t: _test_bytes(t, n, l1, l2) for t in names}
     context = n * l2 * _F8 * 6 if names else 0
     # clustering diagnostic: its event-induced variance check scales blocks of 8,192 events,
