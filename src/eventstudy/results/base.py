@@ -169,7 +169,7 @@ class EventStudyResults:
                 raise SpecError(f"tests {unknown} are not tests; choose from {list(names)}")
         if conventions is not None:  # one the panel cannot use fails here, not at summary()
             from ..inference import Conventions as _Conventions
-            from ..inference._core import check_return_kind
+            from ..inference.conventions import check_return_kind
 
             if not isinstance(conventions, _Conventions):
                 raise SpecError(
@@ -233,8 +233,8 @@ class EventStudyResults:
         >>> res.caar_method  # the headline test of 8 events averages the events' CARs
         'mean_car'
         """
-        from ..inference._registry import caar_method_of
         from ..inference.guidance import choose_headline
+        from ..inference.registry import caar_method_of
 
         return caar_method_of(choose_headline(self.panel, self.primary_test))
 

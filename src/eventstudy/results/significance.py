@@ -57,7 +57,7 @@ def tests(
     >>> res.tests(conventions=es.Conventions.profile("estudy2"))  # doctest: +SKIP
     """
     from ..inference import run_tests
-    from ..inference._registry import registry_version
+    from ..inference.registry import registry_version
 
     tests = self._tests_or(tests)
     used = self._conventions_or(conventions)
