@@ -41,7 +41,7 @@ __all__ = ["EventStudyResults"]
 BoolArray = npt.NDArray[np.bool_]
 
 
-@dataclass
+@dataclass(eq=False)
 class EventStudyResults:
     """Results of :meth:`EventStudy.fit <eventstudy.study.EventStudy.fit>`.
 
