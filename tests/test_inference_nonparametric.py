@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
@@ -208,8 +209,10 @@ def test_wilcoxon_equals_scipy(panel: EventPanel) -> None:
 
 def test_wilcoxon_large_sample_normal_with_ties() -> None:
     p = make_panel(seed=5, n_firms=60, holes=False)
-    p.ar[:10, _col(0)] = 0.01  # ties
-    p.ar[10, _col(0)] = 0.0  # a zero, dropped
+    ar = np.array(p.ar)  # a panel's arrays are read-only (its memos): change a copy
+    ar[:10, _col(0)] = 0.01  # ties
+    ar[10, _col(0)] = 0.0  # a zero, dropped
+    p = dataclasses.replace(p, ar=ar)
     row = _daily(wilcoxon(p), 0)
     x = p.ar[:, _col(0)]
     ref = stats.wilcoxon(x, method="approx", correction=False, zero_method="wilcox")

@@ -1067,7 +1067,7 @@ def _validate_conventions(options: Mapping[str, Any]) -> None:
 
 def available_tests() -> tuple[str, ...]:
     """Names of the tests :func:`eventstudy.inference.run_tests` knows: the keys of the one
-    test registry (``eventstudy.inference._registry.REGISTRY``), in reporting order."""
+    test registry (``eventstudy.inference.registry.REGISTRY``), in reporting order."""
     from .inference import api  # importing it registers the library's tests
 
     return tuple(api.REGISTRY)

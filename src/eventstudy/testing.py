@@ -2,7 +2,7 @@
 
 The scikit-learn ``check_estimator`` pattern: a user's own normal-return model (a subclass
 of :class:`~eventstudy.models.NormalReturnModel`) or test (a
-:class:`~eventstudy.inference._registry.TestSpec`) gets the same checks as the library's
+:class:`~eventstudy.inference.TestSpec`) gets the same checks as the library's
 own. The invariances are those of the library's property suite: shapes and the design
 contract, a missing return is NaN and never 0, results do not depend on the order of events
 or firms, scaling every return by ``c`` scales the abnormal returns by ``c`` and leaves each
@@ -38,9 +38,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .inference._core import RESULT_COLUMNS
-from .inference._registry import REGISTRY, TestSpec, run_spec
 from .inference.conventions import Conventions
+from .inference.registry import REGISTRY, RESULT_COLUMNS, TestSpec, run_spec
 from .models import MODELS, Design, ModelData, NormalReturnModel
 from .results import EventStudyResults
 from .study import EventStudy
@@ -548,7 +547,7 @@ def check_test(test: TestSpec | str) -> None:
     ----------
     test
         A registered test's name (``"patell"``) or a
-        :class:`~eventstudy.inference._registry.TestSpec` (registered for the size check
+        :class:`~eventstudy.inference.TestSpec` (registered for the size check
         while it runs).
 
     Examples

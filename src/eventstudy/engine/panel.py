@@ -323,6 +323,26 @@ class EventPanel:
     market_evt_source: SessionValues | None = None
     bench_evt_source: SessionValues | None = None
 
+    # A panel is one object: what is computed from it is memoised by its identity
+    # (``inference._stats.memo_for``), so equality is identity too (a field-wise ``==`` of
+    # numpy arrays has no truth value) and a panel is hashable.
+    __eq__ = object.__eq__
+    __hash__ = object.__hash__
+
+    def __post_init__(self) -> None:
+        """Hold every array as a read-only view: the memos keyed by the panel's identity (its
+        inference context, residual correlations, each test's rows) can never go stale.
+
+        A view shares the caller's memory (no copy; the caller's own array stays writeable). A
+        write into a panel's array raises ``ValueError: assignment destination is read-only``;
+        build a changed panel instead (``dataclasses.replace(panel, ar=new_ar)``).
+        """
+        for key, value in list(self.__dict__.items()):  # stored names (``_market_est``, ...)
+            if isinstance(value, np.ndarray) and value.flags.writeable:
+                view = value.view()
+                view.flags.writeable = False
+                self.__dict__[key] = view
+
     @property
     def n_events(self) -> int:
         """Number of events in the panel.

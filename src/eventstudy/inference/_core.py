@@ -38,7 +38,7 @@ from ._stats import (  # noqa: F401
     stars_from_p,
     window_sum,
 )
-from .conventions import Conventions
+from .conventions import Conventions, check_return_kind
 from .kp_rbar import KPLayout, kp_layout, kp_rbars
 
 
@@ -71,16 +71,6 @@ def check_panel(panel: EventPanel, conventions: Conventions, remote: Any = None)
     if np.isinf(panel.ar).any() or inf_est:
         raise DataError("the panel contains infinite abnormal returns; check the input returns")
     check_return_kind(panel, conventions)
-
-
-def check_return_kind(panel: EventPanel, conventions: Conventions) -> None:
-    """Raise when ``conventions`` need another return kind than the panel holds."""
-    if conventions.return_kind != "any" and panel.return_kind != conventions.return_kind:
-        raise SpecError(
-            f"conventions {conventions.name!r} require {conventions.return_kind} returns but the "
-            f"panel holds {panel.return_kind} returns; recompute returns with "
-            f"return_kind={conventions.return_kind!r}"
-        )
 
 
 def normalise_windows(panel: EventPanel, windows: Sequence[Window] | None) -> list[Window]:

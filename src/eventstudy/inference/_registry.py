@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
@@ -149,7 +149,18 @@ _VERSION = [0]
 
 
 def registry_version() -> int:
-    """A counter of the registry's changes (keys of the memoised test rows)."""
+    """A counter of the registry's changes (keys of the memoised test rows): a test
+    registered or removed changes it, so no memo returns another test's numbers.
+
+    Examples
+    --------
+    >>> from eventstudy.inference.registry import REGISTRY, register, registry_version, unregister
+    >>> before = registry_version()
+    >>> spec = unregister("patell")
+    >>> _ = register(spec)
+    >>> registry_version() == before + 2
+    True
+    """
     return _VERSION[0]
 
 
@@ -264,7 +275,14 @@ def registered_tests() -> tuple[str, ...]:
 def caar_method_of(test: str) -> CaarMethod:
     """The CAAR ``test`` estimates (its :attr:`TestSpec.caar`); the mean CAR for a test
     outside the registry (``single_firm_t`` of a single event: one CAR, both definitions
-    agree). One rule for the CAAR that tables, figures and exports show."""
+    agree). One rule for the CAAR that tables, figures and exports show.
+
+    Examples
+    --------
+    >>> from eventstudy.inference.registry import caar_method_of
+    >>> caar_method_of("bmp"), caar_method_of("corrado_rank"), caar_method_of("single_firm_t")
+    ('mean_car', 'aar_sum', 'mean_car')
+    """
     spec = REGISTRY.get(test)
     return spec.caar if spec is not None else "mean_car"
 
@@ -297,10 +315,33 @@ def window_rows(spec: TestSpec, ctx: Context, windows: Sequence[Window], alt: st
     return spec.window(ctx, windows, alt)
 
 
-def run_spec(*args: Any, **kwargs: Any) -> pd.DataFrame:
-    """Daily rows and/or CAR-window rows of one test as a tidy DataFrame: the arguments
-    and rows of :func:`run_spec_columns`, in one frame."""
-    return frame_from_columns(run_spec_columns(*args, **kwargs))
+def run_spec(
+    spec: TestSpec,
+    panel: EventPanel | Context,
+    windows: Sequence[Window] | None,
+    daily: bool,
+    conventions: Conventions,
+    alternative: str,
+    clustered: bool | None = None,
+) -> pd.DataFrame:
+    """Daily rows and/or CAR-window rows of one test as a tidy DataFrame (the rows of
+    :func:`run_spec_columns` in one frame, with the columns of :data:`RESULT_COLUMNS`).
+
+    Examples
+    --------
+    >>> import eventstudy as es
+    >>> from eventstudy.inference import Conventions
+    >>> from eventstudy.inference.registry import REGISTRY, run_spec
+    >>> from eventstudy.testing import simulated_study
+    >>> sim = simulated_study(es.MarketModel("MKT"))
+    >>> res = es.EventStudy(sim.events, sim.returns, model=es.MarketModel("MKT"), calendar=None).fit()
+    >>> rows = run_spec(REGISTRY["patell"], res.panel, [(0, 1)], False, Conventions(), "two-sided")
+    >>> rows[["test", "window", "n"]].to_dict("records")
+    [{'test': 'patell', 'window': '[0, 1]', 'n': 8}]
+    """
+    return frame_from_columns(
+        run_spec_columns(spec, panel, windows, daily, conventions, alternative, clustered)
+    )
 
 
 def run_spec_columns(

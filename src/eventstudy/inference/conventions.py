@@ -9,11 +9,14 @@ including its one quirk (sums over firms computed as row means times ``N``).
 from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
-from typing import Any, Literal, get_args
+from typing import TYPE_CHECKING, Any, Literal, get_args
 
 from ..exceptions import SpecError
 
-__all__ = ["Alternative", "Conventions"]
+if TYPE_CHECKING:  # pragma: no cover
+    from ..engine.panel import EventPanel
+
+__all__ = ["Alternative", "Conventions", "check_return_kind"]
 
 Alternative = Literal["two-sided", "less", "greater"]
 ALTERNATIVES: tuple[str, ...] = get_args(Alternative)
@@ -200,3 +203,38 @@ _LITERALS: dict[str, tuple[str, ...]] = {
     "wilcoxon_critical": get_args(WilcoxonCritical),
     "return_kind": get_args(ReturnKind),
 }
+
+
+def check_return_kind(panel: EventPanel, conventions: Conventions) -> None:
+    """Raise when ``conventions`` need another return kind than the panel holds.
+
+    Parameters
+    ----------
+    panel : EventPanel
+        The event panel (its ``return_kind``: ``"simple"`` or ``"log"``).
+    conventions : Conventions
+        Conventions whose ``return_kind`` is ``"any"`` or must equal the panel's.
+
+    Raises
+    ------
+    SpecError
+        Naming both return kinds and how to recompute the returns.
+
+    Examples
+    --------
+    >>> import eventstudy as es
+    >>> from eventstudy.testing import simulated_study
+    >>> sim = simulated_study(es.MarketModel("MKT"))
+    >>> res = es.EventStudy(sim.events, sim.returns, model=es.MarketModel("MKT"), calendar=None).fit()
+    >>> check_return_kind(res.panel, Conventions())  # the papers' conventions take any returns
+    >>> check_return_kind(res.panel, Conventions.profile("estudy2"))
+    Traceback (most recent call last):
+    ...
+    eventstudy.exceptions.SpecError: conventions 'estudy2' require log returns but the panel holds simple returns; recompute returns with return_kind='log'
+    """
+    if conventions.return_kind != "any" and panel.return_kind != conventions.return_kind:
+        raise SpecError(
+            f"conventions {conventions.name!r} require {conventions.return_kind} returns but the "
+            f"panel holds {panel.return_kind} returns; recompute returns with "
+            f"return_kind={conventions.return_kind!r}"
+        )

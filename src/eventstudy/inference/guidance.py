@@ -109,7 +109,7 @@ def event_induced_variance(panel: EventPanel, level: float = EIV_LEVEL) -> dict[
 
     A shift in the mean abnormal return does not raise the statistic; heterogeneous event
     effects do (they are event-induced variance in BMP's sense). The formulas are those of
-    the second stage's variance tests (:mod:`eventstudy.inference._variance`, one place).
+    the second stage's variance tests (:mod:`eventstudy.inference.variance`, one place).
     Returns NaN with fewer than three such events.
 
     Examples
@@ -118,7 +118,7 @@ def event_induced_variance(panel: EventPanel, level: float = EIV_LEVEL) -> dict[
     >>> event_induced_variance(res.panel)["variance_ratio"]  # doctest: +SKIP
     3.7
     """
-    from ._variance import harrington_shrider, squared_sar, standardised_car
+    from .variance import harrington_shrider, squared_sar, standardised_car
 
     nan: dict[str, Any] = {
         "variance_test": "harrington_shrider",

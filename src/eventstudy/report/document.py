@@ -654,7 +654,7 @@ def _default_band_path(
 def _caar_method(res: EventStudyResults, test: str) -> CaarMethod:
     """The CAAR formula ``test`` estimates (:func:`eventstudy.engine.abnormal.caar_path`): the CAAR
     path exported, drawn and tabled is then one number per day (issue 12)."""
-    from ..inference._registry import caar_method_of
+    from ..inference.registry import caar_method_of
 
     return caar_method_of(headline_test(res, test))
 

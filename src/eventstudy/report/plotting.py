@@ -12,9 +12,10 @@ Confidence bands are two-sided: ``z = norm.ppf(1 - (1 - level) / 2)`` (1.96 for 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from .._notebook import register_figure_display
@@ -45,6 +46,11 @@ __all__ = [
     "plot_overlay",
     "plot_prices",
 ]
+
+#: What the figures draw from: a results object (its tidy frames are read) or a tidy frame
+#: itself (an AR frame, a CAR frame, a CAAR path; each function names the columns it needs).
+#: The results type is an annotation only (TYPE_CHECKING): report sits above results.
+StudyData: TypeAlias = "EventStudyResults | pd.DataFrame"
 
 Band = Literal["auto", "cross_sectional", "kolari_pynnonen", "model"]
 BANDS: tuple[str, ...] = ("auto", "cross_sectional", "kolari_pynnonen", "model")
@@ -114,7 +120,7 @@ def _path_dates(data: Any) -> pd.Series | None:
     )
 
 
-def _tidy(obj: Any, attr: str, *args: Any) -> pd.DataFrame:
+def _tidy(obj: StudyData, attr: str, *args: Any) -> pd.DataFrame:
     """A tidy frame from a results object (attribute or method ``attr``) or the frame itself."""
     if isinstance(obj, pd.DataFrame):
         return obj
@@ -304,7 +310,7 @@ def _band_se(
 
 
 def plot_caar(
-    data: Any,
+    data: StudyData,
     *,
     level: float = 0.95,
     band: Band | None = "auto",
@@ -391,7 +397,7 @@ def _exact_model_band(
 
 
 def _as_path(
-    data: Any,
+    data: StudyData,
     *,
     level: float,
     band: Band | None,
@@ -438,7 +444,7 @@ def _draw_path(
 
 # ----------------------------------------------------------------------------- cross-section
 def plot_car_bars(
-    data: Any,
+    data: StudyData,
     *,
     window: Window | None = None,
     value: str = "car",
@@ -526,7 +532,7 @@ def _shown_text(frame: pd.DataFrame, total: int) -> str:
     return f"{' and '.join(p for p in parts if p)} of {total}"
 
 
-def _cross_section(data: Any, window: Window | None, value: str) -> pd.DataFrame:
+def _cross_section(data: StudyData, window: Window | None, value: str) -> pd.DataFrame:
     if not isinstance(data, pd.DataFrame):
         if window is None:
             raise SpecError("plot_car_bars: give window=(start, end) with a results object")
@@ -572,7 +578,7 @@ def _group_legend(ax: Axes, frame: pd.DataFrame) -> None:
 
 # ----------------------------------------------------------------------------- one firm
 def plot_ar_path(
-    data: Any,
+    data: StudyData,
     key: str,
     *,
     level: float = 0.95,
@@ -617,7 +623,7 @@ def plot_ar_path(
 
 
 def plot_decomposition(
-    data: Any,
+    data: StudyData,
     key: str,
     *,
     cumulative: bool = False,
@@ -708,7 +714,7 @@ def fit_data(res: EventStudyResults | EventPanel, key: str) -> dict[str, Any]:
         i = tickers.index(key)
     else:
         raise SpecError(f"no single event {key!r}; valid event ids: {', '.join(ids)}")
-    alpha, beta = _alpha_beta(panel, i)
+    alpha, beta = _alpha_beta(panel.param_names, panel.params[i])
     m_est = np.asarray(panel.market_est[i], dtype=float)
     resid = np.asarray(panel.resid_est[i], dtype=float)
     estimation = pd.DataFrame(
@@ -726,15 +732,16 @@ def fit_data(res: EventStudyResults | EventPanel, key: str) -> dict[str, Any]:
     return {"estimation": estimation, "event": event, "alpha": alpha, "beta": beta, "label": label}
 
 
-def _alpha_beta(panel: Any, i: int) -> tuple[float, float]:
-    names = [str(n).lower() for n in panel.param_names]
-    params = np.asarray(panel.params[i], dtype=float)
+def _alpha_beta(param_names: list[str], row: npt.ArrayLike) -> tuple[float, float]:
+    """The intercept and market beta of one event's parameters ``row`` (named ``param_names``)."""
+    names = [str(n).lower() for n in param_names]
+    params = np.asarray(row, dtype=float)
     const = _find(names, ("alpha", "const", "intercept"))
     slope = _find(names, ("beta", "market", "mkt"))
     if slope is None and len(params) == 2 and const is not None:
         slope = 1 - const  # the other of the two parameters
     if slope is None:
-        raise SpecError(f"cannot find the market beta among the parameters {panel.param_names}")
+        raise SpecError(f"cannot find the market beta among the parameters {param_names}")
     return (float(params[const]) if const is not None else 0.0), float(params[slope])
 
 
@@ -746,7 +753,7 @@ def _find(names: Sequence[str], candidates: Sequence[str]) -> int | None:
 
 
 def plot_fit(
-    estimation: pd.DataFrame | Any,
+    estimation: pd.DataFrame | EventStudyResults | EventPanel,
     key: str | None = None,
     *,
     alpha: float | None = None,
@@ -770,21 +777,23 @@ def plot_fit(
     >>> from eventstudy.report.plotting import plot_fit  # doctest: +SKIP
     >>> fig = plot_fit(res, "NVDA")  # doctest: +SKIP
     """
-    if not isinstance(estimation, pd.DataFrame):
+    if isinstance(estimation, pd.DataFrame):
+        frame = estimation
+    else:
         if key is None:
             raise SpecError("plot_fit: give the event id or ticker with a results object")
         data = fit_data(estimation, key)
-        estimation, event = data["estimation"], data["event"]
+        frame, event = data["estimation"], data["event"]
         alpha, beta, label = data["alpha"], data["beta"], data["label"]
     if alpha is None or beta is None:
         raise SpecError("plot_fit: give alpha and beta of the fitted line")
-    _require(estimation, ["market", "firm"], "plot_fit")
+    _require(frame, ["market", "firm"], "plot_fit")
     scale = 100.0 if percent else 1.0
     fig, ax = _new_axes(ax, figsize=(5.5, 5.0))
-    m = estimation["market"].to_numpy(dtype=float)
+    m = frame["market"].to_numpy(dtype=float)
     ax.scatter(
         scale * m,
-        scale * estimation["firm"].to_numpy(dtype=float),
+        scale * frame["firm"].to_numpy(dtype=float),
         s=10,
         alpha=0.6,
         label="estimation window",
@@ -854,7 +863,7 @@ def _tidy_panel(ax: Axes, title: str) -> None:
 
 
 def plot_ar_paths(
-    data: Any,
+    data: StudyData,
     keys: Sequence[str] | None = None,
     *,
     level: float = 0.95,
@@ -916,7 +925,7 @@ def _event_keys(ar: pd.DataFrame) -> list[str]:
 
 # ----------------------------------------------------------------------------- several studies
 def plot_overlay(
-    studies: Mapping[str, Any] | Sequence[Any],
+    studies: Mapping[str, StudyData] | Sequence[StudyData],
     *,
     level: float = 0.95,
     band: Band | None = "cross_sectional",
@@ -954,7 +963,9 @@ def plot_overlay(
     return fig
 
 
-def _labelled(studies: Mapping[str, Any] | Sequence[Any]) -> list[tuple[str, Any]]:
+def _labelled(
+    studies: Mapping[str, StudyData] | Sequence[StudyData],
+) -> list[tuple[str, StudyData]]:
     if isinstance(studies, Mapping):
         return [(str(k), v) for k, v in studies.items()]
     if isinstance(studies, pd.DataFrame):

@@ -179,7 +179,7 @@ def variance_tests(
             one[j] = True
             windows.append((window_label((day, day)), int(day), one))
     # the formulas live in inference (the clustering guidance uses the same test)
-    from ..inference._variance import harrington_shrider, squared_sar, variance_sample
+    from ..inference.variance import harrington_shrider, squared_sar, variance_sample
 
     rows: list[dict[str, Any]] = []
     for label, day, cols in windows:

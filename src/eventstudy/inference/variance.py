@@ -3,7 +3,8 @@
 ``eventstudy.second_stage.volatility.variance_tests`` (the tables of the second stage) and
 :func:`eventstudy.inference.guidance.event_induced_variance` (the evidence behind the
 clustering advice) both call these; the second stage sits above inference, so the formulas
-live here (issue 16).
+live here (issue 16), in a public module (code outside a package imports none of its
+underscore modules: ``tests/test_architecture.py``).
 """
 
 from __future__ import annotations
