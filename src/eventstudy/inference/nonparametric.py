@@ -547,7 +547,10 @@ def corrado_rank(
 
     ``u`` over all estimation and event days, ``T`` days with data (``"mean_obs"``:
     ``mean(n_i)``). Standard normal. A window of ``L_w`` days: ``sum_t T_t / sqrt(L_w)``
-    (Campbell & Wasley 1993).
+    (Campbell & Wasley 1993). With ``Conventions(car_rank="common_mean")`` (the estudy2
+    profile) a window is instead estudy2's ``car_rank_test``, every rank centred on one
+    common mean rank (:func:`common_mean_rank_statistic`); the two differ only when events
+    have different numbers of returns.
 
     Examples
     --------
