@@ -11,6 +11,7 @@ import pytest
 from scipy import stats
 
 from eventstudy.engine.panel import EventPanel
+from eventstudy.exceptions import SpecError
 from eventstudy.inference import (
     Conventions,
     corrado_rank,
@@ -24,6 +25,7 @@ from eventstudy.inference import (
 from eventstudy.inference.nonparametric import signed_rank_distribution
 from test_inference_parametric import (
     L2,
+    _aar_loop,
     _car_var_loop,
     _col,
     _daily,
@@ -348,3 +350,105 @@ def test_corrado_zivney_sign_car_windows_transcription(panel: EventPanel, which:
     p = _pick(panel, which)
     daily_t = _time_series_test(_median_sign_scores_loop(p), "sqrt", p.resid_est.shape[1])
     _check_rank_family_windows(p, corrado_zivney_sign(p, windows=_WINDOWS), daily_t)
+
+
+# ----------------------------------------------------------------------------- estudy2's CAR rank
+def _estudy2_car_rank_loop(
+    p: EventPanel, a: int, b: int, coverage: float, divisor: str = "mean_obs"
+) -> tuple[float, list[int]]:
+    """estudy2's ``car_rank_test`` (R/car_nonparametric_tests.R, irudnyts/estudy2), line by
+    line on the event grid: each event's ARs ranked (by counting) over its estimation days
+    and the window's days; ``mean_rank`` = mean over events of their mean rank; the kept
+    window days have more than ``coverage`` percent of the events; statistic =
+    sqrt(T) * (mean of the kept event-day ranks - mean_rank) / sqrt(sum over days with data
+    of (row mean rank - mean_rank)^2 / mean(n_i)) (``divisor="days_with_data"``: / the number
+    of such days). Returns the statistic and the kept window columns."""
+    window = [_col(r) for r in range(a, b + 1)]
+    full_rank, delta_full, avg_rank = [], [], []
+    for i in range(p.n_events):
+        row = list(p.resid_est[i]) + [p.ar[i, c] for c in window]
+        vals = [v for v in row if not math.isnan(v)]
+        rk = iter(_rank_1d(vals))
+        ranks = [math.nan if math.isnan(v) else next(rk) for v in row]
+        full_rank.append(ranks)
+        delta_full.append(len(vals))
+        if vals:  # R: mean(avg_rank, na.rm = TRUE) leaves out an event without returns
+            avg_rank.append(sum(r for r in ranks if not math.isnan(r)) / len(vals))
+    mean_rank = sum(avg_rank) / len(avg_rank)
+    l1 = p.resid_est.shape[1]
+    kept, kept_ranks = [], []
+    for j, c in enumerate(window):
+        col = [full_rank[i][l1 + j] for i in range(p.n_events)]
+        present = [r for r in col if not math.isnan(r)]
+        if present and 100 * len(present) / p.n_events > coverage:
+            kept.append(c)
+            kept_ranks += present
+    squares = []
+    for u in range(len(full_rank[0])):
+        present = [full_rank[i][u] for i in range(p.n_events) if not math.isnan(full_rank[i][u])]
+        if present:  # R: sum(..., na.rm = TRUE) drops the days without data
+            squares.append((sum(present) / len(present) - mean_rank) ** 2)
+    d = sum(delta_full) / len(delta_full) if divisor == "mean_obs" else len(squares)
+    if not kept:
+        return math.nan, kept
+    kept_mean = sum(kept_ranks) / len(kept_ranks)
+    return math.sqrt(len(kept)) * (kept_mean - mean_rank) / math.sqrt(sum(squares) / d), kept
+
+
+_E2 = Conventions.profile("estudy2").replace(return_kind="any")  # simulated simple returns
+
+
+@pytest.mark.parametrize(
+    "conv",
+    [
+        _E2,  # estimate: mean daily AAR; 90 % coverage; variance / mean(n_i)
+        _E2.replace(car_min_coverage=80.0),  # keeps the days with 7 of 8 events
+        Conventions(car_rank="common_mean"),  # CAAR estimate; days with data
+    ],
+    ids=["estudy2", "coverage80", "default+common_mean"],
+)
+def test_estudy2_car_rank_transcription(conv: Conventions) -> None:
+    p = make_gappy_panel()  # scattered holes, whole missing days, an event without [-1, 1]
+    windows = [(-3, 3), (-1, 1), (-3, 0), (0, 2)]
+    res = corrado_rank(p, windows=windows, daily=False, conventions=conv)
+    divisor = "mean_obs" if conv.rank_variance_days == "mean_obs" else "days_with_data"
+    for (a, b), row in zip(windows, _window_rows(res, windows), strict=True):
+        want, kept = _estudy2_car_rank_loop(p, a, b, conv.car_min_coverage, divisor)
+        if not kept:
+            assert math.isnan(row["statistic"]) and math.isnan(row["estimate"])
+            continue
+        assert row["statistic"] == pytest.approx(want, rel=1e-12, abs=1e-12)
+        assert row["p_value"] == pytest.approx(2 * stats.norm.sf(abs(want)), rel=1e-10)
+        aars = [_aar_loop(p, c) for c in kept]
+        est = sum(aars) / len(aars) if conv.car_aggregation == "daily_average" else sum(aars)
+        assert row["estimate"] == pytest.approx(est, rel=1e-12)
+        n = sum(1 for i in range(p.n_events) if any(not math.isnan(p.ar[i, c]) for c in kept))
+        assert row["n"] == n
+        assert row["distribution"] == "normal"
+    # the gappy panel makes the common mean differ from the sum of daily statistics
+    daily_sum = corrado_rank(
+        p, windows=windows, daily=False, conventions=conv.replace(car_rank="daily_sum")
+    )
+    assert not np.allclose(daily_sum["statistic"], res["statistic"], equal_nan=True)
+
+
+def test_estudy2_car_rank_is_the_daily_sum_without_missing_returns() -> None:
+    """All n_i equal and the window the whole event window: the common mean rank is each
+    event's own mean rank, and both CAR rank statistics are one number."""
+    p = make_panel(seed=3, n_firms=6, shared=True, holes=False)
+    assert not np.isnan(p.resid_est).any() and not np.isnan(p.ar).any()
+    for days in ("days_with_data", "mean_obs"):
+        conv = Conventions(rank_variance_days=days)
+        common = corrado_rank(
+            p, windows=[L2], daily=False, conventions=conv.replace(car_rank="common_mean")
+        )
+        summed = corrado_rank(p, windows=[L2], daily=False, conventions=conv)
+        assert common["statistic"].iloc[0] == pytest.approx(summed["statistic"].iloc[0], rel=1e-12)
+
+
+def test_car_rank_convention_values() -> None:
+    assert Conventions().car_rank == "daily_sum"
+    assert Conventions.profile("estudy2").car_rank == "common_mean"
+    assert "car_rank=common_mean" in Conventions.profile("estudy2").describe()
+    with pytest.raises(SpecError, match="car_rank"):
+        Conventions(car_rank="pooled")  # type: ignore[arg-type]

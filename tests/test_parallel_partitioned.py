@@ -103,6 +103,21 @@ CONVENTIONS = [
 ]
 
 
+def test_partitioned_common_mean_car_rank_equals_whole_panel(res) -> None:
+    """estudy2's CAR rank statistic (``car_rank="common_mean"``) from the partitions' rank
+    sums, per window (each ranks over the estimation days and its own days), with the
+    cumulative estimate (the estudy2 profile in ``CONVENTIONS`` has the daily average)."""
+    panel = res.panel
+    conv = Conventions(car_rank="common_mean")
+    kwargs = {"tests": ["corrado_rank"], "windows": WINDOWS, "daily": False}
+    whole = run_tests(panel, conventions=conv, **kwargs)
+    summed = run_tests(panel, conventions=Conventions(), **kwargs)  # scattered holes: differ
+    assert not np.allclose(whole["statistic"], summed["statistic"])
+    for parts in _splits(panel.n_events):
+        split = run_tests(_split_panel(panel, parts), conventions=conv, **kwargs)
+        pd.testing.assert_frame_equal(split, whole, check_exact=False, rtol=0, atol=1e-12)
+
+
 @pytest.mark.parametrize("conv", CONVENTIONS, ids=lambda c: c.describe()[:40])
 def test_partitioned_tests_equal_the_whole_panel(res, conv: Conventions) -> None:
     panel = res.panel
@@ -217,7 +232,7 @@ def test_dask_gather_false_matches_single_machine(ret: pd.DataFrame) -> None:
             assert light.panel.meta["estimation_window_on_workers"]
             pd.testing.assert_frame_equal(light.status, single.status)
             np.testing.assert_array_equal(light.panel.ar, single.panel.ar)
-            for conv in CONVENTIONS[:3]:
+            for conv in [*CONVENTIONS[:3], Conventions(car_rank="common_mean")]:
                 pd.testing.assert_frame_equal(
                     light.tests(windows=WINDOWS, daily=True, conventions=conv),
                     single.tests(windows=WINDOWS, daily=True, conventions=conv),

@@ -94,6 +94,10 @@ class TestSpec:
     #: context attributes the test builds for its own rows and that are released once they
     #: are computed (GRANK's sorted estimation SARs: ~1 GB at a million events, issue 14)
     releases: frozenset[str] = frozenset()
+    #: conventions under which the test's own ``window`` gives its CAR rows even with
+    #: ``car_aggregation="daily_average"`` (Corrado's rank under ``car_rank="common_mean"``,
+    #: estudy2's ``car_rank_test``, is not a sum of daily statistics)
+    own_car_rows: Callable[[Conventions], bool] | None = None
 
     def applies_to(self, panel: EventPanel) -> bool:
         """Whether the panel has the events (``min_events``) and the fields (``needs``).
@@ -310,7 +314,8 @@ def daily_average_rows(ctx: Context, spec: TestSpec, windows: Sequence[Window], 
 
 def window_rows(spec: TestSpec, ctx: Context, windows: Sequence[Window], alt: str) -> Rows:
     """CAR-window rows of one test under the ``car_aggregation`` convention."""
-    if ctx.conv.car_aggregation == "daily_average" and spec.z_like:
+    own = spec.own_car_rows is not None and spec.own_car_rows(ctx.conv)
+    if ctx.conv.car_aggregation == "daily_average" and spec.z_like and not own:
         return daily_average_rows(ctx, spec, windows, alt)
     return spec.window(ctx, windows, alt)
 

@@ -30,6 +30,7 @@ RankVarianceDays = Literal["days_with_data", "mean_obs"]
 SignPvalue = Literal["exact", "normal"]
 LambDistribution = Literal["t", "normal"]
 CarAggregation = Literal["cumulative", "daily_average"]
+CarRank = Literal["daily_sum", "common_mean"]
 WilcoxonCritical = Literal["p_value", "estudy2"]
 ReturnKind = Literal["any", "simple", "log"]
 
@@ -83,6 +84,17 @@ class Conventions:
         and CAAR, with the window's own variance. ``"daily_average"``: estudy2's CAR tests,
         statistic ``sum_t z_t / sqrt(T)`` over the window days kept and estimate = the mean
         daily AAR (not a cumulative sum).
+    car_rank : {"daily_sum", "common_mean"}
+        Corrado's rank test over a CAR window. ``"daily_sum"``: the daily statistics summed,
+        ``sum_t T_t / sqrt(T)`` (each rank centred on its own event's mean rank
+        ``(n_i + 1)/2``; Cowan 1992, Campbell & Wasley 1993). ``"common_mean"``: estudy2's
+        ``car_rank_test``: ranks over the estimation days and the window's days, the mean rank
+        of the window's kept days against one common mean rank ``mean_i (n_i + 1)/2``, scaled
+        by the time series of the days' mean ranks
+        (:func:`~eventstudy.inference.nonparametric.common_mean_rank_statistic`). The two agree
+        when no return is missing and the window is the whole event window; they differ when
+        events have different numbers of returns. Independent of ``car_aggregation``, which
+        still sets the estimate.
     car_min_coverage : float
         Percent of firms that must be present for a day to enter a CAR window (estudy2: 90,
         strictly more than).
@@ -114,6 +126,7 @@ class Conventions:
     sign_pvalue: SignPvalue = "exact"
     lamb_distribution: LambDistribution = "t"
     car_aggregation: CarAggregation = "cumulative"
+    car_rank: CarRank = "daily_sum"
     car_min_coverage: float = 0.0
     wilcoxon_critical: WilcoxonCritical = "p_value"
     return_kind: ReturnKind = "any"
@@ -156,6 +169,7 @@ class Conventions:
                 sign_pvalue="normal",
                 lamb_distribution="normal",
                 car_aggregation="daily_average",
+                car_rank="common_mean",
                 car_min_coverage=90.0,
                 wilcoxon_critical="estudy2",
                 return_kind="log",
@@ -200,6 +214,7 @@ _LITERALS: dict[str, tuple[str, ...]] = {
     "sign_pvalue": get_args(SignPvalue),
     "lamb_distribution": get_args(LambDistribution),
     "car_aggregation": get_args(CarAggregation),
+    "car_rank": get_args(CarRank),
     "wilcoxon_critical": get_args(WilcoxonCritical),
     "return_kind": get_args(ReturnKind),
 }

@@ -341,6 +341,212 @@ def _family_window(
     return _normal_rows(np.array(est), np.array(stat), np.array(n), alt)
 
 
+# ----------------------------------------------------------------------------- estudy2's CAR rank
+@dataclass(frozen=True)
+class CommonMeanRankSums:
+    """Sums over events behind estudy2's CAR rank statistic for one window's days.
+
+    Each is a sum over events, so partitions of the events add up
+    (:meth:`total`); ranks are half-integers, so the sums are exact in any order.
+
+    Attributes
+    ----------
+    rank_sum : (L1 + Lw,) float array
+        Per day (estimation days, then the window's event-grid days): the sum of the ranks
+        ``K_iu`` of the events with a return that day.
+    rank_count : (L1 + Lw,) int array
+        Per day: the events with a return.
+    half_sum : float
+        ``sum_i (n_i + 1) / 2`` over the events with at least one return (``n_i``: event
+        *i*'s returns over the estimation and window days).
+    with_data : int
+        Events with at least one return.
+    obs_sum : int
+        ``sum_i n_i`` over all events.
+    events : int
+        All events (with or without returns).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from eventstudy.inference.nonparametric import CommonMeanRankSums
+    >>> one = CommonMeanRankSums(np.array([1.0, 2.0]), np.array([1, 1]), 1.5, 1, 2, 1)
+    >>> CommonMeanRankSums.total([one, one]).rank_sum
+    array([2., 4.])
+    """
+
+    rank_sum: FloatArray
+    rank_count: npt.NDArray[np.int64]
+    half_sum: float
+    with_data: int
+    obs_sum: int
+    events: int
+
+    @classmethod
+    def total(cls, parts: Sequence[CommonMeanRankSums]) -> CommonMeanRankSums:
+        """The sums of several partitions of the events (in any order).
+
+        Examples
+        --------
+        >>> total = CommonMeanRankSums.total(parts_of_each_worker)  # doctest: +SKIP
+        """
+        return cls(
+            np.sum([p.rank_sum for p in parts], axis=0),
+            np.sum([p.rank_count for p in parts], axis=0).astype(np.int64),
+            float(sum(p.half_sum for p in parts)),
+            int(sum(p.with_data for p in parts)),
+            int(sum(p.obs_sum for p in parts)),
+            int(sum(p.events for p in parts)),
+        )
+
+
+def common_mean_rank_sums(ctx: Context, cols: npt.NDArray[np.bool_]) -> CommonMeanRankSums:
+    """:class:`CommonMeanRankSums` of the window whose event-grid columns are ``cols``.
+
+    Each event's ARs are ranked over its estimation days and the window's days (``NaN``
+    kept out, ties averaged), a block of events at a time (one sort per block, no per-event
+    work); on a panel whose estimation window the Dask workers hold, the workers sum their
+    partitions (:meth:`~eventstudy.inference.partitioned.PartitionedEstimation.common_mean_rank_sums`).
+
+    Examples
+    --------
+    >>> from eventstudy.inference._core import Context  # doctest: +SKIP
+    >>> ctx = Context.of(panel, Conventions.profile("estudy2"))  # doctest: +SKIP
+    >>> sums = common_mean_rank_sums(ctx, ctx.rel >= 0)  # doctest: +SKIP
+    """
+    cols = np.asarray(cols, dtype=bool)
+    store = ctx.__dict__.setdefault("_nonparametric_memo", {})
+    key = ("common_mean", cols.tobytes())
+    if key not in store:
+        if ctx.remote is not None:  # summed on the workers
+            store[key] = ctx.remote.common_mean_rank_sums(cols)
+        else:
+            width = ctx.est.shape[1] + int(cols.sum())
+            rank_sum = np.zeros(width)
+            rank_count = np.zeros(width, dtype=np.int64)
+            half_sum, with_data, obs_sum = 0.0, 0, 0
+            for lo in range(0, ctx.n, _RANK_BLOCK):  # blocks of events, not single events
+                hi = lo + _RANK_BLOCK
+                x = np.concatenate([ctx.est[lo:hi], ctx.ar[lo:hi][:, cols]], axis=1)
+                ok = ~np.isnan(x)
+                n_i = ok.sum(axis=1)
+                rank_sum += np.where(ok, _ranks(x), 0.0).sum(axis=0)
+                rank_count += ok.sum(axis=0)
+                half_sum += float(((n_i[n_i > 0] + 1) / 2.0).sum())
+                with_data += int((n_i > 0).sum())
+                obs_sum += int(n_i.sum())
+            store[key] = CommonMeanRankSums(
+                rank_sum, rank_count, half_sum, with_data, obs_sum, ctx.n
+            )
+    out: CommonMeanRankSums = store[key]
+    return out
+
+
+def common_mean_rank_statistic(
+    sums: CommonMeanRankSums,
+    kept: npt.NDArray[np.bool_],
+    variance_days: str = "mean_obs",
+) -> float:
+    """estudy2's ``car_rank_test``: Corrado's rank statistic of a CAR window with one common
+    mean rank (``Conventions(car_rank="common_mean")``).
+
+    Parameters
+    ----------
+    sums : CommonMeanRankSums
+        The window's sums over events (:func:`common_mean_rank_sums`).
+    kept : (Lw,) bool array
+        Which of the window's days enter the statistic (the coverage rule,
+        ``Conventions.car_min_coverage``).
+    variance_days : {"mean_obs", "days_with_data"}
+        Divisor of the time-series variance (``Conventions.rank_variance_days``): the mean
+        number of returns per event (estudy2) or the number of days with data.
+
+    Returns
+    -------
+    float
+        The statistic (standard normal under H0); ``NaN`` without a kept day or variance.
+
+    Notes
+    -----
+    The R package estudy2 0.10.0 (Rudnytskyi, ``car_rank_test`` in
+    ``R/car_nonparametric_tests.R``), which cites Corrado (1989), "A nonparametric test for
+    abnormal security-price performance in event studies", *Journal of Financial Economics*
+    23, 385-395, and Cowan (1992), "Nonparametric event study tests", *Review of Quantitative
+    Finance and Accounting* 2, 343-358. ``K_iu`` ranks event *i*'s ARs over its estimation
+    days and the window's days ``u`` (ties averaged, missing returns left out), ``n_i`` of
+    them; ``N_u`` events have a rank on day ``u``, ``N`` events in all. With one common mean
+    rank and the window's ``T`` kept days ``t``,
+
+    .. math:: \\bar K = \\operatorname{mean}_{i:\\, n_i > 0} \\frac{n_i + 1}{2}, \\quad
+              \\bar K_u = \\frac{1}{N_u}\\sum_i K_{iu}, \\quad
+              S^2 = \\frac{1}{D}\\sum_u \\big(\\bar K_u - \\bar K\\big)^2,
+
+    .. math:: Z = \\sqrt{T}\\, \\frac{\\bar K_{\\mathrm{kept}} - \\bar K}{S}, \\quad
+              \\bar K_{\\mathrm{kept}} = \\frac{\\sum_{t \\text{ kept}} \\sum_i K_{it}}
+              {\\sum_{t \\text{ kept}} N_t},
+
+    ``u`` over the estimation and window days with data, ``D = (1/N) sum_i n_i`` (estudy2)
+    or the number of those days; the kept mean pools the kept (event, day) ranks.
+
+    Corrado's own statistic centres each rank on its event's mean ``(n_i + 1)/2`` and a
+    window sums the daily statistics (Cowan 1992; Campbell & Wasley 1993; the default
+    ``car_rank="daily_sum"``). Without missing returns (all ``n_i`` equal) and with the
+    window as the whole event window the two are the same number; when events have
+    different ``n_i``, ``\\bar K_u`` and ``\\bar K_{kept}`` mix events whose ranks have
+    different means, and the statistics differ.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from eventstudy.inference.nonparametric import (
+    ...     CommonMeanRankSums, common_mean_rank_statistic)
+    >>> # one event, 4 days ranked 1..4 (two estimation days, a window of two kept days)
+    >>> sums = CommonMeanRankSums(np.array([1.0, 2.0, 3.0, 4.0]), np.ones(4, dtype=np.int64),
+    ...                           2.5, 1, 4, 1)
+    >>> # sqrt(2) * (3.5 - 2.5) / S,  S^2 = (1.5^2 + 0.5^2 + 0.5^2 + 1.5^2) / 4
+    >>> round(common_mean_rank_statistic(sums, np.array([True, True])), 6)
+    1.264911
+    """
+    kept = np.asarray(kept, dtype=bool)
+    l1 = len(sums.rank_sum) - len(kept)
+    count_u = sums.rank_count
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean_u = sums.rank_sum / count_u
+        kbar = sums.half_sum / sums.with_data if sums.with_data else np.nan
+        has = count_u > 0
+        divisor = sums.obs_sum / sums.events if variance_days == "mean_obs" else has.sum()
+        s = np.sqrt(np.sum((mean_u[has] - kbar) ** 2) / divisor)
+        t_days = int(kept.sum())
+        kept_n = count_u[l1:][kept].sum()
+        if not t_days or not kept_n or not s > 0:
+            return float("nan")
+        kept_mean = sums.rank_sum[l1:][kept].sum() / kept_n
+        return float(np.sqrt(t_days) * (kept_mean - kbar) / s)
+
+
+def _common_mean_window(ctx: Context, windows: Sequence[Window], alt: str) -> Rows:
+    """Corrado rank rows of CAR windows under ``car_rank="common_mean"`` (estudy2); the
+    estimate follows ``car_aggregation`` (mean daily AAR, or the sum of the AARs)."""
+    est, stat, n = [], [], []
+    for w in windows:
+        cols = (ctx.rel >= w[0]) & (ctx.rel <= w[1])
+        keep = ctx.window_days(w)
+        sums = common_mean_rank_sums(ctx, cols)
+        stat.append(common_mean_rank_statistic(sums, keep[cols], ctx.conv.rank_variance_days))
+        if not keep.any():
+            est.append(np.nan)
+        elif ctx.conv.car_aggregation == "daily_average":
+            est.append(float(nanmean(ctx.aar[keep], 0)))
+        else:
+            est.append(window_sum(ctx.aar[keep]))
+        n.append(int(ctx.present[:, keep].any(axis=1).sum()))
+    return _normal_rows(np.array(est), np.array(stat), np.array(n), alt)
+
+
+def _common_mean_car_rows(conv: Conventions) -> bool:
+    return conv.car_rank == "common_mean"
+
+
 def corrado_rank(
     panel: EventPanel,
     windows: Sequence[Window] | None = None,
@@ -361,7 +567,10 @@ def corrado_rank(
 
     ``u`` over all estimation and event days, ``T`` days with data (``"mean_obs"``:
     ``mean(n_i)``). Standard normal. A window of ``L_w`` days: ``sum_t T_t / sqrt(L_w)``
-    (Campbell & Wasley 1993).
+    (Campbell & Wasley 1993). With ``Conventions(car_rank="common_mean")`` (the estudy2
+    profile) a window is instead estudy2's ``car_rank_test``, every rank centred on one
+    common mean rank (:func:`common_mean_rank_statistic`); the two differ only when events
+    have different numbers of returns.
 
     Examples
     --------
@@ -844,6 +1053,8 @@ def _rank_daily(ctx: Context, alt: str) -> Rows:
 
 
 def _rank_window(ctx: Context, windows: Sequence[Window], alt: str) -> Rows:
+    if ctx.conv.car_rank == "common_mean":
+        return _common_mean_window(ctx, windows, alt)
     return _family_window(ctx, "corrado", "mean", windows, alt)
 
 
@@ -872,7 +1083,18 @@ _GSIGN = register(
 _CSIGN = register(
     TestSpec("corrado_zivney_sign", _csign_daily, _csign_window, naive=False, caar="aar_sum")
 )
-_RANK = register(TestSpec("corrado_rank", _rank_daily, _rank_window, naive=False, caar="aar_sum"))
+_RANK = register(
+    TestSpec(
+        "corrado_rank",
+        _rank_daily,
+        _rank_window,
+        naive=False,
+        caar="aar_sum",
+        # estudy2's car_rank_test is not a sum of daily statistics: its own window rows
+        # also under car_aggregation="daily_average"
+        own_car_rows=_common_mean_car_rows,
+    )
+)
 _MRANK = register(
     TestSpec("corrado_zivney_rank", _mrank_daily, _mrank_window, naive=False, caar="aar_sum")
 )

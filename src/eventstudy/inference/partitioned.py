@@ -10,7 +10,8 @@ and every quantity a test needs from them is reduced on the workers by
 
 * sums over events (they add over partitions): the per-day mean estimation residual
   (Brown-Warner 1985, Lamb), the rank, modified-rank and median-sign score sums of the
-  Corrado family (each event is ranked within its own series), GRANK's rank sums given the
+  Corrado family (each event is ranked within its own series) and those of estudy2's CAR
+  rank statistic (``car_rank="common_mean"``, per window), GRANK's rank sums given the
   client's ``SCAR*`` (two rounds: the cross-sectional ``s(SCAR)`` is the client's), and the
   pooled squared SARs of the event-induced variance check;
 * per-event numbers (gathered as ``(n,)`` vectors): residual counts and positive residuals
@@ -33,7 +34,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -43,6 +44,9 @@ from ._core import Context, FloatArray, nanmean, nanvar
 from ._stats import BoolArray
 from .conventions import Conventions
 from .kp_rbar import KPLayout, _intervals, kp_block_totals
+
+if TYPE_CHECKING:
+    from .nonparametric import CommonMeanRankSums
 
 __all__ = ["LocalPartitions", "PartitionExecutor", "PartitionedEstimation"]
 
@@ -185,6 +189,12 @@ def _score_sums(panel: EventPanel, kind: str) -> dict[str, tuple[FloatArray, Int
     nonparametric._score_sums(ctx, kind)
     store = ctx.__dict__["_nonparametric_memo"]
     return {k: store[("sums", k)] for k in kinds}
+
+
+def _common_mean_rank_sums(panel: EventPanel, cols: BoolArray) -> CommonMeanRankSums:
+    from .nonparametric import common_mean_rank_sums
+
+    return common_mean_rank_sums(Context.of(panel, _DEFAULT), cols)
 
 
 def _grank_sums(panel: EventPanel, conv: Conventions, stars: FloatArray) -> tuple[Any, ...]:
@@ -407,6 +417,21 @@ class PartitionedEstimation:
             )
             for k in parts[0]
         }
+
+    def common_mean_rank_sums(self, cols: BoolArray) -> CommonMeanRankSums:
+        """The sums over events of estudy2's CAR rank statistic for the window whose
+        event-grid columns are ``cols``
+        (:class:`~eventstudy.inference.nonparametric.CommonMeanRankSums`, added over the
+        partitions: each event is ranked within its own series).
+
+        Examples
+        --------
+        >>> sums = remote.common_mean_rank_sums(ctx.rel >= 0)  # doctest: +SKIP
+        """
+        from .nonparametric import CommonMeanRankSums as Sums
+
+        cols = np.asarray(cols, dtype=bool)
+        return Sums.total(self._each(_common_mean_rank_sums, cols))
 
     def grank_sums(self, stars: FloatArray, conv: Conventions) -> tuple[Any, ...]:
         """GRANK's sums over events (:func:`~eventstudy.inference.nonparametric.grank_sums`)
