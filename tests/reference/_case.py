@@ -22,6 +22,40 @@ def half_unit(printed: str) -> float:
     return 0.5 * 10.0 ** Decimal(printed).as_tuple().exponent  # type: ignore[operator]
 
 
+#: the columns of estudy2's printed ``parametric_tests`` + ``nonparametric_tests`` frames as
+#: the cases transcribe them (the weekday column left out): date, percentage of firms, mean
+#: AR, then each test's statistic and significance stars
+ESTUDY2_DAILY_COLUMNS = (
+    "date",
+    "percentage",
+    "mean",
+    "bw_1980_stat",
+    "bw_1980_signif",
+    "bw_1985_stat",
+    "bw_1985_signif",
+    "t_test_stat",
+    "t_test_signif",
+    "pt_stat",
+    "pt_signif",
+    "bh_stat",
+    "bh_signif",
+    "lmb_stat",
+    "lmb_signif",
+    "sign_stat",
+    "sign_signif",
+    "gsign_stat",
+    "gsign_signif",
+    "csign_stat",
+    "csign_signif",
+    "rank_stat",
+    "rank_signif",
+    "mrank_stat",
+    "mrank_signif",
+    "wlcx_stat",
+    "wlcx_signif",
+)
+
+
 def printed_table(columns: Sequence[str], rows: Sequence[Sequence[str]]) -> pd.DataFrame:
     """A literal table of printed text (``"NA"`` = missing, ``""`` = blank cell) as a frame
     of strings, the form :class:`Expected` holds."""

@@ -28,41 +28,12 @@ from __future__ import annotations
 
 from eventstudy.inference import Conventions
 
-from ._case import Expected, ReferenceCase, printed_table
+from ._case import ESTUDY2_DAILY_COLUMNS, Expected, ReferenceCase, printed_table
 from .estudy2_911_eu7 import COLUMNS
 
 NAME = "estudy2_911_eu8"
 
 # fmt: off
-DAILY_COLUMNS = (
-    "date",
-    "percentage",
-    "mean",
-    "bw_1980_stat",
-    "bw_1980_signif",
-    "bw_1985_stat",
-    "bw_1985_signif",
-    "t_test_stat",
-    "t_test_signif",
-    "pt_stat",
-    "pt_signif",
-    "bh_stat",
-    "bh_signif",
-    "lmb_stat",
-    "lmb_signif",
-    "sign_stat",
-    "sign_signif",
-    "gsign_stat",
-    "gsign_signif",
-    "csign_stat",
-    "csign_signif",
-    "rank_stat",
-    "rank_signif",
-    "mrank_stat",
-    "mrank_signif",
-    "wlcx_stat",
-    "wlcx_signif",
-)
 DAILY_ROWS = (
     ("2001-09-11", "100", "-0.1034808908", "-15.4849746", "***", "-14.2627399", "***", "-5.42771049", "***", "-16.87675545", "***", "-4.45409291", "***", "-14.1976044", "***", "-2.8284271", "***", "-2.8130468", "***", "-2.3671082", "**", "-3.4789774", "***", "-3.5177510", "***", "0", "***"),
     ("2001-09-12", "100", "-0.0345902954", "-5.1761233", "***", "-4.7675700", "***", "-1.28556739", "", "-3.70431859", "***", "-0.98762098", "", "-4.7209590", "***", "-1.4142136", "", "-1.3988122", "", "-1.1835541", "", "-1.3572036", "", "-1.3993558", "", "10", ""),
@@ -92,7 +63,7 @@ CAR_TESTS: dict[str, tuple[str | None, str, str]] = {
 
 
 EXPECTED = Expected(
-    daily=printed_table(DAILY_COLUMNS, DAILY_ROWS),
+    daily=printed_table(ESTUDY2_DAILY_COLUMNS, DAILY_ROWS),
     car_tests=CAR_TESTS,
 )
 

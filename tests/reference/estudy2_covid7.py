@@ -28,41 +28,12 @@ from __future__ import annotations
 
 from eventstudy.inference import Conventions
 
-from ._case import Expected, ReferenceCase, printed_table
+from ._case import ESTUDY2_DAILY_COLUMNS, Expected, ReferenceCase, printed_table
 from .estudy2_911_eu7 import COLUMNS
 
 NAME = "estudy2_covid7"
 
 # fmt: off
-DAILY_COLUMNS = (
-    "date",
-    "percentage",
-    "mean",
-    "bw_1980_stat",
-    "bw_1980_signif",
-    "bw_1985_stat",
-    "bw_1985_signif",
-    "t_test_stat",
-    "t_test_signif",
-    "pt_stat",
-    "pt_signif",
-    "bh_stat",
-    "bh_signif",
-    "lmb_stat",
-    "lmb_signif",
-    "sign_stat",
-    "sign_signif",
-    "gsign_stat",
-    "gsign_signif",
-    "csign_stat",
-    "csign_signif",
-    "rank_stat",
-    "rank_signif",
-    "mrank_stat",
-    "mrank_signif",
-    "wlcx_stat",
-    "wlcx_signif",
-)
 DAILY_ROWS = (
     ("2020-03-16", "100", "0.02329740", "2.486449", "**", "1.858514", "*", "1.3941497", "", "2.5507399", "**", "1.20471169", "", "1.620049", "", "1.1338934", "", "1.1516761", "", "0.8636930", "", "0.7962064", "", "0.8499246", "", "23", "*"),
     ("2020-03-17", "100", "-0.03157867", "-3.370281", "***", "-2.519140", "**", "-1.2769075", "", "-2.9495613", "***", "-1.17531339", "", "-2.435456", "**", "0.3779645", "", "0.3957301", "", "0.2878977", "", "-0.1857202", "", "-0.2283881", "", "10", ""),
@@ -83,7 +54,7 @@ CAR_TESTS: dict[str, tuple[str | None, str, str]] = {
 
 
 EXPECTED = Expected(
-    daily=printed_table(DAILY_COLUMNS, DAILY_ROWS),
+    daily=printed_table(ESTUDY2_DAILY_COLUMNS, DAILY_ROWS),
     car_tests=CAR_TESTS,
 )
 
