@@ -158,10 +158,11 @@ def registry_version() -> int:
 
     Examples
     --------
+    >>> from dataclasses import replace
     >>> from eventstudy.inference.registry import REGISTRY, register, registry_version, unregister
     >>> before = registry_version()
-    >>> spec = unregister("patell")
-    >>> _ = register(spec)
+    >>> _ = register(replace(REGISTRY["patell"], name="patell_copy"))
+    >>> _ = unregister("patell_copy")
     >>> registry_version() == before + 2
     True
     """
