@@ -42,10 +42,6 @@ _OWNED_ELSEWHERE = (
 #: modules this branch may edit). Only ever shrinks: a name that gets its example must leave.
 _EXAMPLES_STILL_TO_WRITE = frozenset(
     {
-        "eventstudy.inference.partitioned.PartitionedEstimation.grank_sums",
-        "eventstudy.inference.partitioned.PartitionedEstimation.kp_rbars",
-        "eventstudy.inference.simulation.plot_power",
-        "eventstudy.inference.simulation.simulate",
         "eventstudy.report.sections.second_stage_sections",
         "eventstudy.second_stage.longhorizon.CalendarTimeResult",
         "eventstudy.second_stage.longhorizon.CalendarTimeResult.alpha",
