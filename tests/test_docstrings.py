@@ -43,20 +43,11 @@ _OWNED_ELSEWHERE = (
 _EXAMPLES_STILL_TO_WRITE = frozenset(
     {
         "eventstudy.report.sections.second_stage_sections",
-        "eventstudy.second_stage.longhorizon.CalendarTimeResult",
-        "eventstudy.second_stage.longhorizon.CalendarTimeResult.alpha",
-        "eventstudy.second_stage.longhorizon.CalendarTimeResult.summary",
-        "eventstudy.second_stage.longhorizon.bhar_tests",
-        "eventstudy.second_stage.longhorizon.calendar_time_portfolio",
-        "eventstudy.second_stage.plots.plot_car_distribution",
-        "eventstudy.second_stage.plots.plot_car_scatter",
-        "eventstudy.second_stage.plots.plot_volume_path",
         "eventstudy.second_stage.spec_sections.compute_second_stage",
         "eventstudy.second_stage.spec_sections.parse_second_stage",
         "eventstudy.second_stage.spec_sections.run_second_stage",
         "eventstudy.second_stage.spec_sections.second_stage_files",
         "eventstudy.second_stage.spec_sections.write_second_stage",
-        "eventstudy.second_stage.volume.volume_study",
         "eventstudy.workflow.event_study",
     }
 )
