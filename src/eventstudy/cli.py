@@ -368,8 +368,26 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     Examples
     --------
-    >>> from eventstudy.cli import main  # doctest: +SKIP
-    >>> main(["run", "examples/deepseek_selloff.toml", "--prices-dir", "prices/", "--out", "report/"])  # doctest: +SKIP
+    >>> import tempfile
+    >>> from eventstudy.cli import main
+    >>> main(["example"])  # list the shipped example specs; exit code 0
+    deepseek_r1
+    deepseek_selloff
+    0
+    >>> folder = tempfile.TemporaryDirectory()
+    >>> main(["example", "deepseek_selloff", "--out", folder.name, "-q"])  # copy one
+    0
+    >>> sorted(p.name for p in Path(folder.name).iterdir())
+    ['deepseek_selloff.toml']
+    >>> main(["run", str(Path(folder.name) / "missing.toml")])  # one line on stderr, exit code 2
+    2
+    >>> folder.cleanup()
+
+    Running the copied spec needs its prices (a folder of ``<TICKER>.csv`` files, or the
+    cache filled by ``eventstudy fetch``):
+
+    >>> main(["run", "deepseek_selloff.toml", "--prices-dir", "prices/", "--out", "report/"])  # doctest: +SKIP
+    0
     """
     parser = build_parser()
     try:

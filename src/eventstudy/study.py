@@ -265,8 +265,17 @@ class EventStudy:
 
         Examples
         --------
-        >>> res = es.EventStudy(events, returns, model=es.MarketModel("SPY")).fit()  # doctest: +SKIP
-        >>> res = es.EventStudy(events, returns).fit(engine="chunked", chunk_events=10_000)  # doctest: +SKIP
+        >>> import numpy as np
+        >>> import eventstudy as es
+        >>> from eventstudy.testing import simulated_study
+        >>> sim = simulated_study(es.MarketModel("MKT"))  # 8 simulated events of 6 firms
+        >>> study = es.EventStudy(sim.events, sim.returns, model=es.MarketModel("MKT"), calendar=None)
+        >>> res = study.fit()
+        >>> res.panel.n_events, res.panel.ar.shape[1]  # 8 events, 21 event-window days
+        (8, 21)
+        >>> chunked = study.fit(engine="chunked", chunk_events=3)  # blocks of about 3 events
+        >>> np.allclose(chunked.panel.ar, res.panel.ar, equal_nan=True)  # the same numbers
+        True
         """
         if engine == "numpy":
             res = self.fit_block(self.events)
@@ -289,7 +298,15 @@ class EventStudy:
 
         Examples
         --------
-        >>> study.estimate_memory(["bmp", "grank"]).total / 1e9  # GB  # doctest: +SKIP
+        >>> import eventstudy as es
+        >>> from eventstudy.testing import simulated_study
+        >>> sim = simulated_study(es.MarketModel("MKT"))  # 8 simulated events of 6 firms
+        >>> study = es.EventStudy(sim.events, sim.returns, model=es.MarketModel("MKT"), calendar=None)
+        >>> est = study.estimate_memory(["bmp", "grank"])  # a MemoryEstimate, nothing is fitted
+        >>> est.engine, sorted(est.tests)
+        ('numpy', ['bmp', 'grank'])
+        >>> 0 < est.total < 10**8  # bytes: 8 events need well under 100 MB
+        True
         """
         from .memory import estimate_memory, window_length
 

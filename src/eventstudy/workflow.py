@@ -492,10 +492,31 @@ def event_study(
 
     Examples
     --------
+    Offline, from a folder of ``<TICKER>.csv`` prices (here simulated ones):
+
+    >>> import tempfile, pathlib
     >>> import eventstudy as es
-    >>> res = es.event_study(["NVDA", "AVGO"], "2025-01-27", market="SPY",
-    ...                prices_dir="prices/")  # doctest: +SKIP
-    >>> res.car((0, 0))  # doctest: +SKIP
+    >>> from eventstudy.testing import simulated_study
+    >>> sim = simulated_study(es.MarketModel("MKT"))  # simulated returns of MKT and six firms
+    >>> prices = 50 * (1 + sim.returns.fillna(0)).cumprod()
+    >>> prices = prices[prices.index.isin(es.trading_sessions(prices.index[0], prices.index[-1], exchange="XNYS"))]
+    >>> folder = tempfile.TemporaryDirectory()
+    >>> for t in prices:
+    ...     prices[[t]].rename(columns={t: "adj_close"}).to_csv(pathlib.Path(folder.name) / f"{t}.csv")
+    >>> res = es.event_study(
+    ...     {"a": ["F1", "F3"], "b": ["F4"]}, "2021-12-06", market="MKT",
+    ...     prices_dir=folder.name, progress=False,
+    ... )  # groups a and b; the same day 0 for every firm
+    >>> res.car((0, 0))[["ticker", "group", "car"]].round(4)
+      ticker group     car
+    0     F1     a -0.0167
+    1     F3     a -0.0048
+    2     F4     b  0.0069
+    >>> folder.cleanup()
+
+    With the cache (downloads on first use):
+
+    >>> res = es.event_study(["NVDA", "AVGO"], "2025-01-27", market="SPY")  # doctest: +SKIP
     """
     events = _events_frame(tickers, date, group, timing)
     spec = _spec_for(

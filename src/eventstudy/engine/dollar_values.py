@@ -44,6 +44,15 @@ def shares_frame(shares: Any) -> tuple[Mapping[str, float] | pd.DataFrame, str]:
     count, on the current split basis), a tidy frame ``ticker, date, shares`` or a wide frame
     indexed by date with one column per ticker (counts as reported at each date, restated
     on the current basis with the prices' ``splits`` column when there is one).
+
+    Examples
+    --------
+    >>> shares_frame({"nvda": 24.4e9})  # one count per ticker: on today's split basis
+    ({'NVDA': 24400000000.0}, 'current')
+    >>> wide = pd.DataFrame({"NVDA": [24.4e9, 24.5e9]}, index=pd.to_datetime(["2025-01-02", "2025-04-01"]))
+    >>> counts, basis = shares_frame(wide)  # counts by date: as reported at each date
+    >>> counts.columns.tolist(), len(counts), basis
+    (['ticker', 'date', 'shares'], 2, 'as_reported')
     """
     if isinstance(shares, pd.Series):
         shares = shares.to_dict()
@@ -143,6 +152,18 @@ def market_values_from_shares(shares: Any, prices: pd.DataFrame) -> pd.DataFrame
     shares, price, market_value, source``): ``shares x close`` with the raw close (the
     split-consistent ``close`` field; ``adj_close`` only when a file has no raw close, which
     ``source`` says) and the last share count on or before each close.
+
+    Examples
+    --------
+    >>> dates = pd.bdate_range("2025-01-02", periods=3).as_unit("ns")
+    >>> prices = pd.DataFrame(
+    ...     {"ticker": "NVDA", "date": dates, "close": [138.31, 144.47, 149.43], "splits": np.nan}
+    ... )
+    >>> mv = market_values_from_shares({"NVDA": 24.4e9}, prices)
+    >>> (mv["market_value"] / 1e12).round(3).tolist()  # trillions: 24.4e9 x each close
+    [3.375, 3.525, 3.646]
+    >>> mv["source"].iloc[0]
+    'user shares (splits unknown)'
     """
     from ..data.marketcap import load_market_values
 
@@ -168,7 +189,21 @@ def market_value_dates(
 ) -> npt.NDArray[np.datetime64]:
     """The close each as-of market value of :func:`eventstudy.results.market_value_asof` was
     measured at (its ``price_date``, else its ``date``); NaT for a constant per ticker (a
-    Series) and where there is no value."""
+    Series) and where there is no value.
+
+    Examples
+    --------
+    >>> values = pd.DataFrame(
+    ...     {
+    ...         "ticker": ["NVDA", "NVDA"],
+    ...         "date": pd.to_datetime(["2025-01-02", "2025-01-06"]),
+    ...         "market_value": [3.37e12, 3.65e12],
+    ...     }
+    ... )
+    >>> asked = np.array(["2025-01-03", "2025-01-10", "2024-12-31"], dtype="datetime64[ns]")
+    >>> [str(d)[:10] for d in market_value_dates(values, np.array(["NVDA"] * 3), asked)]
+    ['2025-01-02', '2025-01-06', 'NaT']
+    """
     n = len(tickers)
     out = np.full(n, np.datetime64("NaT", "ns"))
     if not isinstance(source, pd.DataFrame) or n == 0:
@@ -206,7 +241,18 @@ def warn_stale(
 ) -> None:
     """Warn (naming firm and dates) where a market value's close is earlier than the close
     before the window: e.g. values stamped "as of the event date" for an after-close event,
-    whose day 0 is the next session."""
+    whose day 0 is the next session.
+
+    Examples
+    --------
+    >>> wanted = np.array(["2025-01-03"], dtype="datetime64[ns]")  # the close before the window
+    >>> used = np.array(["2025-01-02"], dtype="datetime64[ns]")  # a day older
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     warn_stale(np.array(["NVDA"]), wanted, used)
+    >>> print(caught[0].message)  # doctest: +ELLIPSIS
+    1 market value(s) are stale: NVDA (close of 2025-01-02 used, window needs 2025-01-03); ...
+    """
     wanted = np.asarray(wanted, dtype="datetime64[ns]")
     used = np.asarray(used, dtype="datetime64[ns]")
     stale = ~np.isnat(used) & ~np.isnat(wanted) & (used < wanted)

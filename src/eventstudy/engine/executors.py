@@ -84,8 +84,13 @@ class FittedBlock(Protocol):
 
         Examples
         --------
-        >>> block.panel.n_events  # doctest: +SKIP
-        8
+        >>> import eventstudy as es
+        >>> from eventstudy.testing import simulated_study
+        >>> sim = simulated_study(es.MarketModel("MKT"))  # 8 simulated events of 6 firms
+        >>> study = es.EventStudy(sim.events, sim.returns, model=es.MarketModel("MKT"), calendar=None)
+        >>> block: FittedBlock = study.fit()  # EventStudyResults is one
+        >>> block.panel.n_events, block.panel.ar.shape  # 8 events, 21 event-window days
+        (8, (8, 21))
         """
         ...
 
@@ -95,7 +100,12 @@ class FittedBlock(Protocol):
 
         Examples
         --------
-        >>> block.status["status"].unique().tolist()  # doctest: +SKIP
+        >>> import eventstudy as es
+        >>> from eventstudy.testing import simulated_study
+        >>> sim = simulated_study(es.MarketModel("MKT"))  # 8 simulated events of 6 firms
+        >>> study = es.EventStudy(sim.events, sim.returns, model=es.MarketModel("MKT"), calendar=None)
+        >>> block: FittedBlock = study.fit()  # EventStudyResults is one
+        >>> block.status["status"].unique().tolist()
         ['used']
         """
         ...
@@ -132,7 +142,13 @@ class StudyEngine(Protocol[_ResultsT_co]):
 
         Examples
         --------
-        >>> res = study.fit()  # doctest: +SKIP
+        >>> import eventstudy as es
+        >>> from eventstudy.testing import simulated_study
+        >>> sim = simulated_study(es.MarketModel("MKT"))  # 8 simulated events of 6 firms
+        >>> study = es.EventStudy(sim.events, sim.returns, model=es.MarketModel("MKT"), calendar=None)
+        >>> engine: StudyEngine = study
+        >>> engine.fit().panel.n_events
+        8
         """
         ...
 
@@ -141,7 +157,14 @@ class StudyEngine(Protocol[_ResultsT_co]):
 
         Examples
         --------
-        >>> part = study.fit_block(study.events.iloc[:100], strict=False)  # doctest: +SKIP
+        >>> import eventstudy as es
+        >>> from eventstudy.testing import simulated_study
+        >>> sim = simulated_study(es.MarketModel("MKT"))  # 8 simulated events of 6 firms
+        >>> study = es.EventStudy(sim.events, sim.returns, model=es.MarketModel("MKT"), calendar=None)
+        >>> engine: StudyEngine = study
+        >>> part = engine.fit_block(engine.events.iloc[:3], strict=False)  # one block: 3 events
+        >>> part.panel.n_events
+        3
         """
         ...
 
@@ -151,7 +174,14 @@ class StudyEngine(Protocol[_ResultsT_co]):
 
         Examples
         --------
-        >>> series, exact = study.market_series()  # doctest: +SKIP
+        >>> import eventstudy as es
+        >>> from eventstudy.testing import simulated_study
+        >>> sim = simulated_study(es.MarketModel("MKT"))  # 8 simulated events of 6 firms
+        >>> study = es.EventStudy(sim.events, sim.returns, model=es.MarketModel("MKT"), calendar=None)
+        >>> engine: StudyEngine = study
+        >>> series, exact = engine.market_series()  # MKT on the 420 sessions, used as is
+        >>> series.shape, exact
+        ((420,), True)
         """
         ...
 
@@ -161,7 +191,15 @@ class StudyEngine(Protocol[_ResultsT_co]):
 
         Examples
         --------
-        >>> res = study.results_from(panel, status)  # doctest: +SKIP
+        >>> import eventstudy as es
+        >>> from eventstudy.testing import simulated_study
+        >>> sim = simulated_study(es.MarketModel("MKT"))  # 8 simulated events of 6 firms
+        >>> study = es.EventStudy(sim.events, sim.returns, model=es.MarketModel("MKT"), calendar=None)
+        >>> engine: StudyEngine = study
+        >>> full = engine.fit()
+        >>> res = engine.results_from(full.panel.take(slice(0, 2)), full.status.iloc[:2])
+        >>> res.panel.n_events
+        2
         """
         ...
 

@@ -114,9 +114,15 @@ def event_induced_variance(panel: EventPanel, level: float = EIV_LEVEL) -> dict[
 
     Examples
     --------
-    >>> from eventstudy.inference.guidance import event_induced_variance
-    >>> event_induced_variance(res.panel)["variance_ratio"]  # doctest: +SKIP
-    3.7
+    >>> import eventstudy as es
+    >>> from eventstudy.testing import simulated_study
+    >>> sim = simulated_study(es.MarketModel("MKT"))  # 8 simulated events of 6 firms
+    >>> res = es.EventStudy(sim.events, sim.returns, model=es.MarketModel("MKT"), calendar=None).fit()
+    >>> eiv = event_induced_variance(res.panel)  # simulated: no event effect at all
+    >>> round(eiv["variance_ratio"], 2), eiv["variance_df"], round(eiv["variance_p"], 2)
+    (0.49, 7, 0.85)
+    >>> eiv["event_induced_variance"]
+    False
     """
     from .variance import harrington_shrider, squared_sar, standardised_car
 
@@ -180,6 +186,20 @@ class Advice:
         The recommendation in words (printed under the tables).
     measures : dict
         :func:`cluster_measures` and :func:`event_induced_variance`.
+
+    Examples
+    --------
+    :func:`clustering_advice` returns one:
+
+    >>> import eventstudy as es
+    >>> from eventstudy.testing import simulated_study
+    >>> sim = simulated_study(es.MarketModel("MKT"))  # 8 simulated events of 6 firms
+    >>> res = es.EventStudy(sim.events, sim.returns, model=es.MarketModel("MKT"), calendar=None).fit()
+    >>> advice = clustering_advice(res.panel)
+    >>> advice.degree, advice.design, advice.avoid
+    ('mild', 'overlapping', ())
+    >>> advice.measures["share_overlapping"]  # half the events overlap another's window
+    0.5
     """
 
     degree: Degree
@@ -216,11 +236,26 @@ def clustering_advice(panel: EventPanel) -> Advice:
 
     Examples
     --------
-    >>> from eventstudy.inference.guidance import clustering_advice
-    >>> advice = clustering_advice(res.panel)  # doctest: +SKIP
-    >>> advice.degree, advice.recommended  # doctest: +SKIP
+    >>> import eventstudy as es
+    >>> from eventstudy.testing import simulated_study
+    >>> sim = simulated_study(es.MarketModel("MKT"))  # 8 simulated events of 6 firms
+    >>> res = es.EventStudy(sim.events, sim.returns, model=es.MarketModel("MKT"), calendar=None).fit()
+    >>> advice = clustering_advice(res.panel)
+    >>> advice.degree, advice.recommended
     ('mild', ('bmp', 'kolari_pynnonen'))
-    >>> print(advice.note)  # doctest: +SKIP
+    >>> print(advice.note)  # doctest: +NORMALIZE_WHITESPACE
+    Event windows overlap mildly (50% of events overlap another's window; on average 1.00
+    events share a day 0, at most 1): the cross-correlation this induces is small; bmp or
+    kolari_pynnonen are appropriate.
+
+    Six firms on one day 0 cluster strongly:
+
+    >>> import pandas as pd
+    >>> one_day = pd.DataFrame({"ticker": [f"F{j}" for j in range(6)], "date": sim.returns.index[300]})
+    >>> res = es.EventStudy(one_day, sim.returns, model=es.MarketModel("MKT"), calendar=None).fit()
+    >>> strong = clustering_advice(res.panel)
+    >>> strong.design, strong.recommended[:2], "bmp" in strong.avoid
+    ('one date', ('kolari_pynnonen', 'portfolio_test'), True)
     """
     m = cluster_measures(panel)
     degree = clustering_degree(m)
@@ -299,6 +334,22 @@ def choose_headline(panel: Any, test: str = AUTO) -> str:
     :data:`ROBUST_HEADLINE` (``kolari_pynnonen``) when they cluster strongly
     (:func:`clustering_degree`). A single event has no cross-section: a test that needs one
     (or ``"auto"``) becomes ``single_firm_t``.
+
+    Examples
+    --------
+    >>> import eventstudy as es
+    >>> from eventstudy.testing import simulated_study
+    >>> sim = simulated_study(es.MarketModel("MKT"))  # 8 simulated events of 6 firms
+    >>> res = es.EventStudy(sim.events, sim.returns, model=es.MarketModel("MKT"), calendar=None).fit()
+    >>> choose_headline(res.panel), choose_headline(res.panel, "bmp")  # mild clustering
+    ('cross_sectional_t', 'bmp')
+    >>> choose_headline(res.panel.take([0]))  # one event: no cross-section
+    'single_firm_t'
+    >>> import pandas as pd
+    >>> one_day = pd.DataFrame({"ticker": [f"F{j}" for j in range(6)], "date": sim.returns.index[300]})
+    >>> res = es.EventStudy(one_day, sim.returns, model=es.MarketModel("MKT"), calendar=None).fit()
+    >>> choose_headline(res.panel)  # six firms on one day 0: strong clustering
+    'kolari_pynnonen'
     """
     from ._registry import REGISTRY
 
@@ -316,7 +367,21 @@ def choose_headline(panel: Any, test: str = AUTO) -> str:
 
 def choose_band(panel: Any, band: str | None) -> str | None:
     """The CAAR band ``band="auto"`` stands for: ``"kolari_pynnonen"`` when the events of
-    ``panel`` cluster strongly, else ``"cross_sectional"``; other values pass through."""
+    ``panel`` cluster strongly, else ``"cross_sectional"``; other values pass through.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import eventstudy as es
+    >>> from eventstudy.testing import simulated_study
+    >>> sim = simulated_study(es.MarketModel("MKT"))
+    >>> one_day = pd.DataFrame({"ticker": [f"F{j}" for j in range(6)], "date": sim.returns.index[300]})
+    >>> res = es.EventStudy(one_day, sim.returns, model=es.MarketModel("MKT"), calendar=None).fit()
+    >>> choose_band(res.panel, "auto")  # six firms on one day 0: strong clustering
+    'kolari_pynnonen'
+    >>> choose_band(res.panel, "cross_sectional"), choose_band(res.panel, None)
+    ('cross_sectional', None)
+    """
     if band != AUTO:
         return band
     if isinstance(panel, EventPanel) and panel.n_events > 1:
@@ -336,6 +401,20 @@ def kp_band_inflation(panel: EventPanel, rel_days: npt.ArrayLike, start: int) ->
     average residual correlation weighted by the sessions the windows ``[start, t]`` share
     (as in ``kolari_pynnonen``). The band ``CAAR_t +/- z se_t f_t`` then excludes zero
     exactly when the KP-adjusted cross-sectional t rejects at the band's level.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import eventstudy as es
+    >>> from eventstudy.testing import simulated_study
+    >>> sim = simulated_study(es.MarketModel("MKT"))
+    >>> one_day = pd.DataFrame({"ticker": [f"F{j}" for j in range(6)], "date": sim.returns.index[300]})
+    >>> res = es.EventStudy(one_day, sim.returns, model=es.MarketModel("MKT"), calendar=None).fit()
+    >>> kp_band_inflation(res.panel, [0, 1, 2], 0).round(3)  # CARs [0, 0], [0, 1], [0, 2]
+    array([0.969, 0.969, 0.969])
+
+    Below 1: the simulated residuals are independent, and their sample correlation
+    ``r_bar`` happens to be slightly negative.
     """
     from ..engine.abnormal import running_car
 
@@ -378,6 +457,20 @@ def caar_interval(
     day adds nothing to a firm's CAR); ``"kolari_pynnonen"``: that times
     :func:`kp_band_inflation`. Returns ``(se, z, band)`` with ``z`` the two-sided normal
     critical value of ``level``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import eventstudy as es
+    >>> from eventstudy.testing import simulated_study
+    >>> sim = simulated_study(es.MarketModel("MKT"))
+    >>> one_day = pd.DataFrame({"ticker": [f"F{j}" for j in range(6)], "date": sim.returns.index[300]})
+    >>> res = es.EventStudy(one_day, sim.returns, model=es.MarketModel("MKT"), calendar=None).fit()
+    >>> import numpy as np
+    >>> cols = np.asarray(res.panel.evt_rel) >= 0  # days 0 to +10
+    >>> se, z, band = caar_interval(res.panel, cols, 0.95)  # "auto": strong clustering
+    >>> band, se.round(4)[:3], round(float(z[0]), 2)
+    ('kolari_pynnonen', array([0.008 , 0.0088, 0.0129]), 1.96)
     """
     chosen = choose_band(panel, band) or "cross_sectional"
     if chosen not in ("cross_sectional", "kolari_pynnonen"):
@@ -403,7 +496,24 @@ def kp_widened_path(panel: EventPanel, path: Any, level: float) -> Any:
     """A cross-sectional CAAR path frame (``rel_day, caar, se, lower, upper``, e.g. from
     :func:`eventstudy.report.plotting.caar_path`) with its band widened by
     :func:`kp_band_inflation` (the CAR cumulated from the path's first day) and a ``band``
-    column saying ``"kolari_pynnonen"``."""
+    column saying ``"kolari_pynnonen"``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import eventstudy as es
+    >>> from eventstudy.testing import simulated_study
+    >>> sim = simulated_study(es.MarketModel("MKT"))
+    >>> one_day = pd.DataFrame({"ticker": [f"F{j}" for j in range(6)], "date": sim.returns.index[300]})
+    >>> res = es.EventStudy(one_day, sim.returns, model=es.MarketModel("MKT"), calendar=None).fit()
+    >>> from eventstudy.report.plotting import caar_path
+    >>> path = caar_path(res.ar, start=0)  # cross-sectional band
+    >>> wide = kp_widened_path(res.panel, path, 0.95)
+    >>> wide[["rel_day", "se", "band"]].head(2).round(4)
+       rel_day      se             band
+    0        0  0.0080  kolari_pynnonen
+    1        1  0.0088  kolari_pynnonen
+    """
     rel = path["rel_day"].to_numpy(dtype=int)
     se = path["se"].to_numpy(dtype=float) * kp_band_inflation(panel, rel, int(rel.min()))
     z = critical_value(level)

@@ -60,6 +60,21 @@ class KPLayout:
         ``order[bounds[g]:bounds[g + 1]]`` are the events of group ``g``.
     est_dates, evt_dates : (G, L1), (G, L2) datetime64[ns]
         The dates of each group (one representative row).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import eventstudy as es
+    >>> from eventstudy.testing import simulated_study
+    >>> sim = simulated_study(es.MarketModel("MKT"))
+    >>> days = sim.returns.index[[300, 300, 300, 350]]  # three firms share a day 0
+    >>> events = pd.DataFrame({"ticker": ["F0", "F1", "F2", "F3"], "date": days})
+    >>> res = es.EventStudy(events, sim.returns, model=es.MarketModel("MKT"), calendar=None).fit()
+    >>> layout = kp_layout(res.panel)  # a KPLayout
+    >>> layout.group.tolist(), layout.bounds.tolist()
+    ([0, 0, 0, 1], [0, 3, 4])
+    >>> layout.evt_dates.shape  # 2 groups x 21 event-window days
+    (2, 21)
     """
 
     group: IntArray
@@ -70,9 +85,38 @@ class KPLayout:
 
     @property
     def n_groups(self) -> int:
+        """Number of groups of events with identical window dates.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> import eventstudy as es
+        >>> from eventstudy.testing import simulated_study
+        >>> sim = simulated_study(es.MarketModel("MKT"))
+        >>> days = sim.returns.index[[300, 300, 300, 350]]  # three firms share a day 0
+        >>> events = pd.DataFrame({"ticker": ["F0", "F1", "F2", "F3"], "date": days})
+        >>> res = es.EventStudy(events, sim.returns, model=es.MarketModel("MKT"), calendar=None).fit()
+        >>> kp_layout(res.panel).n_groups  # one group of three firms, one of a single firm
+        2
+        """
         return len(self.bounds) - 1
 
     def rows(self, g: int) -> IntArray:
+        """Positions in the panel of the events of group ``g``.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> import eventstudy as es
+        >>> from eventstudy.testing import simulated_study
+        >>> sim = simulated_study(es.MarketModel("MKT"))
+        >>> days = sim.returns.index[[300, 300, 300, 350]]  # three firms share a day 0
+        >>> events = pd.DataFrame({"ticker": ["F0", "F1", "F2", "F3"], "date": days})
+        >>> res = es.EventStudy(events, sim.returns, model=es.MarketModel("MKT"), calendar=None).fit()
+        >>> layout = kp_layout(res.panel)
+        >>> layout.rows(0).tolist(), layout.rows(1).tolist()
+        ([0, 1, 2], [3])
+        """
         return self.order[self.bounds[g] : self.bounds[g + 1]]
 
 
@@ -116,7 +160,21 @@ def _group_ids(panel: EventPanel) -> IntArray:
 
 
 def kp_layout(panel: EventPanel) -> KPLayout:
-    """Group the events of ``panel`` for :func:`kp_rbars` (depends on the dates only)."""
+    """Group the events of ``panel`` for :func:`kp_rbars` (depends on the dates only).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import eventstudy as es
+    >>> from eventstudy.testing import simulated_study
+    >>> sim = simulated_study(es.MarketModel("MKT"))
+    >>> days = sim.returns.index[[300, 300, 300, 350]]  # three firms share a day 0
+    >>> events = pd.DataFrame({"ticker": ["F0", "F1", "F2", "F3"], "date": days})
+    >>> res = es.EventStudy(events, sim.returns, model=es.MarketModel("MKT"), calendar=None).fit()
+    >>> layout = kp_layout(res.panel)
+    >>> layout.n_groups, layout.group.tolist()  # the three firms of day 300 form group 0
+    (2, [0, 0, 0, 1])
+    """
     group = _group_ids(panel)
     n_groups = int(group.max()) + 1 if len(group) else 0
     order = np.argsort(group, kind="stable").astype(np.int64)

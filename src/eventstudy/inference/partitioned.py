@@ -439,7 +439,26 @@ class PartitionedEstimation:
 
         Examples
         --------
-        >>> base, none, shift, star_sum, star_n, n_col = remote.grank_sums(stars, conv)  # doctest: +SKIP
+        The sums of two partitions of four events add up to those of the whole panel:
+
+        >>> import numpy as np
+        >>> import eventstudy as es
+        >>> from eventstudy.testing import simulated_study
+        >>> from eventstudy.inference._core import Context
+        >>> from eventstudy.inference.nonparametric import grank_sums
+        >>> from eventstudy.inference.partitioned import LocalPartitions, PartitionedEstimation
+        >>> sim = simulated_study(es.MarketModel("MKT"))  # 8 simulated events of 6 firms
+        >>> panel = es.EventStudy(sim.events, sim.returns, model=es.MarketModel("MKT"), calendar=None).fit().panel
+        >>> halves = [np.arange(0, 4), np.arange(4, 8)]
+        >>> remote = PartitionedEstimation(LocalPartitions([panel.take(h) for h in halves]), halves, 8)
+        >>> conv = Conventions()
+        >>> stars = np.random.default_rng(0).normal(size=(8, 2))  # SCAR* of 2 windows
+        >>> base, none, shift, star_sum, star_n, n_col = remote.grank_sums(stars, conv)
+        >>> none.shape, star_n.tolist()  # (windows, estimation days); events per window
+        ((2, 240), [8, 8])
+        >>> whole = grank_sums(Context.of(panel, conv), stars)
+        >>> all(np.allclose(a, b, equal_nan=True) for a, b in zip(remote.grank_sums(stars, conv), whole))
+        True
         """
         stars = np.asarray(stars, dtype=float)
         parts = self._each(_grank_sums, conv, per_part=[stars[d] for d in self.dest])
@@ -519,7 +538,26 @@ class PartitionedEstimation:
 
         Examples
         --------
-        >>> remote.kp_rbars(cols, present, ctx.kp_layout)  # doctest: +SKIP
+        Six firms on one day 0 in two partitions give the whole panel's ``r_bar``:
+
+        >>> import numpy as np
+        >>> import pandas as pd
+        >>> import eventstudy as es
+        >>> from eventstudy.testing import simulated_study
+        >>> from eventstudy.inference.kp_rbar import kp_layout, kp_rbars
+        >>> from eventstudy.inference.partitioned import LocalPartitions, PartitionedEstimation
+        >>> sim = simulated_study(es.MarketModel("MKT"))
+        >>> one_day = pd.DataFrame({"ticker": [f"F{j}" for j in range(6)], "date": sim.returns.index[300]})
+        >>> panel = es.EventStudy(one_day, sim.returns, model=es.MarketModel("MKT"), calendar=None).fit().panel
+        >>> halves = [np.arange(0, 3), np.arange(3, 6)]
+        >>> remote = PartitionedEstimation(LocalPartitions([panel.take(h) for h in halves]), halves, 6)
+        >>> rel = np.asarray(panel.evt_rel)
+        >>> cols = np.vstack([rel == 0, (rel >= 0) & (rel <= 1)])  # CARs [0, 0] and [0, 1]
+        >>> present = np.ones((6, 2), dtype=bool)
+        >>> remote.kp_rbars(cols, present, kp_layout(panel)).round(4)
+        array([-0.0103, -0.0103])
+        >>> kp_rbars(panel, cols, present).round(4)  # the same, from the whole panel
+        array([-0.0103, -0.0103])
         """
         col_sets = np.atleast_2d(np.asarray(col_sets, dtype=bool))
         present = np.asarray(present, dtype=bool).reshape(self.n, col_sets.shape[0])

@@ -196,9 +196,24 @@ def simulate(
 
     Examples
     --------
+    200 pseudo-studies of 10 events drawn from simulated returns (a real study would pass
+    its own returns and ``n_reps=1000``):
+
     >>> import eventstudy as es
-    >>> sim = es.simulate(returns, market="SPY", n_reps=200)  # doctest: +SKIP
-    >>> es.plot_power(sim)  # doctest: +SKIP
+    >>> from eventstudy.testing import simulated_study
+    >>> returns = simulated_study().returns  # a market MKT and six firms, 420 days
+    >>> sim = es.simulate(
+    ...     returns, market="MKT", n_events=10, n_reps=200, abnormal=(0.0, 0.01),
+    ...     tests=["cross_sectional_t", "patell"], levels=(0.05,), seed=0, progress=False,
+    ... )
+    >>> sim[["test", "abnormal", "rejection_rate", "ci_low", "ci_high"]].round(3)
+                    test  abnormal  rejection_rate  ci_low  ci_high
+    0  cross_sectional_t      0.00           0.040   0.017    0.077
+    1  cross_sectional_t      0.01           0.365   0.298    0.436
+    2             patell      0.00           0.025   0.008    0.057
+    3             patell      0.01           0.475   0.404    0.547
+
+    Size (``abnormal=0``) near the nominal 5%; power against a 1% abnormal return.
     """
     check_alternative(alternative)
     if n_events < 2 or n_reps < 1:
@@ -301,8 +316,16 @@ def plot_power(
     Examples
     --------
     >>> import eventstudy as es
-    >>> sim = es.simulate(returns, market="SPY", n_reps=200)  # doctest: +SKIP
-    >>> fig = es.plot_power(sim, level=0.05)  # doctest: +SKIP
+    >>> from eventstudy.testing import simulated_study
+    >>> sim = es.simulate(
+    ...     simulated_study().returns, market="MKT", n_events=10, n_reps=50,
+    ...     abnormal=(0.0, 0.01, 0.02), tests=["cross_sectional_t", "patell"], seed=0, progress=False,
+    ... )
+    >>> fig = es.plot_power(sim, level=0.05)
+    >>> fig.axes[0].get_xlabel(), fig.axes[0].get_ylabel()
+    ('planted abnormal return (%)', 'rejection rate at 0.05')
+    >>> [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    ['cross_sectional_t', 'patell', 'nominal 0.05']
     >>> fig.savefig("power.png")  # doctest: +SKIP
     """
     from matplotlib.figure import Figure

@@ -106,8 +106,16 @@ def figure_png(fig: Figure | bytes, *, dpi: int = 100) -> bytes:
 
     Examples
     --------
-    >>> from eventstudy import report  # doctest: +SKIP
-    >>> png = report.figure_png(res.plot_caar(), dpi=150)  # doctest: +SKIP
+    >>> import eventstudy as es
+    >>> from eventstudy import report
+    >>> from eventstudy.testing import simulated_study
+    >>> sim = simulated_study(es.MarketModel("MKT"))  # 8 simulated events of 6 firms
+    >>> res = es.EventStudy(sim.events, sim.returns, model=es.MarketModel("MKT"), calendar=None).fit()
+    >>> png = report.figure_png(report.plotting.plot_caar(res), dpi=50)
+    >>> png[:8]  # the PNG signature
+    b'\\x89PNG\\r\\n\\x1a\\n'
+    >>> report.figure_png(png) is png  # bytes pass through: render once, use twice
+    True
     """
     if isinstance(fig, bytes):
         return fig
@@ -121,8 +129,14 @@ def figure_to_base64(fig: Figure | bytes, *, dpi: int = 100) -> str:
 
     Examples
     --------
-    >>> from eventstudy import report  # doctest: +SKIP
-    >>> text = report.figure_to_base64(res.plot_caar())  # doctest: +SKIP
+    >>> import eventstudy as es
+    >>> from eventstudy import report
+    >>> from eventstudy.testing import simulated_study
+    >>> sim = simulated_study(es.MarketModel("MKT"))  # 8 simulated events of 6 firms
+    >>> res = es.EventStudy(sim.events, sim.returns, model=es.MarketModel("MKT"), calendar=None).fit()
+    >>> text = report.figure_to_base64(report.plotting.plot_caar(res), dpi=50)
+    >>> text[:11], f'<img src="data:image/png;base64,{text}">'[:33]  # base64 of the PNG bytes
+    ('iVBORw0KGgo', '<img src="data:image/png;base64,i')
     """
     return base64.b64encode(figure_png(fig, dpi=dpi)).decode("ascii")
 
@@ -162,7 +176,17 @@ def study_figures(
 
     Examples
     --------
-    >>> from eventstudy import report  # doctest: +SKIP
+    >>> import eventstudy as es
+    >>> from eventstudy import report
+    >>> from eventstudy.testing import simulated_study
+    >>> sim = simulated_study(es.MarketModel("MKT"))  # 8 simulated events of 6 firms
+    >>> res = es.EventStudy(sim.events, sim.returns, model=es.MarketModel("MKT"), calendar=None).fit()
+    >>> figures = report.study_figures(res, ["caar", "car_bars"], window=(0, 1))
+    >>> {name: fig.axes[0].get_title() for name, fig in figures.items()}
+    {'caar': 'Cumulative average abnormal return', 'car_bars': 'CAR by firm over [0, 1]'}
+
+    ``prices`` also needs the tidy prices (``date, ticker, adj_close``) the study used:
+
     >>> figures = report.study_figures(res, ["caar", "prices"], prices=prices)  # doctest: +SKIP
     """
     from . import plotting
@@ -345,8 +369,23 @@ def to_markdown(
 
     Examples
     --------
-    >>> from eventstudy import report  # doctest: +SKIP
-    >>> text = report.to_markdown(res, figures={"caar": "figures/caar.png"})  # doctest: +SKIP
+    >>> import eventstudy as es
+    >>> from eventstudy import report
+    >>> from eventstudy.testing import simulated_study
+    >>> sim = simulated_study(es.MarketModel("MKT"))  # 8 simulated events of 6 firms
+    >>> res = es.EventStudy(sim.events, sim.returns, model=es.MarketModel("MKT"), calendar=None).fit()
+    >>> text = report.to_markdown(res, [(0, 0), (0, 1)], tests=["cross_sectional_t"])
+    >>> for line in text.splitlines()[4:10]:
+    ...     print(line)
+    ## CAAR by window
+    <BLANKLINE>
+    | window | caar | se | statistic | p_value | n | clustered |
+    | --- | ---: | ---: | ---: | ---: | ---: | ---: |
+    | [0, 0] | -0.0038 | 0.0045 | -0.839 | 0.4290 | 8 | |
+    | [0, 1] | 0.0000 | 0.0070 | -0.005 | 0.9963 | 8 | |
+
+    With ``figures={"caar": "figures/caar.png"}`` the report links that PNG (``export``
+    writes it).
     """
     frames = _frames(res, windows, tests, test, conventions, summary)
     record = provenance(res, conventions=frames.conventions, data=data, spec=spec)
@@ -436,9 +475,16 @@ def to_html(
 
     Examples
     --------
-    >>> from pathlib import Path  # doctest: +SKIP
-    >>> from eventstudy import report  # doctest: +SKIP
-    >>> Path("report.html").write_text(report.to_html(res, title="DeepSeek sell-off"))  # doctest: +SKIP
+    >>> import eventstudy as es
+    >>> from eventstudy import report
+    >>> from eventstudy.testing import simulated_study
+    >>> sim = simulated_study(es.MarketModel("MKT"))  # 8 simulated events of 6 firms
+    >>> res = es.EventStudy(sim.events, sim.returns, model=es.MarketModel("MKT"), calendar=None).fit()
+    >>> page = report.to_html(res, [(0, 0)], tests=["cross_sectional_t"], title="Simulated")
+    >>> page.splitlines()[0], "<title>Simulated</title>" in page
+    ('<!DOCTYPE html>', True)
+    >>> "http://" in page or "https://" in page  # self-contained: nothing loaded from outside
+    False
     """
     from . import page
 
@@ -484,8 +530,16 @@ def repr_html(res: EventStudyResults) -> str:
 
     Examples
     --------
-    >>> from eventstudy import report  # doctest: +SKIP
-    >>> html = report.repr_html(res)  # what Jupyter shows for res  # doctest: +SKIP
+    >>> import eventstudy as es
+    >>> from eventstudy import report
+    >>> from eventstudy.testing import simulated_study
+    >>> sim = simulated_study(es.MarketModel("MKT"))  # 8 simulated events of 6 firms
+    >>> res = es.EventStudy(sim.events, sim.returns, model=es.MarketModel("MKT"), calendar=None).fit()
+    >>> html = report.repr_html(res)  # what Jupyter shows for res
+    >>> html[:55]
+    '<div class="eventstudy-results"><strong>Event study res'
+    >>> "<caption>CAAR by window (cross_sectional_t)</caption>" in html
+    True
     """
     try:
         conv = _conventions(getattr(res, "conventions", None))  # the results' own (issue 12)
@@ -521,8 +575,24 @@ def to_latex(
 
     Examples
     --------
-    >>> from eventstudy import report  # doctest: +SKIP
-    >>> print(report.to_latex(res, [(0, 0), (0, 1)]))  # doctest: +SKIP
+    >>> import eventstudy as es
+    >>> from eventstudy import report
+    >>> from eventstudy.testing import simulated_study
+    >>> sim = simulated_study(es.MarketModel("MKT"))  # 8 simulated events of 6 firms
+    >>> res = es.EventStudy(sim.events, sim.returns, model=es.MarketModel("MKT"), calendar=None).fit()
+    >>> tex = report.to_latex(res, [(0, 0), (0, 1)], tests=["cross_sectional_t"])
+    >>> lines = tex.splitlines()
+    >>> lines[1]  # the provenance block comes first, as comments
+    '% model: market model (MKT)'
+    >>> start = lines.index(r"\\begin{tabular}{lrrrrrr}")  # the CAAR table
+    >>> for line in lines[start : start + 6]:
+    ...     print(line)
+    \\begin{tabular}{lrrrrrr}
+    \\toprule
+    window & caar & se & statistic & p\\_value & n & clustered \\\\
+    \\midrule
+    [0, 0] & -0.0038 & 0.0045 & -0.839 & 0.4290 & 8 &  \\\\
+    [0, 1] & 0.0000 & 0.0070 & -0.005 & 0.9963 & 8 &  \\\\
     """
     frames = _frames(res, windows, tests, test, conventions, summary)
     record = provenance(res, conventions=frames.conventions, data=data, spec=spec)
@@ -580,7 +650,22 @@ def export(
 
     Examples
     --------
-    >>> from eventstudy import report  # doctest: +SKIP
+    >>> import eventstudy as es
+    >>> from eventstudy import report
+    >>> from eventstudy.testing import simulated_study
+    >>> sim = simulated_study(es.MarketModel("MKT"))  # 8 simulated events of 6 firms
+    >>> res = es.EventStudy(sim.events, sim.returns, model=es.MarketModel("MKT"), calendar=None).fit()
+    >>> import tempfile
+    >>> folder = tempfile.TemporaryDirectory()
+    >>> files = report.export(res, folder.name, formats=("csv", "md"), tests=["cross_sectional_t"])
+    >>> sorted(files)  # {name: path} of every file written
+    ['ar.csv', 'bhar.csv', 'caar.csv', 'caar_path.csv', 'car.csv', 'groups.csv', 'params.csv', 'provenance.json', 'report.md', 'status.csv', 'tests.csv']
+    >>> print(files["caar.csv"].read_text().splitlines()[0])
+    window,start,end,caar,se,statistic,p_value,n,test,clustered
+    >>> folder.cleanup()
+
+    Figures are saved as ``figures/<name>.png`` and linked or embedded by the reports:
+
     >>> figures = report.study_figures(res, ["caar", "car_bars"])  # doctest: +SKIP
     >>> report.export(res, "out/", formats=("csv", "html"), figures=figures)  # doctest: +SKIP
     """
@@ -698,9 +783,13 @@ def ensure_writable(folder: Path) -> Path:
 
     Examples
     --------
-    >>> from pathlib import Path  # doctest: +SKIP
-    >>> from eventstudy import report  # doctest: +SKIP
-    >>> report.ensure_writable(Path("out"))  # doctest: +SKIP
+    >>> import tempfile
+    >>> from eventstudy import report
+    >>> folder = tempfile.TemporaryDirectory()
+    >>> out = report.ensure_writable(Path(folder.name) / "out")  # created, then probed
+    >>> out.is_dir(), list(out.iterdir())  # the probe file is gone
+    (True, [])
+    >>> folder.cleanup()
     """
     OutputFolder(folder)
     return folder

@@ -178,8 +178,15 @@ def caar_path(
 
     Examples
     --------
-    >>> from eventstudy.report.plotting import caar_path  # doctest: +SKIP
-    >>> caar_path(res.ar, level=0.95)  # rel_day, caar, lower, upper, n  # doctest: +SKIP
+    >>> import eventstudy as es
+    >>> from eventstudy.testing import simulated_study
+    >>> sim = simulated_study(es.MarketModel("MKT"))  # 8 simulated events of 6 firms
+    >>> res = es.EventStudy(sim.events, sim.returns, model=es.MarketModel("MKT"), calendar=None).fit()
+    >>> caar_path(res.ar, level=0.95).head(3).round(4)  # from the results' tidy AR frame
+       rel_day     aar    caar      se   lower   upper  n
+    0      -10 -0.0099 -0.0099  0.0073 -0.0242  0.0044  8
+    1       -9 -0.0018 -0.0117  0.0088 -0.0290  0.0056  8
+    2       -8 -0.0069 -0.0186  0.0150 -0.0481  0.0109  8
     """
     _require(ar, ["event_id", "rel_day", "ar"], "caar_path")
     if band is not None and band not in BANDS:
@@ -340,9 +347,15 @@ def plot_caar(
 
     Examples
     --------
-    >>> from eventstudy.report.plotting import plot_caar  # doctest: +SKIP
-    >>> fig = plot_caar(res, level=0.90, band="cross_sectional")  # doctest: +SKIP
-    >>> fig.axes[0].set_ylim(-15, 5)  # doctest: +SKIP
+    >>> import eventstudy as es
+    >>> from eventstudy.testing import simulated_study
+    >>> sim = simulated_study(es.MarketModel("MKT"))  # 8 simulated events of 6 firms
+    >>> res = es.EventStudy(sim.events, sim.returns, model=es.MarketModel("MKT"), calendar=None).fit()
+    >>> fig = plot_caar(res, level=0.90, band="cross_sectional")  # a matplotlib Figure
+    >>> fig.axes[0].get_title(), fig.axes[0].get_ylabel()
+    ('Cumulative average abnormal return', 'CAAR (%)')
+    >>> fig.axes[0].set_ylim(-15, 5)  # percent: the line's data are 100 * CAAR
+    (-15.0, 5.0)
     """
     from ..inference.guidance import choose_band, kp_widened_path
 
@@ -469,8 +482,13 @@ def plot_car_bars(
 
     Examples
     --------
-    >>> from eventstudy.report.plotting import plot_car_bars  # doctest: +SKIP
-    >>> fig = plot_car_bars(res, window=(0, 1), top=10, bottom=10)  # doctest: +SKIP
+    >>> import eventstudy as es
+    >>> from eventstudy.testing import simulated_study
+    >>> sim = simulated_study(es.MarketModel("MKT"))  # 8 simulated events of 6 firms
+    >>> res = es.EventStudy(sim.events, sim.returns, model=es.MarketModel("MKT"), calendar=None).fit()
+    >>> fig = plot_car_bars(res, window=(0, 1), top=2, bottom=2)
+    >>> fig.axes[0].get_title()
+    'CAR by firm over [0, 1] (2 lowest and 2 highest of 8)'
     """
     frame = _cross_section(data, window, value)
     frame = frame.dropna(subset=[value]).sort_values(value, kind="stable").reset_index(drop=True)
@@ -593,8 +611,15 @@ def plot_ar_path(
 
     Examples
     --------
-    >>> from eventstudy.report.plotting import plot_ar_path  # doctest: +SKIP
-    >>> fig = plot_ar_path(res, "NVDA", dates=True)  # doctest: +SKIP
+    >>> import eventstudy as es
+    >>> from eventstudy.testing import simulated_study
+    >>> sim = simulated_study(es.MarketModel("MKT"))  # 8 simulated events of 6 firms
+    >>> res = es.EventStudy(sim.events, sim.returns, model=es.MarketModel("MKT"), calendar=None).fit()
+    >>> fig = plot_ar_path(res, "F1")  # F1 has one event: its ticker names it
+    >>> fig.axes[0].get_title()
+    'Abnormal returns of F1'
+    >>> plot_ar_path(res, "e0", dates=True).axes[0].get_title()  # F0 has two: an event id
+    'Abnormal returns of e0'
     """
     ar = _tidy(data, "ar")
     _require(ar, ["event_id", "rel_day", "ar", "var_ar"], "plot_ar_path")
@@ -644,8 +669,13 @@ def plot_decomposition(
 
     Examples
     --------
-    >>> from eventstudy.report.plotting import plot_decomposition  # doctest: +SKIP
-    >>> fig = plot_decomposition(res, "NVDA", cumulative=True)  # doctest: +SKIP
+    >>> import eventstudy as es
+    >>> from eventstudy.testing import simulated_study
+    >>> sim = simulated_study(es.MarketModel("MKT"))  # 8 simulated events of 6 firms
+    >>> res = es.EventStudy(sim.events, sim.returns, model=es.MarketModel("MKT"), calendar=None).fit()
+    >>> fig = plot_decomposition(res, "F1", cumulative=True)
+    >>> fig.axes[0].get_title()
+    'F1: actual = normal + abnormal'
     """
     ar = _tidy(data, "ar")
     _require(ar, ["event_id", "rel_day", "ret", "normal", "ar"], "plot_decomposition")
@@ -698,8 +728,15 @@ def fit_data(res: EventStudyResults | EventPanel, key: str) -> dict[str, Any]:
 
     Examples
     --------
-    >>> from eventstudy.report.plotting import fit_data  # doctest: +SKIP
-    >>> fit_data(res, "NVDA")["beta"]  # doctest: +SKIP
+    >>> import eventstudy as es
+    >>> from eventstudy.testing import simulated_study
+    >>> sim = simulated_study(es.MarketModel("MKT"))  # 8 simulated events of 6 firms
+    >>> res = es.EventStudy(sim.events, sim.returns, model=es.MarketModel("MKT"), calendar=None).fit()
+    >>> data = fit_data(res, "F1")
+    >>> round(data["alpha"], 4), round(data["beta"], 2), data["label"]
+    (-0.0018, 1.36, 'F1')
+    >>> data["estimation"].shape, list(data["event"].columns)  # 228 estimation days, 21 event days
+    ((228, 3), ['rel_day', 'date', 'market', 'firm'])
     """
     panel: Any = res if isinstance(res, EventPanel) else res.panel  # market_est checked below
     if getattr(panel, "market_est", None) is None or getattr(panel, "params", None) is None:
@@ -774,8 +811,20 @@ def plot_fit(
 
     Examples
     --------
-    >>> from eventstudy.report.plotting import plot_fit  # doctest: +SKIP
-    >>> fig = plot_fit(res, "NVDA")  # doctest: +SKIP
+    >>> import eventstudy as es
+    >>> from eventstudy.testing import simulated_study
+    >>> sim = simulated_study(es.MarketModel("MKT"))  # 8 simulated events of 6 firms
+    >>> res = es.EventStudy(sim.events, sim.returns, model=es.MarketModel("MKT"), calendar=None).fit()
+    >>> fig = plot_fit(res, "F1")
+    >>> fig.axes[0].get_title()
+    'Estimation-window fit: F1'
+
+    The same figure from the frames of :func:`fit_data`:
+
+    >>> d = fit_data(res, "F1")
+    >>> fig = plot_fit(d["estimation"], alpha=d["alpha"], beta=d["beta"], event=d["event"], label="F1")
+    >>> fig.axes[0].get_title()
+    'Estimation-window fit: F1'
     """
     if isinstance(estimation, pd.DataFrame):
         frame = estimation
@@ -874,8 +923,13 @@ def plot_ar_paths(
 
     Examples
     --------
-    >>> from eventstudy.report.plotting import plot_ar_paths  # doctest: +SKIP
-    >>> fig = plot_ar_paths(res, ["NVDA", "AVGO", "VST"], ncols=3)  # doctest: +SKIP
+    >>> import eventstudy as es
+    >>> from eventstudy.testing import simulated_study
+    >>> sim = simulated_study(es.MarketModel("MKT"))  # 8 simulated events of 6 firms
+    >>> res = es.EventStudy(sim.events, sim.returns, model=es.MarketModel("MKT"), calendar=None).fit()
+    >>> fig = plot_ar_paths(res, ["F1", "F3", "F4"], ncols=3)
+    >>> [ax.get_title() for ax in fig.axes]
+    ['F1', 'F3', 'F4']
     """
     ar = _tidy(data, "ar")
     _require(ar, ["event_id", "rel_day", "ar", "var_ar"], "plot_ar_paths")
@@ -901,8 +955,13 @@ def plot_fits(
 
     Examples
     --------
-    >>> from eventstudy.report.plotting import plot_fits  # doctest: +SKIP
-    >>> fig = plot_fits(res, ncols=4)  # doctest: +SKIP
+    >>> import eventstudy as es
+    >>> from eventstudy.testing import simulated_study
+    >>> sim = simulated_study(es.MarketModel("MKT"))  # 8 simulated events of 6 firms
+    >>> res = es.EventStudy(sim.events, sim.returns, model=es.MarketModel("MKT"), calendar=None).fit()
+    >>> fig = plot_fits(res, ["F1", "F3"], ncols=2)
+    >>> [ax.get_title() for ax in fig.axes]
+    ['F1', 'F3']
     """
     keys = list(keys) if keys is not None else _event_keys(_tidy(res, "ar"))
     fig, axes = _grid(len(keys), ncols, (2.6, 2.4))
@@ -940,8 +999,14 @@ def plot_overlay(
 
     Examples
     --------
-    >>> from eventstudy.report.plotting import plot_overlay  # doctest: +SKIP
-    >>> fig = plot_overlay({"R1 release": res_r1, "sell-off": res_selloff})  # doctest: +SKIP
+    >>> import eventstudy as es
+    >>> from eventstudy.testing import simulated_study
+    >>> sim = simulated_study(es.MarketModel("MKT"))  # 8 simulated events of 6 firms
+    >>> res = es.EventStudy(sim.events, sim.returns, model=es.MarketModel("MKT"), calendar=None).fit()
+    >>> first_four = res.ar[res.ar["event_id"].isin(["e0", "e1", "e2", "e3"])]  # a tidy AR frame
+    >>> fig = plot_overlay({"all 8 events": res, "first 4": first_four})
+    >>> [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    ['all 8 events', '95% confidence band', 'first 4', '95% confidence band']
     """
     items = _labelled(studies)
     if not items:
@@ -999,8 +1064,15 @@ def plot_prices(
 
     Examples
     --------
-    >>> from eventstudy.report.plotting import plot_prices  # doctest: +SKIP
-    >>> fig = plot_prices(prices, ["NVDA", "SPY"], events=["2025-01-27"], highlight="SPY")  # doctest: +SKIP
+    >>> from eventstudy.testing import simulated_study
+    >>> sim = simulated_study()  # daily returns of a market MKT and six firms
+    >>> wealth = (1 + sim.returns[["MKT", "F1"]].fillna(0)).cumprod() * 100
+    >>> prices = wealth.rename_axis("date").reset_index().melt(
+    ...     id_vars="date", var_name="ticker", value_name="adj_close"
+    ... )  # tidy: date, ticker, adj_close
+    >>> fig = plot_prices(prices, ["F1", "MKT"], events=["2021-12-06"], highlight="MKT")
+    >>> fig.axes[0].get_title(), [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    ('Prices around the event', ['F1', 'MKT'])
     """
     _require(prices, ["date", "ticker", column], "plot_prices")
     names = list(tickers) if tickers is not None else list(dict.fromkeys(prices["ticker"]))

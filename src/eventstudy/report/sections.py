@@ -668,8 +668,19 @@ def second_stage_sections(res: EventStudyResults) -> dict[str, pd.DataFrame]:
 
     Examples
     --------
-    >>> from eventstudy import report  # doctest: +SKIP
-    >>> report.second_stage_sections(res.with_second_stage(cross_section=fit))  # doctest: +SKIP
+    >>> import eventstudy as es
+    >>> from eventstudy import report
+    >>> from eventstudy.testing import simulated_study
+    >>> sim = simulated_study(es.MarketModel("MKT"))  # 8 simulated events of 6 firms
+    >>> res = es.EventStudy(sim.events, sim.returns, model=es.MarketModel("MKT"), calendar=None).fit()
+    >>> fit = res.cross_section("car ~ beta", window=(0, 1))  # a statsmodels fit
+    >>> sections = report.second_stage_sections(res.with_second_stage(cross_section=fit))
+    >>> list(sections)
+    ['Cross-section regression (car ~ beta; window [0, 1]; N = 8, 0 dropped; HC3 errors, R2 = 0.007)']
+    >>> sections[next(iter(sections))][["term", "estimate"]].round(3)
+            term  estimate
+    0  Intercept     0.005
+    1       beta    -0.006
     """
     out: dict[str, pd.DataFrame] = {}
     for name, item in (getattr(res, "second_stage", None) or {}).items():

@@ -227,7 +227,21 @@ def bhar_tests(
 
     Examples
     --------
-    >>> bhar_tests(res, (0, 40), n_boot=1000, seed=0)  # doctest: +SKIP
+    Six simulated firms on seven dates (42 events; the bootstrap resamples a quarter of them):
+
+    >>> import pandas as pd
+    >>> import eventstudy as es
+    >>> from eventstudy.testing import simulated_study
+    >>> sim = simulated_study(es.MarketModel("MKT"))
+    >>> days = sim.returns.index[260:390:20]
+    >>> events = pd.DataFrame([(f"F{j}", d) for d in days for j in range(6)], columns=["ticker", "date"])
+    >>> res = es.EventStudy(events, sim.returns, model=es.MarketModel("MKT"), calendar=None).fit()
+    >>> tests = bhar_tests(res, (0, 10), n_boot=200, seed=0)  # LBT use n_boot=1000
+    >>> tests[["test", "estimate", "statistic", "p_value", "n"]].round(3)
+                                test  estimate  statistic  p_value   n
+    0                              t     0.004      0.573    0.570  42
+    1            skewness_adjusted_t     0.004      0.579    0.562  42
+    2  bootstrap_skewness_adjusted_t     0.004      0.579    0.620  42
     """
     bh = res.bhar(window, against=against)
     x = _clean(bh["bhar"])
@@ -277,8 +291,18 @@ class CalendarTimeResult:
 
     Examples
     --------
-    >>> ct = calendar_time_portfolio(events, returns, factors, horizon=(1, 40))  # doctest: +SKIP
-    >>> ct.alpha, ct.table  # doctest: +SKIP
+    >>> import eventstudy as es
+    >>> from eventstudy.testing import simulated_study
+    >>> sim = simulated_study(es.FamaFrench3())  # returns, daily FF3 factors, 8 events
+    >>> ct = calendar_time_portfolio(sim.events, sim.returns, sim.factors, horizon=(1, 40))
+    >>> ct.table[["term", "estimate", "se"]].round(4)  # alpha: the mean daily abnormal return
+         term  estimate      se
+    0   alpha   -0.0006  0.0008
+    1  Mkt-RF    0.8349  0.0800
+    2     SMB    0.1044  0.1786
+    3     HML   -0.1537  0.1622
+    >>> len(ct.portfolio), ct.empty_periods  # days with a firm in its window; gaps left out
+    (216, 3)
     """
 
     portfolio: pd.DataFrame
@@ -289,11 +313,31 @@ class CalendarTimeResult:
 
     @property
     def alpha(self) -> float:
-        """Average abnormal return per period (the intercept)."""
+        """Average abnormal return per period (the intercept).
+
+        Examples
+        --------
+        >>> import eventstudy as es
+        >>> from eventstudy.testing import simulated_study
+        >>> sim = simulated_study(es.FamaFrench3())  # returns, daily FF3 factors, 8 events
+        >>> ct = calendar_time_portfolio(sim.events, sim.returns, sim.factors, horizon=(1, 40))
+        >>> round(ct.alpha, 5)  # per day: the portfolio is daily
+        -0.00058
+        """
         return float(self.fit.params["const"])
 
     def summary(self) -> Any:
-        """The statsmodels summary of the regression."""
+        """The statsmodels summary of the regression.
+
+        Examples
+        --------
+        >>> import eventstudy as es
+        >>> from eventstudy.testing import simulated_study
+        >>> sim = simulated_study(es.FamaFrench3())  # returns, daily FF3 factors, 8 events
+        >>> ct = calendar_time_portfolio(sim.events, sim.returns, sim.factors, horizon=(1, 40))
+        >>> print(ct.summary().tables[0].title)
+        OLS Regression Results
+        """
         return self.fit.summary()
 
     def _repr_html_(self) -> str:
@@ -388,8 +432,21 @@ def calendar_time_portfolio(
 
     Examples
     --------
-    >>> ct = calendar_time_portfolio(events, returns, factors, horizon=(1, 40))  # doctest: +SKIP
-    >>> ct.table  # doctest: +SKIP
+    >>> import eventstudy as es
+    >>> from eventstudy.testing import simulated_study
+    >>> sim = simulated_study(es.FamaFrench3())  # returns, daily FF3 factors, 8 events
+    >>> ct = calendar_time_portfolio(sim.events, sim.returns, sim.factors, horizon=(1, 40))
+    >>> ct.table[["term", "estimate", "statistic", "p_value"]].round(3)  # HAC errors
+         term  estimate  statistic  p_value
+    0   alpha    -0.001     -0.688    0.491
+    1  Mkt-RF     0.835     10.437    0.000
+    2     SMB     0.104      0.585    0.559
+    3     HML    -0.154     -0.948    0.343
+    >>> monthly = calendar_time_portfolio(
+    ...     sim.events, sim.returns, sim.factors, horizon=(0, 1), frequency="M", model="market"
+    ... )
+    >>> monthly.table["term"].tolist(), len(monthly.portfolio)
+    (['alpha', 'Mkt-RF'], 10)
     """
     import statsmodels.api as sm
 

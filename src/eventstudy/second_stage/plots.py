@@ -66,7 +66,13 @@ def plot_car_scatter(
 
     Examples
     --------
-    >>> fig = plot_car_scatter(res, "beta", window=(0, 1))  # doctest: +SKIP
+    >>> import eventstudy as es
+    >>> from eventstudy.testing import simulated_study
+    >>> sim = simulated_study(es.MarketModel("MKT"))  # 8 simulated events of 6 firms
+    >>> res = es.EventStudy(sim.events, sim.returns, model=es.MarketModel("MKT"), calendar=None).fit()
+    >>> fig = plot_car_scatter(res, "beta", window=(0, 1))  # beta: a column of the frame
+    >>> fig.axes[0].get_title(), fig.axes[0].get_ylabel()
+    ('CAR against beta (8 events)', 'CAR (%)')
     >>> fig.savefig("car_vs_beta.png")  # doctest: +SKIP
     """
     frame = _frame(data, window, chars)
@@ -121,7 +127,18 @@ def plot_car_distribution(
 
     Examples
     --------
-    >>> plot_car_distribution(res, by="sector", kind="violin", chars=sectors)  # doctest: +SKIP
+    >>> import eventstudy as es
+    >>> from eventstudy.testing import simulated_study
+    >>> sim = simulated_study(es.MarketModel("MKT"))  # 8 simulated events of 6 firms
+    >>> res = es.EventStudy(sim.events, sim.returns, model=es.MarketModel("MKT"), calendar=None).fit()
+    >>> plot_car_distribution(res, window=(0, 1), bins=5).axes[0].get_title()
+    'Distribution of CAR over [0, 1]'
+    >>> sectors = pd.DataFrame(
+    ...     {"ticker": [f"F{j}" for j in range(6)], "sector": ["tech"] * 3 + ["energy"] * 3}
+    ... )
+    >>> fig = plot_car_distribution(res, by="sector", kind="violin", window=(0, 1), chars=sectors)
+    >>> [t.get_text() for t in fig.axes[0].get_xticklabels()]  # F0 and F2 have two events
+    ['energy\\n(n=3)', 'tech\\n(n=5)']
     """
     if kind not in ("hist", "violin"):
         raise SpecError(f"kind={kind!r}; use 'hist' or 'violin'")
@@ -190,8 +207,27 @@ def plot_volume_path(
 
     Examples
     --------
-    >>> vol = volume_study(events, prices, market="SPY")  # doctest: +SKIP
-    >>> plot_volume_path(vol, by="group")  # doctest: +SKIP
+    >>> import eventstudy as es
+    >>> from eventstudy.second_stage import volume_study
+    >>> from eventstudy.testing import simulated_study
+    >>> sim = simulated_study()  # 420 days of MKT and six firms, 8 events
+    >>> dates, tickers = sim.returns.index, list(sim.returns.columns)
+    >>> rng = np.random.default_rng(0)
+    >>> prices = pd.DataFrame(  # tidy daily volume, lognormal around 440,000 shares
+    ...     {
+    ...         "date": np.tile(dates, len(tickers)),
+    ...         "ticker": np.repeat(tickers, len(dates)),
+    ...         "volume": rng.lognormal(13, 0.3, len(tickers) * len(dates)).round(),
+    ...     }
+    ... )
+    >>> on_event_day = pd.MultiIndex.from_frame(prices[["ticker", "date"]]).isin(
+    ...     list(zip(sim.events["ticker"], sim.events["date"]))
+    ... )
+    >>> prices.loc[on_event_day, "volume"] *= 3  # triple volume on each event day
+    >>> vol = volume_study(sim.events, prices, market="MKT", calendar=None)
+    >>> fig = plot_volume_path(vol, cumulative=True)
+    >>> fig.axes[0].get_title()
+    'Mean cumulative abnormal log volume (95 % band)'
     """
     z = critical_value(level)
     ar = res.ar if not isinstance(res, pd.DataFrame) else res

@@ -252,7 +252,24 @@ def _parse_calendar_time(value: Any, event: Any, data: Mapping[str, Any]) -> dic
 def parse_second_stage(
     raw: Mapping[str, Any], base_dir: Path, event_window: Any
 ) -> dict[str, dict[str, Any]]:
-    """Validate the three tables (already key-checked by :mod:`eventstudy.spec`)."""
+    """Validate the three tables (already key-checked by :mod:`eventstudy.spec`).
+
+    Examples
+    --------
+    >>> raw = {
+    ...     "cross_section": {"formula": "car ~ beta", "window": [0, 1]},
+    ...     "long_horizon": {"window": [0, 10]},
+    ... }
+    >>> tables = parse_second_stage(raw, Path("."), (-10, 10))  # event window [-10, 10]
+    >>> tables["outcome"], tables["cross_section"]  # the defaults filled in
+    ({}, {'formula': 'car ~ beta', 'window': (0, 1), 'cov': 'HC3', 'against': 'model'})
+    >>> tables["long_horizon"]
+    {'window': (0, 10), 'against': 'benchmark', 'n_boot': 1000, 'seed': 0}
+    >>> parse_second_stage({"long_horizon": {"window": [0, 40]}}, Path("."), (-10, 10))
+    Traceback (most recent call last):
+    ...
+    eventstudy.exceptions.SpecError: long_horizon.window [0, 40] lies outside windows.event [-10, 10]
+    """
     tables: dict[str, Mapping[str, Any]] = {}
     for name in ("outcome", "cross_section", "long_horizon"):
         value = raw.get(name, {})
@@ -293,8 +310,32 @@ def compute_second_stage(spec: Any, res: Any, prices: pd.DataFrame | None) -> di
 
     Examples
     --------
-    >>> second = compute_second_stage(spec, res, prices)  # doctest: +SKIP
-    >>> res = res.with_second_stage(**second)  # doctest: +SKIP
+    >>> import eventstudy as es
+    >>> from eventstudy.spec import parse_spec
+    >>> from eventstudy.testing import simulated_study
+    >>> sim = simulated_study(es.MarketModel("MKT"))  # 8 simulated events of 6 firms
+    >>> res = es.EventStudy(sim.events, sim.returns, model=es.MarketModel("MKT"), calendar=None).fit()
+    >>> spec = parse_spec(  # as a TOML file would give it; the second stage reads its sections
+    ...     {
+    ...         "events": {"date": "2021-12-06", "tickers": ["F1"]},
+    ...         "model": {"name": "market", "market": "MKT"},
+    ...         "windows": {"car": [[0, 0], [0, 1]]},
+    ...         "outcome": {"kind": "volatility"},
+    ...         "cross_section": {"formula": "car ~ beta", "window": [0, 1]},
+    ...     }
+    ... )
+    >>> second = compute_second_stage(spec, res, None)  # no [outcome] volume: no prices needed
+    >>> list(second)
+    ['variance_tests', 'variance_ratio', 'cross_section']
+    >>> second["variance_tests"][["test", "window", "statistic", "p_value"]].round(3)
+                     test  window  statistic  p_value
+    0         squared_sar  [0, 0]     -1.086    0.861
+    1  harrington_shrider  [0, 0]      3.358    0.850
+    2         squared_sar  [0, 1]     -0.739    0.770
+    3  harrington_shrider  [0, 1]      5.006    0.659
+    >>> second["cross_section"].params.round(3).to_dict()  # the statsmodels fit of car ~ beta
+    {'Intercept': 0.005, 'beta': -0.006}
+    >>> res = res.with_second_stage(**second)  # in summary(), the reports and export
     """
     out: dict[str, Any] = {}
     outcome = dict(getattr(spec, "outcome", {}) or {})
@@ -385,7 +426,25 @@ def second_stage_files(second: Mapping[str, Any]) -> dict[str, str]:
 
     Examples
     --------
-    >>> second_stage_files(res.second_stage)["cross_section.csv"][:30]  # doctest: +SKIP
+    >>> import eventstudy as es
+    >>> from eventstudy.spec import parse_spec
+    >>> from eventstudy.testing import simulated_study
+    >>> sim = simulated_study(es.MarketModel("MKT"))  # 8 simulated events of 6 firms
+    >>> res = es.EventStudy(sim.events, sim.returns, model=es.MarketModel("MKT"), calendar=None).fit()
+    >>> spec = parse_spec(  # as a TOML file would give it; the second stage reads its sections
+    ...     {
+    ...         "events": {"date": "2021-12-06", "tickers": ["F1"]},
+    ...         "model": {"name": "market", "market": "MKT"},
+    ...         "windows": {"car": [[0, 0], [0, 1]]},
+    ...         "outcome": {"kind": "volatility"},
+    ...         "cross_section": {"formula": "car ~ beta", "window": [0, 1]},
+    ...     }
+    ... )
+    >>> files = second_stage_files(compute_second_stage(spec, res, None))
+    >>> list(files)
+    ['variance_tests.csv', 'variance_ratio.csv', 'cross_section.txt', 'cross_section.csv']
+    >>> files["cross_section.csv"].splitlines()[0]
+    'term,estimate,se,statistic,p_value,nobs,dropped,cov'
     """
     from ..report.document import second_stage_files as files
 
@@ -399,8 +458,27 @@ def write_second_stage(res: Any, folder: Any) -> list[str]:
 
     Examples
     --------
-    >>> write_second_stage(res, OutputFolder("report/"))  # doctest: +SKIP
-    ['cross_section.txt', 'cross_section.csv']
+    >>> import eventstudy as es
+    >>> from eventstudy.spec import parse_spec
+    >>> from eventstudy.testing import simulated_study
+    >>> sim = simulated_study(es.MarketModel("MKT"))  # 8 simulated events of 6 firms
+    >>> res = es.EventStudy(sim.events, sim.returns, model=es.MarketModel("MKT"), calendar=None).fit()
+    >>> spec = parse_spec(  # as a TOML file would give it; the second stage reads its sections
+    ...     {
+    ...         "events": {"date": "2021-12-06", "tickers": ["F1"]},
+    ...         "model": {"name": "market", "market": "MKT"},
+    ...         "windows": {"car": [[0, 0], [0, 1]]},
+    ...         "outcome": {"kind": "volatility"},
+    ...         "cross_section": {"formula": "car ~ beta", "window": [0, 1]},
+    ...     }
+    ... )
+    >>> import tempfile
+    >>> from eventstudy._fileio import OutputFolder
+    >>> folder = tempfile.TemporaryDirectory()
+    >>> done = res.with_second_stage(**compute_second_stage(spec, res, None))
+    >>> write_second_stage(done, OutputFolder(folder.name))
+    ['variance_tests.csv', 'variance_ratio.csv', 'cross_section.txt', 'cross_section.csv']
+    >>> folder.cleanup()
     """
     written: list[str] = []
     for name, text in second_stage_files(getattr(res, "second_stage", {}) or {}).items():
@@ -415,8 +493,26 @@ def run_second_stage(spec: Any, res: Any, prices: pd.DataFrame | None, folder: A
 
     Examples
     --------
-    >>> run_second_stage(spec, res, prices, folder)  # doctest: +SKIP
-    ['variance_tests.csv', 'variance_ratio.csv']
+    >>> import eventstudy as es
+    >>> from eventstudy.spec import parse_spec
+    >>> from eventstudy.testing import simulated_study
+    >>> sim = simulated_study(es.MarketModel("MKT"))  # 8 simulated events of 6 firms
+    >>> res = es.EventStudy(sim.events, sim.returns, model=es.MarketModel("MKT"), calendar=None).fit()
+    >>> spec = parse_spec(  # as a TOML file would give it; the second stage reads its sections
+    ...     {
+    ...         "events": {"date": "2021-12-06", "tickers": ["F1"]},
+    ...         "model": {"name": "market", "market": "MKT"},
+    ...         "windows": {"car": [[0, 0], [0, 1]]},
+    ...         "outcome": {"kind": "volatility"},
+    ...         "cross_section": {"formula": "car ~ beta", "window": [0, 1]},
+    ...     }
+    ... )
+    >>> import tempfile
+    >>> from eventstudy._fileio import OutputFolder
+    >>> folder = tempfile.TemporaryDirectory()
+    >>> run_second_stage(spec, res, None, OutputFolder(folder.name))  # prices: volume only
+    ['variance_tests.csv', 'variance_ratio.csv', 'cross_section.txt', 'cross_section.csv']
+    >>> folder.cleanup()
     """
     return write_second_stage(
         res.with_second_stage(**compute_second_stage(spec, res, prices)), folder

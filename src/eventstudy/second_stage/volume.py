@@ -248,8 +248,33 @@ def volume_study(
 
     Examples
     --------
-    >>> vol = volume_study(events, prices, market="mean")  # doctest: +SKIP
-    >>> vol.tests(["cross_sectional_t", "corrado_rank"], windows=[(0, 0), (0, 1)])  # doctest: +SKIP
+    >>> import eventstudy as es
+    >>> from eventstudy.second_stage import volume_study
+    >>> from eventstudy.testing import simulated_study
+    >>> sim = simulated_study()  # 420 days of MKT and six firms, 8 events
+    >>> dates, tickers = sim.returns.index, list(sim.returns.columns)
+    >>> rng = np.random.default_rng(0)
+    >>> prices = pd.DataFrame(  # tidy daily volume, lognormal around 440,000 shares
+    ...     {
+    ...         "date": np.tile(dates, len(tickers)),
+    ...         "ticker": np.repeat(tickers, len(dates)),
+    ...         "volume": rng.lognormal(13, 0.3, len(tickers) * len(dates)).round(),
+    ...     }
+    ... )
+    >>> on_event_day = pd.MultiIndex.from_frame(prices[["ticker", "date"]]).isin(
+    ...     list(zip(sim.events["ticker"], sim.events["date"]))
+    ... )
+    >>> prices.loc[on_event_day, "volume"] *= 3  # triple volume on each event day
+    >>> vol = volume_study(sim.events, prices, market="MKT", calendar=None)
+    >>> round(float(vol.car((0, 0))["car"].mean()), 2)  # about ln 3 = 1.10: the planted spike
+    1.12
+    >>> tests = vol.tests(["cross_sectional_t", "corrado_rank"], windows=[(0, 0), (0, 1)])
+    >>> tests[["test", "window", "estimate", "statistic", "p_value"]].round(3)
+                    test  window  estimate  statistic  p_value
+    0  cross_sectional_t  [0, 0]     1.122      9.265    0.000
+    1  cross_sectional_t  [0, 1]     1.124      5.723    0.001
+    2       corrado_rank  [0, 0]     1.122      4.323    0.000
+    3       corrado_rank  [0, 1]     1.124      3.035    0.002
     """
     from ..models import ConstantMean, MarketModel
     from ..study import DEFAULT_MIN_ESTIMATION_OBS, EventStudy
