@@ -426,7 +426,23 @@ class PartitionedEstimation:
 
         Examples
         --------
-        >>> sums = remote.common_mean_rank_sums(ctx.rel >= 0)  # doctest: +SKIP
+        The sums of two partitions of four events are those of the whole panel:
+
+        >>> import numpy as np
+        >>> import eventstudy as es
+        >>> from eventstudy.testing import simulated_study
+        >>> from eventstudy.inference._core import Context
+        >>> from eventstudy.inference.nonparametric import common_mean_rank_sums
+        >>> from eventstudy.inference.partitioned import LocalPartitions, PartitionedEstimation
+        >>> sim = simulated_study(es.MarketModel("MKT"))  # 8 simulated events of 6 firms
+        >>> panel = es.EventStudy(sim.events, sim.returns, model=es.MarketModel("MKT"), calendar=None).fit().panel
+        >>> halves = [np.arange(0, 4), np.arange(4, 8)]
+        >>> remote = PartitionedEstimation(LocalPartitions([panel.take(h) for h in halves]), halves, 8)
+        >>> cols = np.asarray(panel.evt_rel) >= 0
+        >>> sums = remote.common_mean_rank_sums(cols)
+        >>> whole = common_mean_rank_sums(Context.of(panel, Conventions()), cols)
+        >>> sums.events, bool(np.array_equal(sums.rank_sum, whole.rank_sum))
+        (8, True)
         """
         from .nonparametric import CommonMeanRankSums as Sums
 
