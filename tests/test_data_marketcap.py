@@ -118,3 +118,120 @@ def test_local_prices_without_splits_are_flagged(prices_dir: Path) -> None:
     assert out["price_date"].item() == pd.Timestamp("2025-01-24")
     assert out["market_value"].item() == pytest.approx(24.5e9 * 142.62)
     assert out["source"].item() == "user shares (splits unknown)"
+
+
+# Hand-built prices (not through read_prices) and dated share counts: the count changes from
+# 1e6 to 1.5e6 on 2025-01-06 (a Monday), and three closes.
+_HAND_DATES = ["2025-01-02", "2025-01-03", "2025-01-06", "2025-01-07"]
+_HAND_CLOSE = [10.0, 11.0, 12.0, 13.0]
+_HAND_SHARES = (["2024-12-31", "2025-01-06"], [1.0e6, 1.5e6])
+
+
+def _hand_prices(unit: str, *, splits: bool = True) -> pd.DataFrame:
+    frame = pd.DataFrame(
+        {
+            "ticker": "HND",
+            "date": pd.to_datetime(_HAND_DATES).as_unit(unit),
+            "close": _HAND_CLOSE,
+            "adj_close": _HAND_CLOSE,
+        }
+    )
+    if splits:
+        frame["splits"] = np.nan
+    return frame
+
+
+def _hand_shares(unit: str) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "ticker": "HND",
+            "date": pd.to_datetime(_HAND_SHARES[0]).as_unit(unit),
+            "shares": _HAND_SHARES[1],
+        }
+    )
+
+
+def _shares_asof_by_hand(day: str) -> float:
+    """The last count on or before ``day`` (ISO strings compare as dates)."""
+    count = np.nan
+    for date, value in zip(*_HAND_SHARES, strict=True):
+        if date <= day:
+            count = value
+    return count
+
+
+@pytest.mark.parametrize("unit", ["s", "us", "ns"])
+def test_any_datetime_resolution_of_hand_built_prices(unit: str) -> None:
+    """pandas 3 parses dates to datetime64[us] by default (was: MergeError <M8[us] vs <M8[ns])."""
+    from eventstudy.engine.dollar_values import market_values_from_shares
+
+    prices = _hand_prices(unit)
+    assert prices["date"].dtype == f"datetime64[{unit}]"
+    truth = [_shares_asof_by_hand(d) * c for d, c in zip(_HAND_DATES, _HAND_CLOSE, strict=True)]
+    # every close: 1e6 x 10, 1e6 x 11, 1.5e6 x 12, 1.5e6 x 13
+    assert truth == [1.0e7, 1.1e7, 1.8e7, 1.95e7]
+    every = market_values_from_shares(_hand_shares(unit), prices)
+    np.testing.assert_allclose(every["market_value"].to_numpy(), truth, rtol=1e-15)
+    assert every["price_date"].tolist() == [pd.Timestamp(d) for d in _HAND_DATES]
+    assert every["date"].dtype == "datetime64[ns]"
+    # given dates: the last close strictly before each (2025-01-06 -> Friday 2025-01-03)
+    asked = es.load_market_values(
+        "HND", ["2025-01-06", "2025-01-08"], shares=_hand_shares(unit), prices=prices
+    )
+    assert asked["price_date"].tolist() == [pd.Timestamp("2025-01-03"), pd.Timestamp("2025-01-07")]
+    np.testing.assert_allclose(
+        asked["market_value"].to_numpy(),
+        [_shares_asof_by_hand("2025-01-03") * 11.0, _shares_asof_by_hand("2025-01-07") * 13.0],
+        rtol=1e-15,
+    )
+    # the default resolution of this pandas, as the report had it (bdate_range, constant shares)
+    plain = pd.DataFrame(
+        {
+            "ticker": "HND",
+            "date": pd.bdate_range("2025-01-02", periods=2),
+            "close": [10.0, 11.0],
+            "splits": np.nan,
+        }
+    )
+    constant = market_values_from_shares({"HND": 2.0e6}, plain)
+    assert constant["market_value"].tolist() == [2.0e6 * 10.0, 2.0e6 * 11.0]
+
+
+def test_prices_without_a_splits_column_assume_no_split() -> None:
+    """The module's rule (was: KeyError 'splits'): no splits column, no split assumed."""
+    without = _hand_prices("ns", splits=False)
+    assert "splits" not in without.columns
+    for dates in (None, ["2025-01-06"]):
+        out = es.load_market_values("HND", dates, shares=_hand_shares("ns"), prices=without)
+        explicit = es.load_market_values(
+            "HND", dates, shares=_hand_shares("ns"), prices=_hand_prices("ns")
+        )
+        pd.testing.assert_frame_equal(out, explicit)
+        assert out["source"].unique().tolist() == ["user shares (splits unknown)"]
+    # by hand: the as-reported counts are not restated (no split after them)
+    every = es.load_market_values("HND", shares=_hand_shares("ns"), prices=without)
+    assert every["shares"].tolist() == [1.0e6, 1.0e6, 1.5e6, 1.5e6]
+    assert every["market_value"].tolist() == [1.0e6 * 10, 1.0e6 * 11, 1.5e6 * 12, 1.5e6 * 13]
+
+
+def test_hand_built_prices_fields_and_errors() -> None:
+    """Prices not read by read_prices: an adj_close-only frame is used (noted), bad dates and
+    missing columns are SpecErrors naming the fix (were: KeyError or MergeError)."""
+    adj_only = _hand_prices("us").drop(columns=["close"])
+    out = es.load_market_values("HND", shares={"HND": 2.0e6}, prices=adj_only)
+    assert out["market_value"].tolist() == [2.0e6 * c for c in _HAND_CLOSE]
+    assert out["source"].unique().tolist() == ["user shares x adj_close (splits unknown)"]
+    for bad, pattern in (
+        (_hand_prices("ns").assign(date=_HAND_DATES), r"must be tz-naive session dates .* not str"),
+        (
+            _hand_prices("ns").assign(date=lambda f: f["date"].dt.tz_localize("UTC")),
+            r"must be tz-naive session dates \(datetime64\), not datetime64\[ns, UTC\]",
+        ),
+        (_hand_prices("ns").drop(columns=["close", "adj_close"]), r"need columns ticker, date"),
+    ):
+        with pytest.raises(es.SpecError, match=pattern):
+            es.load_market_values("HND", shares={"HND": 2.0e6}, prices=bad)
+    far = _hand_prices("s")
+    far["date"] = np.array(["2300-01-02", "2300-01-03", "2300-01-04", "2300-01-05"], "M8[s]")
+    with pytest.raises(es.DataError, match="outside the years 1678-2261"):
+        es.load_market_values("HND", shares={"HND": 2.0e6}, prices=far)

@@ -18,6 +18,7 @@ from eventstudy.second_stage.longhorizon import (
     calendar_time_portfolio,
     skewness_adjusted_t,
 )
+from eventstudy.testing import simulated_study
 
 
 def _lbt_by_loop(x: list[float]) -> float:
@@ -108,6 +109,69 @@ def test_bhar_tests_on_a_study_and_errors() -> None:
         skewness_adjusted_t([0.1, np.nan])
     with pytest.raises(SpecError, match="n_boot"):
         bootstrap_skewness_adjusted_t(bh, n_boot=10)
+
+
+def _bootstrap_by_loop(x: list[float], n_boot: int, seed: int) -> list[float]:
+    """LBT's bootstrap t_sa^b resample by resample (the draws from the same seed); a resample
+    of one repeated value has no variance, so no t, and is left out."""
+    n = len(x)
+    n_b = max(3, round(n / 4))
+    mean = sum(x) / n
+    draws = np.random.default_rng(seed).integers(0, n, size=(n_boot, n_b))
+    t_b = []
+    for row in draws:
+        xb = [x[i] for i in row]
+        if len(set(xb)) == 1:  # exact: every value the same
+            continue
+        mb = sum(xb) / n_b
+        sd = math.sqrt(sum((v - mb) ** 2 for v in xb) / (n_b - 1))
+        g = sum((v - mb) ** 3 for v in xb) / (n_b * sd**3)
+        S = (mb - mean) / sd
+        t_b.append(math.sqrt(n_b) * (S + g * S * S / 3 + g / (6 * n_b)))
+    return t_b
+
+
+def test_bootstrap_with_few_events_leaves_out_resamples_without_variance() -> None:
+    """An 8-event study: resamples of 3 repeat one BHAR about once in 64 (was: RuntimeWarning,
+    an error in this suite, and such a resample could count as a t of about -1e31)."""
+    sim = simulated_study(es.MarketModel("MKT"))
+    res = es.EventStudy(sim.events, sim.returns, model=es.MarketModel("MKT"), calendar=None).fit()
+    bh = res.bhar((0, 10), against="benchmark")["bhar"].to_numpy()
+    assert len(bh) == 8
+    t_b = np.array(_bootstrap_by_loop(list(bh), 1000, 0))
+    assert 1000 - 40 < len(t_b) < 1000  # some resamples have no t (expected 1000/64, about 16)
+    t = _lbt_by_loop(list(bh))
+    p = min(1.0, 2 * min(np.mean(t_b <= t), np.mean(t_b >= t)))
+    table = res.bhar_tests((0, 10), n_boot=1000, seed=0)
+    row = table.set_index("test").loc["bootstrap_skewness_adjusted_t"]
+    assert row["statistic"] == pytest.approx(t, rel=1e-12)
+    assert row["p_value"] == pytest.approx(p, abs=1e-15)
+    assert row["distribution"] == f"bootstrap ({len(t_b)} resamples of 3)"
+    out = bootstrap_skewness_adjusted_t(bh, n_boot=1000, seed=0)
+    assert out["lower"] == pytest.approx(np.quantile(t_b, 0.025), rel=1e-12)
+    assert out["upper"] == pytest.approx(np.quantile(t_b, 0.975), rel=1e-12)
+    assert out["n_boot"] == len(t_b)
+
+
+def test_resample_of_one_value_is_never_a_number() -> None:
+    """0.1 repeated three times has a mean of 0.10000000000000002 in floating point, so its
+    computed sigma is 1e-17, not 0: the rule is the exact 'all values equal', not sigma == 0."""
+    x = [0.1, 0.1, 0.1, 0.1, -0.2, 0.3, 0.05, -0.07]
+    assert sum([0.1, 0.1, 0.1]) / 3 != 0.1
+    t_b = np.array(_bootstrap_by_loop(x, 500, 7))
+    out = bootstrap_skewness_adjusted_t(x, n_boot=500, seed=7)
+    assert out["n_boot"] == len(t_b) < 500
+    assert np.abs(t_b).max() < 100  # no t from a rounding-error sigma
+    assert out["lower"] == pytest.approx(np.quantile(t_b, 0.025), rel=1e-12)
+    assert out["upper"] == pytest.approx(np.quantile(t_b, 0.975), rel=1e-12)
+    t = out["statistic"]
+    assert out["p_value"] == pytest.approx(
+        min(1.0, 2 * min(np.mean(t_b <= t), np.mean(t_b >= t))), abs=1e-15
+    )
+    # the whole sample: equal BHARs have no variance (was: t_sa of 1e31 and p = 0 for 0.1 x 3)
+    for equal in ([0.1] * 3, [0.1] * 7, [0.3] * 5):
+        with pytest.raises(InsufficientDataError, match="all equal"):
+            skewness_adjusted_t(equal)
 
 
 def _calendar_data() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:

@@ -166,6 +166,41 @@ def _split_factor_after(shares: pd.DataFrame, prices: pd.DataFrame) -> pd.Series
     return pd.Series(factors, index=shares.index)
 
 
+def _tidy_prices(prices: pd.DataFrame) -> pd.DataFrame:
+    """``prices`` with nanosecond dates and a ``splits`` column (all NaN when it has none).
+
+    The share counts and asked-for dates here are ``datetime64[ns]``, while pandas 3 builds
+    dates at ``datetime64[us]`` (``pd.to_datetime``, ``pd.bdate_range``) and ``merge_asof``
+    refuses keys of two resolutions; a finer unit holds every coarser date exactly, and a date
+    beyond nanoseconds' range (1677-2262) raises instead of wrapping. A missing ``splits``
+    column is the module's rule "no split known", the same as one of NaN (and a missing
+    ``close`` or ``adj_close`` one with no value).
+    """
+    missing = [c for c in ("ticker", "date") if c not in prices.columns]
+    if missing or not {"close", "adj_close"} & set(prices.columns):
+        raise SpecError(
+            "prices need columns ticker, date and close (or adj_close), as load_prices "
+            f"returns them; they have {list(prices.columns)}"
+        )
+    dtype = prices["date"].dtype
+    if not pd.api.types.is_datetime64_dtype(dtype):  # False for tz-aware dates too
+        raise SpecError(
+            f"prices['date'] must be tz-naive session dates (datetime64), not {dtype}; read the "
+            "prices with es.read_prices or load_prices, or convert with pd.to_datetime"
+        )
+    try:
+        dates = pd.DatetimeIndex(prices["date"]).as_unit("ns")
+    except pd.errors.OutOfBoundsDatetime as exc:
+        raise DataError(
+            f"prices: a date is outside the years 1678-2261 that market values support ({exc})"
+        ) from exc
+    # an absent price field is one with no value: adj_close is used when there is no close
+    absent: dict[str, float] = {
+        c: np.nan for c in ("close", "adj_close", "splits") if c not in prices.columns
+    }
+    return prices.assign(date=dates, **absent)
+
+
 def _price_table(prices: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, str]]:
     """Per ticker the split-consistent price: raw close, else adjusted close (noted)."""
     field: dict[str, str] = {}
@@ -289,6 +324,7 @@ def load_market_values(
             cache_dir=cache_dir,
             offline=offline,
         )
+    prices = _tidy_prices(prices)
     prices = prices[prices["ticker"].isin(wanted)]
     table, field = _price_table(prices)
     start, end = (

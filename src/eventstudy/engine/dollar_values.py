@@ -155,10 +155,8 @@ def market_values_from_shares(shares: Any, prices: pd.DataFrame) -> pd.DataFrame
 
     Examples
     --------
-    >>> dates = pd.bdate_range("2025-01-02", periods=3).as_unit("ns")
-    >>> prices = pd.DataFrame(
-    ...     {"ticker": "NVDA", "date": dates, "close": [138.31, 144.47, 149.43], "splits": np.nan}
-    ... )
+    >>> dates = pd.bdate_range("2025-01-02", periods=3)
+    >>> prices = pd.DataFrame({"ticker": "NVDA", "date": dates, "close": [138.31, 144.47, 149.43]})
     >>> mv = market_values_from_shares({"NVDA": 24.4e9}, prices)
     >>> (mv["market_value"] / 1e12).round(3).tolist()  # trillions: 24.4e9 x each close
     [3.375, 3.525, 3.646]

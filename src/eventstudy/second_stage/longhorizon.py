@@ -108,9 +108,11 @@ def skewness_adjusted_t(bhar: Any, *, ddof: int = 1) -> dict[str, float]:
     """
     x = _clean(bhar)
     n = len(x)
-    mean, sd, skew = (float(v) for v in _moments(x, ddof))
-    if not sd > 0:
+    # Exact equality, not sd == 0: the mean of equal values can differ from them by rounding
+    # (three 0.1s average 0.10000000000000002), leaving an sd of 1e-17 and a t_sa of 1e31.
+    if x.min() == x.max():
         raise InsufficientDataError("the BHARs are all equal: no variance to test with")
+    mean, sd, skew = (float(v) for v in _moments(x, ddof))
     t_sa = float(_sa_stat(np.array(mean), np.array(sd), np.array(skew), n))
     return {
         "estimate": mean,
@@ -150,7 +152,8 @@ def bootstrap_skewness_adjusted_t(
     dict
         ``estimate``, ``statistic`` (t_sa of the whole sample), ``p_value`` (two-sided
         bootstrap), ``lower``/``upper`` (the bootstrap 2.5 % and 97.5 % critical values),
-        ``n``, ``n_boot``, ``n_b``.
+        ``n``, ``n_boot`` (the resamples with a t, which the p-value and critical values
+        use: ``n_boot`` less those without variance, see Notes), ``n_b``.
 
     Notes
     -----
@@ -160,6 +163,20 @@ def bootstrap_skewness_adjusted_t(
     original mean imposes the null. The test rejects when :math:`t_{sa}` falls outside the
     :math:`\\alpha/2` and :math:`1-\\alpha/2` quantiles of :math:`t_{sa}^b`; the p-value is
     :math:`2\\min(P^*(t^b \\le t_{sa}), P^*(t^b \\ge t_{sa}))`.
+
+    A resample that repeats one BHAR :math:`n_b` times has :math:`\\sigma^b = 0` and no
+    :math:`t_{sa}^b` (:math:`S^b` is :math:`\\pm\\infty` or 0/0, :math:`\\hat\\gamma^b` is 0/0).
+    It is left out: the critical values and p-value use the resamples with a t, and
+    ``n_boot`` returns their number. This is the distribution the observed statistic is
+    compared with: :math:`t_{sa}` itself exists only for a sample with variance
+    (:func:`skewness_adjusted_t` raises otherwise), so its null distribution is that of
+    :math:`t_{sa}^b` given :math:`\\sigma^b > 0`. Counting such a resample as
+    :math:`\\pm\\infty` would put spurious mass in the tails, and as 0 at the centre.
+    LBT's resamples (:math:`n_b = n/4` of hundreds of events) practically never repeat one
+    value, but with few events they do: a resample of :math:`n_b` from :math:`n` distinct
+    BHARs is one value with probability :math:`n^{1-n_b}` (1/64 for 8 events, where
+    :math:`n_b = 3`). A resample is left out only when its values are exactly equal, never
+    for a small :math:`\\sigma^b`.
 
     Examples
     --------
@@ -177,10 +194,12 @@ def bootstrap_skewness_adjusted_t(
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
     whole = skewness_adjusted_t(x, ddof=ddof)
     draws = x[rng.integers(0, n, size=(n_boot, n_b))]
-    mean_b, sd_b, skew_b = _moments(draws, ddof)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        t_b = _sa_stat(mean_b - whole["estimate"], sd_b, skew_b, n_b)
-    t_b = t_b[np.isfinite(t_b)]  # a resample of one repeated value has no variance
+    # A resample of one repeated value has no variance, so no t_sa: it is left out, neither
+    # +-inf nor 0 (see Notes). Found by exact equality, as in skewness_adjusted_t: its
+    # computed sd can be a rounding residue (1e-17) instead of 0, a finite t of 1e30.
+    defined = draws.min(axis=1) < draws.max(axis=1)
+    mean_b, sd_b, skew_b = _moments(draws[defined], ddof)
+    t_b = _sa_stat(mean_b - whole["estimate"], sd_b, skew_b, n_b)
     t = whole["statistic"]
     p = min(1.0, 2.0 * min(float(np.mean(t_b <= t)), float(np.mean(t_b >= t))))
     return {
