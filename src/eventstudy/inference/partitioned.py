@@ -426,7 +426,24 @@ class PartitionedEstimation:
 
         Examples
         --------
-        >>> sums = remote.common_mean_rank_sums(ctx.rel >= 0)  # doctest: +SKIP
+        The sums of two partitions of four events add up to those of the whole panel:
+
+        >>> import numpy as np
+        >>> import eventstudy as es
+        >>> from eventstudy.testing import simulated_study
+        >>> from eventstudy.inference.nonparametric import common_mean_rank_sums
+        >>> from eventstudy.inference.partitioned import LocalPartitions, PartitionedEstimation
+        >>> sim = simulated_study(es.MarketModel("MKT"))  # 8 simulated events of 6 firms
+        >>> panel = es.EventStudy(sim.events, sim.returns, model=es.MarketModel("MKT"), calendar=None).fit().panel
+        >>> halves = [np.arange(0, 4), np.arange(4, 8)]
+        >>> remote = PartitionedEstimation(LocalPartitions([panel.take(h) for h in halves]), halves, 8)
+        >>> cols = panel.evt_rel >= 0  # the window [0, 10]
+        >>> sums = remote.common_mean_rank_sums(cols)
+        >>> sums.rank_sum.shape, sums.with_data, sums.obs_sum  # 240 estimation + 11 window days
+        ((251,), 8, 1917)
+        >>> whole = common_mean_rank_sums(Context.of(panel, Conventions()), cols)
+        >>> np.array_equal(sums.rank_sum, whole.rank_sum), sums.half_sum == whole.half_sum
+        (True, True)
         """
         from .nonparametric import CommonMeanRankSums as Sums
 
