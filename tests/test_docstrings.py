@@ -20,6 +20,7 @@ import inspect
 import pkgutil
 import sys
 from collections.abc import Iterable, Iterator
+from functools import cached_property
 from typing import Any
 
 import pytest
@@ -28,17 +29,6 @@ import eventstudy
 
 #: Run by tests/test_scan.py, whose examples share the objects the ShockScan example builds.
 SHARED_EXAMPLES = ("eventstudy.scan.",)
-
-#: TEMPORARY (issue 12, parallel work): modules another helper is editing on its branch
-#: (``results`` becomes a package; ``testing``). Their names are checked as before (those
-#: reachable from ``eventstudy._SUBMODULES`` need an Examples section, and every example found
-#: there runs) but not yet by the new rules (names found only by the package walk, the
-#: all-+SKIP rule); a package ``eventstudy.results`` is covered with its submodules. Remove
-#: this set after that merge, writing the examples ``python tests/test_docstrings.py`` lists.
-_OWNED_ELSEWHERE = (
-    "eventstudy.results",
-    "eventstudy.testing",
-)
 
 #: The only public callables whose examples may all be ``+SKIP``, and why.
 SKIP_ALLOWED: dict[str, str] = {
@@ -50,10 +40,6 @@ SKIP_ALLOWED: dict[str, str] = {
         "for a doctest; tests/test_parallel.py runs it)"
     ),
 }
-
-
-def _owned_elsewhere(name: str) -> bool:
-    return any(name == m or name.startswith(m + ".") for m in _OWNED_ELSEWHERE)
 
 
 def public_modules() -> list[str]:
@@ -71,6 +57,8 @@ def _members(cls: type) -> Iterator[tuple[str, Any]]:
             continue
         if isinstance(value, property):
             value = value.fget
+        elif isinstance(value, cached_property):  # res.ar, res.aar: documented as properties
+            value = value.func
         elif isinstance(value, staticmethod | classmethod):
             value = value.__func__
         if callable(value):
@@ -104,16 +92,6 @@ def public_callables(modules: Iterable[str] | None = None) -> dict[str, Any]:
     return found
 
 
-def _checked() -> dict[str, Any]:
-    """The public callables, less the names in :data:`_OWNED_ELSEWHERE` that only the package
-    walk finds (the ones reachable from ``eventstudy._SUBMODULES`` stay checked)."""
-    everything = public_callables()
-    legacy = public_callables(
-        ["eventstudy", *(f"eventstudy.{m}" for m in sorted(eventstudy._SUBMODULES))]
-    )
-    return {n: o for n, o in everything.items() if n in legacy or not _owned_elsewhere(n)}
-
-
 def _examples(obj: Any) -> list[doctest.Example]:
     doc = inspect.getdoc(obj) or ""
     _, _, section = doc.partition("Examples\n--------")
@@ -140,7 +118,7 @@ def _gap(name: str, obj: Any) -> str | None:
         return "no Examples section"
     if not examples:
         return "no example (>>>) in its Examples section"
-    if not _runs_something(examples) and name not in SKIP_ALLOWED and not _owned_elsewhere(name):
+    if not _runs_something(examples) and name not in SKIP_ALLOWED:
         return "every example is +SKIP or an import (make one run, or add it to SKIP_ALLOWED)"
     return None
 
@@ -148,7 +126,7 @@ def _gap(name: str, obj: Any) -> str | None:
 def gaps() -> dict[str, str]:
     """``dotted name -> what is missing`` for every checked public callable."""
     out: dict[str, str] = {}
-    for name, obj in _checked().items():
+    for name, obj in public_callables().items():
         gap = _gap(name, obj)
         if gap is not None:
             out[name] = gap
@@ -162,6 +140,7 @@ def test_the_scan_finds_the_public_api() -> None:
     names = public_callables()
     assert any(n.endswith(".EventStudy") for n in names)
     assert any(n.endswith("EventStudyResults.car") for n in names)
+    assert any(n.endswith("EventStudyResults.ar") for n in names)  # a cached_property
     assert "eventstudy.inference.parametric.patell" in names
     assert not any(n.endswith("Error") for n in names)
 
@@ -174,7 +153,7 @@ def test_every_public_callable_has_a_docstring_with_examples() -> None:
 
 
 def test_the_skip_allow_list_is_current() -> None:
-    checked = _checked()
+    checked = public_callables()
     stale = [n for n in SKIP_ALLOWED if n not in checked]
     runnable = [n for n in SKIP_ALLOWED if n in checked and _runs_something(_examples(checked[n]))]
     assert not stale and not runnable, f"remove from SKIP_ALLOWED: {stale + runnable}"
@@ -183,7 +162,7 @@ def test_the_skip_allow_list_is_current() -> None:
 def _example_names() -> list[str]:
     return sorted(
         name
-        for name, obj in _checked().items()
+        for name, obj in public_callables().items()
         if not name.startswith(SHARED_EXAMPLES) and ">>>" in (inspect.getdoc(obj) or "")
     )
 
@@ -200,9 +179,8 @@ def test_the_examples_run(name: str) -> None:
 
 
 def report() -> list[tuple[str, str]]:
-    """``(name, status)`` of every public callable, ``_OWNED_ELSEWHERE`` included: ``ok``,
-    ``some +SKIP``, ``all +SKIP``, ``no Examples`` or ``no docstring`` (``python
-    tests/test_docstrings.py`` prints it)."""
+    """``(name, status)`` of every public callable: ``ok``, ``some +SKIP``, ``all +SKIP``,
+    ``no Examples`` or ``no docstring`` (``python tests/test_docstrings.py`` prints it)."""
     rows = []
     for name, obj in sorted(public_callables().items()):
         doc = inspect.getdoc(obj) or ""
@@ -225,6 +203,5 @@ if __name__ == "__main__":  # pragma: no cover
     rows = report()
     for name, status in rows:
         if status != "ok":
-            owner = " (owned elsewhere)" if _owned_elsewhere(name) else ""
-            print(f"{status:12s} {name}{owner}")
+            print(f"{status:12s} {name}")
     print(dict(Counter(status for _, status in rows)))

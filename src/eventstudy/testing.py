@@ -75,6 +75,26 @@ def simulated_study(model: NormalReturnModel | None = None, seed: int = 0) -> Si
     Firm returns are ``a_i + b_i R_m + sum_j s_ij F_j + e_it`` with normal errors, so every
     linear model is correctly specified; events are on distinct dates of distinct firms
     except for two events of one firm, and each event's day 0 is observed.
+
+    Examples
+    --------
+    >>> import eventstudy as es
+    >>> from eventstudy.testing import simulated_study
+    >>> sim = simulated_study(es.MarketModel("MKT"))  # the same numbers on every call (seed 0)
+    >>> sim.returns.shape, sim.returns.columns.tolist()  # 420 business days
+    ((420, 7), ['MKT', 'F0', 'F1', 'F2', 'F3', 'F4', 'F5'])
+    >>> int(sim.returns.isna().sum().sum())  # firm returns missing at random
+    47
+    >>> sim.events.head(3)
+      event_id ticker       date
+    0       e0     F0 2021-10-11
+    1       e1     F1 2021-12-06
+    2       e2     F2 2022-01-10
+    >>> sim.factors is None, simulated_study(es.FamaFrench3()).factors.columns.tolist()
+    (True, ['Mkt-RF', 'SMB', 'HML', 'RF'])
+    >>> res = es.EventStudy(sim.events, sim.returns, model=es.MarketModel("MKT"), calendar=None).fit()
+    >>> res.status["status"].tolist().count("used")
+    8
     """
     rng = np.random.default_rng(seed)
     dates = pd.bdate_range("2021-01-04", periods=_N_DAYS, name="date")
@@ -351,6 +371,16 @@ def model_checks(model: NormalReturnModel, *, rtol: float = 1e-7) -> list[Check]
 
     ``rtol`` is the tolerance of the scale check (iterative estimators such as GARCH's
     maximum likelihood stop at a tolerance of their own).
+
+    Examples
+    --------
+    >>> import eventstudy as es
+    >>> from eventstudy.testing import model_checks
+    >>> checks = model_checks(es.MarketModel("MKT"))  # pytest.mark.parametrize(("name", "check"), ...)
+    >>> [name for name, _ in checks]
+    ['design_contract', 'fit_shapes', 'missing_return_is_nan', 'order_invariance',
+     'scale_invariance', 'batch_equals_single', 'chunked_equals_in_memory', 'spec_round_trip']
+    >>> dict(checks)["order_invariance"]()  # returns None, or raises AssertionError naming the check
     """
     return [
         ("design_contract", lambda: check_design_contract(model)),
@@ -525,7 +555,16 @@ def check_test_size(
 
 
 def test_checks(test: TestSpec | str) -> list[Check]:
-    """The checks of :func:`check_test` as ``(name, callable)`` pairs."""
+    """The checks of :func:`check_test` as ``(name, callable)`` pairs.
+
+    Examples
+    --------
+    >>> from eventstudy.testing import test_checks
+    >>> checks = test_checks("patell")  # pytest.mark.parametrize(("name", "check"), ...)
+    >>> [name for name, _ in checks]
+    ['schema', 'alternatives', 'invariance', 'missing_values', 'size']
+    >>> dict(checks)["schema"]()  # returns None, or raises AssertionError naming the check
+    """
     return [
         ("schema", lambda: check_test_schema(test)),
         ("alternatives", lambda: check_test_alternatives(test)),

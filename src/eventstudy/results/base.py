@@ -65,10 +65,29 @@ class EventStudyResults:
 
     Examples
     --------
-    >>> res = es.EventStudy(events, returns, model=es.MarketModel("SPY")).fit()  # doctest: +SKIP
-    >>> res.caar((0, 1))                     # CAAR over days 0 and 1  # doctest: +SKIP
-    >>> res.tests(windows=[(0, 0), (-1, 1)])  # every test, tidy rows  # doctest: +SKIP
-    >>> res.plot_caar()                      # a matplotlib Figure  # doctest: +SKIP
+    >>> import eventstudy as es
+    >>> from eventstudy.testing import simulated_study
+    >>> sim = simulated_study(es.MarketModel("MKT"))  # 8 simulated events of 6 firms
+    >>> res = es.EventStudy(sim.events, sim.returns, model=es.MarketModel("MKT"), calendar=None).fit()
+    >>> res
+    <EventStudyResults: market model, 8 of 8 events used, event window (-10, 10), simple returns,
+     primary test auto, conventions default>
+    >>> res.params[["event_id", "alpha", "beta", "nobs"]].head(3).round(4)
+      event_id   alpha    beta  nobs
+    0       e0 -0.0009  0.9354   187
+    1       e1 -0.0018  1.3630   228
+    2       e2  0.0018  0.5848   239
+    >>> res.caar((-1, 1))[["rel_day", "caar"]].round(4)  # CAAR from day -1
+       rel_day    caar
+    0       -1  0.0062
+    1        0  0.0024
+    2        1  0.0061
+    >>> res.tests("bmp", windows=[(0, 0), (-1, 1)])[["test", "window", "statistic", "p_value"]].round(3)
+      test   window  statistic  p_value
+    0  bmp   [0, 0]     -0.748    0.479
+    1  bmp  [-1, 1]      0.730    0.489
+    >>> res.plot_caar().axes[0].get_title()  # a matplotlib Figure
+    'Cumulative average abnormal return'
     """
 
     panel: EventPanel
@@ -150,8 +169,20 @@ class EventStudyResults:
 
         Examples
         --------
-        >>> robust = res.with_conventions(primary_test="brown_warner_1985")  # doctest: +SKIP
-        >>> r2 = res.with_conventions(es.Conventions.profile("estudy2"))  # doctest: +SKIP
+        >>> import eventstudy as es
+        >>> from eventstudy.testing import simulated_study
+        >>> sim = simulated_study(es.MarketModel("MKT"))  # 8 simulated events of 6 firms
+        >>> res = es.EventStudy(sim.events, sim.returns, model=es.MarketModel("MKT"), calendar=None).fit()
+        >>> robust = res.with_conventions(primary_test="brown_warner_1985")  # a new result
+        >>> res.primary_test, robust.primary_test, robust.caar_method
+        ('auto', 'brown_warner_1985', 'aar_sum')
+        >>> mine = res.with_conventions(es.Conventions(prediction_error=False), tests=["patell"],
+        ...                             windows=[(-1, 1)])
+        >>> mine.default_tests, mine.car_windows  # what summary(), the reports and export use
+        (('patell',), ((-1, 1),))
+        >>> mine.tests(windows=[(-1, 1)])[["test", "window", "statistic"]].round(3)  # res: 0.631
+             test   window  statistic
+        0  patell  [-1, 1]      0.636
         """
         from ..inference import registered_tests
 
@@ -206,8 +237,17 @@ class EventStudyResults:
 
         Examples
         --------
-        >>> fit = res.cross_section("car ~ C(sector) + beta", window=(0, 1))  # doctest: +SKIP
-        >>> print(res.with_second_stage(cross_section=fit).summary())  # doctest: +SKIP
+        >>> import eventstudy as es
+        >>> from eventstudy.testing import simulated_study
+        >>> sim = simulated_study(es.MarketModel("MKT"))  # 8 simulated events of 6 firms
+        >>> res = es.EventStudy(sim.events, sim.returns, model=es.MarketModel("MKT"), calendar=None).fit()
+        >>> fit = res.cross_section("car ~ beta", window=(0, 1))  # a statsmodels fit
+        >>> shown = res.with_second_stage(cross_section=fit)
+        >>> list(shown.second_stage), list(res.second_stage)  # res itself is unchanged
+        (['cross_section'], [])
+        >>> text = str(shown.summary(windows=[(0, 1)], tests=["patell"]))
+        >>> [line[:44] for line in text.splitlines() if line.startswith("Cross-section")]
+        ['Cross-section regression (car ~ beta; window']
         """
         return dataclasses.replace(self, second_stage={**self.second_stage, **items})
 

@@ -30,7 +30,17 @@ def ar(self: EventStudyResults) -> pd.DataFrame:
 
     Examples
     --------
-    >>> res.ar.head()  # event_id, ticker, rel_day, date, ret, normal, ar, var_ar, sar  # doctest: +SKIP
+    >>> import eventstudy as es
+    >>> from eventstudy.testing import simulated_study
+    >>> sim = simulated_study(es.MarketModel("MKT"))  # 8 simulated events of 6 firms
+    >>> res = es.EventStudy(sim.events, sim.returns, model=es.MarketModel("MKT"), calendar=None).fit()
+    >>> len(res.ar)  # 8 events x 21 days of the event window [-10, 10]
+    168
+    >>> res.ar[["event_id", "rel_day", "ret", "normal", "ar", "sar"]].head(3).round(4)
+      event_id  rel_day     ret  normal      ar     sar
+    0       e0      -10 -0.0231 -0.0188 -0.0043 -0.3308
+    1       e0       -9 -0.0182 -0.0128 -0.0053 -0.4144
+    2       e0       -8  0.0026  0.0096 -0.0069 -0.5401
     """
     return _ar_frame(self, slice(None))
 
@@ -103,7 +113,18 @@ def residuals(self: EventStudyResults) -> pd.DataFrame:
 
     Examples
     --------
-    >>> res.residuals.groupby("ticker")["resid"].std()  # doctest: +SKIP
+    >>> import eventstudy as es
+    >>> from eventstudy.testing import simulated_study
+    >>> sim = simulated_study(es.MarketModel("MKT"))  # 8 simulated events of 6 firms
+    >>> res = es.EventStudy(sim.events, sim.returns, model=es.MarketModel("MKT"), calendar=None).fit()
+    >>> res.residuals.shape  # 8 events x 240 days of the estimation window [-250, -11]
+    (1920, 6)
+    >>> res.residuals.groupby("event_id")["resid"].std().round(4).head(3)
+    event_id
+    e0    0.0128
+    e1    0.0177
+    e2    0.0198
+    Name: resid, dtype: float64
     """
     p = self.panel
     n, L = p.resid_est.shape
@@ -133,7 +154,20 @@ def car(
 
     Examples
     --------
-    >>> res.car((-1, 1))  # one row per event: car, se_car, t, ...  # doctest: +SKIP
+    >>> import eventstudy as es
+    >>> from eventstudy.testing import simulated_study
+    >>> sim = simulated_study(es.MarketModel("MKT"))  # 8 simulated events of 6 firms
+    >>> res = es.EventStudy(sim.events, sim.returns, model=es.MarketModel("MKT"), calendar=None).fit()
+    >>> res.car((-1, 1))[["event_id", "ticker", "car", "se_car", "n_days"]].head(3).round(4)
+      event_id ticker     car  se_car  n_days
+    0       e0     F0  0.0339  0.0223       3
+    1       e1     F1  0.0038  0.0309       3
+    2       e2     F2 -0.0136  0.0345       3
+    >>> res.car((-1, 1), level=0.95)[["event_id", "car", "lower", "upper"]].head(3).round(4)
+      event_id     car   lower   upper
+    0       e0  0.0339 -0.0101  0.0780
+    1       e1  0.0038 -0.0570  0.0647
+    2       e2 -0.0136 -0.0816  0.0544
     """
     p = self.panel
     cols = self._cols(window)
@@ -162,7 +196,15 @@ def aar(self: EventStudyResults) -> pd.DataFrame:
 
     Examples
     --------
-    >>> res.aar.plot(x="rel_day", y="aar")  # doctest: +SKIP
+    >>> import eventstudy as es
+    >>> from eventstudy.testing import simulated_study
+    >>> sim = simulated_study(es.MarketModel("MKT"))  # 8 simulated events of 6 firms
+    >>> res = es.EventStudy(sim.events, sim.returns, model=es.MarketModel("MKT"), calendar=None).fit()
+    >>> res.aar[res.aar["rel_day"].between(-1, 1)].round(4)
+        rel_day     aar  n
+    9        -1  0.0062  8
+    10        0 -0.0038  8
+    11        1  0.0037  8
     """
     mean, n = abnormal.aar(self.panel.ar)
     return pd.DataFrame({"rel_day": self.panel.evt_rel, "aar": mean, "n": n})
@@ -188,7 +230,21 @@ def caar(
 
     Examples
     --------
-    >>> res.caar((0, 5))[["rel_day", "caar"]]  # doctest: +SKIP
+    >>> import eventstudy as es
+    >>> from eventstudy.testing import simulated_study
+    >>> sim = simulated_study(es.MarketModel("MKT"))  # 8 simulated events of 6 firms
+    >>> res = es.EventStudy(sim.events, sim.returns, model=es.MarketModel("MKT"), calendar=None).fit()
+    >>> res.caar((-1, 1)).round(4)  # cumulated from day -1
+       rel_day     aar    caar  n
+    0       -1  0.0062  0.0062  8
+    1        0 -0.0038  0.0024  8
+    2        1  0.0037  0.0061  8
+    >>> band = res.caar((-1, 1), level=0.95)  # the band plot_caar draws
+    >>> band[["rel_day", "caar", "lower", "upper", "band"]].round(4)
+       rel_day    caar   lower   upper             band
+    0       -1  0.0062 -0.0032  0.0155  cross_sectional
+    1        0  0.0024 -0.0122  0.0169  cross_sectional
+    2        1  0.0061 -0.0113  0.0235  cross_sectional
     """
     cols = self._cols(window)
     mean, path, n = abnormal.caar_path(self.panel.ar[:, cols], how or self.caar_method)
@@ -218,8 +274,21 @@ def bhar(
 
     Examples
     --------
-    >>> res.bhar((0, 20))  # doctest: +SKIP
-    >>> res.bhar((0, 20), against="benchmark")  # needs a benchmark  # doctest: +SKIP
+    >>> import eventstudy as es
+    >>> from eventstudy.testing import simulated_study
+    >>> sim = simulated_study(es.MarketModel("MKT"))  # 8 simulated events of 6 firms
+    >>> res = es.EventStudy(sim.events, sim.returns, model=es.MarketModel("MKT"), calendar=None).fit()
+    >>> res.bhar((0, 5))[["event_id", "bhar", "bh_return", "bh_normal", "n_days"]].head(3).round(4)
+      event_id    bhar  bh_return  bh_normal  n_days
+    0       e0 -0.0113    -0.0319    -0.0205       6
+    1       e1  0.0474     0.0842     0.0367       6
+    2       e2  0.0121     0.0264     0.0144       6
+    >>> # against the market MKT compounded (the model's market is the benchmark)
+    >>> res.bhar((0, 5), against="benchmark")[["event_id", "bhar", "bh_normal"]].head(3).round(4)
+      event_id    bhar  bh_normal
+    0       e0 -0.0153    -0.0165
+    1       e1  0.0493     0.0349
+    2       e2  0.0203     0.0061
     """
     p = self.panel
     cols = self._cols(window)
@@ -258,7 +327,23 @@ def dollar(self: EventStudyResults, window: tuple[int, int] | None = None) -> pd
 
     Examples
     --------
-    >>> res.dollar((0, 0))  # needs market_values= in EventStudy  # doctest: +SKIP
+    >>> import pandas as pd
+    >>> import eventstudy as es
+    >>> from eventstudy.testing import simulated_study
+    >>> sim = simulated_study(es.MarketModel("MKT"))  # 8 simulated events of 6 firms
+    >>> mv = pd.Series([2000.0, 500, 1000, 3000, 800, 1500], index=["F0", "F1", "F2", "F3", "F4", "F5"])
+    >>> res = es.EventStudy(sim.events, sim.returns, model=es.MarketModel("MKT"), calendar=None,
+    ...                     market_values=mv).fit()  # one value per ticker ($ million)
+    >>> usd = res.dollar((0, 1))
+    >>> usd[["event_id", "market_value", "car", "dollar_abnormal"]].head(3).round(4)
+      event_id  market_value     car  dollar_abnormal
+    0       e0        2000.0  0.0097          19.3477
+    1       e1         500.0 -0.0074          -3.6854
+    2       e2        1000.0 -0.0105         -10.4775
+    >>> usd[["event_id", "mv_date", "mv_used_date"]].head(2)  # the close before day 0
+      event_id    mv_date mv_used_date
+    0       e0 2021-10-08          NaT
+    1       e1 2021-12-03          NaT
     """
     from ..engine.dollar_values import market_value_dates, warn_stale
 

@@ -60,8 +60,39 @@ def summary(
 
     Examples
     --------
-    >>> print(res.summary())  # doctest: +SKIP
-    >>> res.summary(windows=[(0, 0), (0, 1)]).as_markdown()  # doctest: +SKIP
+    >>> import eventstudy as es
+    >>> from eventstudy.testing import simulated_study
+    >>> sim = simulated_study(es.MarketModel("MKT"))  # 8 simulated events of 6 firms
+    >>> res = es.EventStudy(sim.events, sim.returns, model=es.MarketModel("MKT"), calendar=None).fit()
+    >>> summary = res.summary(windows=[(0, 0), (-1, 1)], tests=["patell", "bmp"])
+    >>> print(summary)  # the versions at the end vary
+                                     Event study results
+    ======================================================================================
+    Model:              market model (MKT)     Events:                                   8
+    Estimation window:  [-250, -11]            Used:                                     8
+    Event window:       [-10, 10]              Dropped:                                  0
+    Return type:        simple                 Conventions:                        default
+    Calendar:           None                   Data:                        caller's frame
+    ======================================================================================
+    CAAR by window (s.e., t and p of cross_sectional_t)
+    --------------------------------------------------------------------------------------
+    window     CAAR    s.e.       t  P>|t|  N
+    [0, 0]  -0.0038  0.0045  -0.839  0.429  8
+    [-1, 1]  0.0061  0.0089   0.691  0.512  8
+    ======================================================================================
+    Tests by window
+    --------------------------------------------------------------------------------------
+    test    window  estimate  statistic  p-value    dist  N
+    patell  [0, 0]   -0.0038     -0.518    0.604  normal  8
+    patell  [-1, 1]   0.0061      0.631    0.528  normal  8
+    bmp     [0, 0]   -0.0038     -0.748    0.479       t  8
+    bmp     [-1, 1]   0.0061      0.730    0.489       t  8
+    ======================================================================================
+    ...
+    >>> [name for name, _ in summary.tables]  # the DataFrames behind it
+    ['CAAR by window', 'Tests', 'CAR by group', 'CAR by firm', 'Events']
+    >>> summary.as_markdown().splitlines()[0]  # also as_html() and as_latex()
+    '# Event study results'
     """
     from ..report.summary import EventStudySummary
 
@@ -87,7 +118,15 @@ def provenance(
 
     Examples
     --------
-    >>> res.provenance()["model"]  # doctest: +SKIP
+    >>> import eventstudy as es
+    >>> from eventstudy.testing import simulated_study
+    >>> sim = simulated_study(es.MarketModel("MKT"))  # 8 simulated events of 6 firms
+    >>> res = es.EventStudy(sim.events, sim.returns, model=es.MarketModel("MKT"), calendar=None).fit()
+    >>> prov = res.provenance()  # also the time it was made and the package versions
+    >>> prov["model"], prov["estimation_window"], prov["event_window"]
+    ('market model (MKT)', '[-250, -11]', '[-10, 10]')
+    >>> prov["events"], prov["data"]["source"]
+    ({'input': 8, 'used': 8, 'dropped': 0}, "caller's frame")
     """
     from ..report.document import provenance
 
@@ -112,7 +151,18 @@ def to_markdown(
 
     Examples
     --------
-    >>> text = res.to_markdown(title="DeepSeek sell-off")  # doctest: +SKIP
+    >>> import eventstudy as es
+    >>> from eventstudy.testing import simulated_study
+    >>> sim = simulated_study(es.MarketModel("MKT"))  # 8 simulated events of 6 firms
+    >>> res = es.EventStudy(sim.events, sim.returns, model=es.MarketModel("MKT"), calendar=None).fit()
+    >>> text = res.to_markdown(windows=[(0, 0)], tests=["patell"], title="Simulated study")
+    >>> [line for line in text.splitlines() if line.startswith("#")]
+    ['# Simulated study', '## CAAR by window', '## Tests', '## CAR by group', '## CAR by firm',
+     '## Events', '## Provenance']
+    >>> print("\\n".join(text.splitlines()[14:17]))  # the tests table
+    | test | window | estimate | statistic | p_value | distribution | df | n | stars | clustered |
+    | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
+    | patell | [0, 0] | -0.0038 | -0.518 | 0.6044 | normal |  | 8 |  |  |
     """
     from ..report.document import to_markdown
 
@@ -138,7 +188,17 @@ def to_html(
 
     Examples
     --------
-    >>> html = res.to_html(title="DeepSeek sell-off")  # headline, contents, sections  # doctest: +SKIP
+    >>> import eventstudy as es
+    >>> from eventstudy.testing import simulated_study
+    >>> sim = simulated_study(es.MarketModel("MKT"))  # 8 simulated events of 6 firms
+    >>> res = es.EventStudy(sim.events, sim.returns, model=es.MarketModel("MKT"), calendar=None).fit()
+    >>> html = res.to_html(title="Simulated study")  # one file: styles and figures inline
+    >>> html.splitlines()[0]
+    '<!DOCTYPE html>'
+    >>> import re
+    >>> re.findall(r"<h[12]>([^<]*)</h[12]>", html)  # headline, contents, sections
+    ['Simulated study', 'Contents', 'CAAR by window', 'Tests', 'CAR by group', 'CAR by firm',
+     'Events', 'Provenance']
     """
     from ..report.document import to_html
 
@@ -164,12 +224,20 @@ def to_latex(
     data: dict[str, Any] | None = None,
     spec: Any = None,
 ) -> str:
-    """LaTeX tables of the results (:func:`eventstudy.report.to_latex`; ``test`` and
+    r"""LaTeX tables of the results (:func:`eventstudy.report.to_latex`; ``test`` and
     ``conventions`` default to the results' own).
 
     Examples
     --------
-    >>> print(res.to_latex())  # doctest: +SKIP
+    >>> import eventstudy as es
+    >>> from eventstudy.testing import simulated_study
+    >>> sim = simulated_study(es.MarketModel("MKT"))  # 8 simulated events of 6 firms
+    >>> res = es.EventStudy(sim.events, sim.returns, model=es.MarketModel("MKT"), calendar=None).fit()
+    >>> tex = res.to_latex(windows=[(0, 0)], tests=["patell"])  # provenance as % comments
+    >>> print("\n".join(line for line in tex.splitlines() if line.startswith(("\\caption", "patell"))))
+    \caption{CAAR by window}
+    \caption{Tests}
+    patell & [0, 0] & -0.0038 & -0.518 & 0.6044 & normal &  & 8 &  &  \\
     """
     from ..report.document import to_latex
 
@@ -200,7 +268,17 @@ def export(
 
     Examples
     --------
-    >>> res.export("out/", formats=("csv", "html"))  # returns {name: path}  # doctest: +SKIP
+    >>> import eventstudy as es
+    >>> from eventstudy.testing import simulated_study
+    >>> sim = simulated_study(es.MarketModel("MKT"))  # 8 simulated events of 6 firms
+    >>> res = es.EventStudy(sim.events, sim.returns, model=es.MarketModel("MKT"), calendar=None).fit()
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> with tempfile.TemporaryDirectory() as folder:  # formats: csv, parquet, md, html, tex
+    ...     written = res.export(folder, formats=("md",), windows=[(0, 1)], tests=["patell"])
+    ...     first = Path(folder, "report.md").read_text().splitlines()[0]
+    >>> sorted(written), first  # {file name: path}
+    (['provenance.json', 'report.md'], '# Event study results')
     """
     from ..report.document import EXPORT_FORMATS, export
 
@@ -237,9 +315,15 @@ def plot_caar(
 
     Examples
     --------
-    >>> fig = res.plot_caar()  # doctest: +SKIP
-    >>> fig.axes[0].set_title("DeepSeek sell-off")  # doctest: +SKIP
-    >>> fig.savefig("caar.png", dpi=200)  # doctest: +SKIP
+    >>> import eventstudy as es
+    >>> from eventstudy.testing import simulated_study
+    >>> sim = simulated_study(es.MarketModel("MKT"))  # 8 simulated events of 6 firms
+    >>> res = es.EventStudy(sim.events, sim.returns, model=es.MarketModel("MKT"), calendar=None).fit()
+    >>> fig = res.plot_caar()  # a matplotlib Figure: CAAR (%) with its 95% band
+    >>> fig.axes[0].get_title(), fig.axes[0].get_ylabel()
+    ('Cumulative average abnormal return', 'CAAR (%)')
+    >>> fig.axes[0].set_title("Simulated study")  # then fig.savefig("caar.png", dpi=200)
+    Text(0.5, 1.0, 'Simulated study')
     """
     from ..report.plotting import plot_caar
 
@@ -272,7 +356,13 @@ def plot_car_bars(
 
     Examples
     --------
-    >>> fig = res.plot_car_bars(window=(0, 0))  # doctest: +SKIP
+    >>> import eventstudy as es
+    >>> from eventstudy.testing import simulated_study
+    >>> sim = simulated_study(es.MarketModel("MKT"))  # 8 simulated events of 6 firms
+    >>> res = es.EventStudy(sim.events, sim.returns, model=es.MarketModel("MKT"), calendar=None).fit()
+    >>> fig = res.plot_car_bars(window=(0, 0))  # one bar per event, with its 95% interval
+    >>> fig.axes[0].get_title(), len(fig.axes[0].patches)
+    ('CAR by firm over [0, 0]', 8)
     """
     from ..report.plotting import plot_car_bars
 
@@ -302,7 +392,13 @@ def plot_ar_path(
 
     Examples
     --------
-    >>> fig = res.plot_ar_path("NVDA")  # doctest: +SKIP
+    >>> import eventstudy as es
+    >>> from eventstudy.testing import simulated_study
+    >>> sim = simulated_study(es.MarketModel("MKT"))  # 8 simulated events of 6 firms
+    >>> res = es.EventStudy(sim.events, sim.returns, model=es.MarketModel("MKT"), calendar=None).fit()
+    >>> fig = res.plot_ar_path("e1")  # an event_id (or a ticker with one event)
+    >>> fig.axes[0].get_title(), fig.axes[0].get_ylabel()
+    ('Abnormal returns of e1', 'abnormal return (%)')
     """
     from ..report.plotting import plot_ar_path
 
@@ -322,7 +418,15 @@ def plot_decomposition(
 
     Examples
     --------
-    >>> fig = res.plot_decomposition("NVDA", cumulative=True)  # doctest: +SKIP
+    >>> import eventstudy as es
+    >>> from eventstudy.testing import simulated_study
+    >>> sim = simulated_study(es.MarketModel("MKT"))  # 8 simulated events of 6 firms
+    >>> res = es.EventStudy(sim.events, sim.returns, model=es.MarketModel("MKT"), calendar=None).fit()
+    >>> fig = res.plot_decomposition("e1", cumulative=True)
+    >>> fig.axes[0].get_title()
+    'e1: actual = normal + abnormal'
+    >>> [line.get_label() for line in fig.axes[0].lines[:3]]
+    ['actual return', 'normal return (model)', 'abnormal return']
     """
     from ..report.plotting import plot_decomposition
 
@@ -342,7 +446,15 @@ def plot_fit(
 
     Examples
     --------
-    >>> fig = res.plot_fit("NVDA")  # doctest: +SKIP
+    >>> import eventstudy as es
+    >>> from eventstudy.testing import simulated_study
+    >>> sim = simulated_study(es.MarketModel("MKT"))  # 8 simulated events of 6 firms
+    >>> res = es.EventStudy(sim.events, sim.returns, model=es.MarketModel("MKT"), calendar=None).fit()
+    >>> fig = res.plot_fit("e1")  # F1's estimation window: firm against market
+    >>> fig.axes[0].get_title(), fig.axes[0].get_xlabel()
+    ('Estimation-window fit: F1', 'market return (%)')
+    >>> fig.axes[0].get_legend_handles_labels()[1]
+    ['estimation window', 'event window', 'fit: α=-0.0018, β=1.36']
     """
     from ..report.plotting import plot_fit
 

@@ -35,8 +35,20 @@ def cross_section(
 
     Examples
     --------
-    >>> fit = res.cross_section("car ~ log_size + leverage", data=characteristics)  # doctest: +SKIP
-    >>> fit.summary()  # doctest: +SKIP
+    >>> import pandas as pd
+    >>> import eventstudy as es
+    >>> from eventstudy.testing import simulated_study
+    >>> sim = simulated_study(es.MarketModel("MKT"))  # 8 simulated events of 6 firms
+    >>> res = es.EventStudy(sim.events, sim.returns, model=es.MarketModel("MKT"), calendar=None).fit()
+    >>> sectors = pd.DataFrame({"ticker": [f"F{i}" for i in range(6)], "sector": ["A", "B"] * 3})
+    >>> fit = res.cross_section("car ~ C(sector) + beta", window=(0, 1), data=sectors)
+    >>> fit.params.round(4)  # a statsmodels fit
+    Intercept         0.0106
+    C(sector)[T.B]    0.0076
+    beta             -0.0156
+    dtype: float64
+    >>> fit.nobs, fit.cov_type
+    (8.0, 'HC3')
     """
     from ..second_stage.crosssection import cross_section
 
@@ -63,7 +75,21 @@ def cross_section_frame(
 
     Examples
     --------
-    >>> res.cross_section_frame((0, 1), data=characteristics).head()  # doctest: +SKIP
+    >>> import pandas as pd
+    >>> import eventstudy as es
+    >>> from eventstudy.testing import simulated_study
+    >>> sim = simulated_study(es.MarketModel("MKT"))  # 8 simulated events of 6 firms
+    >>> res = es.EventStudy(sim.events, sim.returns, model=es.MarketModel("MKT"), calendar=None).fit()
+    >>> sectors = pd.DataFrame({"ticker": [f"F{i}" for i in range(6)], "sector": ["A", "B"] * 3})
+    >>> frame = res.cross_section_frame((0, 1), data=sectors)  # what the formula can name
+    >>> frame.columns.tolist()
+    ['event_id', 'ticker', 'group', 'day0', 'car', 'var_car', 'se_car', 'n_days', 'scar', 'bhar',
+     'alpha', 'beta', 'r2', 'sigma', 'nobs', 'sector']
+    >>> frame[["event_id", "car", "scar", "beta", "sector"]].head(3).round(3)
+      event_id    car   scar   beta sector
+    0       e0  0.010  0.531  0.935      A
+    1       e1 -0.007 -0.293  1.363      B
+    2       e2 -0.010 -0.372  0.585      A
     """
     from ..second_stage.crosssection import cross_section_frame
 
@@ -84,7 +110,23 @@ def bhar_tests(
 
     Examples
     --------
-    >>> res.bhar_tests((0, 20))  # doctest: +SKIP
+    Six simulated firms on seven dates (42 events; the bootstrap resamples a quarter of them):
+
+    >>> import pandas as pd
+    >>> import eventstudy as es
+    >>> from eventstudy.testing import simulated_study
+    >>> sim = simulated_study(es.MarketModel("MKT"))  # 8 simulated events of 6 firms
+    >>> days = sim.returns.index[260:390:20]
+    >>> events = pd.DataFrame([(f"F{j}", d) for d in days for j in range(6)], columns=["ticker", "date"])
+    >>> res = es.EventStudy(events, sim.returns, model=es.MarketModel("MKT"), calendar=None).fit()
+    >>> rows = res.bhar_tests((0, 10), n_boot=200)  # against the market MKT; LBT use 1000
+    >>> rows[["test", "estimate", "statistic", "p_value", "n"]].round(3)
+                                test  estimate  statistic  p_value   n
+    0                              t     0.004      0.573    0.570  42
+    1            skewness_adjusted_t     0.004      0.579    0.562  42
+    2  bootstrap_skewness_adjusted_t     0.004      0.579    0.620  42
+    >>> rows["distribution"].tolist()
+    ['t(41)', 'normal', 'bootstrap (200 resamples of 10)']
     """
     from ..second_stage.longhorizon import bhar_tests
 
@@ -177,7 +219,14 @@ def variance_tests(
 
     Examples
     --------
-    >>> res.variance_tests((0, 1))  # doctest: +SKIP
+    >>> import eventstudy as es
+    >>> from eventstudy.testing import simulated_study
+    >>> sim = simulated_study(es.MarketModel("MKT"))  # 8 simulated events of 6 firms
+    >>> res = es.EventStudy(sim.events, sim.returns, model=es.MarketModel("MKT"), calendar=None).fit()
+    >>> res.variance_tests((0, 1))[["test", "window", "statistic", "p_value", "distribution"]].round(3)
+                     test  window  statistic  p_value distribution
+    0         squared_sar  [0, 1]     -0.739    0.770       normal
+    1  harrington_shrider  [0, 1]      5.006    0.659      chi2(7)
     """
     from ..second_stage.volatility import variance_tests
 
@@ -189,7 +238,15 @@ def variance_ratio(self: EventStudyResults, window: tuple[int, int] | None = Non
 
     Examples
     --------
-    >>> res.variance_ratio((0, 1))  # doctest: +SKIP
+    >>> import eventstudy as es
+    >>> from eventstudy.testing import simulated_study
+    >>> sim = simulated_study(es.MarketModel("MKT"))  # 8 simulated events of 6 firms
+    >>> res = es.EventStudy(sim.events, sim.returns, model=es.MarketModel("MKT"), calendar=None).fit()
+    >>> res.variance_ratio((0, 1)).head(3).round(3)  # p_value: upper tail of F(n_days, dof)
+      event_id ticker  window  ratio  n_days  dof  p_value
+    0       e0     F0  [0, 1]  0.307       2  185    0.736
+    1       e1     F1  [0, 1]  0.578       2  226    0.562
+    2       e2     F2  [0, 1]  0.163       2  237    0.850
     """
     from ..second_stage.volatility import variance_ratio
 
@@ -211,7 +268,14 @@ def plot_car_scatter(
 
     Examples
     --------
-    >>> fig = res.plot_car_scatter("log_size", chars=characteristics)  # doctest: +SKIP
+    >>> import eventstudy as es
+    >>> from eventstudy.testing import simulated_study
+    >>> sim = simulated_study(es.MarketModel("MKT"))  # 8 simulated events of 6 firms
+    >>> res = es.EventStudy(sim.events, sim.returns, model=es.MarketModel("MKT"), calendar=None).fit()
+    >>> fig = res.plot_car_scatter("beta", window=(0, 1))  # beta: a column of the fit
+    >>> ax = fig.axes[0]
+    >>> ax.get_title(), ax.get_legend_handles_labels()[1]
+    ('CAR against beta (8 events)', ['OLS: slope -0.626'])
     """
     from ..second_stage.plots import plot_car_scatter
 
@@ -236,7 +300,18 @@ def plot_car_distribution(
 
     Examples
     --------
-    >>> fig = res.plot_car_distribution(window=(0, 0))  # doctest: +SKIP
+    >>> import pandas as pd
+    >>> import eventstudy as es
+    >>> from eventstudy.testing import simulated_study
+    >>> sim = simulated_study(es.MarketModel("MKT"))  # 8 simulated events of 6 firms
+    >>> res = es.EventStudy(sim.events, sim.returns, model=es.MarketModel("MKT"), calendar=None).fit()
+    >>> sectors = pd.DataFrame({"ticker": [f"F{i}" for i in range(6)], "sector": ["A", "B"] * 3})
+    >>> fig = res.plot_car_distribution(window=(0, 0), bins=5)
+    >>> fig.axes[0].get_title(), len(fig.axes[0].patches)  # five bars
+    ('Distribution of CAR over [0, 0]', 5)
+    >>> fig = res.plot_car_distribution(window=(0, 0), by="sector", kind="violin", chars=sectors)
+    >>> fig.axes[0].get_title()
+    'Distribution of CAR over [0, 0] by sector'
     """
     from ..second_stage.plots import plot_car_distribution
 

@@ -52,9 +52,28 @@ def tests(
 
     Examples
     --------
-    >>> res.tests(windows=[(0, 0), (-1, 1)])  # doctest: +SKIP
-    >>> res.tests(["patell", "bmp"], alternative="less")  # doctest: +SKIP
-    >>> res.tests(conventions=es.Conventions.profile("estudy2"))  # doctest: +SKIP
+    >>> import eventstudy as es
+    >>> from eventstudy.testing import simulated_study
+    >>> sim = simulated_study(es.MarketModel("MKT"))  # 8 simulated events of 6 firms
+    >>> res = es.EventStudy(sim.events, sim.returns, model=es.MarketModel("MKT"), calendar=None).fit()
+    >>> table = res.tests(["patell", "bmp", "kolari_pynnonen"], windows=[(0, 0), (-1, 1)])
+    >>> table[["test", "window", "estimate", "statistic", "p_value", "distribution"]].round(3)
+                  test   window  estimate  statistic  p_value distribution
+    0           patell   [0, 0]    -0.004     -0.518    0.604       normal
+    1           patell  [-1, 1]     0.006      0.631    0.528       normal
+    2              bmp   [0, 0]    -0.004     -0.748    0.479            t
+    3              bmp  [-1, 1]     0.006      0.730    0.489            t
+    4  kolari_pynnonen   [0, 0]    -0.004     -0.748    0.479            t
+    5  kolari_pynnonen  [-1, 1]     0.006      0.730    0.489            t
+    >>> len(res.tests("patell"))  # no windows: one row per day of the event window
+    21
+    >>> res.tests("patell", [(-1, 1)], alternative="less")[["test", "statistic", "p_value"]].round(3)
+         test  statistic  p_value
+    0  patell      0.631    0.736
+    >>> plain = es.Conventions(prediction_error=False)  # sigma^2 without the prediction error
+    >>> patell = res.tests("patell", [(-1, 1)], conventions=plain)
+    >>> patell["statistic"].round(3).tolist(), patell.attrs["conventions"].split(", ")[2]
+    ([0.636], 'prediction_error=False')
     """
     from ..inference import run_tests
     from ..inference.registry import registry_version
@@ -145,7 +164,19 @@ def portfolio_test(
 
     Examples
     --------
-    >>> res.portfolio_test([(0, 0), (0, 1)])  # doctest: +SKIP
+    >>> import pandas as pd
+    >>> import eventstudy as es
+    >>> from eventstudy.testing import simulated_study
+    >>> sim = simulated_study(es.MarketModel("MKT"))  # 8 simulated events of 6 firms
+    >>> day0 = sim.events["date"]
+    >>> events = pd.DataFrame({"ticker": ["F1", "F3", "F4", "F5"],  # two firms on each of two days
+    ...                        "date": [day0[1], day0[1], day0[3], day0[3]]})
+    >>> res = es.EventStudy(events, sim.returns, model=es.MarketModel("MKT"), calendar=None).fit()
+    >>> res.portfolio_test([(0, 1)]).set_index("date")[["estimate", "statistic", "p_value", "n"]].round(3)
+                estimate  statistic  p_value  n
+    date
+    2021-12-06     0.011      0.654    0.514  2
+    2022-02-14    -0.018     -1.014    0.312  2
     """
     from ..inference import portfolio_test
 
@@ -177,7 +208,22 @@ def sur_wald_test(
 
     Examples
     --------
-    >>> res.sur_wald_test((0, 1))  # doctest: +SKIP
+    >>> import pandas as pd
+    >>> import eventstudy as es
+    >>> from eventstudy.testing import simulated_study
+    >>> sim = simulated_study(es.MarketModel("MKT"))  # 8 simulated events of 6 firms
+    >>> day0 = sim.events["date"]
+    >>> events = pd.DataFrame({"ticker": ["F1", "F3", "F4", "F5"],  # two firms on each of two days
+    ...                        "date": [day0[1], day0[1], day0[3], day0[3]]})
+    >>> res = es.EventStudy(events, sim.returns, model=es.MarketModel("MKT"), calendar=None).fit()
+    >>> rows = res.sur_wald_test((0, 1)).set_index("date")
+    >>> rows[["hypothesis", "statistic", "df", "df2", "p_value"]].round(3)  # W_avg = portfolio t^2
+                  hypothesis  statistic  df  df2  p_value
+    date
+    2021-12-06      all zero      1.359   2  222    0.509
+    2021-12-06  average zero      0.428   1  223    0.514
+    2022-02-14      all zero      2.379   2  230    0.308
+    2022-02-14  average zero      1.028   1  231    0.312
     """
     from ..inference import sur_wald_test
 
@@ -198,7 +244,16 @@ def single_firm_tests(
 
     Examples
     --------
-    >>> res.single_firm_tests([(0, 0), (-1, 1)])  # doctest: +SKIP
+    >>> import eventstudy as es
+    >>> from eventstudy.testing import simulated_study
+    >>> sim = simulated_study(es.MarketModel("MKT"))  # 8 simulated events of 6 firms
+    >>> res = es.EventStudy(sim.events, sim.returns, model=es.MarketModel("MKT"), calendar=None).fit()
+    >>> rows = res.single_firm_tests([(0, 1)], daily=False)  # one row per event and window
+    >>> rows[["event_id", "estimate", "std_error", "statistic", "p_value"]].head(3).round(4)
+      event_id  estimate  std_error  statistic  p_value
+    0       e0    0.0097     0.0182     0.5307   0.5963
+    1       e1   -0.0074     0.0252    -0.2928   0.7700
+    2       e2   -0.0105     0.0281    -0.3724   0.7099
     """
     from ..inference import single_firm_t
 
@@ -223,7 +278,16 @@ def pseudo_event_test(
 
     Examples
     --------
-    >>> res.pseudo_event_test([(0, 1)])  # doctest: +SKIP
+    >>> import eventstudy as es
+    >>> from eventstudy.testing import simulated_study
+    >>> sim = simulated_study(es.MarketModel("MKT"))  # 8 simulated events of 6 firms
+    >>> res = es.EventStudy(sim.events, sim.returns, model=es.MarketModel("MKT"), calendar=None).fit()
+    >>> rows = res.pseudo_event_test([(0, 1)])  # n: the estimation-window CARs compared
+    >>> rows[["event_id", "estimate", "statistic", "p_value", "n"]].head(3).round(3)
+      event_id  estimate  statistic  p_value    n
+    0       e0     0.010      0.694    0.576  183
+    1       e1    -0.007      0.382    0.765  225
+    2       e2    -0.010      0.363    0.718  237
     """
     from ..inference import pseudo_event_test
 
@@ -248,7 +312,14 @@ def bootstrap_caar(
 
     Examples
     --------
-    >>> res.bootstrap_caar([(0, 1)], n_boot=999, seed=0)  # doctest: +SKIP
+    >>> import eventstudy as es
+    >>> from eventstudy.testing import simulated_study
+    >>> sim = simulated_study(es.MarketModel("MKT"))  # 8 simulated events of 6 firms
+    >>> res = es.EventStudy(sim.events, sim.returns, model=es.MarketModel("MKT"), calendar=None).fit()
+    >>> ci = res.bootstrap_caar([(-1, 1)], n_boot=999, seed=0)
+    >>> ci[["window", "estimate", "ci_low", "ci_high", "level", "n_boot"]].round(4)
+        window  estimate  ci_low  ci_high  level  n_boot
+    0  [-1, 1]    0.0061 -0.0086    0.023   0.95     999
     """
     from ..inference import bootstrap_caar
 
@@ -267,7 +338,13 @@ def clustering(self: EventStudyResults) -> pd.DataFrame:
 
     Examples
     --------
-    >>> res.clustering()  # events sharing each day 0  # doctest: +SKIP
+    >>> import eventstudy as es
+    >>> from eventstudy.testing import simulated_study
+    >>> sim = simulated_study(es.MarketModel("MKT"))  # 8 simulated events of 6 firms
+    >>> res = es.EventStudy(sim.events, sim.returns, model=es.MarketModel("MKT"), calendar=None).fit()
+    >>> res.clustering()[["n_events", "n_dates", "largest_cluster", "share_overlapping", "degree"]]
+       n_events  n_dates  largest_cluster  share_overlapping degree
+    0         8        8                1                0.5   mild
     """
     from ..inference import clustering
 
