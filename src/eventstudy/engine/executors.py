@@ -572,6 +572,7 @@ class _DaskPartitions:
         self.client = client
         self.panels = panels
         self.n_parts = len(panels)
+        self.workers = sorted(client.scheduler_info().get("workers", {}))
 
     def apply(self, part: int, fn: Any, *args: Any) -> Any:
         return self.client.submit(fn, self.panels[part], *args, pure=False)
@@ -579,8 +580,19 @@ class _DaskPartitions:
     def submit(self, fn: Any, *args: Any) -> Any:
         return self.client.submit(fn, *args, pure=False)
 
+    def place(self, slot: int, fn: Any, *args: Any) -> Any:
+        return self.client.submit(fn, *args, pure=False, **_preferred_worker(self.workers, slot))
+
     def gather(self, handles: Sequence[Any]) -> list[Any]:
         return list(self.client.gather(list(handles)))
+
+
+def _preferred_worker(workers: Sequence[str], slot: int) -> dict[str, Any]:
+    """``client.submit`` options preferring the ``slot``-th worker (in turn): a preference,
+    not a requirement, so the work still runs if that worker is gone."""
+    if not workers:
+        return {}
+    return {"workers": [workers[slot % len(workers)]], "allow_other_workers": True}
 
 
 def fit_dask(

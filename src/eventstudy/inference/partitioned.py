@@ -95,6 +95,20 @@ class PartitionExecutor(Protocol):
         """
         ...
 
+    def place(self, slot: int, fn: Callable[..., Any], *args: Any) -> Any:
+        """:meth:`submit` on the ``slot``-th place of the executor (a worker, cycling):
+        independent blocks of work given consecutive slots are spread evenly (the scheduler
+        would put them all next to the larger of their inputs); a handle.
+
+        Examples
+        --------
+        >>> from eventstudy.inference.partitioned import LocalPartitions
+        >>> executor = LocalPartitions([])  # in-process: one place
+        >>> executor.gather([executor.place(k, sum, [k, 1]) for k in range(3)])
+        [1, 2, 3]
+        """
+        ...
+
     def gather(self, handles: Sequence[Any]) -> list[Any]:
         """The values of ``handles``.
 
@@ -143,6 +157,16 @@ class LocalPartitions:
         3
         """
         return fn(*args)
+
+    def place(self, slot: int, fn: Callable[..., Any], *args: Any) -> Any:
+        """:meth:`submit` (one process: one place).
+
+        Examples
+        --------
+        >>> LocalPartitions([]).place(1, max, 1, 3)
+        3
+        """
+        return self.submit(fn, *args)
 
     def gather(self, handles: Sequence[Any]) -> list[Any]:
         """The values (here: the handles themselves).
@@ -540,7 +564,9 @@ class PartitionedEstimation:
                 pos = np.flatnonzero(part == i)
                 pieces.append(ex.apply(int(i), _take_resid, self.local_of[rows[pos]]))
                 where.append(pos)
-            resid = ex.submit(_assemble, pieces, where, len(rows))
+            # each block assembled on its own place (a worker, in turn): the blocks' sums then
+            # run next to their rows, spread over the workers
+            resid = ex.place(len(blocks), _assemble, pieces, where, len(rows))
             blocks.append(_KPBlock(rows, sub, own, resid))
         self._memo[key] = blocks
         return blocks
