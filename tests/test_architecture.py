@@ -402,10 +402,6 @@ def test_one_event_panel_constructor() -> None:
 #: reason; everything else outside a package uses the package's public modules
 #: (``eventstudy.inference.registry``, ``.conventions``, ``.variance``, ...).
 PRIVATE_IMPORT_EXCEPTIONS = {
-    ("eventstudy.study", "eventstudy.inference._stats"): (
-        "memo_for: results_from attaches the Dask workers' estimation window to the panel's "
-        "memo; study.py is being split on the 'panel' branch (issue 12), which moves this code"
-    ),
     ("eventstudy.cli", "eventstudy.scan._cli"): (
         "the scan subcommand's argument parser and runner: the scanner's command-line adapter, "
         "private so that eventstudy.scan exposes only the user API; the CLI is its one caller"

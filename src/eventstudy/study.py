@@ -429,11 +429,10 @@ class EventStudy:
         """
         partitions = panel.meta.pop("estimation_partitions", None)
         if partitions is not None:  # fit_dask(gather=False): the estimation window on workers
-            from .inference._stats import memo_for
-            from .inference.partitioned import PartitionedEstimation
+            from .inference.partitioned import PartitionedEstimation, hold_on_workers
 
             executor, dest = partitions
-            memo_for(panel)["remote"] = PartitionedEstimation(executor, dest, panel.n_events)
+            hold_on_workers(panel, PartitionedEstimation(executor, dest, panel.n_events))
         return EventStudyResults(
             panel=panel,
             status=status,

@@ -41,14 +41,14 @@ import numpy.typing as npt
 
 from ..engine.panel import EventPanel
 from ._core import Context, FloatArray, nanmean, nanvar
-from ._stats import BoolArray
+from ._stats import BoolArray, memo_for
 from .conventions import Conventions
 from .kp_rbar import KPLayout, _intervals, kp_block_totals
 
 if TYPE_CHECKING:
     from .nonparametric import CommonMeanRankSums
 
-__all__ = ["LocalPartitions", "PartitionExecutor", "PartitionedEstimation"]
+__all__ = ["LocalPartitions", "PartitionExecutor", "PartitionedEstimation", "hold_on_workers"]
 
 IntArray = npt.NDArray[np.int64]
 
@@ -617,3 +617,28 @@ class PartitionedEstimation:
         with np.errstate(invalid="ignore", divide="ignore"):
             rbar = totals / (n_present * (n_present - 1.0) / 2.0)
         return np.asarray(np.where(n_present >= 2, rbar, 0.0), dtype=float)
+
+
+def hold_on_workers(panel: EventPanel, remote: PartitionedEstimation) -> None:
+    """Attach ``remote`` to ``panel``: the tests of a panel whose estimation window stays on
+    the workers (``fit_dask(..., gather=False)``) reduce it through ``remote`` (the test
+    context reads it from the panel's memo).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import eventstudy as es
+    >>> from eventstudy.testing import simulated_study
+    >>> from eventstudy.inference.partitioned import (
+    ...     LocalPartitions, PartitionedEstimation, hold_on_workers)
+    >>> sim = simulated_study(es.MarketModel("MKT"))  # 8 simulated events of 6 firms
+    >>> panel = es.EventStudy(sim.events, sim.returns, model=es.MarketModel("MKT"), calendar=None).fit().panel
+    >>> halves = [np.arange(0, 4), np.arange(4, 8)]
+    >>> remote = PartitionedEstimation(LocalPartitions([panel.take(h) for h in halves]), halves, 8)
+    >>> hold_on_workers(panel, remote)
+    >>> from eventstudy.inference._core import Context
+    >>> from eventstudy.inference import Conventions
+    >>> Context.of(panel, Conventions()).remote is remote
+    True
+    """
+    memo_for(panel)["remote"] = remote
