@@ -279,3 +279,18 @@ def test_etable_runs_the_test_on_results_like_objects() -> None:
     assert "†" not in plain.attrs["notes"]
     with pytest.raises(SpecError, match="give windows"):
         etable(panel)
+
+
+def test_etable_defaults_to_the_windows_the_results_remember() -> None:
+    """A spec's CAR windows stay with its results (issue 12): etable(res) tables them, as
+    etable(res, windows=res.car_windows) does."""
+    import eventstudy as es
+    from eventstudy.testing import simulated_study
+
+    sim = simulated_study(es.MarketModel("MKT"))
+    res = es.EventStudy(sim.events, sim.returns, model=es.MarketModel("MKT"), calendar=None).fit()
+    remembered = res.with_conventions(windows=[(0, 1), (-1, 1)])
+    assert remembered.car_windows == ((0, 1), (-1, 1))
+    pd.testing.assert_frame_equal(etable(remembered), etable(res, windows=[(0, 1), (-1, 1)]))
+    with pytest.raises(SpecError, match="give windows"):
+        etable(res)  # remembers none

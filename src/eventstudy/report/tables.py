@@ -285,8 +285,9 @@ def etable(
         ``estimate``, ``se``, ``p_value`` (or ``p``), ``n``, ``model`` (optional: ``statistic``
         or ``t``, ``test``). A frame holding several studies gives several columns.
     windows
-        Windows to show, in order (default: every window of the frames; required for results
-        objects).
+        Windows to show, in order (default: every window of the frames, and the CAR windows
+        the results objects remember, ``res.car_windows``, e.g. a spec's ``[windows] car``;
+        required for results objects that remember none).
     stat
         What goes in parentheses under each estimate: ``"t"``, ``"se"`` or ``"p"``.
     stars
@@ -320,6 +321,9 @@ def etable(
                 t                     (0.00)                 (0.07)
     >>> print(es.etable(res, windows=[(0, 0)], type="tex").splitlines()[0])
     \\begin{table}[htbp]
+    >>> remembered = res.with_conventions(windows=[(0, 1)])  # as run_spec does from a spec
+    >>> es.etable(remembered).index.get_level_values("row")[0]
+    'CAAR [0, 1]'
     """
     if type not in TYPES:
         raise SpecError(f"type={type!r} is not valid; choose one of {list(TYPES)}")
@@ -346,6 +350,9 @@ def etable(
             f"(arguments {[i + 1 for i, r in enumerate(regressions) if r]} are regressions): "
             "call etable once with the regressions and once with the studies"
         )
+    if windows is None:  # the CAR windows the results remember (a spec's [windows] car)
+        remembered = [w for s in studies for w in (getattr(s, "car_windows", None) or ())]
+        windows = list(dict.fromkeys(tuple(w) for w in remembered)) or None
     wins = [parse_window(w) for w in windows] if windows is not None else None
     rows = _collect(studies, wins, test, conventions)
     rows = _relabel(rows, labels)
