@@ -222,7 +222,10 @@ def test_hand_built_prices_fields_and_errors() -> None:
     assert out["market_value"].tolist() == [2.0e6 * c for c in _HAND_CLOSE]
     assert out["source"].unique().tolist() == ["user shares x adj_close (splits unknown)"]
     for bad, pattern in (
-        (_hand_prices("ns").assign(date=_HAND_DATES), r"must be tz-naive session dates .* not str"),
+        (
+            _hand_prices("ns").assign(date=_HAND_DATES),
+            r"must be tz-naive session dates .* not (str|object)",
+        ),
         (
             _hand_prices("ns").assign(date=lambda f: f["date"].dt.tz_localize("UTC")),
             r"must be tz-naive session dates \(datetime64\), not datetime64\[ns, UTC\]",

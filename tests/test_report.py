@@ -417,7 +417,21 @@ def test_ar_csv_written_in_blocks_is_the_whole_frame_csv(
     sim = simulated_study(es.MarketModel("MKT"))
     res = es.EventStudy(sim.events, sim.returns, model=es.MarketModel("MKT"), calendar=None).fit()
     monkeypatch.setattr(report_document, "AR_BLOCK_EVENTS", 3)  # 8 events: blocks 3, 3, 2
+    monkeypatch.setattr(report_document, "CSV_BLOCK_ROWS", 3)  # the other tables too
     written = report_document.export(res, tmp_path / "out", formats=("csv",))
     data = written["ar.csv"].read_bytes()
     assert data == report_document._table_bytes(res.ar, "csv")
     assert data.count(b"event_id") == 1 and len(pd.read_csv(written["ar.csv"])) == len(res.ar)
+    for name, whole in (("status", res.status), ("params", res.params)):
+        assert written[f"{name}.csv"].read_bytes() == report_document._table_bytes(whole, "csv")
+    car = pd.concat([res.car(w).assign(window=f"[{w[0]}, {w[1]}]") for w in res_windows(res)])
+    assert written["car.csv"].read_bytes() == report_document._table_bytes(
+        car.reset_index(drop=True), "csv"
+    )
+
+
+def res_windows(res: es.EventStudyResults) -> list[tuple[int, int]]:
+    """The windows export tables by default (the report module's rule)."""
+    from eventstudy.report import document as report_document
+
+    return [tuple(w) for w in report_document._windows(res, None)]  # type: ignore[misc]

@@ -311,7 +311,11 @@ class OutputFolder:
 
         def record(sha: str) -> None:
             nonlocal recorded
-            self._record(name, sha)
+            try:
+                self._record(name, sha)
+            except OutputError as exc:  # the output is not written: say which one, and why
+                why = getattr(exc.__cause__, "strerror", None) or str(exc)
+                raise OutputError(f"could not write {path}: {why}") from exc
             recorded = True
 
         if isinstance(data, bytes):

@@ -19,7 +19,7 @@ import html
 import io
 import re
 import warnings
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
@@ -688,8 +688,8 @@ def export(
         payloads["ar.parquet"] = _table_bytes(res.ar, "parquet")
     for fmt in ("csv", "parquet"):
         if fmt in formats:
-            for name, frame in tables.items():
-                payloads[f"{name}.{fmt}"] = _table_bytes(frame, fmt)
+            for name, table in tables.items():
+                payloads[f"{name}.{fmt}"] = _table_pieces(table, fmt)
     if "csv" in formats:  # issue 16: the second stage's tables, as eventstudy run writes them
         for name, text in second_stage_files(getattr(res, "second_stage", None) or {}).items():
             if name in payloads:
@@ -750,29 +750,49 @@ def _export_tables(
     tests: str | Sequence[str],
     test: str,
     conv: Conventions,
-) -> dict[str, pd.DataFrame]:
+) -> dict[str, pd.DataFrame | Callable[[], pd.DataFrame]]:
     from .plotting import panel_caar_path
 
     def per_window(table: Any) -> pd.DataFrame:
         return pd.concat([table(w).assign(window=window_label(w)) for w in wins], ignore_index=True)
 
     # "ar" (a row per event and day: 21 million at a million events) is written block by
-    # block by export(), never held whole as a frame and as CSV text
-    tables: dict[str, pd.DataFrame] = {
-        "car": per_window(res.car),
-        "bhar": per_window(res.bhar),
+    # block by export(). The tables with a row per event are built when their file is
+    # written (one at a time: at a million events car, bhar, status and params held at once
+    # as frames and as text were 2.5 GB above the panel); the study-level tables are built
+    # here, so their computations fail before anything is written
+    tables: dict[str, pd.DataFrame | Callable[[], pd.DataFrame]] = {
+        "car": lambda: per_window(res.car),
+        "bhar": lambda: per_window(res.bhar),
         "caar": caar_table(res, wins, test=test, conventions=conv),
         "caar_path": _default_band_path(
             res, panel_caar_path(res.panel, how=_caar_method(res, test))
         ),
         "groups": group_table(res, wins),
         "tests": tests_table(res, wins, tests=tests, conventions=conv, daily=True),
-        "status": res.status,
-        "params": res.params,
+        "status": lambda: res.status,
+        "params": lambda: res.params,
     }
     if getattr(res.panel, "market_value", None) is not None:  # dollar values need them
-        tables["dollar"] = per_window(res.dollar)
+        tables["dollar"] = lambda: per_window(res.dollar)
     return tables
+
+
+#: rows of a table formatted as CSV text at once (its file is written a block at a time)
+CSV_BLOCK_ROWS = 200_000
+
+
+def _table_pieces(table: pd.DataFrame | Callable[[], pd.DataFrame], fmt: str) -> Iterator[bytes]:
+    """The file of ``table`` (a frame, or a function building it when the file is written),
+    CSV a block of rows at a time: the same bytes as :func:`_table_bytes` of the whole."""
+    frame = table() if callable(table) else table
+    if fmt != "csv":
+        yield _table_bytes(frame, fmt)
+        return
+    blocks = (
+        frame.iloc[lo : lo + CSV_BLOCK_ROWS] for lo in range(0, max(len(frame), 1), CSV_BLOCK_ROWS)
+    )
+    yield from _csv_pieces(blocks)
 
 
 def ensure_writable(folder: Path) -> Path:
